@@ -1,0 +1,45 @@
+// `npm test`: type-check, lint, then ava; ends with the line "N passed, N failed, N skipped".
+// ava's own summary omits the passed count when anything fails, so count from its TAP output.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const step = (name, cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`${name} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+};
+step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.', '--noEmit']);
+step('lint', process.execPath, [require.resolve('@biomejs/biome/bin/biome'), 'check', '.']);
+
+const avaBin = require.resolve('ava/entrypoints/cli.mjs');
+const child = spawn(process.execPath, [avaBin, '--tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let buffer = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  buffer += chunk;
+  let nl = buffer.indexOf('\n');
+  while (nl >= 0) {
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 1);
+    if (/^ok \d+/.test(line)) {
+      if (/# (SKIP|TODO)/.test(line)) skipped++;
+      else passed++;
+    } else if (/^not ok \d+/.test(line)) {
+      if (/# TODO/.test(line)) skipped++;
+      else failed++;
+    }
+    nl = buffer.indexOf('\n');
+  }
+});
+child.on('close', (code) => {
+  if (code !== 0 && failed === 0) failed = 1;
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(code ?? 1);
+});
