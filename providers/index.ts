@@ -1,0 +1,15 @@
+/**
+ * The built-in providers, as lazy loaders: no cloud SDK is imported until its provider runs.
+ * A new provider adds one line here (and, when it has a simulated API, one in ./sims.ts).
+ */
+import type { AnyProvider } from '../src/provider.js';
+import type { SimModule } from '../src/sim/types.js';
+
+type Loader<T> = () => Promise<{ default: T }>;
+
+export const builtinProviders: Record<string, Loader<AnyProvider>> = {
+};
+
+/** Simulated APIs, by provider name, for `discover sim`. */
+export const builtinSims: Record<string, Loader<SimModule>> = {
+};

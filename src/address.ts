@@ -1,0 +1,72 @@
+/**
+ * Host/port formatting shared by every caller: providers' output, the join loop, the CLI.
+ * IPv6 literals are bracketed only when a port follows (`[2001:db8::1]:4648`), as Go's
+ * `net.JoinHostPort` does.
+ */
+import { isIP } from 'node:net';
+
+/** `host:port`, bracketing IPv6; the bare host when `port` is undefined. */
+export function formatHostPort(host: string, port?: number | string): string {
+  const bare = stripBrackets(host);
+  if (port === undefined || port === '') return bare;
+  return isIP(withoutZone(bare)) === 6 || bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
+}
+
+/** Removes one pair of surrounding brackets: `[::1]` -> `::1`. */
+export function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** `fe80::1%eth0` -> `fe80::1` (the zone is kept by callers that need it). */
+export function withoutZone(host: string): string {
+  const i = host.indexOf('%');
+  return i < 0 ? host : host.slice(0, i);
+}
+
+/** 4, 6, or 0 for a host name; an IPv6 zone (`%eth0`) is allowed. */
+export function ipVersion(host: string): 0 | 4 | 6 {
+  return isIP(withoutZone(stripBrackets(host))) as 0 | 4 | 6;
+}
+
+/** The result of splitting `host[:port]`. */
+export interface HostPort {
+  host: string;
+  port: number | undefined;
+}
+
+/**
+ * Splits `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 literal.
+ * Returns undefined when the text is malformed (empty host, bad port, unbalanced brackets).
+ * A trailing `host:` yields port undefined, like Nomad's client rules.
+ */
+export function splitHostPort(text: string): HostPort | undefined {
+  const input = text.trim();
+  if (input === '') return undefined;
+  if (input.startsWith('[')) {
+    const close = input.indexOf(']');
+    if (close < 0) return undefined;
+    const host = input.slice(1, close);
+    const rest = input.slice(close + 1);
+    if (host === '' || ipVersion(host) !== 6) return undefined;
+    if (rest === '' || rest === ':') return { host, port: undefined };
+    if (!rest.startsWith(':')) return undefined;
+    const port = parsePort(rest.slice(1));
+    return port === undefined ? undefined : { host, port };
+  }
+  if (ipVersion(input) === 6) return { host: input, port: undefined };
+  const colon = input.lastIndexOf(':');
+  if (colon < 0) return { host: input, port: undefined };
+  const host = input.slice(0, colon);
+  if (host === '' || host.includes(':')) return undefined;
+  const portText = input.slice(colon + 1);
+  if (portText === '') return { host, port: undefined };
+  const port = parsePort(portText);
+  return port === undefined ? undefined : { host, port };
+}
+
+/** A decimal port 0-65535, or undefined. */
+export function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}

@@ -1,0 +1,177 @@
+/**
+ * Every error autojoin throws on purpose is an {@link AutojoinError} with a stable `code`.
+ * Messages never hold a secret: credentials are redacted before an error is built, and
+ * the original error, when there is one, is kept in `cause` (which is never printed by the CLI).
+ */
+export class AutojoinError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_CONFIG_PARSE`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The config string could not be parsed. `message` is go-discover's text to the letter. */
+export class ConfigParseError extends AutojoinError {
+  /** The key the error names (go-discover names the previous key; `''` when there is none). */
+  readonly key: string;
+  /** Offset in code points into the trimmed input where the parser stopped. */
+  readonly offset: number;
+
+  constructor(message: string, key: string, offset: number) {
+    super('ERR_CONFIG_PARSE', message);
+    this.key = key;
+    this.offset = offset;
+  }
+}
+
+/** One problem found while validating a provider's arguments. */
+export interface ArgProblem {
+  /** The key at fault. */
+  key: string;
+  /** What is wrong, in a sentence that names the key and the value. */
+  message: string;
+}
+
+/** A provider's arguments failed validation. Lists every problem at once. */
+export class ProviderArgsError extends AutojoinError {
+  readonly provider: string;
+  readonly problems: readonly ArgProblem[];
+
+  constructor(provider: string, problems: readonly ArgProblem[]) {
+    const lines = problems.map((p) => `  - ${p.message}`).join('\n');
+    super('ERR_PROVIDER_ARGS', `discover-${provider}: invalid arguments:\n${lines}`);
+    this.provider = provider;
+    this.problems = problems;
+  }
+}
+
+/** No `provider=` in the config string (`discover: no provider`). */
+export class NoProviderError extends AutojoinError {
+  constructor() {
+    super('ERR_NO_PROVIDER', 'discover: no provider');
+  }
+}
+
+/** `provider=` names no registered provider. */
+export class UnknownProviderError extends AutojoinError {
+  readonly provider: string;
+  readonly known: readonly string[];
+
+  constructor(provider: string, known: readonly string[]) {
+    super('ERR_UNKNOWN_PROVIDER', `discover: unknown provider ${provider} (known: ${known.join(', ')})`);
+    this.provider = provider;
+    this.known = known;
+  }
+}
+
+/** A provider could not be loaded or registered (plugin errors, duplicate names). */
+export class ProviderRegistryError extends AutojoinError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_PROVIDER_REGISTRY', message, options);
+  }
+}
+
+/** Details of a failing cloud API call. */
+export interface ProviderErrorDetails {
+  /** The API operation, e.g. `DescribeInstances`. */
+  operation: string;
+  /** HTTP status, when the API answered. */
+  status?: number;
+  /** The cloud's own error code, e.g. `RequestLimitExceeded`. */
+  cloudCode?: string;
+  /** True when the cloud said to slow down (429, RequestLimitExceeded, rateLimitExceeded...). */
+  throttled?: boolean;
+  /** How long the cloud asked us to wait, from `Retry-After`, in milliseconds. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/**
+ * A cloud API call failed. Names the provider, the operation and the cause; never a secret.
+ * @example
+ *   discover-aws: DescribeInstances failed: 503 RequestLimitExceeded: Request limit exceeded.
+ */
+export class ProviderError extends AutojoinError {
+  readonly provider: string;
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly cloudCode: string | undefined;
+  readonly throttled: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(provider: string, reason: string, details: ProviderErrorDetails) {
+    const head = [details.status, details.cloudCode].filter((x) => x !== undefined).join(' ');
+    super(
+      details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER',
+      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${reason}`,
+      { cause: details.cause },
+    );
+    this.provider = provider;
+    this.operation = details.operation;
+    this.status = details.status;
+    this.cloudCode = details.cloudCode;
+    this.throttled = details.throttled ?? false;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** An HTTP response with a status the caller did not accept. `url` carries no credentials. */
+export class HttpStatusError extends AutojoinError {
+  readonly status: number;
+  readonly url: string;
+  readonly body: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+
+  constructor(status: number, url: string, body: string, headers: Record<string, string | string[] | undefined> = {}) {
+    super('ERR_HTTP_STATUS', `HTTP ${status} from ${url}`);
+    this.status = status;
+    this.url = url;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+/** The connection failed (refused, reset, DNS, proxy unreachable, TLS). */
+export class NetworkError extends AutojoinError {
+  readonly url: string;
+
+  constructor(message: string, url: string, options?: { cause?: unknown }) {
+    super('ERR_NETWORK', message, options);
+    this.url = url;
+  }
+}
+
+/** An operation took longer than its timeout. */
+export class TimeoutError extends AutojoinError {
+  readonly timeoutMs: number;
+
+  constructor(what: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super('ERR_TIMEOUT', `${what} timed out after ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller aborted through its `AbortSignal`. */
+export class AbortError extends AutojoinError {
+  constructor(what = 'operation', options?: { cause?: unknown }) {
+    super('ERR_ABORTED', `${what} was aborted`, options);
+  }
+}
+
+/** A request to a non-loopback host was refused because `AUTOJOIN_LOOPBACK_ONLY` is set (tests). */
+export class LoopbackOnlyError extends AutojoinError {
+  constructor(host: string) {
+    super('ERR_LOOPBACK_ONLY', `refused to connect to ${host}: AUTOJOIN_LOOPBACK_ONLY is set`);
+  }
+}
+
+/** A bad value given to the library or CLI outside a config string (a flag, an option). */
+export class UsageError extends AutojoinError {
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+  }
+}

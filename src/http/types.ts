@@ -1,0 +1,40 @@
+import type http from 'node:http';
+import type https from 'node:https';
+
+/** Options for one request through the shared HTTP stack. */
+export interface HttpRequestOptions {
+  /** @default 'GET' */
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Per-request timeout in milliseconds; the call rejects with `TimeoutError` past it. @default 30000 */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Statuses accepted as success; anything else throws `HttpStatusError`. @default 200-299 */
+  okStatus?: (status: number) => boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text(): string;
+  /** Parses the body as JSON; a malformed body throws `NetworkError` with code ERR_NETWORK... see errors.md. */
+  json<T = unknown>(): T;
+}
+
+/**
+ * The one HTTP stack. Every provider talks through it: directly with `request`, or by handing
+ * `httpAgent` / `httpsAgent` to its SDK. The agents keep connections alive, choose a proxy per
+ * request from HTTP_PROXY / HTTPS_PROXY / NO_PROXY, and refuse non-loopback hosts when
+ * `AUTOJOIN_LOOPBACK_ONLY` is set (tests).
+ */
+export interface HttpClient {
+  request(url: string | URL, options?: HttpRequestOptions): Promise<HttpResponse>;
+  readonly httpAgent: http.Agent;
+  readonly httpsAgent: https.Agent;
+  /** The proxy URL a request to `url` would use, or undefined for a direct connection. */
+  proxyFor(url: string | URL): string | undefined;
+  /** `autojoin/<version>`, plus the caller's own user agent when one was given. */
+  readonly userAgent: string;
+}
