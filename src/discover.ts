@@ -1,0 +1,208 @@
+/**
+ * The engine: parse -> look up -> validate -> run -> normalise targets.
+ * Errors keep go-discover's texts: `discover: no provider`, `discover: unknown provider X`,
+ * `discover: <parse error>`.
+ */
+import { formatHostPort } from './address.js';
+import { type ValidatedArgs, secretKeys, validateArgs } from './args.js';
+import { formatConfig, parseConfig } from './config/index.js';
+import { toMs } from './duration.js';
+import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
+import type { HttpClient } from './http/types.js';
+import { type Logger, silentLogger } from './log.js';
+import type { AnyProvider, ProviderContext, Target } from './provider.js';
+import { ProviderRegistry } from './registry.js';
+
+/** The timeout a discovery call gets when the caller gives none. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export interface DiscoverOptions {
+  /** Bound on the whole call, milliseconds or a Go duration (`'30s'`); 0 disables it. @default 60000 */
+  timeout?: number | string;
+  signal?: AbortSignal;
+  /** Receives `[DEBUG] discover: Using provider "aws"` and the providers' lines. @default silent */
+  logger?: Logger;
+  /** Appended to `autojoin/<version>` in the User-Agent. */
+  userAgent?: string;
+  /** Unknown keys are warnings, not errors (for migrating odd configs). @default false */
+  lenient?: boolean;
+  /** Environment for env fallbacks, proxies and SDKs. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** Reuse an HTTP client (keep-alive across calls); one is made per call otherwise. */
+  http?: HttpClient;
+}
+
+/** What `check` returns: the config as it would run, without any network call. */
+export interface CheckedConfig {
+  provider: AnyProvider;
+  /** The parsed pairs. */
+  config: Map<string, string>;
+  /** The normalised config string with secret values printed as `***`. */
+  redacted: string;
+  validated: ValidatedArgs;
+}
+
+export interface DiscoverConstructorOptions {
+  /** Extra providers, registered after the built-ins. */
+  providers?: AnyProvider[];
+  /** Plugin modules or paths, loaded on first use. */
+  plugins?: string[];
+  /** Include the built-in providers. @default true */
+  builtins?: boolean;
+}
+
+/** A set of providers and the calls that use them. `new Discover()` has every built-in. */
+export class Discover {
+  readonly registry: ProviderRegistry;
+  readonly #plugins: string[];
+  #pluginsLoaded: Promise<void> | undefined;
+
+  constructor(options: DiscoverConstructorOptions = {}) {
+    this.registry = new ProviderRegistry(options.builtins ?? true);
+    for (const provider of options.providers ?? []) this.registry.register(provider);
+    this.#plugins = [...(options.plugins ?? [])];
+  }
+
+  async #ready(): Promise<void> {
+    this.#pluginsLoaded ??= (async () => {
+      for (const plugin of this.#plugins) await this.registry.loadPlugin(plugin);
+    })();
+    return this.#pluginsLoaded;
+  }
+
+  /** Sorted provider names. */
+  async names(): Promise<string[]> {
+    await this.#ready();
+    return this.registry.names();
+  }
+
+  /** Loads one provider's descriptor. @throws UnknownProviderError */
+  async provider(name: string): Promise<AnyProvider> {
+    await this.#ready();
+    if (!this.registry.has(name)) throw new UnknownProviderError(name, this.registry.names());
+    return this.registry.load(name);
+  }
+
+  /**
+   * Parses and validates a config string; no network call.
+   * @throws ConfigParseError (prefixed `discover: `), NoProviderError, UnknownProviderError, ProviderArgsError
+   */
+  async check(cfg: string, options: Pick<DiscoverOptions, 'env' | 'lenient'> = {}): Promise<CheckedConfig> {
+    let config: Map<string, string>;
+    try {
+      config = parseConfig(cfg);
+    } catch (error) {
+      if (error instanceof ConfigParseError) {
+        throw new ConfigParseError(`discover: ${error.message}`, error.key, error.offset);
+      }
+      throw error;
+    }
+    const name = config.get('provider') ?? '';
+    if (name === '') throw new NoProviderError();
+    const provider = await this.provider(name);
+    const validated = validateArgs(provider, config, options);
+    const redacted = formatConfig(config, { redact: true, secretKeys: secretKeys(provider) });
+    return { provider, config, redacted, validated };
+  }
+
+  /** Discovers targets. Duplicates (same address and port) are dropped, first kept, order kept. */
+  async discover(cfg: string, options: DiscoverOptions = {}): Promise<Target[]> {
+    const checked = await this.check(cfg, options);
+    const log = options.logger ?? silentLogger;
+    for (const warning of checked.validated.warnings) log.warn(warning);
+    log.debug(`discover: Using provider "${checked.provider.name}"`);
+    const targets = await runProvider(checked, options, log);
+    return dedupe(targets);
+  }
+
+  /** go-discover's `Addrs`: `ip`, `host:port`, `[v6]:port` strings. */
+  async addrs(cfg: string, options: DiscoverOptions = {}): Promise<string[]> {
+    return (await this.discover(cfg, options)).map(targetAddress);
+  }
+}
+
+async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log: Logger): Promise<Target[]> {
+  const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(options.timeout, 'timeout');
+  const env = options.env ?? process.env;
+  const controller = new AbortController();
+  const { provider } = checked;
+  let timer: NodeJS.Timeout | undefined;
+  let rejectEarly: (error: Error) => void = () => {};
+  const early = new Promise<never>((_, reject) => {
+    rejectEarly = reject;
+  });
+  const onAbort = () => {
+    const error = new AbortError(`discover-${provider.name}`, { cause: options.signal?.reason });
+    controller.abort(error);
+    rejectEarly(error);
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (timeoutMs > 0) {
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`discover-${provider.name}`, timeoutMs);
+      controller.abort(error);
+      rejectEarly(error);
+    }, timeoutMs);
+  }
+  try {
+    const { createHttpClient } = await import('./http/index.js');
+    const http = options.http ?? createHttpClient({ env, userAgent: options.userAgent });
+    const ctx: ProviderContext = {
+      http,
+      log,
+      signal: controller.signal,
+      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
+      userAgent: http.userAgent,
+      env,
+    };
+    // The race guarantees the call never outlives its timeout, even if a provider ignores the signal.
+    return await Promise.race([provider.discover(checked.validated.args as never, ctx), early]);
+  } catch (error) {
+    // Whatever the provider threw while being aborted, the caller learns why: timeout or abort.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    early.catch(() => {});
+  }
+}
+
+/** The go-discover string form of a target. */
+export function targetAddress(target: Target): string {
+  return formatHostPort(target.address, target.port);
+}
+
+function dedupe(targets: Target[]): Target[] {
+  const seen = new Set<string>();
+  const unique: Target[] = [];
+  for (const target of targets) {
+    const key = targetAddress(target);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(target);
+  }
+  return unique;
+}
+
+let shared: Discover | undefined;
+const defaultInstance = () => {
+  shared ??= new Discover();
+  return shared;
+};
+
+/** Discovers targets with the built-in providers. @example await discover('provider=aws tag_key=role tag_value=nomad') */
+export function discover(cfg: string, options?: DiscoverOptions): Promise<Target[]> {
+  return defaultInstance().discover(cfg, options);
+}
+
+/** Discovers addresses (go-discover's `Addrs`) with the built-in providers. */
+export function addrs(cfg: string, options?: DiscoverOptions): Promise<string[]> {
+  return defaultInstance().addrs(cfg, options);
+}
+
+/** Parses and validates a config string with the built-in providers; no network. */
+export function checkConfig(cfg: string, options?: Pick<DiscoverOptions, 'env' | 'lenient'>): Promise<CheckedConfig> {
+  return defaultInstance().check(cfg, options);
+}

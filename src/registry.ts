@@ -1,0 +1,106 @@
+/**
+ * Provider names -> lazy loaders. Built-ins come from `providers/index.ts`; plugins from an npm
+ * module or a path. A provider module is imported only when it is first used, and its SDK only
+ * when its `discover` runs.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { builtinProviders } from '../providers/index.js';
+import { ProviderRegistryError } from './errors.js';
+import type { AnyProvider } from './provider.js';
+
+type Loader = () => Promise<AnyProvider>;
+
+export class ProviderRegistry {
+  readonly #loaders = new Map<string, Loader>();
+  readonly #loaded = new Map<string, AnyProvider>();
+
+  /** @param builtins include the built-in providers @default true */
+  constructor(builtins = true) {
+    if (!builtins) return;
+    for (const [name, load] of Object.entries(builtinProviders)) {
+      this.#loaders.set(name, async () => (await load()).default);
+    }
+  }
+
+  /** Adds a provider. @throws ProviderRegistryError when the name is taken. */
+  register(provider: AnyProvider): void {
+    checkDescriptor(provider, 'register()');
+    if (this.#loaders.has(provider.name)) {
+      throw new ProviderRegistryError(`discover: provider ${provider.name} is already registered`);
+    }
+    this.#loaded.set(provider.name, provider);
+    this.#loaders.set(provider.name, async () => provider);
+  }
+
+  /** Sorted provider names. */
+  names(): string[] {
+    return [...this.#loaders.keys()].sort();
+  }
+
+  has(name: string): boolean {
+    return this.#loaders.has(name);
+  }
+
+  /** Loads a provider's descriptor (not its SDK). */
+  async load(name: string): Promise<AnyProvider> {
+    const cached = this.#loaded.get(name);
+    if (cached) return cached;
+    const loader = this.#loaders.get(name);
+    if (!loader) throw new ProviderRegistryError(`discover: unknown provider ${name}`);
+    const provider = await loader();
+    checkDescriptor(provider, `provider ${name}`);
+    this.#loaded.set(name, provider);
+    return provider;
+  }
+
+  async loadAll(): Promise<AnyProvider[]> {
+    return Promise.all(this.names().map((name) => this.load(name)));
+  }
+
+  /**
+   * Loads a plugin: an npm module name (resolved from `cwd`) or a file path. The module's default
+   * export is a descriptor or an array of them; a named export `providers` (array) also works.
+   */
+  async loadPlugin(specifier: string, cwd = process.cwd()): Promise<string[]> {
+    let url: string;
+    const asPath = path.resolve(cwd, specifier);
+    if (specifier.startsWith('.') || path.isAbsolute(specifier) || existsSync(asPath)) {
+      url = pathToFileURL(asPath).href;
+    } else {
+      try {
+        const require = createRequire(path.join(cwd, 'package.json'));
+        url = pathToFileURL(require.resolve(specifier)).href;
+      } catch (error) {
+        throw new ProviderRegistryError(`discover: cannot find plugin ${specifier}`, { cause: error });
+      }
+    }
+    let module: Record<string, unknown>;
+    try {
+      module = (await import(url)) as Record<string, unknown>;
+    } catch (error) {
+      throw new ProviderRegistryError(`discover: cannot load plugin ${specifier}: ${(error as Error).message}`, { cause: error });
+    }
+    const exported = module.providers ?? module.default;
+    const providers = (Array.isArray(exported) ? exported : [exported]) as AnyProvider[];
+    const names: string[] = [];
+    for (const provider of providers) {
+      checkDescriptor(provider, `plugin ${specifier}`);
+      this.register(provider);
+      names.push(provider.name);
+    }
+    return names;
+  }
+}
+
+function checkDescriptor(provider: unknown, where: string): asserts provider is AnyProvider {
+  const p = provider as Partial<AnyProvider> | undefined;
+  if (!p || typeof p.name !== 'string' || typeof p.discover !== 'function' || typeof p.args !== 'object') {
+    throw new ProviderRegistryError(`discover: ${where} is not a provider descriptor (need name, args, discover)`);
+  }
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(p.name)) {
+    throw new ProviderRegistryError(`discover: ${where}: invalid provider name "${p.name}"`);
+  }
+}
