@@ -1,0 +1,15 @@
+/** What a CLI command needs from the process, injectable so commands run in-process in tests. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Aborts on SIGINT / SIGTERM. */
+  signal: AbortSignal;
+  /** Whether stderr is a terminal (progress lines redraw only then). */
+  isTTY: boolean;
+  cwd: string;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { runCli } from './run.js';
+
+const controller = new AbortController();
+const stop = () => controller.abort();
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  signal: controller.signal,
+  isTTY: Boolean(process.stderr.isTTY),
+  cwd: process.cwd(),
+});
+process.exitCode = code;
+// Let stdout drain, then leave even if an SDK left a keep-alive socket open.
+process.stdout.write('', () => process.exit(code));

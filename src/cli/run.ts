@@ -1,0 +1,188 @@
+/**
+ * The `discover` command line: argv -> library calls -> stdout / stderr / exit code.
+ * Exit codes: 0 success, 1 discovery failed, 2 usage or config error.
+ */
+import { parseArgs } from 'node:util';
+import { toMs } from '../duration.js';
+import { AutojoinError, UsageError } from '../errors.js';
+import { lineLogger, silentLogger } from '../log.js';
+import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
+
+export const USAGE = `Usage: discover [flags] <command> [args]
+
+Commands:
+  addrs key=val key=val ...   discover addresses; prints them on one line
+  check key=val key=val ...   parse and validate a config string, no network
+  join [flags] ENTRY... [-- COMMAND ARGS...]
+                              retry until peers are found or joined
+  sim [--fleet FILE] [--port N]
+                              serve the simulated cloud on 127.0.0.1
+  providers                   list the providers
+  help [provider]             this help, or one provider's
+  version                     print the version
+
+Flags (before the first key=value):
+  -q                 no log output (errors are still printed)
+  -h, --help         print this help
+  --format text|json output format (default text)
+  --timeout D        bound on discovery, ms or Go duration (default 60s)
+  --plugin P         load a provider plugin (npm module or path); repeatable,
+                     also DISCOVER_PLUGINS=a,b
+  --lenient          unknown keys are warnings, not errors
+`;
+
+const OPTIONS = {
+  q: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  format: { type: 'string' },
+  timeout: { type: 'string' },
+  plugin: { type: 'string', multiple: true },
+  lenient: { type: 'boolean' },
+} as const;
+
+/** Errors that waiting cannot fix: bad flags, bad config strings, unknown providers. */
+export function isConfigError(error: unknown): boolean {
+  return (
+    error instanceof AutojoinError &&
+    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY'].includes(
+      error.code,
+    )
+  );
+}
+
+/** Index of the first `key=value` argument (not a flag), or argv.length. */
+function configStart(argv: readonly string[]): number {
+  const index = argv.findIndex((arg) => !arg.startsWith('-') && arg.includes('='));
+  return index < 0 ? argv.length : index;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return isConfigError(error) ? EXIT_USAGE : EXIT_FAILED;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  // `join` and `sim` own their flags; global flags may precede them.
+  const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
+  const command = commandIndex < 0 ? undefined : argv[commandIndex];
+  if (command === 'join' || command === 'sim') {
+    const global = parseFlags(argv.slice(0, commandIndex));
+    const rest = argv.slice(commandIndex + 1);
+    if (command === 'join') {
+      const { runJoin } = await import('./join.js');
+      return runJoin(global.values.q ? ['-q', ...rest] : rest, io);
+    }
+    return runSimCommand(rest, io);
+  }
+
+  const split = configStart(argv);
+  const { values, positionals } = parseFlags(argv.slice(0, split));
+  const words = [...positionals, ...argv.slice(split)];
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
+  if (values.help || words.length === 0) {
+    // As go-discover: no arguments prints the help and exits 0.
+    io.stdout(await helpText(values.plugin, io));
+    return EXIT_OK;
+  }
+  const [verb, ...rest] = words;
+  const plugins = [...(values.plugin ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
+  const { Discover } = await import('../discover.js');
+  const engine = new Discover({ plugins });
+  switch (verb) {
+    case 'addrs': {
+      const logger = values.q ? silentLogger : lineLogger(io.stderr);
+      const timeout = values.timeout === undefined ? undefined : toMs(values.timeout, '--timeout');
+      if (!values.q) io.stderr(`Registered providers: [${(await engine.names()).join(' ')}]\n`);
+      // As go-discover: the arguments are joined with single spaces into one config string.
+      const cfg = rest.join(' ');
+      const options = { logger, timeout, signal: io.signal, env: io.env, lenient: values.lenient };
+      if (format === 'json') {
+        const { targetAddress } = await import('../discover.js');
+        const targets = await engine.discover(cfg, options);
+        io.stdout(`${JSON.stringify(targets.map((t) => ({ addr: targetAddress(t), ...t })), null, 2)}\n`);
+      } else {
+        io.stdout(`${(await engine.addrs(cfg, options)).join(' ')}\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'check': {
+      const checked = await engine.check(rest.join(' '), { env: io.env, lenient: values.lenient });
+      for (const warning of checked.validated.warnings) io.stderr(`${warning}\n`);
+      if (format === 'json') {
+        const { secretKeys } = await import('../args.js');
+        const secrets = secretKeys(checked.provider);
+        const args = Object.fromEntries(
+          Object.entries(checked.validated.args).map(([k, v]) => [k, secrets.has(k) && v !== undefined ? '***' : v]),
+        );
+        io.stdout(`${JSON.stringify({ provider: checked.provider.name, config: checked.redacted, args, sources: checked.validated.sources }, null, 2)}\n`);
+      } else {
+        io.stdout(`${checked.redacted}\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'help': {
+      if (rest.length === 0) {
+        io.stdout(await helpText(values.plugin, io));
+        return EXIT_OK;
+      }
+      const { providerHelp } = await import('../help.js');
+      for (const name of rest) io.stdout(providerHelp(await engine.provider(name)));
+      return EXIT_OK;
+    }
+    case 'providers': {
+      const providers = await Promise.all((await engine.names()).map((name) => engine.provider(name)));
+      if (format === 'json') {
+        io.stdout(`${JSON.stringify(providers.map((p) => ({ name: p.name, summary: p.summary })), null, 2)}\n`);
+      } else {
+        const width = Math.max(...providers.map((p) => p.name.length)) + 2;
+        for (const p of providers) io.stdout(`${p.name.padEnd(width)}${p.summary}\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'version': {
+      const { version } = await import('../version.js');
+      io.stdout(`autojoin ${version}\n`);
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`discover: unknown command "${verb}"\n\n${USAGE}`);
+  }
+}
+
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`discover: ${(error as Error).message}\n\n${USAGE}`);
+  }
+}
+
+async function helpText(plugins: string[] | undefined, io: CliIo): Promise<string> {
+  const { Discover } = await import('../discover.js');
+  const { fullHelp } = await import('../help.js');
+  const engine = new Discover({ plugins: [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)] });
+  const providers = await Promise.all((await engine.names()).map((name) => engine.provider(name)));
+  return `${USAGE}\n${fullHelp(providers)}`;
+}
+
+async function runSimCommand(argv: string[], io: CliIo): Promise<number> {
+  let values: { fleet?: string; port?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { fleet: { type: 'string' }, port: { type: 'string' } }, strict: true }));
+  } catch (error) {
+    throw new UsageError(`discover sim: ${(error as Error).message}\nUsage: discover sim [--fleet FILE] [--port N]`);
+  }
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65534) throw new UsageError(`discover sim: --port: "${values.port}" is not a port number`);
+  }
+  const { runSim } = await import('../sim/index.js');
+  await runSim({ fleetPath: values.fleet, port, stdout: io.stdout, signal: io.signal });
+  return EXIT_OK;
+}
