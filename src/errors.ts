@@ -175,3 +175,13 @@ export class UsageError extends AutojoinError {
     super('ERR_USAGE', message);
   }
 }
+
+/** A response arrived whole but could not be decoded (e.g. malformed JSON). `url` carries no credentials. */
+export class MalformedResponseError extends AutojoinError {
+  readonly url: string;
+
+  constructor(message: string, url: string, options?: { cause?: unknown }) {
+    super('ERR_MALFORMED_RESPONSE', message, options);
+    this.url = url;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The one HTTP client: keep-alive dispatching agents, per-request proxy choice, a total
+ * per-request timeout, `AbortSignal`, the loopback guard, and typed, credential-free errors.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import {
+  AbortError,
+  AutojoinError,
+  HttpStatusError,
+  MalformedResponseError,
+  NetworkError,
+  TimeoutError,
+} from '../errors.js';
+import { assertLoopback, createAgents, type Env, proxyForUrl } from './proxy.js';
+import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
+import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
+
+/** Options for {@link createHttpClient}. */
+export interface HttpClientOptions {
+  /** Where HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY are read from, per request. @default process.env */
+  env?: Env;
+  /** The caller's own product token, appended after `autojoin/<version>`. */
+  userAgent?: string;
+  /**
+   * Refuse any host (and proxy) that is not 127.0.0.0/8, ::1 or `localhost`, before connecting.
+   * @default true when `AUTOJOIN_LOOPBACK_ONLY=1` in `env` or in `process.env`
+   */
+  loopbackOnly?: boolean;
+  /** Options for every underlying agent. @default { keepAlive: true } */
+  agentOptions?: http.AgentOptions;
+}
+
+/** The client {@link createHttpClient} returns: the shared interface plus a way to close pooled sockets. */
+export interface NodeHttpClient extends HttpClient {
+  /** Whether the loopback guard is on for this client. */
+  readonly loopbackOnly: boolean;
+  /** Closes every keep-alive socket (direct and tunnelled). Requests after this still work. */
+  destroy(): void;
+}
+
+/** Default per-request timeout: connect, headers and the whole body. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+let cachedVersion: string | undefined;
+
+/** autojoin's version, read from its package.json at runtime (works from `src/` under tsx and from `dist/src/`). */
+export function autojoinVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'autojoin' && typeof pkg.version === 'string') {
+        cachedVersion = pkg.version;
+        return cachedVersion;
+      }
+    } catch {
+      // Not at this depth; try the next.
+    }
+  }
+  cachedVersion = '0.0.0';
+  return cachedVersion;
+}
+
+function envFlag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+/**
+ * Creates the HTTP client every provider uses, directly or through its agents.
+ * @example
+ *   const http = createHttpClient({ userAgent: 'my-tool/1.0' });
+ *   const res = await http.request('http://127.0.0.1:8080/v1/nodes', { timeoutMs: 5000 });
+ *   const nodes = res.json<string[]>();
+ */
+export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClient {
+  const env = options.env ?? process.env;
+  // The process-wide switch cannot be undone by a custom env: it is what keeps tests on loopback.
+  const loopbackOnly =
+    options.loopbackOnly ?? (envFlag(env.AUTOJOIN_LOOPBACK_ONLY) || envFlag(process.env.AUTOJOIN_LOOPBACK_ONLY));
+  const agentOptions = options.agentOptions ?? { keepAlive: true };
+  const agents = createAgents({ env, loopbackOnly, agentOptions });
+  const userAgent = `autojoin/${autojoinVersion()}${options.userAgent ? ` ${options.userAgent}` : ''}`;
+
+  const client: NodeHttpClient = {
+    httpAgent: agents.httpAgent,
+    httpsAgent: agents.httpsAgent,
+    userAgent,
+    loopbackOnly,
+    proxyFor: (url) => proxyForUrl(url, env),
+    request: (url, requestOptions) => send(client, env, url, requestOptions ?? {}),
+    destroy: () => agents.destroy(),
+  };
+  return client;
+}
+
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer, url: string): HttpResponse {
+  return {
+    status,
+    headers,
+    body,
+    text: () => body.toString('utf8'),
+    json: <T>() => {
+      try {
+        return JSON.parse(body.toString('utf8')) as T;
+      } catch (err) {
+        throw new MalformedResponseError(
+          `malformed JSON in response from ${url}: ${(err as Error).message}`,
+          url,
+          { cause: err },
+        );
+      }
+    },
+  };
+}
+
+/** Connection errors whose text is worth a hint. */
+function describeNetworkError(err: NodeJS.ErrnoException): string {
+  const code = err.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+    return `TLS verification failed (${code}: ${err.message}); trust a private CA with NODE_EXTRA_CA_CERTS`;
+  }
+  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+}
+
+function send(client: NodeHttpClient, env: Env, input: string | URL, options: HttpRequestOptions): Promise<HttpResponse> {
+  let url: URL;
+  try {
+    url = new URL(String(input));
+  } catch (err) {
+    return Promise.reject(new NetworkError(`invalid URL ${redactUrl(String(input))}`, redactUrl(String(input)), { cause: err }));
+  }
+  const safeUrl = redactUrl(url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return Promise.reject(new NetworkError(`unsupported protocol ${url.protocol} in ${safeUrl}`, safeUrl));
+  }
+  const method = (options.method ?? 'GET').toUpperCase();
+  const proxy = proxyForUrl(url, env);
+  const what = `${method} ${safeUrl}${proxy ? ` via proxy ${redactUrl(proxy)}` : ''}`;
+  const secrets = [...urlSecrets(proxy), ...urlSecrets(url.href)];
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const okStatus = options.okStatus ?? ((status: number) => status >= 200 && status < 300);
+  const signal = options.signal;
+
+  // Checked here as well as in the agents so the refusal is synchronous with the call and
+  // carries no socket at all; the agents' check covers SDKs that use them directly.
+  if (client.loopbackOnly) {
+    try {
+      assertLoopback(url.hostname, proxy);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  if (signal?.aborted) return Promise.reject(new AbortError(what, { cause: signal.reason }));
+
+  const headers: Record<string, string> = { ...options.headers };
+  const callerAgent = headerValue(headers, 'user-agent');
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === 'user-agent') delete headers[key];
+  headers['user-agent'] = callerAgent ? `${client.userAgent} ${callerAgent}` : client.userAgent;
+  if (options.body !== undefined && headerValue(headers, 'content-length') === undefined) {
+    headers['content-length'] = String(Buffer.byteLength(options.body));
+  }
+
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false;
+    let req: http.ClientRequest | undefined;
+    const finish = (err: Error | undefined, response?: HttpResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req?.destroy();
+        reject(err);
+      } else if (response) {
+        resolve(response);
+      }
+    };
+    const onAbort = () => finish(new AbortError(what, { cause: signal?.reason }));
+    const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const fail = (err: unknown) => {
+      if (settled) return;
+      if (err instanceof AutojoinError) return finish(err);
+      const detail = scrubSecrets(describeNetworkError(err as NodeJS.ErrnoException), secrets);
+      finish(new NetworkError(`${what}: ${detail}`, safeUrl, { cause: err }));
+    };
+
+    const transport = url.protocol === 'https:' ? https : http;
+    req = transport.request(url, {
+      method,
+      headers,
+      agent: url.protocol === 'https:' ? client.httpsAgent : client.httpAgent,
+    });
+    req.on('error', fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', fail);
+      res.on('aborted', () => fail(new Error('connection closed before the full body arrived')));
+      res.on('end', () => {
+        // `complete` is false when the socket closed before Content-Length (or the last chunk).
+        if (!res.complete) return fail(new Error('connection closed before the full body arrived'));
+        const body = Buffer.concat(chunks);
+        const status = res.statusCode ?? 0;
+        if (!okStatus(status)) {
+          return finish(new HttpStatusError(status, safeUrl, body.toString('utf8'), res.headers));
+        }
+        finish(undefined, makeResponse(status, res.headers, body, safeUrl));
+      });
+      res.on('close', () => {
+        if (!res.complete) fail(new Error('connection closed before the full body arrived'));
+      });
+    });
+    if (options.body !== undefined) req.end(options.body);
+    else req.end();
+  });
+}

@@ -1,0 +1,28 @@
+/** The one HTTP stack: client, proxy-aware agents, retry policy and redaction. */
+export {
+  autojoinVersion,
+  createHttpClient,
+  DEFAULT_TIMEOUT_MS,
+  type HttpClientOptions,
+  type NodeHttpClient,
+} from './client.js';
+export {
+  assertLoopback,
+  createAgents,
+  type DispatchingAgents,
+  type Env,
+  isLoopbackHost,
+  noProxyMatches,
+  proxyForUrl,
+} from './proxy.js';
+export { redactUrl, scrubSecrets } from './redact.js';
+export {
+  backoffDelay,
+  classifyHttpError,
+  parseRetryAfter,
+  type RetryClock,
+  type RetryOptions,
+  type RetryVerdict,
+  retryCall,
+} from './retry.js';
+export type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';

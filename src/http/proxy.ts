@@ -1,0 +1,222 @@
+/**
+ * Proxy choice and the dispatching agents every SDK is given.
+ *
+ * The choice follows proxy-from-env 2.1.0's rules exactly (see docs/proxy.md). That
+ * library reads only `process.env` (its `getProxyForUrl(url)` takes no env argument), so
+ * {@link proxyForUrl} restates its rules over an explicit env; test/proxy.test.ts checks
+ * the two agree on a table of cases.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { LoopbackOnlyError } from '../errors.js';
+import { redactUrl } from './redact.js';
+
+/** Environment variables, as in `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { ftp: 21, gopher: 70, http: 80, https: 443, ws: 80, wss: 443 };
+
+/** proxy-from-env's lookup: lower case wins over upper case, and an empty value counts as unset. */
+function envValue(env: Env, name: string): string {
+  return env[name.toLowerCase()] || env[name.toUpperCase()] || '';
+}
+
+/**
+ * True when `NO_PROXY` / `no_proxy` says `hostname` (brackets kept for IPv6) on `port`
+ * must be reached directly. Rules, as in proxy-from-env: entries split on commas and
+ * whitespace; `*` alone bypasses everything; `name:port` only matches that port; an entry
+ * starting with `.` or `*` matches any host ending with the rest; any other entry
+ * matches that exact host only (not its subdomains).
+ */
+export function noProxyMatches(hostname: string, port: number, env: Env): boolean {
+  const noProxy = envValue(env, 'no_proxy').toLowerCase();
+  if (!noProxy) return false;
+  if (noProxy === '*') return true;
+  return noProxy.split(/[,\s]/).some((entry) => {
+    if (!entry) return false;
+    const withPort = entry.match(/^(.+):(\d+)$/);
+    let entryHost = withPort?.[1] ?? entry;
+    const entryPort = withPort ? Number.parseInt(withPort[2] ?? '', 10) : 0;
+    if (entryPort && entryPort !== port) return false;
+    if (!/^[.*]/.test(entryHost)) return hostname === entryHost;
+    if (entryHost.startsWith('*')) entryHost = entryHost.slice(1);
+    return hostname.endsWith(entryHost);
+  });
+}
+
+/**
+ * The proxy URL for a request to `url`, or `undefined` for a direct connection.
+ * `<scheme>_proxy` first (so `https_proxy` for https targets), then `all_proxy`; each
+ * lower case before upper case; a proxy given without a scheme gets the target's scheme.
+ * @param env where to read the variables from. @default process.env
+ * @example
+ *   proxyForUrl('https://10.0.0.1/', { HTTPS_PROXY: 'http://127.0.0.1:3128' }) === 'http://127.0.0.1:3128'
+ */
+export function proxyForUrl(url: string | URL, env: Env = process.env): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch {
+    return undefined;
+  }
+  if (!parsed.host || !parsed.protocol) return undefined;
+  const scheme = parsed.protocol.slice(0, -1);
+  // `host` minus the port keeps IPv6 brackets, which is what NO_PROXY entries are compared with.
+  const hostname = parsed.host.replace(/:\d*$/, '');
+  const port = Number.parseInt(parsed.port, 10) || DEFAULT_PORTS[scheme] || 0;
+  if (noProxyMatches(hostname, port, env)) return undefined;
+  let proxy = envValue(env, `${scheme}_proxy`) || envValue(env, 'all_proxy');
+  if (!proxy) return undefined;
+  if (!proxy.includes('://')) proxy = `${scheme}://${proxy}`;
+  return proxy;
+}
+
+const loopbackAddresses = new net.BlockList();
+loopbackAddresses.addSubnet('127.0.0.0', 8, 'ipv4');
+loopbackAddresses.addAddress('::1', 'ipv6');
+
+/**
+ * True for `localhost`, 127.0.0.0/8 and ::1 (with or without brackets, and IPv4-mapped
+ * `::ffff:127.x.y.z`). Names other than `localhost` are not resolved: they are refused.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare === 'localhost.') return true;
+  const family = net.isIP(bare);
+  if (family === 4) return loopbackAddresses.check(bare, 'ipv4');
+  if (family === 6) {
+    const mapped = bare.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+    if (mapped?.[1]) return loopbackAddresses.check(mapped[1], 'ipv4');
+    return loopbackAddresses.check(bare, 'ipv6');
+  }
+  return false;
+}
+
+/**
+ * Throws {@link LoopbackOnlyError} unless the target host, and the proxy when there is
+ * one, are loopback. Called before any socket is opened.
+ */
+export function assertLoopback(host: string, proxy: string | undefined): void {
+  if (!isLoopbackHost(host)) throw new LoopbackOnlyError(host);
+  if (proxy) {
+    let proxyHost: string;
+    try {
+      proxyHost = new URL(proxy).hostname;
+    } catch {
+      throw new LoopbackOnlyError(redactUrl(proxy));
+    }
+    if (!isLoopbackHost(proxyHost)) throw new LoopbackOnlyError(`proxy ${redactUrl(proxy)}`);
+  }
+}
+
+/** Options shared by the agents {@link createAgents} builds. */
+export interface AgentSettings {
+  /** Where HTTP_PROXY, HTTPS_PROXY, NO_PROXY... are read from, per request. */
+  env: Env;
+  /** Refuse non-loopback targets and proxies before connecting. */
+  loopbackOnly: boolean;
+  /** Passed to every underlying agent. @default { keepAlive: true } */
+  agentOptions?: http.AgentOptions;
+}
+
+interface Dispatcher {
+  addRequest(req: http.ClientRequest, options: http.RequestOptions): void;
+}
+
+/** A keep-alive agent per proxy URL, built on first use. */
+class ProxyAgentCache {
+  private readonly agents = new Map<string, http.Agent>();
+
+  constructor(
+    private readonly scheme: 'http:' | 'https:',
+    private readonly agentOptions: http.AgentOptions,
+  ) {}
+
+  get(proxy: string): http.Agent {
+    let agent = this.agents.get(proxy);
+    if (!agent) {
+      // hpagent tunnels with CONNECT for http targets too, so the proxy must allow CONNECT to any port.
+      agent =
+        this.scheme === 'https:'
+          ? new HttpsProxyAgent({ ...this.agentOptions, proxy })
+          : new HttpProxyAgent({ ...this.agentOptions, proxy });
+      this.agents.set(proxy, agent);
+    }
+    return agent;
+  }
+
+  destroy(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
+
+/**
+ * Builds an agent of class `Base` (so Node's protocol check passes when an SDK hands it to
+ * `http.request` / `https.request`) whose `addRequest` picks, per request, the direct
+ * keep-alive agent or the cached proxy agent — the same trick agent-base uses.
+ */
+function dispatching<A extends http.Agent>(
+  Base: new (options: http.AgentOptions) => A,
+  scheme: 'http:' | 'https:',
+  settings: AgentSettings,
+): { agent: A; destroy(): void } {
+  const agentOptions = settings.agentOptions ?? { keepAlive: true };
+  const direct = new Base(agentOptions);
+  const viaProxy = new ProxyAgentCache(scheme, agentOptions);
+  const agent = new Base(agentOptions);
+  (agent as unknown as Dispatcher).addRequest = (req, options) => {
+    const host = String(options.hostname ?? options.host ?? 'localhost');
+    const port = options.port ?? (scheme === 'https:' ? 443 : 80);
+    const proxy = proxyForUrl(`${scheme}//${net.isIPv6(host) ? `[${host}]` : host}:${port}`, settings.env);
+    if (settings.loopbackOnly) {
+      try {
+        assertLoopback(host, proxy);
+      } catch (err) {
+        // Destroying before a socket is assigned means none is ever opened; the caller
+        // sees the error through the request's 'error' event like any connection failure.
+        req.destroy(err as Error);
+        return;
+      }
+    }
+    const target = proxy ? viaProxy.get(proxy) : direct;
+    (target as unknown as Dispatcher).addRequest(req, options);
+  };
+  return {
+    agent,
+    destroy() {
+      direct.destroy();
+      viaProxy.destroy();
+      agent.destroy();
+    },
+  };
+}
+
+/** The pair of dispatching agents behind an HTTP client, and a way to close their sockets. */
+export interface DispatchingAgents {
+  httpAgent: http.Agent;
+  httpsAgent: https.Agent;
+  /** Closes every pooled socket, direct and through proxies. */
+  destroy(): void;
+}
+
+/**
+ * Keep-alive agents that choose a proxy per request from `settings.env` (via
+ * {@link proxyForUrl}), tunnel through it with hpagent, and enforce the loopback guard.
+ * Hand them to SDKs: AWS `NodeHttpHandler({ httpAgent, httpsAgent })`, Azure `{ agent }`,
+ * gaxios through a request interceptor (docs/proxy.md).
+ */
+export function createAgents(settings: AgentSettings): DispatchingAgents {
+  const plain = dispatching(http.Agent, 'http:', settings);
+  const secure = dispatching(https.Agent, 'https:', settings);
+  return {
+    httpAgent: plain.agent,
+    httpsAgent: secure.agent,
+    destroy() {
+      plain.destroy();
+      secure.destroy();
+    },
+  };
+}

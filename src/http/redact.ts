@@ -1,0 +1,83 @@
+/**
+ * Credential scrubbing for anything that may reach a message, a log line or an error.
+ * Every URL the HTTP stack prints goes through {@link redactUrl} first.
+ */
+
+/** Query parameter names whose values are masked: anything that looks like a credential. */
+const SECRET_PARAM = /token|key|secret|signature|password|passwd|credential|auth|sig$/i;
+
+/** What a masked value is replaced with. */
+export const REDACTED = '***';
+
+/**
+ * Returns `url` without user info and with credential-like query values masked.
+ * Input that does not parse as a URL is returned with any `user:pass@` removed, so a
+ * malformed proxy setting cannot leak its password through an error message either.
+ * @example
+ *   redactUrl('http://bob:hunter2@proxy:3128/') === 'http://proxy:3128/'
+ *   redactUrl('https://h/x?api_key=abc&page=2') === 'https://h/x?api_key=***&page=2'
+ */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return String(url).replace(/\/\/[^/@\s]*@/, '//');
+  }
+  parsed.username = '';
+  parsed.password = '';
+  // Rebuilt by hand rather than through searchParams so untouched parameters keep their
+  // original encoding (URLSearchParams would re-encode `%20` as `+`).
+  if (parsed.search) {
+    const query = parsed.search
+      .slice(1)
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 0) return pair;
+        let name = pair.slice(0, eq);
+        try {
+          name = decodeURIComponent(name.replace(/\+/g, ' '));
+        } catch {
+          // Keep the raw name; it is only used for the test below.
+        }
+        return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+      })
+      .join('&');
+    parsed.search = `?${query}`;
+  }
+  return parsed.href;
+}
+
+/**
+ * Removes the given secrets (e.g. a proxy's user name and password, raw and URL-decoded)
+ * from free text such as a lower layer's error message.
+ */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/** The user name and password of `url` (raw and decoded), for {@link scrubSecrets}. */
+export function urlSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const parsed = new URL(url);
+    const parts = [parsed.username, parsed.password].filter((s) => s.length > 0);
+    const decoded = parts.map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+    // Longest first so a password containing the user name is masked whole.
+    return [...new Set([...parts, ...decoded])].sort((a, b) => b.length - a.length);
+  } catch {
+    return [];
+  }
+}

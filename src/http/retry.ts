@@ -1,0 +1,184 @@
+/**
+ * THE retry policy for API calls: exponential backoff with full jitter, `Retry-After`
+ * honoured, never sleeping past a deadline, abortable. SDKs' own retries are switched off
+ * (AWS `maxAttempts: 1`, Azure `retryOptions.maxRetries: 0`, GCE `retry: null`) so the two
+ * never multiply; see docs/http.md.
+ */
+import { AbortError, HttpStatusError, NetworkError, ProviderError } from '../errors.js';
+
+/** What a classifier says about one failure. */
+export interface RetryVerdict {
+  /** Try again (if attempts and the deadline allow). */
+  retry: boolean;
+  /** The server asked for this wait (Retry-After), in ms; used instead of the backoff delay. */
+  afterMs?: number;
+  /** The server said to slow down (429, 503, a cloud's throttling code). Informational. */
+  throttled?: boolean;
+}
+
+/** The timer functions retryCall uses; injectable so tests can drive a fake clock. */
+export interface RetryClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options for {@link retryCall}. */
+export interface RetryOptions {
+  /** Decides whether a failure is worth another attempt. {@link classifyHttpError} is the usual choice. */
+  classify(err: unknown): RetryVerdict;
+  /** Attempts in all, the first included. @default 4 */
+  maxAttempts?: number;
+  /** Aborting rejects promptly with `AbortError` and leaves no timer behind. */
+  signal?: AbortSignal;
+  /** Epoch ms. No wait ends past it: the last error is thrown instead. */
+  deadline?: number;
+  /** Backoff cap for the first retry; it doubles per attempt. @default 200 */
+  baseDelayMs?: number;
+  /** Upper bound of any backoff delay (not of a server's Retry-After). @default 5000 */
+  maxDelayMs?: number;
+  /** Source of randomness in [0, 1). @default Math.random */
+  random?: () => number;
+  /** @default the global timers and Date.now */
+  clock?: RetryClock;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 4;
+export const DEFAULT_BASE_DELAY_MS = 200;
+export const DEFAULT_MAX_DELAY_MS = 5000;
+
+const globalClock: RetryClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Full-jitter backoff: a uniform draw in `[0, min(maxDelayMs, baseDelayMs * 2^(retry-1)))`.
+ * @param retry 1 for the wait before the second attempt, 2 before the third...
+ */
+export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
+  const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * cap);
+}
+
+/**
+ * Calls `fn` until it succeeds, the classifier says stop, `maxAttempts` is reached, the next
+ * wait would end past `deadline`, or `signal` aborts. Rejects with the last error (or
+ * `AbortError`).
+ * @example
+ *   const res = await retryCall((attempt) => http.request(url), { classify: classifyHttpError, signal, deadline });
+ */
+export async function retryCall<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const baseDelayMs = opts.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const maxDelayMs = opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const random = opts.random ?? Math.random;
+  const clock = opts.clock ?? globalClock;
+  const signal = opts.signal;
+
+  for (let attempt = 1; ; attempt++) {
+    throwIfAborted(signal);
+    let lastError: unknown;
+    try {
+      return await raceAbort(fn(attempt), signal);
+    } catch (err) {
+      if (err instanceof AbortError) throw err;
+      throwIfAborted(signal);
+      lastError = err;
+    }
+    if (attempt >= maxAttempts) throw lastError;
+    const verdict = opts.classify(lastError);
+    if (!verdict.retry) throw lastError;
+    const delay =
+      verdict.afterMs !== undefined
+        ? Math.max(0, verdict.afterMs)
+        : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
+    if (opts.deadline !== undefined && clock.now() + delay > opts.deadline) throw lastError;
+    await sleep(delay, signal, clock);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError('retried call', { cause: signal.reason });
+}
+
+/** Settles with `promise`, or rejects with AbortError as soon as `signal` aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      // The abandoned attempt may still reject later; nobody is listening any more.
+      promise.catch(() => {});
+      reject(new AbortError('retried call', { cause: signal.reason }));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, clock: RetryClock): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(new AbortError('retried call', { cause: signal?.reason }));
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Parses a `Retry-After` value (delay in seconds, or an HTTP-date) into milliseconds from
+ * `now`. Returns undefined when absent or unreadable; a date in the past gives 0.
+ * @example parseRetryAfter('3', Date.now()) === 3000
+ */
+export function parseRetryAfter(header: string | readonly string[] | undefined, now: number): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : (header as string | undefined))?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number.parseInt(value, 10) * 1000;
+  // RFC 9110 §10.2.3: HTTP-date; Date.parse reads IMF-fixdate and the two obsolete forms.
+  if (!/[a-z]/i.test(value)) return undefined;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const THROTTLE_STATUSES = new Set([429, 503]);
+
+/**
+ * The default classifier: `HttpStatusError` 429/500/502/503/504 retry (429/503 are throttling,
+ * and their `Retry-After` is honoured), `NetworkError` retries, a `ProviderError` retries when
+ * throttled or its status is one of those; anything else (4xx, timeouts, malformed bodies,
+ * programming errors) does not.
+ */
+export function classifyHttpError(err: unknown, now: number = Date.now()): RetryVerdict {
+  if (err instanceof HttpStatusError) {
+    const retry = RETRY_STATUSES.has(err.status);
+    const throttled = THROTTLE_STATUSES.has(err.status);
+    const afterMs = retry ? parseRetryAfter(err.headers['retry-after'], now) : undefined;
+    return afterMs === undefined ? { retry, throttled } : { retry, throttled, afterMs };
+  }
+  if (err instanceof NetworkError) return { retry: true };
+  if (err instanceof ProviderError) {
+    const retry = err.throttled || (err.status !== undefined && RETRY_STATUSES.has(err.status));
+    return err.retryAfterMs === undefined
+      ? { retry, throttled: err.throttled }
+      : { retry, throttled: err.throttled, afterMs: err.retryAfterMs };
+  }
+  return { retry: false };
+}
