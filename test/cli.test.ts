@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { installExamplePlugin, ROOT, runDiscover } from './helpers/cli.js';
+
+test('no arguments prints the help and exits 0, as go-discover does', async (t) => {
+  const result = await runDiscover([]);
+  t.is(result.code, 0);
+  t.regex(result.stdout, /^Usage: discover \[flags\] <command>/);
+  t.regex(result.stdout, /provider=aws region=eu-west-1/);
+});
+
+test('help <provider> prints that provider only; unknown provider exits 2', async (t) => {
+  const plugin = installExamplePlugin(t);
+  const result = await runDiscover(['--plugin', path.join(plugin, 'index.js'), 'help', 'static']);
+  t.is(result.code, 0);
+  t.regex(result.stdout, /^static: Fixed addresses/);
+  t.regex(result.stdout, /provider: +"static"/);
+  const unknown = await runDiscover(['help', 'nosuch']);
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /discover: unknown provider nosuch/);
+});
+
+test('addrs prints one line; flags work before and after the command', async (t) => {
+  const plugin = path.join(installExamplePlugin(t), 'index.js');
+  const before = await runDiscover(['-q', '--plugin', plugin, 'addrs', 'provider=static', 'addrs=10.0.0.1,::1', 'port=4648']);
+  t.is(before.code, 0);
+  t.is(before.stdout, '10.0.0.1:4648 [::1]:4648\n');
+  t.is(before.stderr, '');
+  const after = await runDiscover(['addrs', '--plugin', plugin, 'provider=static', 'addrs=h']);
+  t.is(after.stdout, 'h\n');
+  t.regex(after.stderr, /Registered providers: \[.*static.*\]\n\[DEBUG\] discover: Using provider "static"/);
+});
+
+test('addrs joins its arguments with single spaces, as go-discover does', async (t) => {
+  const plugin = path.join(installExamplePlugin(t), 'index.js');
+  const result = await runDiscover(['-q', '--plugin', plugin, 'addrs', 'provider=static', 'addrs="a,b"', 'port=1']);
+  t.is(result.stdout, 'a:1 b:1\n');
+});
+
+test('--format json prints targets with their address string', async (t) => {
+  const plugin = path.join(installExamplePlugin(t), 'index.js');
+  const result = await runDiscover(['-q', '--format', 'json', '--plugin', plugin, 'addrs', 'provider=static', 'addrs=::1', 'port=2']);
+  t.deepEqual(JSON.parse(result.stdout), [{ addr: '[::1]:2', address: '::1', port: 2 }]);
+});
+
+test('config errors exit 2 with go-discover text; -q keeps the error line', async (t) => {
+  const parse = await runDiscover(['-q', 'addrs', 'provider=aws', 'foo']);
+  t.is(parse.code, 2);
+  t.is(parse.stderr, "discover: foo: missing '='\n");
+  const none = await runDiscover(['addrs', 'region=x']);
+  t.is(none.code, 2);
+  t.regex(none.stderr, /discover: no provider\n$/);
+  const unknownFlag = await runDiscover(['--bogus', 'addrs', 'provider=aws']);
+  t.is(unknownFlag.code, 2);
+  t.regex(unknownFlag.stderr, /Unknown option '--bogus'/);
+  const unknownCommand = await runDiscover(['frobnicate']);
+  t.is(unknownCommand.code, 2);
+  t.regex(unknownCommand.stderr, /unknown command "frobnicate"/);
+});
+
+test('an invalid argument exits 2 and names the key, before any network call', async (t) => {
+  const plugin = path.join(installExamplePlugin(t), 'index.js');
+  const result = await runDiscover(['--plugin', plugin, 'addrs', 'provider=static', 'addrs=a', 'prot=1']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /unknown argument "prot" \(did you mean "port"\?\)/);
+});
+
+test('check prints the normalised config with secrets redacted', async (t) => {
+  const result = await runDiscover(['check', 'provider=aws', 'secret_access_key=TOPSECRETVALUE', 'region=eu-west-1', 'tag_key=role', 'tag_value="nomad server"']);
+  t.is(result.code, 0, result.stderr);
+  t.notRegex(result.stdout + result.stderr, /TOPSECRETVALUE/);
+  t.regex(result.stdout, /^provider=aws .*secret_access_key=\*\*\*/);
+  t.regex(result.stdout, /tag_value="nomad server"/);
+});
+
+test('DISCOVER_PLUGINS loads plugins too; providers lists names and summaries', async (t) => {
+  const plugin = path.join(installExamplePlugin(t), 'index.js');
+  const result = await runDiscover(['providers'], { env: { DISCOVER_PLUGINS: plugin } });
+  t.is(result.code, 0);
+  t.regex(result.stdout, /^static +Fixed addresses/m);
+  t.regex(result.stdout, /^aws +/m);
+});
+
+test('version prints the package version', async (t) => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  t.is((await runDiscover(['version'])).stdout, `autojoin ${pkg.version}\n`);
+});
+
+for (const command of [['help'], ['providers'], ['check', 'provider=aws', 'tag_key=a', 'tag_value=b', 'region=x']]) {
+  test(`cold start: \`discover ${command[0]}\` loads no cloud SDK`, async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-trace-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'imports.txt');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, ['--import', './test/helpers/trace-imports.mjs', 'dist/src/cli/main.js', ...command], {
+      cwd: ROOT,
+      env: { ...process.env, TRACE_IMPORTS_FILE: file },
+    });
+    const loaded = readFileSync(file, 'utf8');
+    t.regex(loaded, /dist\/src\/cli\/run\.js/, 'the trace saw the CLI load');
+    t.notRegex(loaded, /@aws-sdk|@azure\/|@google-cloud|google-auth-library|hpagent/);
+  });
+}
+
+test('the example plugin passes its own tests from outside the repo', async (t) => {
+  const dir = installExamplePlugin(t);
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(process.execPath, ['--test', 'index.test.js'], { cwd: dir, encoding: 'utf8' });
+  t.regex(out, /# pass 2/);
+  t.regex(out, /# fail 0/);
+});

@@ -1,0 +1,75 @@
+import test from 'ava';
+import { Discover, targetAddress } from '../src/discover.js';
+import {
+  AbortError,
+  ConfigParseError,
+  NoProviderError,
+  ProviderArgsError,
+  ProviderRegistryError,
+  TimeoutError,
+  UnknownProviderError,
+} from '../src/errors.js';
+import type { Logger } from '../src/log.js';
+import { echo, hang, pair } from './helpers/providers.js';
+
+const engine = new Discover({ builtins: false, providers: [echo, hang, pair] });
+
+test('addrs formats host:port, brackets IPv6 and drops duplicates keeping the first', async (t) => {
+  t.deepEqual(await engine.addrs('provider=echo addrs=10.0.0.1,10.0.0.2,10.0.0.1'), ['10.0.0.1', '10.0.0.2']);
+  t.deepEqual(await engine.addrs('provider=echo addrs=10.0.0.1,2001:db8::1 port=4648'), ['10.0.0.1:4648', '[2001:db8::1]:4648']);
+});
+
+test('discover returns targets with metadata', async (t) => {
+  const targets = await engine.discover('provider=echo addrs=h1 port=1');
+  t.deepEqual(targets, [{ address: 'h1', port: 1 }]);
+  t.is(targetAddress(targets[0]!), 'h1:1');
+});
+
+test("go-discover's engine errors, to the letter", async (t) => {
+  await t.throwsAsync(engine.addrs(''), { instanceOf: NoProviderError, message: 'discover: no provider' });
+  await t.throwsAsync(engine.addrs('provider=""'), { instanceOf: NoProviderError, message: 'discover: no provider' });
+  await t.throwsAsync(engine.addrs('key'), { instanceOf: ConfigParseError, code: 'ERR_CONFIG_PARSE', message: "discover: key: missing '='" });
+  const unknown = await t.throwsAsync(engine.addrs('provider=nope'), { instanceOf: UnknownProviderError, code: 'ERR_UNKNOWN_PROVIDER' });
+  t.is(unknown.message, 'discover: unknown provider nope (known: echo, hang, pair)');
+});
+
+test('arguments are validated before the provider runs', async (t) => {
+  let ran = false;
+  const spy = { ...echo, name: 'spy', discover: async () => ((ran = true), []) };
+  const local = new Discover({ builtins: false, providers: [spy] });
+  await t.throwsAsync(local.addrs('provider=spy addrs=a port=x'), { instanceOf: ProviderArgsError });
+  t.false(ran);
+});
+
+test('the timeout ends a provider that ignores its signal', async (t) => {
+  const started = Date.now();
+  await t.throwsAsync(engine.addrs('provider=hang', { timeout: 50 }), { instanceOf: TimeoutError, code: 'ERR_TIMEOUT' });
+  t.true(Date.now() - started < 1000);
+  await t.throwsAsync(engine.addrs('provider=hang', { timeout: '40ms' }), { message: 'discover-hang timed out after 40 ms' });
+});
+
+test('an abort signal ends the call with AbortError', async (t) => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 20);
+  await t.throwsAsync(engine.addrs('provider=hang', { signal: controller.signal, timeout: 0 }), { instanceOf: AbortError, code: 'ERR_ABORTED' });
+});
+
+test('logs go-discover\'s "Using provider" line and lenient warnings', async (t) => {
+  const lines: string[] = [];
+  const logger: Logger = { debug: (m) => lines.push(`D ${m}`), info: () => {}, warn: (m) => lines.push(`W ${m}`), error: () => {} };
+  await engine.addrs('provider=echo addrs=a odd=1', { logger, lenient: true });
+  t.deepEqual(lines, ['W discover-echo: ignoring unknown argument "odd"', 'D discover: Using provider "echo"', 'D discover-echo: 1 addresses']);
+});
+
+test('check redacts secrets and reports sources without any network call', async (t) => {
+  const checked = await engine.check('provider=echo token="s e c" addrs=a', { env: {} });
+  t.is(checked.redacted, 'provider=echo addrs=a token=***');
+  t.is(checked.validated.sources.token, 'config');
+});
+
+test('register throws on a duplicate name', (t) => {
+  t.throws(() => new Discover({ builtins: false, providers: [echo, echo] }), {
+    instanceOf: ProviderRegistryError,
+    message: 'discover: provider echo is already registered',
+  });
+});

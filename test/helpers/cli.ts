@@ -1,0 +1,45 @@
+// Runs the built CLI (dist/, made by `npm test`'s build step or `npm ci`) as a real process.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ExecutionContext } from 'ava';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runDiscover(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...options.env }, cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/**
+ * Copies examples/autojoin-provider-static into a temporary folder outside the repo, with
+ * node_modules/autojoin linked to this checkout, as a user's project would have it.
+ */
+export function installExamplePlugin(t: ExecutionContext): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-plugin-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(path.join(ROOT, 'examples/autojoin-provider-static'), dir, { recursive: true });
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(ROOT, path.join(dir, 'node_modules/autojoin'), 'dir');
+  return dir;
+}
