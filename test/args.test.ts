@@ -18,7 +18,6 @@ test('coerces every type and fills defaults', (t) => {
     delay: 90_000,
     verbose: true,
     endpoint: 'https://x:1/p',
-    token: undefined,
   } as Record<string, unknown>);
   t.is(sources.mode, 'config');
   t.is(validateArgs(echo, raw({ addrs: 'a' }), { env: {} }).sources.mode, 'default');
