@@ -1,0 +1,89 @@
+/**
+ * The go-discover config printer (`Config.String()`), plus optional redaction of secrets.
+ */
+
+import { compareCodePoints, goQuote, toWellFormed } from './go.js';
+
+/** Options for {@link formatConfig}. */
+export interface FormatConfigOptions {
+  /**
+   * Print the value of every key in `secretKeys` as `***`.
+   * @default false
+   */
+  redact?: boolean;
+  /**
+   * The keys whose values are secret, matched exactly (keys are case-sensitive).
+   * @default DEFAULT_SECRET_KEYS
+   */
+  secretKeys?: Iterable<string>;
+}
+
+/**
+ * go-discover's credential arguments, used when `redact` is set without `secretKeys`.
+ * Callers that know a provider's schema should pass its secret keys instead.
+ */
+export const DEFAULT_SECRET_KEYS: readonly string[] = Object.freeze([
+  'access_key_id',
+  'access_key_secret',
+  'api_key',
+  'api_token',
+  'auth_token',
+  'client_secret',
+  'password',
+  'secret_access_key',
+  'secret_id',
+  'secret_key',
+  'token',
+]);
+
+const REDACTED = '***';
+// PR #287 (go-discover v1.1.0) added `=` so the printed form always re-parses.
+const NEEDS_QUOTES = /[ "\\=]/;
+
+function quoteIfNeeded(s: string): string {
+  return NEEDS_QUOTES.test(s) ? goQuote(s) : s;
+}
+
+/**
+ * Prints a config the way go-discover's `Config.String()` does: `provider` first, the other
+ * keys in code-point order (Go's byte order on UTF-8, not JS's UTF-16 order), empty values
+ * dropped, and a key or value quoted with Go's `strconv.Quote` only when it holds a space,
+ * `"`, `\` or `=`. Tabs, newlines and other controls are printed raw, as in Go.
+ *
+ * Not every config round-trips, as in go-discover: a value that is only whitespace (`"\t"`)
+ * prints unquoted and re-parses as `key: missing value`; the empty key prints as `=v`.
+ *
+ * @example
+ *   formatConfig({ tag_value: 'consul server', provider: 'aws', secret_access_key: 'abc' },
+ *     { redact: true })
+ *   // 'provider=aws secret_access_key=*** tag_value="consul server"'
+ */
+export function formatConfig(
+  cfg: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
+  options: FormatConfigOptions = {},
+): string {
+  const entries: Iterable<readonly [string, string]> =
+    cfg instanceof Map ? cfg.entries() : Object.entries(cfg as Readonly<Record<string, string>>);
+  const secrets = options.redact ? new Set(options.secretKeys ?? DEFAULT_SECRET_KEYS) : undefined;
+
+  let provider: string | undefined;
+  const rest: Array<readonly [string, string]> = [];
+  for (const [rawKey, rawValue] of entries) {
+    // A Go string cannot hold a lone surrogate; U+FFFD is what Go would print in its place.
+    const key = toWellFormed(rawKey);
+    const value = typeof rawValue === 'string' ? toWellFormed(rawValue) : rawValue;
+    if (key === 'provider') provider = value;
+    else rest.push([key, value]);
+  }
+  rest.sort((a, b) => compareCodePoints(a[0], b[0]));
+  if (provider !== undefined) rest.unshift(['provider', provider]);
+
+  const pairs: string[] = [];
+  for (const [key, value] of rest) {
+    // Go reads a missing key as "" and skips it; a JS caller may also hand us `undefined`.
+    if (value === undefined || value === '') continue;
+    const shown = secrets?.has(key) ? REDACTED : value;
+    pairs.push(`${quoteIfNeeded(key)}=${quoteIfNeeded(shown)}`);
+  }
+  return pairs.join(' ');
+}
