@@ -1,0 +1,39 @@
+/**
+ * What `discover sim` prints: for each provider, the environment to export and a config string
+ * that works against this sim, quoted for a POSIX shell so the block pastes as is.
+ */
+import type { SimContext, SimPaste } from './types.js';
+
+/** The environment every client of the sim needs: trust in its CA. */
+export function simEnv(ctx: Pick<SimContext, 'caPath'>): Record<string, string> {
+  return { NODE_EXTRA_CA_CERTS: ctx.caPath };
+}
+
+/** Quote a value for a POSIX shell: single quotes, with `'` written as `'\''`. */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The text `discover sim` prints: a header with the listeners, the common environment, then one
+ * block per provider (`# aws`, `export VAR=...` lines, `discover addrs '<config>'`).
+ */
+export function renderPaste(pastes: readonly SimPaste[], ctx: Pick<SimContext, 'caPath' | 'httpUrl' | 'httpsUrl'>): string {
+  const lines = [
+    `# autojoin simulator on ${ctx.httpUrl} and ${ctx.httpsUrl} (control: ${ctx.httpUrl}/_sim/health). Ctrl-C stops it.`,
+    '# Paste a block into another shell:',
+    '',
+    '# every provider',
+    ...exports(simEnv(ctx)),
+  ];
+  for (const paste of pastes) {
+    lines.push('', `# ${paste.provider}`, ...exports(paste.env), `discover addrs ${shellQuote(paste.config)}`);
+  }
+  if (pastes.length === 0) lines.push('', '# (the fleet has nothing for any simulated provider)');
+  return `${lines.join('\n')}\n`;
+}
+
+function exports(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+}

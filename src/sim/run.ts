@@ -1,0 +1,60 @@
+/**
+ * `discover sim`: load a fleet, start the sim, print the paste, run until the signal aborts.
+ * The CLI owns argv and signals; this owns everything after.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadFleet } from './load.js';
+import { renderPaste } from './paste.js';
+import { startSim } from './server.js';
+import type { SimModule, SimPaste } from './types.js';
+
+export interface RunSimOptions {
+  /** @default fixtures/fleets/demo.yaml in the package */
+  fleetPath?: string;
+  /** HTTP port; HTTPS takes the next one. @default free ports */
+  port?: number;
+  /** @default `.sim` under the current directory */
+  stateDir?: string;
+  /** Modules to serve. @default every built-in sim */
+  modules?: SimModule[];
+  stdout: (text: string) => void;
+  /** Aborting it stops the sim (the CLI wires SIGINT and SIGTERM to it). */
+  signal: AbortSignal;
+}
+
+/** The package's own fleet for demos, found from this file so it works from any cwd. */
+export function defaultFleetPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'fixtures', 'fleets', 'demo.yaml');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return candidate;
+    dir = parent;
+  }
+}
+
+/** Run the simulator until `signal` aborts; resolves once it has closed. */
+export async function runSim(options: RunSimOptions): Promise<void> {
+  const fleet = await loadFleet(options.fleetPath ?? defaultFleetPath());
+  const sim = await startSim({
+    fleet,
+    ...(options.modules ? { modules: options.modules } : {}),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    ...(options.port !== undefined ? { httpPort: options.port, httpsPort: options.port === 0 ? 0 : options.port + 1 } : {}),
+  });
+  try {
+    const pastes = sim.modules.flatMap((m): SimPaste[] => {
+      const paste = m.paste?.(sim.ctx);
+      return paste ? [paste] : [];
+    });
+    options.stdout(renderPaste(pastes, sim.ctx));
+    if (!options.signal.aborted) {
+      await new Promise<void>((resolveRun) => options.signal.addEventListener('abort', () => resolveRun(), { once: true }));
+    }
+  } finally {
+    await sim.close();
+  }
+}

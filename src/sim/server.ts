@@ -1,0 +1,342 @@
+/**
+ * The simulator's listeners: one HTTP and one HTTPS server on loopback, routing every request to
+ * the first SimApi that claims it, with faults and per-API counters applied on the way. Cloud
+ * wire formats live in `providers/<name>/sim.ts`; nothing here names a cloud.
+ */
+import { once } from 'node:events';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { ensureCa, issueServerCert } from './ca.js';
+import { handleControl } from './control.js';
+import { FaultBook, corruptBody, truncatedBody } from './faults.js';
+import type { Fleet, FleetInstance } from './fleet.js';
+import type { FaultSpec, SimApi, SimContext, SimModule, SimRequest, SimResponse } from './types.js';
+
+export interface StartSimOptions {
+  /** The estate to serve (see `loadFleet`). */
+  fleet: Fleet;
+  /** Cloud modules to serve. @default every entry of `builtinSims` in providers/index.ts */
+  modules?: SimModule[];
+  /** @default 0 (a free port) */
+  httpPort?: number;
+  /** @default 0 (a free port) */
+  httpsPort?: number;
+  /** Where the CA and credential files live. @default `.sim` under the current directory */
+  stateDir?: string;
+  /** Listen address; only loopback addresses make sense. @default '127.0.0.1' */
+  host?: string;
+  /** Milliseconds, monotonic: drives `ctx.elapsedMs()` and the rate-limit buckets. @default performance.now */
+  clock?: () => number;
+}
+
+/** A started simulator. */
+export interface RunningSim {
+  /** `http://127.0.0.1:PORT` (also serves the `/_sim/` control endpoint) */
+  httpUrl: string;
+  /** `https://127.0.0.1:PORT` (certificate signed by the CA at `caPath`) */
+  httpsUrl: string;
+  caPath: string;
+  stateDir: string;
+  /** The context modules see. */
+  ctx: SimContext;
+  /** The modules served, in routing order. */
+  modules: readonly SimModule[];
+  /** Set (or, with `undefined`, clear) the faults of one API at run time. */
+  setFaults(api: string, spec: FaultSpec | undefined): void;
+  /** Requests seen per API name, including rejected and faulted ones. */
+  counts(): Record<string, number>;
+  resetCounts(): void;
+  /** Replace the fleet (run-time fault overrides stay). */
+  setFleet(fleet: Fleet): void;
+  /** Replace the fleet with `fn(current)`; `fn` may also mutate and return its argument. */
+  updateFleet(fn: (fleet: Fleet) => Fleet): void;
+  /** Stop listening, drop every connection and pending delay. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Requests larger than this are refused: no cloud call the providers make comes close. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Start the simulator. Resolves once both listeners accept connections. */
+export async function startSim(options: StartSimOptions): Promise<RunningSim> {
+  const host = options.host ?? '127.0.0.1';
+  const stateDir = resolve(options.stateDir ?? '.sim');
+  const clock = options.clock ?? (() => performance.now());
+  const modules = options.modules ?? (await loadBuiltinSims());
+  const apis: SimApi[] = modules.flatMap((m) => m.apis);
+  assertUniqueNames(apis);
+
+  const ca = await ensureCa(stateDir);
+  const serverCert = await issueServerCert(ca);
+
+  let fleet = options.fleet;
+  const startedAt = clock();
+  const faults = new FaultBook(fleet.faults, clock);
+  const counters = new Map<string, number>();
+  const closing = new AbortController();
+  const sockets = new Set<Socket>();
+
+  const urls = { http: '', https: '' };
+  const ctx: SimContext = {
+    get fleet() {
+      return fleet;
+    },
+    get httpUrl() {
+      return urls.http;
+    },
+    get httpsUrl() {
+      return urls.https;
+    },
+    stateDir,
+    caPath: ca.caPath,
+    elapsedMs: () => clock() - startedAt,
+  };
+
+  const setFleet = (next: Fleet): void => {
+    fleet = next;
+    faults.setFleetFaults(next.faults);
+  };
+
+  const control = {
+    ctx,
+    apis,
+    faults,
+    counts: () => Object.fromEntries(counters),
+    setFleet,
+    addInstances(instances: FleetInstance[]) {
+      setFleet({ ...fleet, instances: [...fleet.instances, ...instances] });
+    },
+    removeInstance(id: string): boolean {
+      const instances = fleet.instances.filter((i) => i.id !== id);
+      if (instances.length === fleet.instances.length) return false;
+      setFleet({ ...fleet, instances });
+      return true;
+    },
+  };
+
+  const onRequest = (scheme: 'http' | 'https') => (req: IncomingMessage, res: ServerResponse) => {
+    serve(scheme, req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        sendJson(res, 500, { error: 'sim_internal', message: err instanceof Error ? err.message : String(err) });
+      } else {
+        res.destroy();
+      }
+    });
+  };
+
+  const serve = async (scheme: 'http' | 'https', req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readBody(req);
+    if (body === undefined) {
+      sendJson(res, 413, { error: 'sim_body_too_large' });
+      return;
+    }
+    const port = (req.socket.localPort ?? 0).toString();
+    const simReq: SimRequest = {
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? `${host}:${port}`}`),
+      headers: req.headers,
+      body,
+      scheme,
+    };
+
+    if (scheme === 'http' && simReq.url.pathname.startsWith('/_sim/')) {
+      if (!isLoopback(req.socket.remoteAddress)) {
+        sendJson(res, 403, { error: 'sim_control_loopback_only' });
+        return;
+      }
+      const answer = handleControl(simReq, control);
+      writeResponse(res, answer);
+      return;
+    }
+
+    const api = apis.find((a) => a.match(simReq));
+    if (!api) {
+      sendJson(res, 404, { error: 'sim_no_api', message: `no simulated API serves ${simReq.method} ${simReq.url.pathname}` });
+      return;
+    }
+    counters.set(api.name, (counters.get(api.name) ?? 0) + 1);
+
+    const decision = api.faultable?.(simReq) === false ? undefined : faults.decide(api.name);
+    if (!decision || decision.action.kind === 'pass') {
+      if (decision?.latencyMs) await delay(decision.latencyMs, closing.signal);
+      writeResponse(res, await api.handle(simReq, ctx));
+      return;
+    }
+    if (decision.latencyMs) await delay(decision.latencyMs, closing.signal);
+    const action = decision.action;
+    switch (action.kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'error': {
+        const answer = api.errorResponse(action.error, simReq, ctx);
+        writeResponse(res, action.status ? { ...answer, status: action.status } : answer);
+        return;
+      }
+      case 'malformed': {
+        const real = await api.handle(simReq, ctx);
+        writeResponse(res, { ...real, status: 200, body: corruptBody(toBuffer(real.body)) });
+        return;
+      }
+      case 'truncated': {
+        const real = await api.handle(simReq, ctx);
+        const full = toBuffer(real.body);
+        res.writeHead(real.status, headersFor(real, full.length));
+        res.write(truncatedBody(full), () => res.destroy());
+        return;
+      }
+    }
+  };
+
+  const httpServer = createServer({ keepAlive: true }, onRequest('http'));
+  const httpsServer = createHttpsServer({ cert: serverCert.cert, key: serverCert.key, keepAlive: true }, onRequest('https'));
+  for (const server of [httpServer, httpsServer]) {
+    // Clients keep connections for a while between polls; the default 5 s drops them mid-benchmark.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('secureConnection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('clientError', (_err, socket: Socket) => socket.destroy());
+  }
+
+  await listen(httpServer, options.httpPort ?? 0, host);
+  try {
+    await listen(httpsServer, options.httpsPort ?? 0, host);
+  } catch (err) {
+    httpServer.close();
+    throw err;
+  }
+  urls.http = `http://${formatHost(host)}:${(httpServer.address() as AddressInfo).port}`;
+  urls.https = `https://${formatHost(host)}:${(httpsServer.address() as AddressInfo).port}`;
+
+  try {
+    for (const m of modules) await m.setup?.(ctx);
+  } catch (err) {
+    await closeServers();
+    throw err;
+  }
+
+  let closed: Promise<void> | undefined;
+  async function closeServers(): Promise<void> {
+    closing.abort();
+    const done = Promise.all([httpServer, httpsServer].map((s) => (s.listening ? once(s, 'close') : undefined)));
+    httpServer.close();
+    httpsServer.close();
+    httpServer.closeAllConnections();
+    httpsServer.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
+    await done;
+  }
+
+  return {
+    httpUrl: urls.http,
+    httpsUrl: urls.https,
+    caPath: ca.caPath,
+    stateDir,
+    ctx,
+    modules,
+    setFaults: (api, spec) => faults.set(api, spec),
+    counts: control.counts,
+    resetCounts: () => counters.clear(),
+    setFleet,
+    updateFleet: (fn) => setFleet(fn(fleet)),
+    close: () => {
+      closed ??= closeServers();
+      return closed;
+    },
+  };
+}
+
+/** Every module listed in `builtinSims`, loaded now. */
+export async function loadBuiltinSims(): Promise<SimModule[]> {
+  const { builtinSims } = await import('../../providers/index.js');
+  const loaded = await Promise.all(Object.values(builtinSims).map((load) => load()));
+  return loaded.map((m) => m.default);
+}
+
+function assertUniqueNames(apis: SimApi[]): void {
+  const seen = new Set<string>();
+  for (const api of apis) {
+    if (seen.has(api.name)) throw new Error(`sim: two APIs are named ${api.name}`);
+    seen.add(api.name);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The whole request body, or undefined past {@link MAX_BODY_BYTES}. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function toBuffer(body: SimResponse['body']): Buffer {
+  if (body === undefined) return Buffer.alloc(0);
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
+function writeResponse(res: ServerResponse, answer: SimResponse): void {
+  if (res.destroyed) return;
+  const body = toBuffer(answer.body);
+  res.writeHead(answer.status, headersFor(answer, body.length));
+  res.end(body);
+}
+
+/** The module's headers with Content-Length set by the sim (a module's own value may be stale). */
+function headersFor(answer: SimResponse, length: number): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(answer.headers ?? {})) {
+    if (key.toLowerCase() !== 'content-length') headers[key] = value;
+  }
+  headers['content-length'] = String(length);
+  return headers;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  writeResponse(res, { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+}
+
+/** Whether a peer address is loopback (IPv4, IPv6 or IPv4-mapped). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolveDelay) => {
+    if (signal.aborted) return resolveDelay();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolveDelay();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Start a simulator for one test and stop it when the test ends. The CA lives in the repo's
+ * `.sim/` so processes started with NODE_EXTRA_CA_CERTS=.sim/ca.pem trust its HTTPS listener.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExecutionContext } from 'ava';
+import type { Fleet } from '../../src/sim/fleet.js';
+import { type RunningSim, type StartSimOptions, startSim } from '../../src/sim/server.js';
+import type { SimModule } from '../../src/sim/types.js';
+
+/** The repo's `.sim/` folder (what `npm run sim:ca` fills). */
+export const SIM_STATE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.sim');
+
+/**
+ * A running sim on free ports, closed by the test's teardown.
+ * @param modules the cloud modules to serve; @default every module in `builtinSims`
+ * @example const sim = await startTestSim(t, fleet, [awsSim]);
+ */
+export async function startTestSim(
+  t: ExecutionContext,
+  fleet: Fleet,
+  modules?: SimModule[],
+  options: Omit<StartSimOptions, 'fleet' | 'modules'> = {},
+): Promise<RunningSim> {
+  const sim = await startSim({ stateDir: SIM_STATE_DIR, ...options, fleet, ...(modules ? { modules } : {}) });
+  t.teardown(() => sim.close());
+  return sim;
+}
