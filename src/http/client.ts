@@ -28,8 +28,13 @@ export interface HttpClientOptions {
    * @default true when `AUTOJOIN_LOOPBACK_ONLY=1` in `env` or in `process.env`
    */
   loopbackOnly?: boolean;
-  /** Options for every underlying agent. @default { keepAlive: true } */
-  agentOptions?: http.AgentOptions;
+  /**
+   * Extra CA certificates to trust for https targets, on top of Node's store. The usual way is
+   * `NODE_EXTRA_CA_CERTS`; this is for tests and embedders. Verification is never switched off.
+   */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Most sockets per host and agent. @default Infinity (Node's default) */
+  maxSockets?: number;
 }
 
 /** The client {@link createHttpClient} returns: the shared interface plus a way to close pooled sockets. */
@@ -79,7 +84,9 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
   // The process-wide switch cannot be undone by a custom env: it is what keeps tests on loopback.
   const loopbackOnly =
     options.loopbackOnly ?? (envFlag(env.AUTOJOIN_LOOPBACK_ONLY) || envFlag(process.env.AUTOJOIN_LOOPBACK_ONLY));
-  const agentOptions = options.agentOptions ?? { keepAlive: true };
+  const agentOptions: https.AgentOptions = { keepAlive: true };
+  if (options.ca !== undefined) agentOptions.ca = options.ca as https.AgentOptions['ca'];
+  if (options.maxSockets !== undefined) agentOptions.maxSockets = options.maxSockets;
   const agents = createAgents({ env, loopbackOnly, agentOptions });
   const userAgent = `autojoin/${autojoinVersion()}${options.userAgent ? ` ${options.userAgent}` : ''}`;
 
@@ -123,6 +130,13 @@ function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: B
 /** Connection errors whose text is worth a hint. */
 function describeNetworkError(err: NodeJS.ErrnoException): string {
   const code = err.code ?? '';
+  // hpagent reports a refused CONNECT as a bare `Bad response: <status>`.
+  const refused = err.message.match(/^Bad response: (\d+)$/);
+  if (refused) {
+    const status = Number(refused[1]);
+    const hint = status === 407 || status === 401 ? ' (check the proxy credentials)' : '';
+    return `proxy refused the tunnel with HTTP ${status}${hint}`;
+  }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
     return `TLS verification failed (${code}: ${err.message}); trust a private CA with NODE_EXTRA_CA_CERTS`;
   }
@@ -170,13 +184,15 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
     let req: http.ClientRequest | undefined;
-    const finish = (err: Error | undefined, response?: HttpResponse) => {
+    // `keepSocket` is set when the exchange completed (a status error): the socket is healthy
+    // and already back in the pool, so it must not be destroyed.
+    const finish = (err: Error | undefined, response?: HttpResponse, keepSocket = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (err) {
-        req?.destroy();
+        if (!keepSocket) req?.destroy();
         reject(err);
       } else if (response) {
         resolve(response);
@@ -211,7 +227,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
         const body = Buffer.concat(chunks);
         const status = res.statusCode ?? 0;
         if (!okStatus(status)) {
-          return finish(new HttpStatusError(status, safeUrl, body.toString('utf8'), res.headers));
+          return finish(new HttpStatusError(status, safeUrl, body.toString('utf8'), res.headers), undefined, true);
         }
         finish(undefined, makeResponse(status, res.headers, body, safeUrl));
       });

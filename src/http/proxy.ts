@@ -121,6 +121,11 @@ export interface AgentSettings {
   agentOptions?: http.AgentOptions;
 }
 
+/** `ClientRequest.onSocket(socket, err)`: how an agent hands a request its socket or its error. */
+interface SocketSink {
+  onSocket(socket: null, err: Error): void;
+}
+
 interface Dispatcher {
   addRequest(req: http.ClientRequest, options: http.RequestOptions): void;
 }
@@ -175,9 +180,9 @@ function dispatching<A extends http.Agent>(
       try {
         assertLoopback(host, proxy);
       } catch (err) {
-        // Destroying before a socket is assigned means none is ever opened; the caller
-        // sees the error through the request's 'error' event like any connection failure.
-        req.destroy(err as Error);
+        // Handed over the way http.Agent reports a failed createConnection: no socket is
+        // ever opened, and the caller sees the error on the request's 'error' event.
+        (req as unknown as SocketSink).onSocket(null, err as Error);
         return;
       }
     }

@@ -1,0 +1,102 @@
+/**
+ * Small loopback HTTP/HTTPS servers for tests. Each registers its own teardown, counts the
+ * TCP connections it accepted (so a test can prove a request never reached it) and listens
+ * on 127.0.0.1 on a free port.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { ExecutionContext } from 'ava';
+import { generate } from 'selfsigned';
+
+/** A running test server. */
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` or `https://127.0.0.1:<port>`, no trailing slash. */
+  url: string;
+  port: number;
+  server: http.Server;
+  /** TCP connections accepted so far. */
+  connections(): number;
+  /** Requests received so far (method and path). */
+  requests(): string[];
+}
+
+/** A certificate and key in PEM. */
+export interface TestCert {
+  cert: string;
+  key: string;
+}
+
+let certPromise: Promise<TestCert> | undefined;
+
+/**
+ * A throwaway self-signed certificate for `127.0.0.1`, `::1` and `localhost`, made once per
+ * process. Pass `cert` as `ca` to the client to trust it.
+ */
+export function testCert(): Promise<TestCert> {
+  certPromise ??= generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  }).then((pems) => ({ cert: pems.cert, key: pems.private }));
+  return certPromise;
+}
+
+async function listen(t: ExecutionContext, server: http.Server, scheme: 'http' | 'https'): Promise<TestServer> {
+  let connections = 0;
+  const requests: string[] = [];
+  server.on(scheme === 'https' ? 'secureConnection' : 'connection', () => connections++);
+  server.on('request', (req: http.IncomingMessage) => requests.push(`${req.method} ${req.url}`));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${scheme}://127.0.0.1:${port}`,
+    port,
+    server,
+    connections: () => connections,
+    requests: () => [...requests],
+  };
+}
+
+/**
+ * Starts an HTTP server on 127.0.0.1 for the duration of the test.
+ * @example const srv = await startHttpServer(t, (req, res) => res.end('ok'));
+ */
+export function startHttpServer(t: ExecutionContext, handler: http.RequestListener): Promise<TestServer> {
+  return listen(t, http.createServer(handler), 'http');
+}
+
+/**
+ * Starts an HTTPS server on 127.0.0.1 for the duration of the test.
+ * @param tls certificate and key; @default {@link testCert}()
+ */
+export async function startHttpsServer(
+  t: ExecutionContext,
+  handler: http.RequestListener,
+  tls?: TestCert,
+): Promise<TestServer> {
+  const { cert, key } = tls ?? (await testCert());
+  return listen(t, https.createServer({ cert, key }, handler) as unknown as http.Server, 'https');
+}
