@@ -4,6 +4,7 @@
  * wire formats live in `providers/<name>/sim.ts`; nothing here names a cloud.
  */
 import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -23,8 +24,14 @@ export interface StartSimOptions {
   httpPort?: number;
   /** @default 0 (a free port) */
   httpsPort?: number;
-  /** Where the CA and credential files live. @default `.sim` under the current directory */
+  /** Where modules write credential files (and the CA, unless `caDir` says otherwise). @default `.sim` under the current directory */
   stateDir?: string;
+  /**
+   * Where the CA lives, when not in `stateDir`: tests give each sim its own `stateDir` (so two
+   * sims never overwrite each other's credential files) but share one CA that their process trusts.
+   * @default stateDir
+   */
+  caDir?: string;
   /** Listen address; only loopback addresses make sense. @default '127.0.0.1' */
   host?: string;
   /** Milliseconds, monotonic: drives `ctx.elapsedMs()` and the rate-limit buckets. @default performance.now */
@@ -68,7 +75,8 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   const apis: SimApi[] = modules.flatMap((m) => m.apis);
   assertUniqueNames(apis);
 
-  const ca = await ensureCa(stateDir);
+  await mkdir(stateDir, { recursive: true });
+  const ca = await ensureCa(resolve(options.caDir ?? stateDir));
   const serverCert = await issueServerCert(ca);
 
   let fleet = options.fleet;

@@ -1,7 +1,10 @@
 /**
  * Start a simulator for one test and stop it when the test ends. The CA lives in the repo's
- * `.sim/` so processes started with NODE_EXTRA_CA_CERTS=.sim/ca.pem trust its HTTPS listener.
+ * `.sim/` so processes started with NODE_EXTRA_CA_CERTS=.sim/ca.pem trust its HTTPS listener;
+ * each sim gets its own state folder so credential files of parallel sims never collide.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
@@ -10,10 +13,10 @@ import { type RunningSim, type StartSimOptions, startSim } from '../../src/sim/s
 import type { SimModule } from '../../src/sim/types.js';
 
 /** The repo's `.sim/` folder (what `npm run sim:ca` fills). */
-export const SIM_STATE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.sim');
+export const SIM_CA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.sim');
 
 /**
- * A running sim on free ports, closed by the test's teardown.
+ * A running sim on free ports, closed (and its state folder removed) by the test's teardown.
  * @param modules the cloud modules to serve; @default every module in `builtinSims`
  * @example const sim = await startTestSim(t, fleet, [awsSim]);
  */
@@ -23,7 +26,9 @@ export async function startTestSim(
   modules?: SimModule[],
   options: Omit<StartSimOptions, 'fleet' | 'modules'> = {},
 ): Promise<RunningSim> {
-  const sim = await startSim({ stateDir: SIM_STATE_DIR, ...options, fleet, ...(modules ? { modules } : {}) });
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'autojoin-sim-')));
+  t.teardown(() => (options.stateDir ? undefined : rm(stateDir, { recursive: true, force: true })));
+  const sim = await startSim({ caDir: SIM_CA_DIR, ...options, stateDir, fleet, ...(modules ? { modules } : {}) });
   t.teardown(() => sim.close());
   return sim;
 }
