@@ -14,6 +14,10 @@ const step = (name, cmd, args) => {
 };
 step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.', '--noEmit']);
 step('lint', process.execPath, [require.resolve('@biomejs/biome/bin/biome'), 'check', '.']);
+// CLI tests run the built dist/ as a real process, so build what is being tested.
+step('build', process.execPath, ['scripts/build.mjs']);
+// The simulator's CA must exist before test processes start: they read NODE_EXTRA_CA_CERTS=.sim/ca.pem at start.
+step('sim CA', process.execPath, ['--import', 'tsx', 'scripts/sim-ca.ts']);
 
 const avaBin = require.resolve('ava/entrypoints/cli.mjs');
 const child = spawn(process.execPath, [avaBin, '--tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,0 +1,39 @@
+// Shared bench helpers: run a process many times and report medians. Benchmarks print figures
+// beside their baseline measured in the same run; they assert nothing about time.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Wall time of one whole process, in ms. Throws when it fails, so a broken command is never "fast". */
+export function timeProcess(args: string[], env: Record<string, string | undefined> = process.env): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8' });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return elapsed;
+}
+
+/** Runs each labelled command `runs` times, interleaved so drift hits all alike; returns medians. */
+export function interleaved(commands: Record<string, string[]>, runs: number, env?: Record<string, string | undefined>): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (const [label, args] of Object.entries(commands)) timeProcess(args, env); // warm the file cache
+  for (let i = 0; i < runs; i++) {
+    for (const [label, args] of Object.entries(commands)) samples[label]?.push(timeProcess(args, env));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
