@@ -152,7 +152,8 @@ export function parseRetryAfter(header: string | readonly string[] | undefined, 
   if (/^\d+$/.test(value)) return Number.parseInt(value, 10) * 1000;
   // RFC 9110 §10.2.3: HTTP-date; Date.parse reads IMF-fixdate and the two obsolete forms.
   if (!/[a-z]/i.test(value)) return undefined;
-  const at = Date.parse(value);
+  // asctime-date carries no zone but means GMT; Date.parse would read it as local time.
+  const at = Date.parse(/^[a-z]{3} [a-z]{3} +\d{1,2} \d\d:\d\d:\d\d \d{4}$/i.test(value) ? `${value} GMT` : value);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }
