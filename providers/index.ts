@@ -8,6 +8,8 @@ import type { SimModule } from '../src/sim/types.js';
 type Loader<T> = () => Promise<{ default: T }>;
 
 export const builtinProviders: Record<string, Loader<AnyProvider>> = {
+  mdns: () => import('./mdns/index.js'),
+  srv: () => import('./srv/index.js'),
 };
 
 /** Simulated APIs, by provider name, for `discover sim`. */
