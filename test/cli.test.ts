@@ -111,3 +111,20 @@ test('the example plugin passes its own tests from outside the repo', async (t) 
   t.regex(out, /# pass 2/);
   t.regex(out, /# fail 0/);
 });
+
+test('a plugin installed as an npm package loads by name from the current directory', async (t) => {
+  const plugin = installExamplePlugin(t);
+  const { mkdirSync, symlinkSync } = await import('node:fs');
+  const project = mkdtempSync(path.join(tmpdir(), 'autojoin-project-'));
+  t.teardown(() => rmSync(project, { recursive: true, force: true }));
+  mkdirSync(path.join(project, 'node_modules'));
+  symlinkSync(plugin, path.join(project, 'node_modules/autojoin-provider-static'), 'dir');
+  const result = await runDiscover(['-q', '--plugin', 'autojoin-provider-static', 'addrs', 'provider=static', 'addrs=10.1.1.1'], {
+    cwd: project,
+  });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, '10.1.1.1\n');
+  const missing = await runDiscover(['--plugin', 'no-such-plugin', 'providers'], { cwd: project });
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /discover: cannot find plugin no-such-plugin/);
+});
