@@ -210,3 +210,25 @@ test('abort while the proxy tunnel is up gives AbortError', async (t) => {
   controller.abort();
   await t.throwsAsync(pending, { instanceOf: AbortError, code: 'ERR_ABORTED' });
 });
+
+test('a SOCKS or malformed proxy setting fails clearly, without credentials, before connecting', async (t) => {
+  const target = await startHttpServer(t, (_req, res) => res.end('never'));
+  const socks = createHttpClient({ env: { ALL_PROXY: 'socks5://bob:hunter2@127.0.0.1:1080' } });
+  await t.throwsAsync(socks.request(`${target.url}/`), {
+    instanceOf: NetworkError,
+    message: 'unsupported proxy socks5://127.0.0.1:1080: only http:// and https:// proxies are supported',
+  });
+  const malformed = createHttpClient({ env: { HTTP_PROXY: 'http://bob:hunter2@[127.0.0.1' } });
+  const err = await t.throwsAsync(malformed.request(`${target.url}/`), {
+    instanceOf: NetworkError,
+    message: /^invalid proxy URL http:\/\/\[127\.0\.0\.1 \(from HTTP_PROXY/,
+  });
+  t.notRegex(err.message, /hunter2/);
+  // The SDK path reports the same error through the request's 'error' event.
+  const viaAgent = await new Promise<Error>((resolve) => {
+    http.get(`${target.url}/`, { agent: socks.httpAgent }, () => resolve(new Error('answered'))).on('error', resolve);
+  });
+  t.true(viaAgent instanceof NetworkError);
+  t.regex(viaAgent.message, /unsupported proxy socks5:/);
+  t.is(target.connections(), 0);
+});

@@ -13,7 +13,7 @@ import {
   NetworkError,
   TimeoutError,
 } from '../errors.js';
-import { assertLoopback, createAgents, type Env, proxyForUrl } from './proxy.js';
+import { assertLoopback, assertUsableProxy, createAgents, type Env, proxyForUrl } from './proxy.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
 
@@ -164,12 +164,11 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
 
   // Checked here as well as in the agents so the refusal is synchronous with the call and
   // carries no socket at all; the agents' check covers SDKs that use them directly.
-  if (client.loopbackOnly) {
-    try {
-      assertLoopback(url.hostname, proxy);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  try {
+    if (proxy) assertUsableProxy(proxy, safeUrl);
+    if (client.loopbackOnly) assertLoopback(url.hostname, proxy);
+  } catch (err) {
+    return Promise.reject(err);
   }
   if (signal?.aborted) return Promise.reject(new AbortError(what, { cause: signal.reason }));
 

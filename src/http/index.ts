@@ -8,6 +8,7 @@ export {
 } from './client.js';
 export {
   assertLoopback,
+  assertUsableProxy,
   createAgents,
   type DispatchingAgents,
   type Env,

@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import { LoopbackOnlyError } from '../errors.js';
+import { LoopbackOnlyError, NetworkError } from '../errors.js';
 import { redactUrl } from './redact.js';
 
 /** Environment variables, as in `process.env`. */
@@ -111,6 +111,26 @@ export function assertLoopback(host: string, proxy: string | undefined): void {
   }
 }
 
+/**
+ * Throws {@link NetworkError} when `proxy` is not an `http://` or `https://` URL that hpagent
+ * can use (a SOCKS proxy in ALL_PROXY, a typo), naming it without credentials.
+ * @param target the redacted target URL, for the error's `url`
+ */
+export function assertUsableProxy(proxy: string, target: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(proxy);
+  } catch {
+    throw new NetworkError(`invalid proxy URL ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY)`, target);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new NetworkError(
+      `unsupported proxy ${redactUrl(proxy)}: only http:// and https:// proxies are supported`,
+      target,
+    );
+  }
+}
+
 /** Options shared by the agents {@link createAgents} builds. */
 export interface AgentSettings {
   /** Where HTTP_PROXY, HTTPS_PROXY, NO_PROXY... are read from, per request. */
@@ -175,19 +195,19 @@ function dispatching<A extends http.Agent>(
   (agent as unknown as Dispatcher).addRequest = (req, options) => {
     const host = String(options.hostname ?? options.host ?? 'localhost');
     const port = options.port ?? (scheme === 'https:' ? 443 : 80);
-    const proxy = proxyForUrl(`${scheme}//${net.isIPv6(host) ? `[${host}]` : host}:${port}`, settings.env);
-    if (settings.loopbackOnly) {
-      try {
-        assertLoopback(host, proxy);
-      } catch (err) {
-        // Handed over the way http.Agent reports a failed createConnection: no socket is
-        // ever opened, and the caller sees the error on the request's 'error' event.
-        (req as unknown as SocketSink).onSocket(null, err as Error);
-        return;
-      }
+    const target = `${scheme}//${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+    const proxy = proxyForUrl(target, settings.env);
+    try {
+      if (proxy) assertUsableProxy(proxy, redactUrl(target));
+      if (settings.loopbackOnly) assertLoopback(host, proxy);
+    } catch (err) {
+      // Handed over the way http.Agent reports a failed createConnection: no socket is
+      // ever opened, and the caller sees the error on the request's 'error' event.
+      (req as unknown as SocketSink).onSocket(null, err as Error);
+      return;
     }
-    const target = proxy ? viaProxy.get(proxy) : direct;
-    (target as unknown as Dispatcher).addRequest(req, options);
+    const chosen: http.Agent = proxy ? viaProxy.get(proxy) : direct;
+    (chosen as unknown as Dispatcher).addRequest(req, options);
   };
   return {
     agent,
