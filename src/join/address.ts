@@ -1,0 +1,79 @@
+/**
+ * `joinAddress`: one discovered or configured address to the `host:port` a join dials, with
+ * Nomad's client rules (`client/rpc.go` `resolveServer`, fixed for IPv6 in 1.9.4):
+ * a missing port gets the default, a bare IPv6 literal is bracketed, `host:` gets the default.
+ */
+import { formatHostPort, ipVersion, parsePort } from '../address.js';
+import { InvalidAddressError } from './errors.js';
+
+/** The parts of an address; `port` undefined when it had none (or an empty one, `host:`). */
+export interface AddressParts {
+  host: string;
+  port: number | undefined;
+}
+
+/**
+ * Splits an address with Go's `net.SplitHostPort` rules and Nomad's fallbacks, without
+ * resolving anything. IPv6 zones (`fe80::1%eth0`) are kept.
+ * @throws InvalidAddressError with Go's texts (`too many colons in address`, `unexpected ']' in address`...)
+ */
+export function parseJoinAddress(input: string): AddressParts {
+  const text = input.trim();
+  if (text === '') throw new InvalidAddressError(input, 'missing address');
+  // A bare IPv6 literal fails SplitHostPort with "too many colons"; Nomad then brackets it.
+  // `2001:db8::1:4647` is therefore the host `2001:db8::1:4647`, not a port: Nomad's own test says so.
+  if (!text.startsWith('[') && ipVersion(text) === 6) return { host: text, port: undefined };
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return checkedHost(input, text, undefined, text);
+  let host: string;
+  let afterHost: number;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    if (end < 0) throw new InvalidAddressError(input, "missing ']' in address");
+    if (end + 1 === text.length) return checkedHost(input, text.slice(1, end), undefined, text);
+    if (end + 1 !== colon) {
+      throw new InvalidAddressError(input, text[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
+    }
+    host = text.slice(1, end);
+    afterHost = end + 1;
+    if (text.indexOf('[', 1) >= 0) throw new InvalidAddressError(input, "unexpected '[' in address");
+  } else {
+    host = text.slice(0, colon);
+    afterHost = colon;
+    if (host.includes(':')) throw new InvalidAddressError(input, 'too many colons in address');
+    if (text.includes('[')) throw new InvalidAddressError(input, "unexpected '[' in address");
+  }
+  if (text.indexOf(']', afterHost) >= 0) throw new InvalidAddressError(input, "unexpected ']' in address");
+  const portText = text.slice(colon + 1);
+  if (portText === '') return checkedHost(input, host, undefined, text);
+  const port = parsePort(portText);
+  if (port === undefined) throw new InvalidAddressError(input, 'invalid port');
+  return checkedHost(input, host, port, text);
+}
+
+function checkedHost(input: string, host: string, port: number | undefined, text: string): AddressParts {
+  if (host === '') throw new InvalidAddressError(input, 'missing host');
+  if (text.startsWith('[') && ipVersion(host) !== 6) throw new InvalidAddressError(input, 'brackets around a non-IPv6 host');
+  if (/[\s/[\]]/.test(host)) throw new InvalidAddressError(input, 'invalid host');
+  return { host, port };
+}
+
+/**
+ * Normalises one address for a join: `host:port`, IPv6 bracketed, the port added when missing.
+ * Without `defaultPort`, an address without a port stays without one (IPv6 then unbracketed,
+ * as go-discover prints it).
+ *
+ * @example
+ * joinAddress('10.0.0.1', 4647)        // '10.0.0.1:4647'
+ * joinAddress('2001:db8::1', 4647)     // '[2001:db8::1]:4647'
+ * joinAddress('[2001:db8::1]:', 4647)  // '[2001:db8::1]:4647'
+ * joinAddress('nomad.local:6647')      // 'nomad.local:6647'
+ * @throws InvalidAddressError when the text is malformed
+ */
+export function joinAddress(address: string, defaultPort?: number): string {
+  if (defaultPort !== undefined && (!Number.isInteger(defaultPort) || defaultPort < 0 || defaultPort > 65535)) {
+    throw new InvalidAddressError(address, `default port ${defaultPort} is not in 0-65535`);
+  }
+  const { host, port } = parseJoinAddress(address);
+  return formatHostPort(host, port ?? defaultPort);
+}

@@ -1,0 +1,70 @@
+/**
+ * Errors of the retry-join loop. They extend {@link AutojoinError} like every other error of
+ * autojoin, so callers match on `code`.
+ */
+import { AutojoinError } from '../errors.js';
+
+/**
+ * A join entry that can never work, found before the first attempt: an empty `exec=`, a
+ * malformed literal address. Waiting cannot heal it, so the loop fails at once (CLI exit 2).
+ */
+export class JoinConfigError extends AutojoinError {
+  /** The entry at fault, with secrets redacted. */
+  readonly entry: string;
+
+  constructor(entry: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_JOIN_CONFIG', message, options);
+    this.entry = entry;
+  }
+}
+
+/** An address that cannot be turned into `host:port` (Go's `net.SplitHostPort` texts). */
+export class InvalidAddressError extends AutojoinError {
+  readonly address: string;
+
+  constructor(address: string, reason: string) {
+    super('ERR_INVALID_ADDRESS', `address ${address}: ${reason}`);
+    this.address = address;
+  }
+}
+
+/** An `exec=` entry failed (go-netaddrs' texts, plus a timeout it never had). */
+export class NetaddrsError extends AutojoinError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_NETADDRS', `failed to retrieve IP addresses from executable: ${message}`, options);
+  }
+}
+
+/** How one entry fared in the last attempt before the loop gave up. */
+export interface EntryOutcome {
+  /** The entry as given, with secrets redacted. */
+  entry: string;
+  /** Addresses the entry gave in the last attempt. */
+  addresses: string[];
+  /** Why it gave none, when it failed. */
+  error?: Error;
+}
+
+/**
+ * Every attempt failed: `retryMax + 1` attempts ran and none joined `minJoined` peers.
+ * Carries each entry's outcome in the last attempt and the last join error.
+ */
+export class RetryJoinExhaustedError extends AutojoinError {
+  readonly attempts: number;
+  readonly entries: readonly EntryOutcome[];
+  /** The error of the last `join` call (or why it was not called: no addresses, too few joined). */
+  readonly lastError: Error | undefined;
+
+  constructor(attempts: number, entries: readonly EntryOutcome[], lastError: Error | undefined) {
+    const lines = entries.map((e) => `  - ${e.entry}: ${e.error ? e.error.message : `${e.addresses.length} address(es)`}`);
+    const last = lastError ? `: ${lastError.message}` : '';
+    super(
+      'ERR_RETRY_JOIN_EXHAUSTED',
+      `max join retry exhausted after ${attempts} attempt(s)${last}${lines.length ? `\n${lines.join('\n')}` : ''}`,
+      { cause: lastError },
+    );
+    this.attempts = attempts;
+    this.entries = entries;
+    this.lastError = lastError;
+  }
+}

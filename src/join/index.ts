@@ -1,0 +1,16 @@
+/** The retry-join engine: `retryJoin()` and the pieces it is built from. */
+export { joinAddress, parseJoinAddress, type AddressParts } from './address.js';
+export { type Clock, formatGoDuration, systemClock } from './clock.js';
+export { type CheckEntry, classifyEntry, type DiscoverAddrs, type EntryKind } from './entries.js';
+export { type EntryOutcome, InvalidAddressError, JoinConfigError, NetaddrsError, RetryJoinExhaustedError } from './errors.js';
+export { execAddrs, parseExecOutput } from './netaddrs.js';
+export { type BackoffOptions, type DelayPolicy, nextDelay, resolvePolicy } from './policy.js';
+export { type ResolveHost, systemResolveHost } from './resolve.js';
+export {
+  type AttemptReport,
+  type JoinInfo,
+  type RetryJoinOptions,
+  type RetryJoinResult,
+  retryJoin,
+  type WatchOptions,
+} from './retry-join.js';

@@ -1,0 +1,113 @@
+/**
+ * `exec=` entries, as go-netaddrs runs them for Nomad: the command line is split on whitespace
+ * (no shell: a `|` is an argument), stdout is whitespace-separated IPs, each optionally in double
+ * quotes and with an IPv6 `%zone`. Error texts are go-netaddrs'. Two departures, both fixes:
+ * the zone is kept (Nomad drops it), and the command runs under a timeout (go-netaddrs has none).
+ */
+import { spawn } from 'node:child_process';
+import { isIP } from 'node:net';
+import { AbortError, TimeoutError } from '../errors.js';
+import { JoinConfigError, NetaddrsError } from './errors.js';
+
+/** go-netaddrs reads at most this much of stderr into its error; more is noise. */
+const STDERR_LIMIT = 1024;
+
+/** The argv of an `exec=` entry: Go's `strings.Fields` over what follows `exec=`. */
+export function execArgv(entry: string): string[] {
+  return entry.slice('exec='.length).split(/\s+/).filter((field) => field !== '');
+}
+
+/**
+ * Checks an `exec=` entry before the first attempt.
+ * @throws JoinConfigError for a bare `exec=` (go-netaddrs would index an empty slice and panic)
+ */
+export function checkExecEntry(entry: string): void {
+  if (execArgv(entry).length === 0) {
+    throw new JoinConfigError(entry, `${entry.trim()}: no executable given after "exec="`);
+  }
+}
+
+/**
+ * Parses an executable's stdout into IP strings, zones kept (`fe80::1%eth0`).
+ * @throws NetaddrsError with go-netaddrs' texts
+ */
+export function parseExecOutput(stdout: string): string[] {
+  const fields = stdout.split(/\s+/).filter((field) => field !== '');
+  if (fields.length === 0) throw new NetaddrsError('executable returned no output to stdout');
+  return fields.map((field) => {
+    const token = field.length >= 2 && field.startsWith('"') && field.endsWith('"') ? field.slice(1, -1) : field;
+    const percent = token.indexOf('%');
+    const ip = percent < 0 ? token : token.slice(0, percent);
+    const zone = percent < 0 ? '' : token.slice(percent + 1);
+    const version = isIP(ip);
+    // A zone only means something on IPv6; go-netaddrs keeps whatever follows `%`, so reject the nonsense.
+    if (version === 0 || (percent >= 0 && (version !== 6 || zone === '' || zone.includes('%')))) {
+      throw new NetaddrsError(`executable returned invalid IP address: ${ip}`);
+    }
+    return token;
+  });
+}
+
+export interface ExecOptions {
+  /** Kills the command when it aborts (the loop's per-entry timeout aborts it too). */
+  signal: AbortSignal;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Runs an `exec=` entry and returns the IPs it printed.
+ * @throws NetaddrsError (exit code, no output, bad IP, cannot start), or the signal's reason when aborted
+ */
+export function execAddrs(entry: string, options: ExecOptions): Promise<string[]> {
+  checkExecEntry(entry);
+  const [command, ...args] = execArgv(entry) as [string, ...string[]];
+  const { signal } = options;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortReason(signal, command));
+    const child = spawn(command, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: options.env as NodeJS.ProcessEnv });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      finish(() => reject(abortReason(signal, command)));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < STDERR_LIMIT) stderr = (stderr + chunk).slice(0, STDERR_LIMIT);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // Go's exec error for a missing binary, so operators recognise it.
+      const text = error.code === 'ENOENT' ? `exec: "${command}": executable file not found in $PATH` : error.message;
+      finish(() => reject(new NetaddrsError(text, { cause: error })));
+    });
+    child.on('close', (code, killedBy) => {
+      finish(() => {
+        if (code !== 0) {
+          const status = code ?? (killedBy ? `signal ${killedBy}` : 'unknown');
+          return reject(new NetaddrsError(`executable failed with exit code ${status}: ${stderr.trim()}`));
+        }
+        try {
+          resolve(parseExecOutput(stdout));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  });
+}
+
+function abortReason(signal: AbortSignal, command: string): Error {
+  const reason = signal.reason;
+  if (reason instanceof TimeoutError) return new NetaddrsError(`executable ${command} timed out after ${reason.timeoutMs} ms`, { cause: reason });
+  return reason instanceof Error ? reason : new AbortError(`exec ${command}`);
+}

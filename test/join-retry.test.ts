@@ -1,0 +1,377 @@
+import FakeTimers from '@sinonjs/fake-timers';
+import test from 'ava';
+import { AbortError, ProviderError, TimeoutError, UnknownProviderError } from '../src/errors.js';
+import {
+  type AttemptReport,
+  type DiscoverAddrs,
+  InvalidAddressError,
+  JoinConfigError,
+  RetryJoinExhaustedError,
+  type RetryJoinOptions,
+  retryJoin,
+} from '../src/join/index.js';
+import type { Logger } from '../src/log.js';
+
+/** A logger that keeps `[LEVEL] message` lines. */
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => {
+    lines.push(`[${level}] ${message}`);
+  };
+  return { lines, debug: at('DEBUG'), info: at('INFO'), warn: at('WARN'), error: at('ERROR') };
+}
+
+/** A fake clock and the options every test shares: no real DNS, no real engine. */
+function setup(overrides: Partial<RetryJoinOptions> = {}) {
+  const clock = FakeTimers.createClock(0);
+  const loopClock = { now: () => clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout };
+  const logger = recordingLogger();
+  const reports: AttemptReport[] = [];
+  const options: RetryJoinOptions = {
+    entries: [],
+    join: () => 0,
+    clock: loopClock,
+    logger,
+    random: () => 0.5,
+    onAttempt: (report) => reports.push(report),
+    checkEntry: async (cfg) => ({ redacted: cfg }),
+    resolveHost: async () => {
+      throw new Error('no DNS in this test');
+    },
+    ...overrides,
+  };
+  return { clock, logger, reports, options };
+}
+
+/** A discoverAddrs that answers from a table, after `delayMs` of fake time. */
+function fakeDiscover(clock: FakeTimers.Clock, table: Record<string, string[] | Error>, delayMs = 0): DiscoverAddrs & { calls: string[] } {
+  const calls: string[] = [];
+  const fn = (cfg: string) => {
+    calls.push(cfg);
+    return new Promise<string[]>((resolve, reject) => {
+      clock.setTimeout(() => {
+        const answer = table[cfg];
+        if (answer instanceof Error) reject(answer);
+        else resolve(answer ?? []);
+      }, delayMs);
+    });
+  };
+  return Object.assign(fn, { calls });
+}
+
+test('Nomad timing: retryMax + 1 attempts at the fixed interval, then ERR_RETRY_JOIN_EXHAUSTED', async (t) => {
+  const joinedAt: number[] = [];
+  const { clock, logger, options } = setup();
+  const run = retryJoin({
+    ...options,
+    entries: ['10.0.0.1', '10.0.0.2:4648'],
+    defaultPort: 4648,
+    retryMax: 2,
+    join: (addrs) => {
+      joinedAt.push(clock.now);
+      t.deepEqual(addrs, ['10.0.0.1:4648', '10.0.0.2:4648']);
+      throw new Error('failed to join 10.0.0.1:4648: dial tcp: i/o timeout');
+    },
+  });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError, code: 'ERR_RETRY_JOIN_EXHAUSTED' });
+  await clock.runAllAsync();
+  const error = await settled;
+  t.deepEqual(joinedAt, [0, 30_000, 60_000]);
+  t.is(error?.attempts, 3);
+  t.regex(error?.message ?? '', /^max join retry exhausted after 3 attempt\(s\): failed to join 10.0.0.1:4648/);
+  t.deepEqual(logger.lines, [
+    '[INFO] agent.joiner: starting retry join: servers="10.0.0.1 10.0.0.2:4648"',
+    '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.1" addresses="10.0.0.1:4648"',
+    '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.2:4648" addresses="10.0.0.2:4648"',
+    '[WARN] agent.joiner: join failed: error="failed to join 10.0.0.1:4648: dial tcp: i/o timeout" retry=30s',
+    '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.1" addresses="10.0.0.1:4648"',
+    '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.2:4648" addresses="10.0.0.2:4648"',
+    '[WARN] agent.joiner: join failed: error="failed to join 10.0.0.1:4648: dial tcp: i/o timeout" retry=30s',
+    '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.1" addresses="10.0.0.1:4648"',
+    '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.2:4648" addresses="10.0.0.2:4648"',
+    '[WARN] agent.joiner: join failed: error="failed to join 10.0.0.1:4648: dial tcp: i/o timeout"',
+    '[ERROR] agent.joiner: max join retry exhausted, exiting',
+  ]);
+});
+
+test('success on a later attempt reports attempts, addresses and elapsed time', async (t) => {
+  const { clock, logger, options } = setup();
+  let calls = 0;
+  const run = retryJoin({ ...options, entries: ['10.0.0.1'], retryInterval: '5s', join: (addrs) => (++calls === 3 ? addrs.length : 0) });
+  await clock.runAllAsync();
+  t.deepEqual(await run, { joined: 1, addresses: ['10.0.0.1'], attempts: 3, elapsedMs: 10_000 });
+  t.is(logger.lines.at(-1), '[INFO] agent.joiner: retry join completed: initial_servers=1');
+  t.true(logger.lines.includes('[WARN] agent.joiner: join failed: error="joined 0 of the 1 required" retry=5s'));
+});
+
+test('retryMax 0 retries forever (until stopped)', async (t) => {
+  const controller = new AbortController();
+  const { clock, options } = setup();
+  let calls = 0;
+  const run = retryJoin({ ...options, entries: ['10.0.0.1'], retryInterval: 1000, signal: controller.signal, join: () => ++calls && 0 });
+  const settled = t.throwsAsync(run, { instanceOf: AbortError, code: 'ERR_ABORTED' });
+  await clock.tickAsync(100_500);
+  t.is(calls, 101);
+  controller.abort();
+  await settled;
+});
+
+test('abort interrupts the wait at once (Nomad sleeps through it)', async (t) => {
+  const controller = new AbortController();
+  const { clock, options } = setup();
+  const run = retryJoin({ ...options, entries: ['10.0.0.1'], signal: controller.signal, join: () => 0 });
+  const settled = t.throwsAsync(run, { instanceOf: AbortError });
+  await clock.tickAsync(1000);
+  controller.abort();
+  await settled;
+  t.is(clock.now, 1000);
+  t.is(clock.countTimers(), 0);
+});
+
+test('a config error fails before the first attempt (real engine: unknown provider)', async (t) => {
+  const { options } = setup();
+  let discovered = 0;
+  let joined = 0;
+  const { checkEntry: _, ...withRealCheck } = options;
+  await t.throwsAsync(
+    retryJoin({
+      ...withRealCheck,
+      entries: ['10.0.0.1', 'provider=nosuchcloud tag_key=a tag_value=b'],
+      discoverAddrs: async () => {
+        discovered++;
+        return [];
+      },
+      join: () => ++joined,
+    }),
+    { instanceOf: UnknownProviderError, code: 'ERR_UNKNOWN_PROVIDER', message: /^discover: unknown provider nosuchcloud/ },
+  );
+  t.is(discovered, 0);
+  t.is(joined, 0);
+});
+
+const configErrors: Array<{ name: string; entry: string; instanceOf: new (...args: never[]) => Error; message: string }> = [
+  { name: 'bare exec=', entry: 'exec=', instanceOf: JoinConfigError, message: 'exec=: no executable given after "exec="' },
+  { name: 'blank exec=', entry: 'exec=   ', instanceOf: JoinConfigError, message: 'exec=: no executable given after "exec="' },
+  { name: 'malformed literal', entry: '[2001:db8::1', instanceOf: InvalidAddressError, message: "address [2001:db8::1: missing ']' in address" },
+];
+for (const c of configErrors) {
+  test(`config error fails at once: ${c.name}`, async (t) => {
+    const { options } = setup();
+    let joined = 0;
+    await t.throwsAsync(retryJoin({ ...options, entries: [c.entry], join: () => ++joined }), { instanceOf: c.instanceOf, message: c.message });
+    t.is(joined, 0);
+  });
+}
+
+test('entries are discovered concurrently; order and de-duplication are Nomad-sequential', async (t) => {
+  const { clock, options } = setup();
+  const discoverAddrs = fakeDiscover(
+    clock,
+    {
+      'provider=a': ['10.0.0.1', '10.0.0.2:5000', '2001:db8::1'],
+      'provider=b': ['10.0.0.2:5000', '10.0.0.3'],
+    },
+    10_000,
+  );
+  let given: string[] = [];
+  const run = retryJoin({
+    ...options,
+    entries: ['provider=a', 'provider=b', '10.0.0.1'],
+    defaultPort: 4647,
+    discoverAddrs,
+    join: (addrs) => {
+      given = addrs;
+      return addrs.length;
+    },
+  });
+  await clock.runAllAsync();
+  const result = await run;
+  // Two 10 s discoveries took 10 s, not 20 s.
+  t.is(result.elapsedMs, 10_000);
+  t.deepEqual(given, ['10.0.0.1:4647', '10.0.0.2:5000', '[2001:db8::1]:4647', '10.0.0.3:4647']);
+  t.deepEqual(discoverAddrs.calls, ['provider=a', 'provider=b']);
+});
+
+test('one failing entry is logged with Nomad text and does not stop the others', async (t) => {
+  const { clock, logger, options } = setup();
+  const discoverAddrs = fakeDiscover(clock, {
+    'provider=a': new Error('discover-a: DescribeInstances failed: 500: boom'),
+    'provider=b': ['10.0.0.9'],
+  });
+  const run = retryJoin({ ...options, entries: ['provider=a', 'provider=b'], discoverAddrs, join: (a) => a.length });
+  await clock.runAllAsync();
+  t.deepEqual((await run).addresses, ['10.0.0.9']);
+  t.true(
+    logger.lines.includes(
+      '[ERROR] agent.joiner: discovering join addresses failed: join_config="provider=a" error="discover-a: DescribeInstances failed: 500: boom"',
+    ),
+  );
+});
+
+test('each entry runs under the timeout; a hung entry does not hold the attempt', async (t) => {
+  const { clock, reports, options } = setup();
+  const discoverAddrs: DiscoverAddrs = (cfg) => (cfg === 'provider=hang' ? new Promise(() => {}) : Promise.resolve(['10.0.0.5']));
+  const run = retryJoin({ ...options, entries: ['provider=hang', 'provider=ok'], timeout: '2s', discoverAddrs, join: (a) => a.length });
+  await clock.runAllAsync();
+  const result = await run;
+  t.is(result.elapsedMs, 2000);
+  const hung = reports[0]?.entries[0];
+  t.true(hung?.error instanceof TimeoutError);
+  t.is(hung?.error?.message, 'discovering provider=hang timed out after 2000 ms');
+});
+
+test('the discovery signal aborts on timeout so providers can stop their calls', async (t) => {
+  const { clock, options } = setup();
+  let seen: AbortSignal | undefined;
+  const discoverAddrs: DiscoverAddrs = (_cfg, { signal }) => {
+    seen = signal;
+    return new Promise(() => {});
+  };
+  const run = retryJoin({ ...options, entries: ['provider=x'], timeout: 1000, retryMax: 1, retryInterval: 0, discoverAddrs });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError });
+  await clock.runAllAsync();
+  const error = await settled;
+  t.true(seen?.aborted);
+  t.true(seen?.reason instanceof TimeoutError);
+  t.is(error?.entries[0]?.error?.message, 'discovering provider=x timed out after 1000 ms');
+  t.is(error?.lastError?.message, 'no addresses discovered');
+});
+
+test('zero addresses is a failed attempt and is said in the log', async (t) => {
+  const { clock, logger, options } = setup();
+  let joinCalls = 0;
+  const run = retryJoin({
+    ...options,
+    entries: ['provider=empty'],
+    retryMax: 1,
+    discoverAddrs: async () => [],
+    join: () => ++joinCalls,
+  });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError });
+  await clock.runAllAsync();
+  await settled;
+  t.is(joinCalls, 0);
+  t.true(logger.lines.includes('[WARN] agent.joiner: discovered 0 join addresses'));
+});
+
+test('minJoined: fewer joined than required is a failure', async (t) => {
+  const { clock, options } = setup();
+  const run = retryJoin({ ...options, entries: ['10.0.0.1', '10.0.0.2'], minJoined: 3, retryMax: 1, join: (a) => a.length });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError, message: /joined 2 of the 3 required/ });
+  await clock.runAllAsync();
+  await settled;
+});
+
+test('host names are resolved again at every attempt and every record is used', async (t) => {
+  const { clock, options } = setup();
+  const answers = [['10.1.0.1'], ['10.1.0.1', '10.1.0.2', '2001:db8::7']];
+  const asked: string[] = [];
+  const given: string[][] = [];
+  const run = retryJoin({
+    ...options,
+    entries: ['servers.nomad.internal:4647'],
+    retryInterval: '1s',
+    resolveHost: async (host) => {
+      asked.push(host);
+      return answers[asked.length - 1] ?? [];
+    },
+    join: (addrs) => {
+      given.push(addrs);
+      return addrs.length >= 3 ? addrs.length : 0;
+    },
+  });
+  await clock.runAllAsync();
+  t.is((await run).joined, 3);
+  t.deepEqual(asked, ['servers.nomad.internal', 'servers.nomad.internal']);
+  t.deepEqual(given, [['10.1.0.1:4647'], ['10.1.0.1:4647', '10.1.0.2:4647', '[2001:db8::7]:4647']]);
+});
+
+test('without defaultPort, addresses without a port stay without one', async (t) => {
+  const { clock, options } = setup();
+  const run = retryJoin({ ...options, entries: ['10.0.0.1', '[2001:db8::1]', '10.0.0.2:99'], join: (a) => a.length });
+  await clock.runAllAsync();
+  t.deepEqual((await run).addresses, ['10.0.0.1', '2001:db8::1', '10.0.0.2:99']);
+});
+
+test('opt-in backoff: the waits grow by the multiplier up to the cap', async (t) => {
+  const { clock, reports, options } = setup();
+  const run = retryJoin({
+    ...options,
+    entries: ['10.0.0.1'],
+    retryMax: 5,
+    backoff: { initial: '1s', max: '5s', multiplier: 2, jitter: 0.2 },
+    join: () => 0,
+  });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError });
+  await clock.runAllAsync();
+  await settled;
+  t.deepEqual(
+    reports.map((r) => r.nextDelayMs),
+    [1000, 2000, 4000, 5000, 5000, undefined],
+  );
+  t.is(clock.now, 17_000);
+});
+
+test('a throttled provider stretches the next wait; Retry-After is honoured', async (t) => {
+  const { clock, reports, options } = setup();
+  const throttled = new ProviderError('aws', 'Request limit exceeded.', {
+    operation: 'DescribeInstances',
+    status: 503,
+    cloudCode: 'RequestLimitExceeded',
+    throttled: true,
+  });
+  const slowDown = new ProviderError('consul', 'rate limited', { operation: 'CatalogService', status: 429, throttled: true, retryAfterMs: 400_000 });
+  let call = 0;
+  const discoverAddrs: DiscoverAddrs = async () => {
+    call++;
+    if (call <= 2) throw throttled;
+    if (call === 3) throw slowDown;
+    return ['10.0.0.1'];
+  };
+  const run = retryJoin({ ...options, entries: ['provider=aws'], discoverAddrs, join: (a) => a.length });
+  await clock.runAllAsync();
+  await run;
+  // 30 s doubled per throttled attempt in a row, spread by (1 + 0.5); then Retry-After wins.
+  t.deepEqual(
+    reports.map((r) => r.nextDelayMs),
+    [90_000, 180_000, 400_000, undefined],
+  );
+});
+
+test('watch: re-discovers after the first join and joins again when the addresses change', async (t) => {
+  const controller = new AbortController();
+  const { clock, logger, reports, options } = setup();
+  const fleet = [['10.0.0.1'], ['10.0.0.1'], ['10.0.0.2', '10.0.0.3']];
+  let round = 0;
+  const joins: string[][] = [];
+  const run = retryJoin({
+    ...options,
+    entries: ['provider=x'],
+    watch: { interval: '10s' },
+    signal: controller.signal,
+    discoverAddrs: async () => fleet[Math.min(round++, fleet.length - 1)] ?? [],
+    join: (addrs) => {
+      joins.push(addrs);
+      return addrs.length;
+    },
+  });
+  await clock.tickAsync(25_000);
+  controller.abort();
+  const result = await run;
+  t.deepEqual(joins, [['10.0.0.1'], ['10.0.0.2', '10.0.0.3']]);
+  t.deepEqual(result, { joined: 2, addresses: ['10.0.0.2', '10.0.0.3'], attempts: 3, elapsedMs: 20_000 });
+  t.deepEqual(
+    reports.map((r) => [r.phase, r.joined]),
+    [
+      ['join', 1],
+      ['watch', 0],
+      ['watch', 2],
+    ],
+  );
+  t.true(logger.lines.includes('[INFO] agent.joiner: join addresses changed: added="10.0.0.2 10.0.0.3" removed="10.0.0.1"'));
+});
+
+test('no entries is a usage error', async (t) => {
+  const { options } = setup();
+  await t.throwsAsync(retryJoin({ ...options, entries: [] }), { code: 'ERR_USAGE', message: 'retry join: no entries given' });
+});
