@@ -8,10 +8,12 @@ import type { SimModule } from '../src/sim/types.js';
 type Loader<T> = () => Promise<{ default: T }>;
 
 export const builtinProviders: Record<string, Loader<AnyProvider>> = {
+  aws: () => import('./aws/index.js'),
   mdns: () => import('./mdns/index.js'),
   srv: () => import('./srv/index.js'),
 };
 
 /** Simulated APIs, by provider name, for `discover sim`. */
 export const builtinSims: Record<string, Loader<SimModule>> = {
+  aws: () => import('./aws/sim.js'),
 };

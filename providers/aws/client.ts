@@ -1,0 +1,183 @@
+/**
+ * The AWS SDK side of the provider: builds EC2 / ECS clients from the arguments and the
+ * context, and walks every page. Loaded only when the provider runs (`index.ts` imports it
+ * lazily), so `discover help` never loads the SDK.
+ *
+ * The SDK is loaded through `createRequire`: its CommonJS build loads in about half the time
+ * of its ESM build (many small files); types come from `import type`.
+ */
+import { createRequire } from 'node:module';
+import type { EC2Client, Reservation } from '@aws-sdk/client-ec2';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
+import { retryCall } from '../../src/http/retry.js';
+import type { ProviderContext, Target } from '../../src/provider.js';
+import { classifyAwsError, toProviderError } from './errors.js';
+import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, targetsFromTasks } from './extract.js';
+
+// The SDK prints a Node-version notice on stderr at the first client; discover's output stays clean.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const require = createRequire(import.meta.url);
+const ec2Sdk = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+const httpHandler = require('@smithy/node-http-handler') as typeof import('@smithy/node-http-handler');
+
+/** EC2 allows 5..1000 per `DescribeInstances` page; the largest page means the fewest calls. */
+export const EC2_PAGE_SIZE = 1000;
+/** ECS `ListClusters` / `ListTasks` allow 1..100; `DescribeTasks` takes at most 100 tasks. */
+export const ECS_PAGE_SIZE = 100;
+/** Attempts per API call, the first included (retries are ours, not the SDK's). */
+export const MAX_ATTEMPTS = 4;
+/** Socket idle timeout per request; the overall deadline is the context's. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** What the clients are built from. */
+export interface AwsClientOptions {
+  region: string;
+  endpoint?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+}
+
+/** Static credentials from the arguments, else from `ctx.env`; undefined: the SDK's default chain. */
+export function staticCredentials(
+  options: AwsClientOptions,
+  env: Record<string, string | undefined>,
+): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  if (options.accessKeyId && options.secretAccessKey) {
+    return withToken(options.accessKeyId, options.secretAccessKey, options.sessionToken);
+  }
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return withToken(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN);
+  }
+  return undefined;
+}
+
+function withToken(accessKeyId: string, secretAccessKey: string, sessionToken: string | undefined) {
+  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+}
+
+function commonConfig(options: AwsClientOptions, ctx: ProviderContext) {
+  const credentials = staticCredentials(options, ctx.env);
+  const requestHandler: NodeHttpHandler = new httpHandler.NodeHttpHandler({
+    httpAgent: ctx.http.httpAgent,
+    httpsAgent: ctx.http.httpsAgent,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  });
+  return {
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    // One retry policy for the whole project: retryCall. The SDK makes exactly one attempt.
+    maxAttempts: 1,
+    requestHandler,
+    customUserAgent: ctx.userAgent,
+  };
+}
+
+/** An EC2 client wired to the shared agents (proxy, keep-alive, loopback guard). */
+export function createEc2Client(options: AwsClientOptions, ctx: ProviderContext): EC2Client {
+  return new ec2Sdk.EC2Client(commonConfig(options, ctx));
+}
+
+/** An ECS client wired the same way. The ECS SDK is loaded only for `service=ecs`. */
+export function createEcsClient(options: AwsClientOptions, ctx: ProviderContext): ECSClient {
+  const ecsSdk = require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs');
+  return new ecsSdk.ECSClient(commonConfig(options, ctx));
+}
+
+/** One API call: the shared retry policy around one SDK attempt, errors made typed. */
+async function call<T>(operation: string, ctx: ProviderContext, send: () => Promise<T>): Promise<T> {
+  return retryCall(
+    async () => {
+      try {
+        return await send();
+      } catch (err) {
+        throw toProviderError(err, operation);
+      }
+    },
+    { classify: classifyAwsError, maxAttempts: MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+  );
+}
+
+/** `DescribeInstances` over every page, filtered by tags and `running`. */
+export async function discoverEc2(
+  options: AwsClientOptions,
+  tags: readonly TagFilter[],
+  addrType: AwsAddrType,
+  ctx: ProviderContext,
+): Promise<{ targets: Target[]; pages: number }> {
+  // Not destroyed after use: client.destroy() would destroy the shared agents, which belong to ctx.http.
+  const client = createEc2Client(options, ctx);
+  const Filters = ec2Filters(tags);
+  const reservations: Reservation[] = [];
+  let nextToken: string | undefined;
+  let pages = 0;
+  do {
+    const command = new ec2Sdk.DescribeInstancesCommand({ Filters, MaxResults: EC2_PAGE_SIZE, NextToken: nextToken });
+    const page = await call('DescribeInstances', ctx, () => client.send(command, { abortSignal: ctx.signal }));
+    pages++;
+    reservations.push(...(page.Reservations ?? []));
+    nextToken = page.NextToken || undefined;
+  } while (nextToken !== undefined);
+  ctx.log.debug(`discover-aws: DescribeInstances: ${reservations.length} reservations in ${pages} pages`);
+  return { targets: targetsFromReservations(reservations, addrType), pages };
+}
+
+/**
+ * go-discover's ECS walk: `ListClusters` (every page, unless `cluster` is given) ->
+ * `ListTasks` (every page, `RUNNING`, optional family) -> `DescribeTasks` (100 at a time, with tags).
+ */
+export async function discoverEcs(
+  options: AwsClientOptions,
+  filter: { tags: readonly TagFilter[]; cluster?: string; family?: string },
+  ctx: ProviderContext,
+): Promise<{ targets: Target[] }> {
+  const ecsSdk = require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs');
+  const client = createEcsClient(options, ctx);
+  const abort = { abortSignal: ctx.signal };
+  const clusters: string[] = [];
+  if (filter.cluster) {
+    clusters.push(filter.cluster);
+  } else {
+    let nextToken: string | undefined;
+    do {
+      const command = new ecsSdk.ListClustersCommand({ maxResults: ECS_PAGE_SIZE, nextToken });
+      const page = await call('ListClusters', ctx, () => client.send(command, abort));
+      clusters.push(...(page.clusterArns ?? []));
+      nextToken = page.nextToken || undefined;
+    } while (nextToken !== undefined);
+  }
+  const targets: Target[] = [];
+  for (const cluster of clusters) {
+    const taskArns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const command = new ecsSdk.ListTasksCommand({
+        cluster,
+        desiredStatus: 'RUNNING',
+        maxResults: ECS_PAGE_SIZE,
+        nextToken,
+        ...(filter.family ? { family: filter.family } : {}),
+      });
+      const page = await call('ListTasks', ctx, () => client.send(command, abort));
+      taskArns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken || undefined;
+    } while (nextToken !== undefined);
+    for (let i = 0; i < taskArns.length; i += ECS_PAGE_SIZE) {
+      const batch = taskArns.slice(i, i + ECS_PAGE_SIZE);
+      const command = new ecsSdk.DescribeTasksCommand({ cluster, tasks: batch, include: ['TAGS'] });
+      const described = await call('DescribeTasks', ctx, () => client.send(command, abort));
+      if (described.failures?.length) {
+        ctx.log.debug(`discover-aws: DescribeTasks: ${described.failures.length} tasks could not be described in ${cluster}`);
+      }
+      targets.push(...targetsFromTasks(described.tasks ?? [], filter.tags));
+    }
+    ctx.log.debug(`discover-aws: cluster ${cluster}: ${taskArns.length} running tasks`);
+  }
+  return { targets };
+}
+
+export type { AwsAddrType, TagFilter } from './extract.js';
+export { toProviderError };

@@ -1,0 +1,108 @@
+/**
+ * AWS SDK errors -> {@link ProviderError}. Pure: reads the fields the SDK puts on its
+ * exceptions (`name`, `$metadata.httpStatusCode`, `$response.headers`), never the request,
+ * so no credential can leak into a message.
+ */
+import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+
+/** Error codes AWS uses to say "slow down" (EC2 Query, JSON protocols, S3-style). */
+const THROTTLE_CODES = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'SlowDown',
+  'BandwidthLimitExceeded',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
+]);
+
+/** Node socket errors worth a second attempt. */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'ERR_NETWORK',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Wraps whatever an SDK call threw into a {@link ProviderError} naming `operation`.
+ * Autojoin's own errors (abort, timeout, loopback guard) pass through unchanged.
+ */
+export function toProviderError(err: unknown, operation: string): AutojoinError {
+  if (err instanceof AutojoinError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
+  if (e.name === 'AbortError') return new AbortError(`discover-aws: ${operation}`, { cause: err });
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const isServiceError = e.$fault !== undefined && status !== undefined;
+  const cloudCode = isServiceError ? e.name : undefined;
+  const throttled = status === 429 || (cloudCode !== undefined && THROTTLE_CODES.has(cloudCode));
+  const retryAfterMs = parseRetryAfter(header(e.$response?.headers, 'retry-after'));
+  const reason = describe(e, isServiceError);
+  return new ProviderError('aws', reason, { operation, status, cloudCode, throttled, retryAfterMs, cause: err });
+}
+
+/**
+ * The retry decision for {@link retryCall}: throttling (honouring Retry-After), 5xx answers and
+ * transient network failures are retried; auth, 4xx and malformed answers are not.
+ */
+export function classifyAwsError(err: unknown): { retry: boolean; afterMs?: number } {
+  if (!(err instanceof ProviderError)) return { retry: false };
+  if (err.throttled) return err.retryAfterMs === undefined ? { retry: true } : { retry: true, afterMs: err.retryAfterMs };
+  if (err.status !== undefined && err.cloudCode !== undefined) return { retry: err.status >= 500 };
+  const cause = err.cause as SdkErrorShape | undefined;
+  if (cause?.code !== undefined && TRANSIENT_NETWORK_CODES.has(cause.code)) return { retry: true };
+  if (cause?.name === 'TimeoutError') return { retry: true };
+  // A 5xx the SDK could not parse (e.g. an HTML page from a load balancer) is still transient.
+  if (err.status !== undefined && err.status >= 500) return { retry: true };
+  return { retry: false };
+}
+
+function describe(e: SdkErrorShape, isServiceError: boolean): string {
+  const message = (e.message ?? '').trim();
+  if (isServiceError) return message || 'the service returned an error';
+  // Body the SDK could not parse: a malformed or truncated answer.
+  if (e.name === 'SyntaxError' || /deserializ|parse|Unexpected end|XML|JSON/i.test(message)) {
+    return `malformed response: ${firstLine(message)}`;
+  }
+  if (e.code !== undefined) return `${e.code}: ${firstLine(message)}`;
+  return firstLine(message) || String(e.name ?? 'unknown error');
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+function header(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}

@@ -1,0 +1,316 @@
+/**
+ * AWS as the simulator serves it, in its real wire formats:
+ * - `aws-ec2`: EC2 Query `DescribeInstances` (XML), SigV4-checked;
+ * - `aws-ecs`: ECS awsJson1_1 `ListClusters` / `ListTasks` / `DescribeTasks`, SigV4-checked;
+ * - `aws-imds`: IMDSv2 (`PUT /latest/api/token`, identity document, placement region, role credentials);
+ * - `aws-ecs-metadata`: the ECS task metadata endpoint v4 (`…/task`).
+ *
+ * EC2 and ECS share `POST /`; they are told apart by the SigV4 credential scope's service and
+ * `X-Amz-Target`. Each region sees only its own instances (instances without region: every region).
+ */
+import { randomBytes } from 'node:crypto';
+import { visibleInstances } from '../../src/sim/index.js';
+import type { FleetInstance } from '../../src/sim/fleet.js';
+import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
+import { describeInstances, describeInstancesXml, ec2Error, parseDescribeInstances, regionOf, zoneOf } from './sim-ec2.js';
+import { ECS_TARGET_PREFIX, clusterArn, ecsError, handleEcs, taskArn } from './sim-ecs.js';
+import { type SigV4Verdict, scopeService, verifySigV4 } from './sim-sigv4.js';
+
+/** Path prefix of the simulated ECS task metadata endpoint (`ECS_CONTAINER_METADATA_URI_V4`). */
+export const ECS_METADATA_PREFIX = '/ecs-metadata/v4/';
+/** The role name the simulated IMDS lists under `iam/security-credentials/`. */
+export const IMDS_ROLE = 'autojoin-sim-role';
+const DEFAULT_ACCOUNT = '123456789012';
+const DEFAULT_REGION = 'us-east-1';
+
+function accountId(ctx: SimContext): string {
+  return ctx.fleet.credentials.aws?.account_id ?? DEFAULT_ACCOUNT;
+}
+
+/** Instances (not ECS tasks) and tasks of the request's region. */
+function inRegion(ctx: SimContext, region: string, ecs: boolean): FleetInstance[] {
+  return visibleInstances(ctx, 'aws').filter((i) => Boolean(i.ecs) === ecs && (regionOf(i) ?? region) === region);
+}
+
+function header(req: SimRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// ---------------------------------------------------------------- EC2
+
+const EC2_ERRORS: Record<SimErrorKind, [number, string, string]> = {
+  throttle: [503, 'RequestLimitExceeded', 'Request limit exceeded.'],
+  server: [500, 'InternalError', 'An internal error has occurred. Retry your request, but if the problem persists, contact us.'],
+  unavailable: [503, 'Unavailable', "The server is overloaded and can't handle the request."],
+  auth: [401, 'AuthFailure', 'AWS was not able to validate the provided access credentials'],
+};
+
+function ec2AuthError(verdict: Exclude<SigV4Verdict, { ok: true }>): SimResponse {
+  switch (verdict.reason) {
+    case 'missing':
+      return ec2Error(401, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+    case 'bad-signature':
+      return ec2Error(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      );
+    default:
+      return ec2Error(401, 'AuthFailure', 'AWS was not able to validate the provided access credentials');
+  }
+}
+
+const ec2Api: SimApi = {
+  name: 'aws-ec2',
+  match: (req) =>
+    req.method === 'POST' &&
+    req.url.pathname === '/' &&
+    header(req, 'x-amz-target') === undefined &&
+    (scopeService(req) === 'ec2' || /(^|&)Action=/.test(req.body.toString('utf8'))),
+  async handle(req, ctx) {
+    const verdict = await verifySigV4(req, ctx.fleet.credentials.aws);
+    if (!verdict.ok) return ec2AuthError(verdict);
+    const form = new URLSearchParams(req.body.toString('utf8'));
+    const action = form.get('Action');
+    if (action !== 'DescribeInstances') {
+      return ec2Error(400, 'InvalidAction', `The action ${action ?? ''} is not valid for this web service.`);
+    }
+    const result = describeInstances(
+      inRegion(ctx, verdict.auth.region, false),
+      parseDescribeInstances(form),
+      ctx.fleet.page_size?.['aws-ec2'],
+    );
+    if (!result.ok) return ec2Error(result.status, result.code, result.message);
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml;charset=UTF-8' },
+      body: describeInstancesXml(result.instances, result.nextToken, accountId(ctx)),
+    };
+  },
+  errorResponse(kind) {
+    const [status, code, message] = EC2_ERRORS[kind];
+    return ec2Error(status, code, message);
+  },
+};
+
+// ---------------------------------------------------------------- ECS
+
+const ECS_ERRORS: Record<SimErrorKind, [number, string, string]> = {
+  throttle: [400, 'ThrottlingException', 'Rate exceeded'],
+  server: [500, 'ServerException', 'Service encountered an internal error.'],
+  unavailable: [503, 'ServiceUnavailableException', 'Service is unavailable.'],
+  auth: [400, 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
+};
+
+function ecsAuthError(verdict: Exclude<SigV4Verdict, { ok: true }>): SimResponse {
+  switch (verdict.reason) {
+    case 'missing':
+      return ecsError(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    case 'bad-signature':
+      return ecsError(
+        400,
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      );
+    default:
+      return ecsError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+  }
+}
+
+const ecsApi: SimApi = {
+  name: 'aws-ecs',
+  match: (req) =>
+    req.method === 'POST' &&
+    req.url.pathname === '/' &&
+    ((header(req, 'x-amz-target') ?? '').startsWith(ECS_TARGET_PREFIX) || scopeService(req) === 'ecs'),
+  async handle(req, ctx) {
+    const verdict = await verifySigV4(req, ctx.fleet.credentials.aws);
+    if (!verdict.ok) return ecsAuthError(verdict);
+    const target = header(req, 'x-amz-target') ?? '';
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(req.body.toString('utf8') || '{}');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return ecsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
+    }
+    const scope = { region: verdict.auth.region, accountId: accountId(ctx) };
+    return handleEcs(
+      target.slice(ECS_TARGET_PREFIX.length),
+      body,
+      inRegion(ctx, scope.region, true),
+      scope,
+      ctx.fleet.page_size?.['aws-ecs'],
+    );
+  },
+  errorResponse(kind) {
+    const [status, type, message] = ECS_ERRORS[kind];
+    return ecsError(status, type, message);
+  },
+};
+
+// ---------------------------------------------------------------- IMDS
+
+/** IMDSv2 tokens issued, per running sim. */
+const imdsTokens = new WeakMap<SimContext, Set<string>>();
+
+/** The instance the simulated IMDS describes: the first EC2 instance of the fleet. */
+function selfInstance(ctx: SimContext): FleetInstance | undefined {
+  return visibleInstances(ctx, 'aws').find((i) => !i.ecs);
+}
+
+function text(status: number, body: string, contentType = 'text/plain'): SimResponse {
+  return { status, headers: { 'content-type': contentType }, body };
+}
+
+const imdsApi: SimApi = {
+  name: 'aws-imds',
+  match: (req) => req.url.pathname.startsWith('/latest/'),
+  handle(req, ctx) {
+    const tokens = imdsTokens.get(ctx) ?? new Set<string>();
+    imdsTokens.set(ctx, tokens);
+    const path = req.url.pathname;
+    if (path === '/latest/api/token') {
+      if (req.method !== 'PUT') return text(405, '');
+      const ttl = Number(header(req, 'x-aws-ec2-metadata-token-ttl-seconds'));
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) return text(400, '');
+      const token = randomBytes(32).toString('base64');
+      tokens.add(token);
+      return { status: 200, headers: { 'content-type': 'text/plain', 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) }, body: token };
+    }
+    if (req.method !== 'GET') return text(405, '');
+    // IMDSv2 only ("HttpTokens: required"), as hardened instances run.
+    const token = header(req, 'x-aws-ec2-metadata-token');
+    if (token === undefined || !tokens.has(token)) return text(401, '');
+    const self = selfInstance(ctx);
+    const region = (self && regionOf(self)) ?? DEFAULT_REGION;
+    const creds = ctx.fleet.credentials.aws;
+    switch (path) {
+      case '/latest/dynamic/instance-identity/document':
+        return text(
+          200,
+          JSON.stringify(
+            {
+              accountId: accountId(ctx),
+              architecture: 'x86_64',
+              availabilityZone: (self && zoneOf(self)) ?? `${region}a`,
+              imageId: 'ami-0a1b2c3d4e5f60718',
+              instanceId: self?.id ?? 'i-0000000000000000',
+              instanceType: 't3.micro',
+              pendingTime: '2026-01-01T00:00:00Z',
+              privateIp: self?.private_ipv4 ?? null,
+              region,
+              version: '2017-09-30',
+            },
+            null,
+            2,
+          ),
+        );
+      case '/latest/meta-data/placement/region':
+        return text(200, region);
+      case '/latest/meta-data/placement/availability-zone':
+        return text(200, (self && zoneOf(self)) ?? `${region}a`);
+      case '/latest/meta-data/instance-id':
+        return text(200, self?.id ?? 'i-0000000000000000');
+      case '/latest/meta-data/iam/security-credentials':
+      case '/latest/meta-data/iam/security-credentials/':
+        return creds ? text(200, IMDS_ROLE) : text(404, '');
+      case `/latest/meta-data/iam/security-credentials/${IMDS_ROLE}`:
+        if (!creds) return text(404, '');
+        return text(
+          200,
+          JSON.stringify({
+            Code: 'Success',
+            LastUpdated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            Type: 'AWS-HMAC',
+            AccessKeyId: creds.access_key_id,
+            SecretAccessKey: creds.secret_access_key,
+            // The SDK requires a token from IMDS; the sim accepts any when the fleet sets none.
+            Token: creds.session_token ?? 'sim-imds-session-token',
+            Expiration: new Date(Date.now() + 6 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+          }),
+        );
+      default:
+        return text(404, '');
+    }
+  },
+  errorResponse(kind) {
+    return text(kind === 'auth' ? 401 : kind === 'server' ? 500 : 503, '');
+  },
+};
+
+// ---------------------------------------------------------------- ECS task metadata v4
+
+const ecsMetadataApi: SimApi = {
+  name: 'aws-ecs-metadata',
+  match: (req) => req.url.pathname.startsWith(ECS_METADATA_PREFIX),
+  handle(req, ctx) {
+    if (req.method !== 'GET' || !req.url.pathname.endsWith('/task')) return text(404, '');
+    const task = visibleInstances(ctx, 'aws').find((i) => i.ecs);
+    if (!task) return text(404, '');
+    const region = regionOf(task) ?? DEFAULT_REGION;
+    const scope = { region, accountId: accountId(ctx) };
+    const family = task.ecs?.family ?? 'default';
+    return text(
+      200,
+      JSON.stringify({
+        Cluster: clusterArn(scope, task.ecs?.cluster ?? 'default'),
+        TaskARN: taskArn(scope, task),
+        Family: family,
+        Revision: '1',
+        DesiredStatus: 'RUNNING',
+        KnownStatus: 'RUNNING',
+        AvailabilityZone: zoneOf(task) ?? `${region}a`,
+        LaunchType: 'FARGATE',
+        Containers: [{ Name: family, KnownStatus: 'RUNNING', Networks: [{ NetworkMode: 'awsvpc', IPv4Addresses: [task.private_ipv4] }] }],
+      }),
+      'application/json',
+    );
+  },
+  errorResponse(kind) {
+    return text(kind === 'auth' ? 401 : kind === 'server' ? 500 : 503, '');
+  },
+};
+
+/** `ECS_CONTAINER_METADATA_URI_V4` for a sim listening on `httpUrl`. */
+export function ecsMetadataUri(httpUrl: string): string {
+  return `${httpUrl}${ECS_METADATA_PREFIX}sim-container`;
+}
+
+const awsSim: SimModule = {
+  provider: 'aws',
+  apis: [ecsApi, ec2Api, imdsApi, ecsMetadataApi],
+  paste(ctx) {
+    const instances = visibleInstances(ctx, 'aws');
+    const sample = instances.find((i) => !i.ecs && Object.keys(i.tags ?? {}).length > 0);
+    if (!sample) return undefined;
+    const [tagKey, tagValue] = Object.entries(sample.tags ?? {})[0] as [string, string];
+    const creds = ctx.fleet.credentials.aws;
+    const pairs = [
+      'provider=aws',
+      `region=${regionOf(sample) ?? DEFAULT_REGION}`,
+      `tag_key=${quote(tagKey)}`,
+      `tag_value=${quote(tagValue)}`,
+      ...(creds ? [`access_key_id=${quote(creds.access_key_id)}`, `secret_access_key=${quote(creds.secret_access_key)}`] : []),
+      ...(creds?.session_token ? [`session_token=${quote(creds.session_token)}`] : []),
+      `endpoint=${ctx.httpUrl}`,
+    ];
+    return {
+      provider: 'aws',
+      config: pairs.join(' '),
+      env: {
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: ctx.httpUrl,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    };
+  },
+};
+
+/** A config-string value, quoted when go-discover's parser needs it. */
+function quote(value: string): string {
+  return /[\s"\\=]/.test(value) ? JSON.stringify(value) : value;
+}
+
+export default awsSim;
