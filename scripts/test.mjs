@@ -2,8 +2,11 @@
 // ava's own summary omits the passed count when anything fails, so count from its TAP output.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
+// Packages' bin files are not always in their "exports"; find them next to package.json.
+const binOf = (name, file) => path.join(path.dirname(require.resolve(`${name}/package.json`)), file);
 const step = (name, cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
@@ -12,14 +15,14 @@ const step = (name, cmd, args) => {
     process.exit(1);
   }
 };
-step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.', '--noEmit']);
-step('lint', process.execPath, [require.resolve('@biomejs/biome/bin/biome'), 'check', '.']);
+step('type-check', process.execPath, [binOf('typescript', 'bin/tsc'), '-p', '.', '--noEmit']);
+step('lint', process.execPath, [binOf('@biomejs/biome', 'bin/biome'), 'check', '.']);
 // CLI tests run the built dist/ as a real process, so build what is being tested.
 step('build', process.execPath, ['scripts/build.mjs']);
 // The simulator's CA must exist before test processes start: they read NODE_EXTRA_CA_CERTS=.sim/ca.pem at start.
 step('sim CA', process.execPath, ['--import', 'tsx', 'scripts/sim-ca.ts']);
 
-const avaBin = require.resolve('ava/entrypoints/cli.mjs');
+const avaBin = binOf('ava', 'entrypoints/cli.mjs');
 const child = spawn(process.execPath, [avaBin, '--tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
 let passed = 0;
 let failed = 0;

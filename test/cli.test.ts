@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { installExamplePlugin, ROOT, runDiscover } from './helpers/cli.js';
+import { childEnv, installExamplePlugin, ROOT, runDiscover } from './helpers/cli.js';
 
 test('no arguments prints the help and exits 0, as go-discover does', async (t) => {
   const result = await runDiscover([]);
@@ -68,7 +68,7 @@ test('an invalid argument exits 2 and names the key, before any network call', a
 });
 
 test('check prints the normalised config with secrets redacted', async (t) => {
-  const result = await runDiscover(['check', 'provider=aws', 'secret_access_key=TOPSECRETVALUE', 'region=eu-west-1', 'tag_key=role', 'tag_value="nomad server"']);
+  const result = await runDiscover(['check', 'provider=aws', 'access_key_id=AKIDEXAMPLE', 'secret_access_key=TOPSECRETVALUE', 'region=eu-west-1', 'tag_key=role', 'tag_value="nomad server"']);
   t.is(result.code, 0, result.stderr);
   t.notRegex(result.stdout + result.stderr, /TOPSECRETVALUE/);
   t.regex(result.stdout, /^provider=aws .*secret_access_key=\*\*\*/);
@@ -107,7 +107,7 @@ for (const command of [['help'], ['providers'], ['check', 'provider=aws', 'tag_k
 test('the example plugin passes its own tests from outside the repo', async (t) => {
   const dir = installExamplePlugin(t);
   const { execFileSync } = await import('node:child_process');
-  const out = execFileSync(process.execPath, ['--test', 'index.test.js'], { cwd: dir, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--test', 'index.test.js'], { cwd: dir, encoding: 'utf8', env: childEnv() });
   t.regex(out, /# pass 2/);
   t.regex(out, /# fail 0/);
 });

@@ -14,6 +14,13 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The test environment for a child process that may run elsewhere: relative CA paths made absolute. */
+export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env = { ...process.env, ...extra };
+  if (env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = path.resolve(ROOT, env.NODE_EXTRA_CA_CERTS);
+  return env;
+}
+
 export function runDiscover(
   args: string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
@@ -22,7 +29,7 @@ export function runDiscover(
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, ...options.env }, cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 30_000 },
+      { env: childEnv(options.env), cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
