@@ -29,7 +29,7 @@ export function timeProcess(args: string[], env: Record<string, string | undefin
 /** Runs each labelled command `runs` times, interleaved so drift hits all alike; returns medians. */
 export function interleaved(commands: Record<string, string[]>, runs: number, env?: Record<string, string | undefined>): Record<string, number> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (const [label, args] of Object.entries(commands)) timeProcess(args, env); // warm the file cache
+  for (const args of Object.values(commands)) timeProcess(args, env); // warm the file cache
   for (let i = 0; i < runs; i++) {
     for (const [label, args] of Object.entries(commands)) samples[label]?.push(timeProcess(args, env));
   }

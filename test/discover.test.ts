@@ -35,7 +35,14 @@ test("go-discover's engine errors, to the letter", async (t) => {
 
 test('arguments are validated before the provider runs', async (t) => {
   let ran = false;
-  const spy = { ...echo, name: 'spy', discover: async () => ((ran = true), []) };
+  const spy = {
+    ...echo,
+    name: 'spy',
+    discover: async () => {
+      ran = true;
+      return [];
+    },
+  };
   const local = new Discover({ builtins: false, providers: [spy] });
   await t.throwsAsync(local.addrs('provider=spy addrs=a port=x'), { instanceOf: ProviderArgsError });
   t.false(ran);
