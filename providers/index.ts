@@ -9,6 +9,7 @@ type Loader<T> = () => Promise<{ default: T }>;
 
 export const builtinProviders: Record<string, Loader<AnyProvider>> = {
   aws: () => import('./aws/index.js'),
+  azure: () => import('./azure/index.js'),
   mdns: () => import('./mdns/index.js'),
   srv: () => import('./srv/index.js'),
 };
@@ -16,4 +17,5 @@ export const builtinProviders: Record<string, Loader<AnyProvider>> = {
 /** Simulated APIs, by provider name, for `discover sim`. */
 export const builtinSims: Record<string, Loader<SimModule>> = {
   aws: () => import('./aws/sim.js'),
+  azure: () => import('./azure/sim.js'),
 };

@@ -1,0 +1,184 @@
+/**
+ * The azure provider's I/O: the official `@azure/arm-network` (and, for Flexible scale sets,
+ * `@azure/arm-compute`) clients over ctx.http's agents, every page fetched under the one retry
+ * policy. Imported lazily by `index.ts`, so `discover help` loads no Azure SDK.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { NetworkManagementClient, getContinuationToken } from '@azure/arm-network';
+import { ProviderError } from '../../src/errors.js';
+import { retryCall } from '../../src/http/retry.js';
+import type { ProviderContext, Target } from '../../src/provider.js';
+import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
+import { classifyAzureError, toAzureError } from './errors.js';
+import {
+  type AzureAddrType,
+  type NicLike,
+  type PublicIpLike,
+  type VmLike,
+  flexibleScaleSetNics,
+  nicHasTag,
+  nicTargets,
+  publicIpIndex,
+} from './extract.js';
+
+/** Public Azure's Resource Manager. */
+export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+
+/** The arguments `discover()` hands over, validated. */
+export interface AzureRunArgs extends CredentialArgs {
+  subscription_id: string;
+  tag_name?: string | undefined;
+  tag_value?: string | undefined;
+  resource_group?: string | undefined;
+  vm_scale_set?: string | undefined;
+  addr_type: AzureAddrType;
+  endpoint?: string | undefined;
+}
+
+/** Minimal view of a page iterator: the SDKs' `byPage()` result. */
+type PageIterator<T> = AsyncIterator<T[]>;
+
+interface ArmSession {
+  network: NetworkManagementClient;
+  subscriptionId: string;
+  credential: TokenCredential;
+  endpoint: string;
+  ctx: ProviderContext;
+}
+
+/** Runs one discovery. @throws ProviderError naming the failed operation; AbortError */
+export async function runAzure(args: AzureRunArgs, ctx: ProviderContext): Promise<Target[]> {
+  const endpoint = (args.endpoint || DEFAULT_ARM_ENDPOINT).replace(/\/+$/, '');
+  let session: ArmSession;
+  try {
+    const { credential, kind } = makeCredential(args, ctx);
+    ctx.log.debug(`discover-azure: using ${kind} credential, Resource Manager at ${endpoint}`);
+    const network = new NetworkManagementClient(credential, args.subscription_id, {
+      endpoint,
+      $host: endpoint,
+      // The token audience is the ARM endpoint itself (https://management.azure.com/.default
+      // in public Azure, the sovereign cloud's own in the others).
+      credentialScopes: `${endpoint}/.default`,
+      agent: agentFor(endpoint, ctx),
+      retryOptions: { maxRetries: 0 },
+      userAgentOptions: { userAgentPrefix: ctx.userAgent },
+    });
+    session = { network, subscriptionId: args.subscription_id, credential, endpoint, ctx };
+  } catch (err) {
+    throw toAzureError(err, 'NewClient');
+  }
+
+  const wantPublic = args.addr_type.startsWith('public_');
+  if (args.tag_name && args.tag_value) {
+    const { tag_name: tagName, tag_value: tagValue } = args;
+    const [nics, publicIps] = await Promise.all([
+      collect(session, 'NetworkInterfaces_ListAll', (o) => session.network.networkInterfaces.listAll(o).byPage(o.page)),
+      wantPublic
+        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll(o).byPage(o.page))
+        : Promise.resolve([]),
+    ]);
+    return nicTargets(
+      nics.filter((nic) => nicHasTag(nic as NicLike, tagName, tagValue)) as NicLike[],
+      args.addr_type,
+      publicIpIndex(publicIps as PublicIpLike[]),
+    );
+  }
+  return scaleSetTargets(session, args.resource_group ?? '', args.vm_scale_set ?? '', args.addr_type);
+}
+
+/**
+ * A scale set's addresses. Uniform sets list their NICs (and public IPs) under the set, as
+ * go-discover does; that list is empty for a Flexible set, whose VMs are ordinary VMs carrying
+ * `virtualMachineScaleSet.id`, so an empty answer falls through to the VM list.
+ */
+async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, addrType: AzureAddrType): Promise<Target[]> {
+  const { network } = session;
+  const wantPublic = addrType.startsWith('public_');
+  const uniform = await collect(session, 'NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces', (o) =>
+    network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, o).byPage(o.page),
+  );
+  if (uniform.length > 0) {
+    const publicIps = wantPublic
+      ? await collect(session, 'PublicIPAddresses_ListVirtualMachineScaleSetPublicIPAddresses', (o) =>
+          network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, o).byPage(o.page),
+        )
+      : [];
+    return nicTargets(uniform as NicLike[], addrType, publicIpIndex(publicIps as PublicIpLike[]));
+  }
+
+  const vms = await flexibleVms(session, rg, vmss);
+  if (vms.length === 0) return [];
+  const [nics, publicIps] = await Promise.all([
+    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, o).byPage(o.page)),
+    wantPublic ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, o).byPage(o.page)) : Promise.resolve([]),
+  ]);
+  const members = flexibleScaleSetNics(vms, nics as NicLike[], rg, vmss);
+  return nicTargets(members, addrType, publicIpIndex(publicIps as PublicIpLike[]));
+}
+
+/** The VMs of a Flexible scale set, through arm-compute (loaded only on this path). */
+async function flexibleVms(session: ArmSession, rg: string, vmss: string): Promise<VmLike[]> {
+  const { ComputeManagementClient } = await import('@azure/arm-compute');
+  const { ctx, endpoint } = session;
+  const compute = new ComputeManagementClient(session.credential, session.subscriptionId, {
+    endpoint,
+    credentials: { scopes: [`${endpoint}/.default`] },
+    agent: agentFor(endpoint, ctx),
+    retryOptions: { maxRetries: 0 },
+    userAgentOptions: { userAgentPrefix: ctx.userAgent },
+  });
+  const setId = `/subscriptions/${session.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${vmss}`;
+  return collect(session, 'VirtualMachines_List', (o) =>
+    compute.virtualMachines.list(rg, { abortSignal: o.abortSignal, filter: `'virtualMachineScaleSet/id' eq '${setId}'` }).byPage(o.page),
+  ) as Promise<VmLike[]>;
+}
+
+interface PageRequest {
+  abortSignal: AbortSignal;
+  /** Resume at this page (`continuationToken` = the previous page's nextLink); undefined for the first. */
+  page: { continuationToken: string } | undefined;
+}
+
+/**
+ * Every item of a paged ARM list. Each page is one call under `retryCall`: a failed page is
+ * fetched again from its nextLink, never the whole list, and a list that fails for good
+ * rejects (never a partial list).
+ */
+async function collect<T extends object>(session: ArmSession, operation: string, open: (request: PageRequest) => PageIterator<T>): Promise<T[]> {
+  const { ctx } = session;
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const pageToken = token;
+    const page = await retryCall(
+      async () => {
+        try {
+          const result = await open({
+            abortSignal: ctx.signal,
+            page: pageToken === undefined ? undefined : { continuationToken: pageToken },
+          }).next();
+          return result.done ? undefined : result.value;
+        } catch (err) {
+          throw toAzureError(err, operation);
+        }
+      },
+      { classify: classifyAzureError, signal: ctx.signal, deadline: ctx.deadline },
+    );
+    if (page === undefined) break;
+    for (const item of page) items.push(item);
+    token = continuationOf(page);
+    if (token !== undefined) {
+      if (seen.has(token)) {
+        throw new ProviderError('azure', 'the service returned the same nextLink twice', { operation });
+      }
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return items;
+}
+
+/** arm-network keeps a page's nextLink in a side table; arm-compute puts it on the page. */
+function continuationOf(page: object): string | undefined {
+  return getContinuationToken(page) ?? (page as { continuationToken?: string }).continuationToken ?? undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * The Entra ID credential for the azure provider. Loads `@azure/identity` (only `client.ts`
+ * imports this file, and only `discover()` imports that).
+ *
+ * Instead of `DefaultAzureCredential` the provider picks ONE credential from what is configured,
+ * in DefaultAzureCredential's order but without its developer-tool steps, so no `az`, `pwsh` or
+ * `azd` process is ever spawned and a misconfigured secret fails loudly instead of falling
+ * through to the next method:
+ * 1. `tenant_id` + `client_id` + `secret_access_key` -> client secret (go-discover's choice too);
+ * 2. env AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET -> client secret
+ *    (or AZURE_CLIENT_CERTIFICATE_PATH [+ AZURE_CLIENT_CERTIFICATE_PASSWORD] -> certificate);
+ * 3. env AZURE_FEDERATED_TOKEN_FILE (+ tenant and client id) -> workload identity (AKS);
+ * 4. otherwise managed identity (IDENTITY_ENDPOINT/IDENTITY_HEADER, MSI_ENDPOINT, Azure Arc,
+ *    else the VM's IMDS), with AZURE_CLIENT_ID / `client_id` as the user-assigned identity.
+ */
+import type http from 'node:http';
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  WorkloadIdentityCredential,
+} from '@azure/identity';
+import type { ProviderContext } from '../../src/provider.js';
+
+/** The provider arguments the credential depends on. */
+export interface CredentialArgs {
+  tenant_id?: string | undefined;
+  client_id?: string | undefined;
+  secret_access_key?: string | undefined;
+  authority_host?: string | undefined;
+}
+
+/** Which credential {@link makeCredential} chose (for the debug log; never a secret). */
+export type CredentialKind = 'client-secret' | 'env-client-secret' | 'env-client-certificate' | 'workload-identity' | 'managed-identity';
+
+const nonEmpty = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/** The one credential the configuration selects (see the file comment for the order). */
+export function makeCredential(args: CredentialArgs, ctx: ProviderContext): { credential: TokenCredential; kind: CredentialKind } {
+  const env = ctx.env;
+  const authorityHost = args.authority_host || env.AZURE_AUTHORITY_HOST || undefined;
+  const common = (url: string | undefined) => ({
+    // Instance discovery would call login.microsoftonline.com before any sovereign or test authority.
+    disableInstanceDiscovery: true,
+    ...(authorityHost ? { authorityHost } : {}),
+    agent: agentFor(url ?? authorityHost ?? 'https://login.microsoftonline.com', ctx),
+    retryOptions: { maxRetries: 0 },
+    userAgentOptions: { userAgentPrefix: ctx.userAgent },
+  });
+
+  if (nonEmpty(args.tenant_id) && nonEmpty(args.client_id) && nonEmpty(args.secret_access_key)) {
+    return {
+      credential: new ClientSecretCredential(args.tenant_id, args.client_id, args.secret_access_key, common(undefined)),
+      kind: 'client-secret',
+    };
+  }
+  const tenantId = env.AZURE_TENANT_ID || args.tenant_id || undefined;
+  const clientId = env.AZURE_CLIENT_ID || args.client_id || undefined;
+  if (tenantId && clientId && nonEmpty(env.AZURE_CLIENT_SECRET)) {
+    return { credential: new ClientSecretCredential(tenantId, clientId, env.AZURE_CLIENT_SECRET, common(undefined)), kind: 'env-client-secret' };
+  }
+  if (tenantId && clientId && nonEmpty(env.AZURE_CLIENT_CERTIFICATE_PATH)) {
+    const certificate = {
+      certificatePath: env.AZURE_CLIENT_CERTIFICATE_PATH,
+      ...(env.AZURE_CLIENT_CERTIFICATE_PASSWORD ? { certificatePassword: env.AZURE_CLIENT_CERTIFICATE_PASSWORD } : {}),
+    };
+    return {
+      credential: new ClientCertificateCredential(tenantId, clientId, certificate, common(undefined)),
+      kind: 'env-client-certificate',
+    };
+  }
+  if (tenantId && clientId && nonEmpty(env.AZURE_FEDERATED_TOKEN_FILE)) {
+    return {
+      credential: new WorkloadIdentityCredential({ ...common(undefined), tenantId, clientId, tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE }),
+      kind: 'workload-identity',
+    };
+  }
+  // MSAL reads the managed-identity variables from process.env itself; pick the agent for the
+  // endpoint it will call (App Service/Arc endpoints are often plain http, IMDS always is).
+  const msiEndpoint = process.env.IDENTITY_ENDPOINT || process.env.MSI_ENDPOINT || 'http://169.254.169.254';
+  const { authorityHost: _unused, disableInstanceDiscovery: _off, ...miOptions } = common(msiEndpoint);
+  return {
+    credential: new ManagedIdentityCredential({ ...miOptions, ...(clientId ? { clientId } : {}) }),
+    kind: 'managed-identity',
+  };
+}
+
+/** ctx.http's agent for `url`'s scheme: one Azure pipeline agent serves a single scheme. */
+export function agentFor(url: string, ctx: ProviderContext): http.Agent {
+  return url.startsWith('http:') ? ctx.http.httpAgent : ctx.http.httpsAgent;
+}

@@ -1,0 +1,114 @@
+/**
+ * Azure SDK errors -> autojoin errors. Duck-typed on purpose: the SDK classes (`RestError`,
+ * `AuthenticationError`, `CredentialUnavailableError`, `AggregateAuthenticationError`) are
+ * recognised by `name` and fields, so this file loads no SDK and can be table-tested.
+ */
+import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+
+const PROVIDER = 'azure';
+
+interface HeadersLike {
+  get(name: string): string | undefined;
+}
+
+interface AzureErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  statusCode?: number;
+  response?: { status?: number; headers?: HeadersLike; bodyAsText?: string | null };
+  errorResponse?: { error?: string; errorDescription?: string; error_description?: string };
+  errors?: unknown[];
+}
+
+/** `Retry-After` in seconds or as an HTTP date -> milliseconds (undefined when absent or unparsable). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The first line of an Entra ID error description, e.g. `AADSTS7000215: Invalid client secret provided. ...`. */
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
+
+/** Network failures worth another attempt (the body never arrived or arrived cut short). */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'REQUEST_SEND_ERROR',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * Converts whatever an Azure call threw into an autojoin error. `operation` names the ARM
+ * operation (`NetworkInterfaces_ListAll`) or `GetToken` for the identity step.
+ * Autojoin errors pass through unchanged.
+ */
+export function toAzureError(err: unknown, operation: string): AutojoinError {
+  if (err instanceof AutojoinError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as AzureErrorLike;
+  if (e.name === 'AbortError') return new AbortError(`discover-azure: ${operation}`, { cause: err });
+
+  // Entra ID / managed identity refused or could not issue a token.
+  if (e.name === 'AuthenticationError' || e.name === 'CredentialUnavailableError' || e.name === 'AggregateAuthenticationError') {
+    const inner = e.name === 'AggregateAuthenticationError' ? lastAuthError(e) : e;
+    const description = inner.errorResponse?.errorDescription ?? inner.errorResponse?.error_description;
+    const aadsts = description?.match(/AADSTS\d+/)?.[0];
+    const status = inner.statusCode;
+    return new ProviderError(PROVIDER, firstLine(description ?? inner.message ?? 'no token'), {
+      operation: 'GetToken',
+      status: typeof status === 'number' && status > 0 ? status : undefined,
+      cloudCode: aadsts ?? inner.errorResponse?.error ?? inner.name,
+      throttled: status === 429,
+      retryAfterMs: status === 429 ? parseRetryAfter(inner.response?.headers?.get('retry-after')) : undefined,
+      cause: err,
+    });
+  }
+
+  const status = e.statusCode ?? e.response?.status;
+  const retryAfterMs = parseRetryAfter(e.response?.headers?.get('retry-after'));
+  const throttled = status === 429 || e.code === 'TooManyRequests';
+  const reason = e.message ? firstLine(e.message) : 'request failed';
+  return new ProviderError(PROVIDER, reason, {
+    operation,
+    status,
+    cloudCode: e.code,
+    throttled,
+    retryAfterMs,
+    cause: err,
+  });
+}
+
+function lastAuthError(e: AzureErrorLike): AzureErrorLike {
+  const inner = (e.errors ?? []).filter((x): x is AzureErrorLike => typeof x === 'object' && x !== null);
+  // The chain tried each credential in order; the most specific failure is the last real one.
+  return inner.findLast((x) => x.name === 'AuthenticationError') ?? inner.at(-1) ?? e;
+}
+
+/**
+ * The retry decision for one failed Azure call: throttling and 5xx answers, and connections
+ * that failed or broke mid-body, are retried (Retry-After honoured); refused credentials,
+ * 4xx answers and bodies that are not JSON are final.
+ */
+export function classifyAzureError(err: unknown): { retry: boolean; afterMs?: number } {
+  if (!(err instanceof ProviderError)) return { retry: false };
+  if (err.operation === 'GetToken') {
+    return err.throttled || (err.status !== undefined && err.status >= 500)
+      ? { retry: true, afterMs: err.retryAfterMs }
+      : { retry: false };
+  }
+  if (err.throttled) return { retry: true, afterMs: err.retryAfterMs };
+  if (err.status !== undefined && err.status >= 500) return { retry: true, afterMs: err.retryAfterMs };
+  if (err.status === undefined && err.cloudCode !== undefined && NETWORK_CODES.has(err.cloudCode)) return { retry: true };
+  return { retry: false };
+}

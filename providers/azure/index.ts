@@ -1,0 +1,128 @@
+/**
+ * provider=azure: private or public addresses of Azure NICs, chosen by a NIC tag or by VM scale
+ * set (Uniform and Flexible). go-discover's arguments and environment fallbacks, on the official
+ * `@azure/arm-network` / `@azure/arm-compute` / `@azure/identity` SDKs, loaded only when it runs.
+ */
+import type { ArgProblem } from '../../src/errors.js';
+import { defineProvider } from '../../src/provider.js';
+import { AZURE_ADDR_TYPES } from './extract.js';
+
+export default defineProvider({
+  name: 'azure',
+  summary: 'Microsoft Azure: NIC addresses by NIC tag or by VM scale set (Uniform and Flexible).',
+  args: {
+    tenant_id: {
+      type: 'string',
+      env: ['ARM_TENANT_ID'],
+      help: 'The id of the Microsoft Entra tenant (directory) of the service principal.',
+    },
+    client_id: {
+      type: 'string',
+      env: ['ARM_CLIENT_ID'],
+      help: 'The id of the client (application). Without a secret it selects a user-assigned managed identity.',
+    },
+    subscription_id: {
+      type: 'string',
+      required: true,
+      env: ['ARM_SUBSCRIPTION_ID'],
+      help: 'The id of the subscription to search.',
+    },
+    secret_access_key: {
+      type: 'string',
+      secret: true,
+      env: ['ARM_CLIENT_SECRET'],
+      help: 'The client secret of the service principal. Quote it with double quotes if it holds spaces, `"` or `\\`.',
+    },
+    tag_name: {
+      type: 'string',
+      help: 'The name of the NIC tag to filter on (with tag_value).',
+    },
+    tag_value: {
+      type: 'string',
+      help: 'The value of the NIC tag to filter on (with tag_name).',
+    },
+    resource_group: {
+      type: 'string',
+      help: 'The resource group of the VM scale set (with vm_scale_set).',
+    },
+    vm_scale_set: {
+      type: 'string',
+      help: 'The name of the VM scale set to filter on (with resource_group); Uniform and Flexible orchestration.',
+    },
+    addr_type: {
+      type: 'enum',
+      values: AZURE_ADDR_TYPES,
+      default: 'private_v4',
+      help: 'Which address of each IP configuration: `private_v4` (default), `public_v4` (the attached public IP resource), `private_v6` or `public_v6`.',
+    },
+    endpoint: {
+      type: 'url',
+      help: 'Azure Resource Manager endpoint, for sovereign clouds: https://management.usgovcloudapi.net, https://management.chinacloudapi.cn. Default https://management.azure.com.',
+    },
+    authority_host: {
+      type: 'url',
+      env: ['AZURE_AUTHORITY_HOST'],
+      help: 'Microsoft Entra authority for tokens, for sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn. Default https://login.microsoftonline.com.',
+    },
+    msft_telemetry_opt_in: {
+      type: 'bool',
+      env: ['OPT_IN_MSFT_TELEMETRY'],
+      default: false,
+      help: 'Accepted for go-discover compatibility and ignored: autojoin sends no telemetry.',
+    },
+  },
+  notes: [
+    'Modes: `tag_name` + `tag_value` lists every NIC in the subscription and keeps those carrying that tag (the tag must be on the NIC, compared case-sensitively, as in go-discover); `resource_group` + `vm_scale_set` lists the NICs of that scale set. Give exactly one of the two pairs.',
+    'Flexible scale sets (go-discover#268): when the Uniform NIC list of the set is empty, the VMs of the resource group that belong to the set (`virtualMachineScaleSet.id`) are listed and their NICs taken from the resource group NIC list.',
+    'Credentials, first match wins, without fall-through: (1) tenant_id + client_id + secret_access_key (client secret); (2) env AZURE_TENANT_ID, AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, or with AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD); (3) env AZURE_FEDERATED_TOKEN_FILE with tenant and client id (AKS workload identity); (4) managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER, MSI_ENDPOINT, Azure Arc, else the VM metadata service), user-assigned when client_id or AZURE_CLIENT_ID is set. The Azure CLI, PowerShell and azd credentials of DefaultAzureCredential are never used, so no process is spawned.',
+    'Environment: ARM_TENANT_ID, ARM_CLIENT_ID, ARM_SUBSCRIPTION_ID, ARM_CLIENT_SECRET, OPT_IN_MSFT_TELEMETRY (go-discover\'s), AZURE_AUTHORITY_HOST, the AZURE_* and managed-identity variables above, HTTP_PROXY / HTTPS_PROXY / NO_PROXY (applied by autojoin, Azure\'s own proxy handling is bypassed).',
+    'Permissions (read only): tag mode `Microsoft.Network/networkInterfaces/read` (plus `Microsoft.Network/publicIPAddresses/read` for public_*); Uniform scale sets `Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read` (and `.../publicIPAddresses/read`); Flexible scale sets also `Microsoft.Compute/virtualMachines/read` and `Microsoft.Network/networkInterfaces/read` on the resource group. The built-in Reader role covers all of them.',
+    'Every page of every list is read (ARM returns up to 1,000 NICs a page and a nextLink). Each page is one call tried at most 4 times (throttling 429 honouring Retry-After, 5xx, broken connections; the Azure SDK\'s own retries are off); a token request is tried once by the SDK and at most 4 times in all. A failure rejects the whole discovery: never a partial list.',
+    'Addresses come in API order, one per IP configuration; an IP configuration without the chosen kind of address (no public IP attached, a deallocated dynamic public IP) is skipped. An empty result is not an error.',
+  ],
+  examples: [
+    'provider=azure tag_name=consul tag_value=server subscription_id=SUB tenant_id=TENANT client_id=CLIENT secret_access_key="SECRET"',
+    'provider=azure resource_group=rg1 vm_scale_set=consul-servers subscription_id=SUB',
+    'provider=azure tag_name=role tag_value=nomad addr_type=public_v4 subscription_id=SUB',
+    'provider=azure tag_name=consul tag_value=server subscription_id=SUB endpoint=https://management.usgovcloudapi.net authority_host=https://login.microsoftonline.us',
+  ],
+  validate(args) {
+    const problems: ArgProblem[] = [];
+    const tags = Boolean(args.tag_name) || Boolean(args.tag_value);
+    const vmss = Boolean(args.resource_group) || Boolean(args.vm_scale_set);
+    const tagsComplete = Boolean(args.tag_name) && Boolean(args.tag_value);
+    const vmssComplete = Boolean(args.resource_group) && Boolean(args.vm_scale_set);
+    if (tags && vmss) {
+      problems.push({
+        key: 'tag_name',
+        message: 'use either tag_name and tag_value, or resource_group and vm_scale_set, not both',
+      });
+    } else if (tags && !tagsComplete) {
+      const missing = args.tag_name ? 'tag_value' : 'tag_name';
+      problems.push({ key: missing, message: `${missing} is required with ${missing === 'tag_value' ? 'tag_name' : 'tag_value'}` });
+    } else if (vmss && !vmssComplete) {
+      const missing = args.resource_group ? 'vm_scale_set' : 'resource_group';
+      problems.push({
+        key: missing,
+        message: `${missing} is required with ${missing === 'vm_scale_set' ? 'resource_group' : 'vm_scale_set'}`,
+      });
+    } else if (!tags && !vmss) {
+      problems.push({
+        key: 'tag_name',
+        message: 'unclear configuration: give tag_name and tag_value, or resource_group and vm_scale_set',
+      });
+    }
+    const given = [args.tenant_id, args.client_id, args.secret_access_key].filter(Boolean).length;
+    if (args.secret_access_key && given < 3) {
+      problems.push({
+        key: args.tenant_id ? 'client_id' : 'tenant_id',
+        message: 'secret_access_key needs tenant_id and client_id (or ARM_TENANT_ID and ARM_CLIENT_ID)',
+      });
+    }
+    return problems;
+  },
+  async discover(args, ctx) {
+    const { runAzure } = await import('./client.js');
+    return runAzure(args, ctx);
+  },
+});

@@ -1,0 +1,50 @@
+/**
+ * The azure provider's simulated cloud: Azure Resource Manager (`azure-arm`) and Entra ID with
+ * the managed-identity endpoint (`azure-identity`). ARM needs the HTTPS listener (the Azure SDK
+ * sends bearer tokens only over TLS), so `discover sim` prints the sim CA for NODE_EXTRA_CA_CERTS.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SimModule } from '../../src/sim/types.js';
+import { armApi } from './sim-arm.js';
+import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER, azureCredentials, identityApi } from './sim-identity.js';
+
+const azureSim: SimModule = {
+  provider: 'azure',
+  apis: [identityApi, armApi],
+  async setup(ctx) {
+    // Workload identity reads its federated token from a file; the token endpoint accepts this one.
+    await writeFile(join(ctx.stateDir, FEDERATED_TOKEN_FILE), `sim-federated-${randomUUID()}\n`, { mode: 0o600 });
+  },
+  paste(ctx) {
+    const azure = ctx.fleet.instances.filter((i) => i.cloud === 'azure');
+    if (azure.length === 0) return undefined;
+    const creds = azureCredentials(ctx.fleet);
+    const tagged = azure.find((i) => i.tags && Object.keys(i.tags).length > 0 && !(i.scale_set && i.orchestration !== 'flexible'));
+    const tag = tagged ? Object.entries(tagged.tags!)[0] : undefined;
+    const selector = tag
+      ? `tag_name=${quote(tag[0])} tag_value=${quote(tag[1])}`
+      : `resource_group=${quote(azure[0]!.resource_group ?? 'autojoin')} vm_scale_set=${quote(azure[0]!.scale_set ?? '')}`;
+    return {
+      provider: 'azure',
+      config:
+        `provider=azure tenant_id=${creds.tenant_id} client_id=${creds.client_id} subscription_id=${creds.subscription_id} ` +
+        `secret_access_key=${quote(creds.client_secret)} ${selector} endpoint=${ctx.httpsUrl}`,
+      env: {
+        AZURE_AUTHORITY_HOST: ctx.httpsUrl,
+        NODE_EXTRA_CA_CERTS: ctx.caPath,
+        // For managed identity instead of a secret (drop secret_access_key from the config).
+        IDENTITY_ENDPOINT: `${ctx.httpUrl}${MSI_PATH}`,
+        IDENTITY_HEADER: SIM_IDENTITY_HEADER,
+      },
+    };
+  },
+};
+
+/** Quotes a config value when go-discover's parser needs it. */
+function quote(value: string): string {
+  return /^[^\s"\\=]+$/.test(value) ? value : `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+export default azureSim;
