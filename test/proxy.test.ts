@@ -232,3 +232,78 @@ test('a SOCKS or malformed proxy setting fails clearly, without credentials, bef
   t.regex(viaAgent.message, /unsupported proxy socks5:/);
   t.is(target.connections(), 0);
 });
+
+// ---- the real SDKs, wired the way docs/proxy.md says ----
+
+test('AWS SDK: NodeHttpHandler with our agents goes through the proxy', async (t) => {
+  const { EC2Client, DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  const proxy = await startTinyproxy(t);
+  const target = await startHttpServer(t, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'text/xml');
+      res.end(
+        '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><reservationSet/></DescribeInstancesResponse>',
+      );
+    });
+  });
+  const client = createHttpClient({ env: { HTTP_PROXY: proxy.url } });
+  t.teardown(() => client.destroy());
+  const ec2 = new EC2Client({
+    region: 'us-east-1',
+    endpoint: target.url,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-secret' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: client.httpAgent, httpsAgent: client.httpsAgent }),
+  });
+  t.teardown(() => ec2.destroy());
+  const out = await ec2.send(new DescribeInstancesCommand({}));
+  t.deepEqual(out.Reservations ?? [], []);
+  t.deepEqual(target.requests(), ['POST /']);
+  t.deepEqual(proxy.requests(), [`CONNECT 127.0.0.1:${target.port}`]);
+});
+
+test('Azure SDK: the `agent` option takes our proxy choice (its own proxyPolicy steps aside)', async (t) => {
+  const { ComputeManagementClient } = await import('@azure/arm-compute');
+  const proxy = await startTinyproxy(t);
+  const target = await startHttpsServer(t, (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ value: [{ name: 'vm-a', id: '/subscriptions/sub-1/vm-a', location: 'westeurope' }] }));
+    req.resume();
+  });
+  const { cert } = await testCert();
+  const client = createHttpClient({ env: { HTTPS_PROXY: proxy.url }, ca: cert });
+  t.teardown(() => client.destroy());
+  const credential = {
+    getToken: async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+  const compute = new ComputeManagementClient(credential, 'sub-1', {
+    endpoint: target.url,
+    agent: client.httpsAgent,
+    retryOptions: { maxRetries: 0 },
+  });
+  const names: Array<string | undefined> = [];
+  for await (const vm of compute.virtualMachines.listAll()) names.push(vm.name);
+  t.deepEqual(names, ['vm-a']);
+  t.is(target.requests().length, 1);
+  t.deepEqual(proxy.requests(), [`CONNECT 127.0.0.1:${target.port}`]);
+});
+
+test('SDK path: the loopback guard refuses a non-loopback endpoint before any socket', async (t) => {
+  const { EC2Client, DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  const client = createHttpClient({ loopbackOnly: true });
+  const ec2 = new EC2Client({
+    region: 'us-east-1',
+    endpoint: 'http://10.1.2.3',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-secret' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: client.httpAgent, httpsAgent: client.httpsAgent }),
+  });
+  t.teardown(() => ec2.destroy());
+  await t.throwsAsync(ec2.send(new DescribeInstancesCommand({})), {
+    instanceOf: LoopbackOnlyError,
+    message: 'refused to connect to 10.1.2.3: AUTOJOIN_LOOPBACK_ONLY is set',
+  });
+});
