@@ -4,9 +4,10 @@
  * package, listens for `timeout`, and returns one `ip:port` per service instance heard.
  */
 import { type Socket, createSocket } from 'node:dgram';
+import { readdir, stat } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { MulticastDNS, Options as MulticastDnsOptions } from 'multicast-dns';
-import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+import { AbortError, AutojoinError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { defineProvider } from '../../src/provider.js';
 import { type MdnsQuestion, type MdnsRecord, followUpQuestions, mdnsTargets, serviceName } from './extract.js';
@@ -61,6 +62,9 @@ export default defineProvider({
   ],
   async discover(args, ctx) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
+    if (ctx.env.AUTOJOIN_LOOPBACK_ONLY === '1' && !(await inNamedNetworkNamespace())) {
+      throw new LoopbackOnlyError(`the mDNS groups ${GROUP_V4} and ${GROUP_V6}`);
+    }
     const name = serviceName(args.service, args.domain);
     const families = { v4: args.v4, v6: args.v6 };
     const sockets = await openSockets(args.interface, ctx.log);
@@ -159,6 +163,25 @@ function interfaceAddresses(name: string): { v4: string | undefined; v6: string 
   }
   const v4 = addresses.find((a) => a.family === 'IPv4')?.address;
   return { v4, v6: `::%${name}` };
+}
+
+/**
+ * True when this process runs in a named network namespace (`ip netns add`, entered with
+ * `ip netns exec`): its links are the test's own. Multicast leaves loopback, so with
+ * AUTOJOIN_LOOPBACK_ONLY (tests) it is allowed only there. Unknown (no /proc or /run/netns) is false.
+ */
+async function inNamedNetworkNamespace(): Promise<boolean> {
+  try {
+    const own = await stat('/proc/self/ns/net');
+    const named = await readdir('/run/netns');
+    for (const name of named) {
+      const ns = await stat(`/run/netns/${name}`).catch(() => undefined);
+      if (ns !== undefined && ns.ino === own.ino && ns.dev === own.dev) return true;
+    }
+    return false;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves after `ms`, or at once when the signal aborts. */
