@@ -60,31 +60,55 @@ export function toAzureError(err: unknown, operation: string): AutojoinError {
   if (e.name === 'AbortError') return new AbortError(`discover-azure: ${operation}`, { cause: err });
 
   // Entra ID / managed identity refused or could not issue a token.
-  if (e.name === 'AuthenticationError' || e.name === 'CredentialUnavailableError' || e.name === 'AggregateAuthenticationError') {
-    const inner = e.name === 'AggregateAuthenticationError' ? lastAuthError(e) : e;
-    const description = inner.errorResponse?.errorDescription ?? inner.errorResponse?.error_description;
-    const aadsts = description?.match(/AADSTS\d+/)?.[0];
-    const status = inner.statusCode;
-    return new ProviderError(PROVIDER, firstLine(description ?? inner.message ?? 'no token'), {
-      operation: 'GetToken',
-      status: typeof status === 'number' && status > 0 ? status : undefined,
-      cloudCode: aadsts ?? inner.errorResponse?.error ?? inner.name,
-      throttled: status === 429,
-      retryAfterMs: status === 429 ? parseRetryAfter(inner.response?.headers?.get('retry-after')) : undefined,
-      cause: err,
-    });
-  }
+  if (AUTH_ERROR_NAMES.has(e.name ?? '')) return tokenError(e, err);
 
   const status = e.statusCode ?? e.response?.status;
   const retryAfterMs = parseRetryAfter(e.response?.headers?.get('retry-after'));
   const throttled = status === 429 || e.code === 'TooManyRequests';
-  const reason = e.message ? firstLine(e.message) : 'request failed';
+  let reason = e.message ? firstLine(e.message) : 'request failed';
+  if (e.code === 'PARSE_ERROR') {
+    reason = status === undefined ? `response body cut short (${reason})` : `malformed response body (${reason.slice(0, 160)})`;
+  }
   return new ProviderError(PROVIDER, reason, {
     operation,
     status,
     cloudCode: e.code,
     throttled,
     retryAfterMs,
+    cause: err,
+  });
+}
+
+const AUTH_ERROR_NAMES = new Set([
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+]);
+
+/** OAuth2 `error` values after which a new token request may succeed. */
+const TRANSIENT_OAUTH = new Set(['temporarily_unavailable', 'server_error']);
+const OAUTH_STATUS: Record<string, number> = { invalid_client: 401, server_error: 500, temporarily_unavailable: 503 };
+
+/**
+ * A failed token request. MSAL reports the Entra error as text
+ * (`invalid_client: Error(s): 7000215 - Timestamp: ... - Description: AADSTS7000215: ... Trace ID: ...`)
+ * and drops the HTTP status, so both are read back from the text.
+ */
+function tokenError(e: AzureErrorLike, err: unknown): ProviderError {
+  const inner = e.name === 'AggregateAuthenticationError' ? lastAuthError(e) : e;
+  const text = inner.errorResponse?.errorDescription ?? inner.errorResponse?.error_description ?? inner.message ?? 'no token';
+  const oauthError = inner.errorResponse?.error ?? /^([a-z_]+): Error\(s\):/.exec(text)?.[1];
+  const aadsts = /AADSTS\d+/.exec(text)?.[0];
+  const description = /AADSTS\d+: (.*?)(?: Trace ID:|$)/.exec(text)?.[1] ?? firstLine(text);
+  const status = typeof inner.statusCode === 'number' && inner.statusCode > 0 ? inner.statusCode : oauthError ? OAUTH_STATUS[oauthError] : undefined;
+  const throttled = status === 429 || aadsts === 'AADSTS50196';
+  return new ProviderError(PROVIDER, firstLine(description), {
+    operation: 'GetToken',
+    status,
+    cloudCode: aadsts ?? oauthError ?? inner.name,
+    throttled,
+    retryAfterMs: throttled ? parseRetryAfter(inner.response?.headers?.get('retry-after')) : undefined,
     cause: err,
   });
 }
@@ -103,12 +127,14 @@ function lastAuthError(e: AzureErrorLike): AzureErrorLike {
 export function classifyAzureError(err: unknown): { retry: boolean; afterMs?: number } {
   if (!(err instanceof ProviderError)) return { retry: false };
   if (err.operation === 'GetToken') {
-    return err.throttled || (err.status !== undefined && err.status >= 500)
+    return err.throttled || (err.status !== undefined && err.status >= 500) || TRANSIENT_OAUTH.has(err.cloudCode ?? '')
       ? { retry: true, afterMs: err.retryAfterMs }
       : { retry: false };
   }
   if (err.throttled) return { retry: true, afterMs: err.retryAfterMs };
   if (err.status !== undefined && err.status >= 500) return { retry: true, afterMs: err.retryAfterMs };
   if (err.status === undefined && err.cloudCode !== undefined && NETWORK_CODES.has(err.cloudCode)) return { retry: true };
+  // A body cut short (the connection closed mid-body): the SDK reports PARSE_ERROR without a status.
+  if (err.status === undefined && err.cloudCode === 'PARSE_ERROR') return { retry: true };
   return { retry: false };
 }

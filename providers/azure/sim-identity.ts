@@ -198,6 +198,8 @@ async function serve(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
 export const identityApi: SimApi = {
   name: 'azure-identity',
   match: (req) => req.url.pathname === MSI_PATH || OPENID.test(req.url.pathname) || TOKEN.test(req.url.pathname),
+  // Faults hit token requests; the authority metadata MSAL reads first stays reachable.
+  faultable: (req) => !OPENID.test(req.url.pathname),
   handle: serve,
   errorResponse: (kind, req) => identityErrorResponse(kind, req),
 };
