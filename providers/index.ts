@@ -10,6 +10,7 @@ type Loader<T> = () => Promise<{ default: T }>;
 export const builtinProviders: Record<string, Loader<AnyProvider>> = {
   aws: () => import('./aws/index.js'),
   azure: () => import('./azure/index.js'),
+  gce: () => import('./gce/index.js'),
   mdns: () => import('./mdns/index.js'),
   srv: () => import('./srv/index.js'),
 };
@@ -18,4 +19,5 @@ export const builtinProviders: Record<string, Loader<AnyProvider>> = {
 export const builtinSims: Record<string, Loader<SimModule>> = {
   aws: () => import('./aws/sim.js'),
   azure: () => import('./azure/sim.js'),
+  gce: () => import('./gce/sim.js'),
 };

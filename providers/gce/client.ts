@@ -1,0 +1,214 @@
+/**
+ * The official SDK, wired for autojoin: `@google-cloud/compute` v1 clients over REST
+ * (`fallback: 'rest'`), deep-imported (the package index loads every API and takes over a
+ * second), authenticated by google-auth-library through ctx.http's agents, SDK retries off.
+ * Every page is one call wrapped in the one retry policy (`retryCall`).
+ */
+import { setMaxListeners } from 'node:events';
+import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
+import { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js';
+import type { AuthClient } from 'google-auth-library';
+import { ProviderError } from '../../src/errors.js';
+import { retryCall } from '../../src/http/retry.js';
+import type { ProviderContext } from '../../src/provider.js';
+import type { GceInstance } from './extract.js';
+import { classifyGceError, toProviderError } from './errors.js';
+
+/** Attempts per API call, the first included (the SDK's own retries are off). */
+export const MAX_ATTEMPTS = 4;
+/** Compute's maximum page size. */
+export const PAGE_SIZE = 500;
+/** Zones listed at once when a zone_pattern asks for per-zone listing. */
+const ZONE_CONCURRENCY = 8;
+
+/** `endpoint=` -> gax connection options; default compute.googleapis.com:443 over https. */
+export function endpointOptions(endpoint: string | undefined): { apiEndpoint: string; port: number; protocol: 'http' | 'https' } {
+  if (!endpoint) return { apiEndpoint: 'compute.googleapis.com', port: 443, protocol: 'https' };
+  const url = new URL(endpoint);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return {
+    apiEndpoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
+    protocol,
+  };
+}
+
+/** Per-call options: no gax retries (retryCall is the one policy), no auto-pagination (we page). */
+function callOptions(ctx: ProviderContext): { autoPaginate: false; retry: null; timeout?: number } {
+  const options: { autoPaginate: false; retry: null; timeout?: number } = { autoPaginate: false, retry: null };
+  if (ctx.deadline !== undefined) options.timeout = Math.max(1, ctx.deadline - Date.now());
+  return options;
+}
+
+/** gax's calls return a promise with `cancel()`: abort it with ctx.signal. */
+async function cancellable<T>(call: Promise<T> & { cancel?: () => void }, signal: AbortSignal): Promise<T> {
+  const onAbort = () => call.cancel?.();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await call;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One API call under the retry policy, its failure typed. */
+function attempt<T>(ctx: ProviderContext, operation: string, fn: () => Promise<T>): Promise<T> {
+  return retryCall(
+    async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw toProviderError(err, operation);
+      }
+    },
+    { classify: classifyGceError, maxAttempts: MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+  );
+}
+
+/** The page fields of compute list responses. */
+interface RawPage {
+  nextPageToken?: string | null;
+}
+
+/** A raw page call: the generated client's paged method with `autoPaginate: false`. */
+type PageCall<Res> = (request: PageRequest, options: ReturnType<typeof callOptions>) => Promise<[unknown, unknown, Res | null | undefined]>;
+
+/** A list request: project, zone, filter, maxResults, pageToken... */
+type PageRequest = Record<string, string | number | boolean | undefined>;
+
+/** Follows `nextPageToken` to the end; each page retried on its own. */
+async function allPages<Res extends RawPage>(
+  ctx: ProviderContext,
+  operation: string,
+  call: PageCall<Res>,
+  request: PageRequest,
+  onPage: (page: Res) => void,
+): Promise<number> {
+  let pageToken: string | undefined;
+  let pages = 0;
+  const seen = new Set<string>();
+  do {
+    const page = await attempt(ctx, operation, async () => {
+      const [, , raw] = await cancellable(
+        call({ ...request, ...(pageToken ? { pageToken } : {}) }, callOptions(ctx)) as Promise<[unknown, unknown, Res]> & { cancel?: () => void },
+        ctx.signal,
+      );
+      if (!raw || typeof raw !== 'object') throw new ProviderError('gce', 'malformed response: no body', { operation });
+      return raw;
+    });
+    pages++;
+    onPage(page);
+    const next = page.nextPageToken || undefined;
+    // A server repeating a token would loop forever; treat it as a broken answer.
+    if (next && seen.has(next)) throw new ProviderError('gce', 'malformed response: the same nextPageToken twice', { operation });
+    if (next) seen.add(next);
+    pageToken = next;
+  } while (pageToken);
+  return pages;
+}
+
+export interface ListOptions {
+  project: string;
+  /** compute filter for instances (labels, status). */
+  filter: string | undefined;
+  /** Set: list zones matching it (`name eq <RE2>`), then each zone's instances. Unset: one aggregated listing. */
+  zoneFilter: string | undefined;
+}
+
+export interface ListResult {
+  instances: GceInstance[];
+  zones: string[] | undefined;
+  requests: number;
+}
+
+/** The compute clients for one discovery call. */
+export interface GceClients {
+  list(options: ListOptions): Promise<ListResult>;
+  close(): Promise<void>;
+}
+
+interface AggregatedPage extends RawPage {
+  items?: Record<string, { instances?: GceInstance[] | null } | null> | null;
+}
+interface InstancePage extends RawPage {
+  items?: GceInstance[] | null;
+}
+interface ZonePage extends RawPage {
+  items?: Array<{ name?: string | null }> | null;
+}
+
+/** Builds the clients; `auth` comes from auth.ts (already wired to ctx.http). */
+export function createClients(endpoint: string | undefined, auth: AuthClient, outer: ProviderContext): GceClients {
+  // A signal of our own: up to 8 zones in flight each add abort listeners, past Node's warning limit of 10.
+  const local = new AbortController();
+  setMaxListeners(64, local.signal);
+  const forward = () => local.abort(outer.signal.reason);
+  if (outer.signal.aborted) forward();
+  else outer.signal.addEventListener('abort', forward, { once: true });
+  const ctx: ProviderContext = { ...outer, signal: local.signal };
+  const connection = { ...endpointOptions(endpoint), fallback: 'rest' as const, authClient: auth };
+  const instances = new InstancesClient(connection);
+  let zones: ZonesClient | undefined;
+
+  async function listAggregated(options: ListOptions): Promise<ListResult> {
+    await instances.initialize();
+    // The generated class offers aggregatedList only as an async iterator, which hides page
+    // tokens; the page-level call below is the same one that iterator makes, one page at a time.
+    const inner = (instances as unknown as { innerApiCalls: Record<string, PageCall<AggregatedPage>> }).innerApiCalls;
+    const call = inner.aggregatedList;
+    if (!call) throw new ProviderError('gce', 'the SDK has no aggregatedList call', { operation: 'instances.aggregatedList' });
+    const found: GceInstance[] = [];
+    const request = {
+      project: options.project,
+      maxResults: PAGE_SIZE,
+      returnPartialSuccess: false,
+      ...(options.filter ? { filter: options.filter } : {}),
+    };
+    const requests = await allPages(ctx, 'instances.aggregatedList', call, request, (page) => {
+      for (const scoped of Object.values(page.items ?? {})) for (const i of scoped?.instances ?? []) found.push(i);
+    });
+    return { instances: found, zones: undefined, requests };
+  }
+
+  async function listByZone(options: ListOptions): Promise<ListResult> {
+    zones ??= new ZonesClient(connection);
+    const zoneClient = zones;
+    const zoneNames: string[] = [];
+    let requests = await allPages<ZonePage>(
+      ctx,
+      'zones.list',
+      (req, opts) => zoneClient.list(req, opts) as Promise<[unknown, unknown, ZonePage]>,
+      { project: options.project, maxResults: PAGE_SIZE, filter: options.zoneFilter },
+      (page) => {
+        for (const z of page.items ?? []) if (z.name) zoneNames.push(z.name);
+      },
+    );
+    const perZone: GceInstance[][] = zoneNames.map(() => []);
+    let next = 0;
+    const worker = async () => {
+      for (let index = next++; index < zoneNames.length; index = next++) {
+        const zone = zoneNames[index]!;
+        const request = { project: options.project, zone, maxResults: PAGE_SIZE, ...(options.filter ? { filter: options.filter } : {}) };
+        requests += await allPages<InstancePage>(
+          ctx,
+          `instances.list ${zone}`,
+          (req, opts) => instances.list(req, opts) as Promise<[unknown, unknown, InstancePage]>,
+          request,
+          (page) => {
+            for (const i of page.items ?? []) perZone[index]!.push(i);
+          },
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ZONE_CONCURRENCY, zoneNames.length) }, worker));
+    return { instances: perZone.flat(), zones: zoneNames, requests };
+  }
+
+  return {
+    list: (options) => (options.zoneFilter ? listByZone(options) : listAggregated(options)),
+    async close() {
+      outer.signal.removeEventListener('abort', forward);
+      await Promise.all([instances.close(), zones?.close()]);
+    },
+  };
+}

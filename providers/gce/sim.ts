@@ -1,0 +1,301 @@
+/**
+ * GCE as the simulator serves it: compute v1 REST (`zones.list`, `instances.list`,
+ * `instances.aggregatedList` with `filter`, `maxResults`, `pageToken`), the metadata server
+ * (`Metadata-Flavor: Google`: detection, project id, the default service account's token) and the
+ * OAuth2 token endpoint for the service-account key the simulator writes out. Compute calls need
+ * a token the simulator issued; faults apply to compute calls only.
+ */
+import { createHash } from 'node:crypto';
+import type { FleetInstance } from '../../src/sim/fleet.js';
+import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
+import { handleTokenRequest, issueToken, oauthError, serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
+import { type FieldLookup, FilterSyntaxError, type FilterPredicate, parseFilter } from './sim-filter.js';
+import {
+  API_BASE,
+  googleError,
+  instanceResource,
+  invalidField,
+  nameOf,
+  noResultsScope,
+  STANDARD_ZONES,
+  statusOf,
+  unauthenticated,
+  zoneOf,
+  zoneResource,
+} from './sim-wire.js';
+
+/** Compute's own maximum for `maxResults`. */
+const MAX_PAGE = 500;
+const COMPUTE_PREFIX = '/compute/v1/';
+
+function json(status: number, body: unknown): SimResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: JSON.stringify(body) };
+}
+
+function instancesOf(ctx: SimContext, project: string): FleetInstance[] {
+  const defaultProject = simProject(ctx);
+  const now = ctx.elapsedMs();
+  return ctx.fleet.instances.filter(
+    (i) => i.cloud === 'gce' && (i.project ?? defaultProject) === project && (i.appear_after_ms ?? 0) <= now,
+  );
+}
+
+function projectKnown(ctx: SimContext, project: string): boolean {
+  const defaultProject = simProject(ctx);
+  return project === defaultProject || ctx.fleet.instances.some((i) => i.cloud === 'gce' && i.project === project);
+}
+
+function zonesOf(ctx: SimContext, project: string): string[] {
+  const zones = new Set<string>(STANDARD_ZONES);
+  for (const i of instancesOf(ctx, project)) zones.add(zoneOf(i));
+  return [...zones].sort();
+}
+
+function instanceLookup(instance: FleetInstance): FieldLookup {
+  return (field) => {
+    if (field === 'name') return nameOf(instance);
+    if (field === 'status') return statusOf(instance);
+    if (field === 'zone') return zoneOf(instance);
+    if (field === 'tags.items') return instance.network_tags ?? [];
+    if (field.startsWith('labels.')) return instance.labels?.[field.slice('labels.'.length)];
+    return undefined;
+  };
+}
+
+/** Page size: the client's maxResults, else the fleet's `page_size['gce-compute']`, else 500; never above 500. */
+function pageSize(ctx: SimContext, query: URLSearchParams): number | SimResponse {
+  const raw = query.get('maxResults');
+  const fleetSize = ctx.fleet.page_size?.['gce-compute'];
+  if (raw === null) return Math.min(fleetSize ?? MAX_PAGE, MAX_PAGE);
+  if (!/^[0-9]+$/.test(raw)) return invalidField('maxResults', raw, 'Must be an integer.');
+  const n = Number(raw);
+  if (n > MAX_PAGE) return invalidField('maxResults', raw, `Must be less than or equal to ${MAX_PAGE}`);
+  const size = n === 0 ? MAX_PAGE : n;
+  return Math.min(size, fleetSize ?? MAX_PAGE);
+}
+
+/** Opaque page tokens bound to the listing (path + filter) they came from, like the real ones. */
+function pageKey(path: string, filter: string): string {
+  return createHash('sha256').update(`${path}\n${filter}`).digest('base64url').slice(0, 12);
+}
+
+function encodeToken(key: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ k: key, o: offset })).toString('base64url');
+}
+
+function decodeToken(key: string, token: string): number | undefined {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { k?: unknown; o?: unknown };
+    return t.k === key && typeof t.o === 'number' && Number.isInteger(t.o) && t.o >= 0 ? t.o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+function paginate<T>(all: T[], key: string, ctx: SimContext, query: URLSearchParams): Page<T> | SimResponse {
+  const size = pageSize(ctx, query);
+  if (typeof size !== 'number') return size;
+  const token = query.get('pageToken');
+  let offset = 0;
+  if (token) {
+    const decoded = decodeToken(key, token);
+    if (decoded === undefined) return invalidField('pageToken', token, 'The page token is not valid for this request.');
+    offset = decoded;
+  }
+  const items = all.slice(offset, offset + size);
+  const next = offset + size;
+  return next < all.length ? { items, nextPageToken: encodeToken(key, next) } : { items };
+}
+
+function compileFilter(query: URLSearchParams): FilterPredicate | SimResponse {
+  const filter = query.get('filter');
+  try {
+    return parseFilter(filter);
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) return invalidField('filter', filter ?? '', 'Invalid list filter expression.');
+    throw err;
+  }
+}
+
+function notFound(what: string): SimResponse {
+  return googleError(404, 'NOT_FOUND', `The resource '${what}' was not found`, 'notFound');
+}
+
+function listZones(ctx: SimContext, project: string, query: URLSearchParams, path: string): SimResponse {
+  const predicate = compileFilter(query);
+  if (typeof predicate !== 'function') return predicate;
+  const zones = zonesOf(ctx, project).filter((z) => predicate((f) => (f === 'name' ? z : f === 'status' ? 'UP' : undefined)));
+  const page = paginate(zones, pageKey(path, query.get('filter') ?? ''), ctx, query);
+  if (!('items' in page)) return page;
+  return json(200, {
+    kind: 'compute#zoneList',
+    id: `projects/${project}/zones`,
+    items: page.items.map((z) => zoneResource(project, z)),
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    selfLink: `${API_BASE}/projects/${project}/zones`,
+  });
+}
+
+function listInstances(ctx: SimContext, project: string, zone: string, query: URLSearchParams, path: string): SimResponse {
+  if (!zonesOf(ctx, project).includes(zone)) return notFound(`projects/${project}/zones/${zone}`);
+  const predicate = compileFilter(query);
+  if (typeof predicate !== 'function') return predicate;
+  const matching = instancesOf(ctx, project).filter((i) => zoneOf(i) === zone && predicate(instanceLookup(i)));
+  const page = paginate(matching, pageKey(path, query.get('filter') ?? ''), ctx, query);
+  if (!('items' in page)) return page;
+  const body: Record<string, unknown> = { kind: 'compute#instanceList', id: `projects/${project}/zones/${zone}/instances` };
+  if (page.items.length > 0) body.items = page.items.map((i) => instanceResource(project, i));
+  if (page.nextPageToken) body.nextPageToken = page.nextPageToken;
+  body.selfLink = `${API_BASE}/projects/${project}/zones/${zone}/instances`;
+  return json(200, body);
+}
+
+function aggregatedInstances(ctx: SimContext, project: string, query: URLSearchParams, path: string): SimResponse {
+  const predicate = compileFilter(query);
+  if (typeof predicate !== 'function') return predicate;
+  const zones = zonesOf(ctx, project);
+  const order = new Map(zones.map((z, i) => [z, i]));
+  // Real aggregated pages walk the scopes in order: sort by zone, keep fleet order within a zone.
+  const matching = instancesOf(ctx, project)
+    .filter((i) => predicate(instanceLookup(i)))
+    .map((instance, index) => ({ instance, index }))
+    .sort((a, b) => (order.get(zoneOf(a.instance)) ?? 0) - (order.get(zoneOf(b.instance)) ?? 0) || a.index - b.index)
+    .map((x) => x.instance);
+  const page = paginate(matching, pageKey(path, query.get('filter') ?? ''), ctx, query);
+  if (!('items' in page)) return page;
+  const byScope = new Map<string, Record<string, unknown>[]>();
+  for (const i of page.items) {
+    const scope = `zones/${zoneOf(i)}`;
+    const list = byScope.get(scope) ?? [];
+    list.push(instanceResource(project, i));
+    byScope.set(scope, list);
+  }
+  const items: Record<string, unknown> = {};
+  for (const zone of zones) {
+    const scope = `zones/${zone}`;
+    const instances = byScope.get(scope);
+    items[scope] = instances ? { instances } : noResultsScope(scope);
+  }
+  return json(200, {
+    kind: 'compute#instanceAggregatedList',
+    id: `projects/${project}/aggregated/instances`,
+    items,
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    selfLink: `${API_BASE}/projects/${project}/aggregated/instances`,
+  });
+}
+
+const computeApi: SimApi = {
+  name: 'gce-compute',
+  match: (req) => req.url.pathname.startsWith(COMPUTE_PREFIX),
+  handle(req, ctx) {
+    if (!tokenValid(ctx, req.headers.authorization)) return unauthenticated(!req.headers.authorization);
+    const path = req.url.pathname;
+    const segments = path.slice(COMPUTE_PREFIX.length).split('/').map(decodeURIComponent);
+    if (req.method !== 'GET') {
+      return googleError(405, 'UNIMPLEMENTED', `Method ${req.method} is not supported by the simulator.`, 'httpMethodNotAllowed');
+    }
+    if (segments[0] !== 'projects' || !segments[1]) return notFound(path);
+    const project = segments[1];
+    if (!projectKnown(ctx, project)) return notFound(`projects/${project}`);
+    const rest = segments.slice(2).join('/');
+    const query = req.url.searchParams;
+    if (rest === 'zones') return listZones(ctx, project, query, path);
+    if (rest === 'aggregated/instances') return aggregatedInstances(ctx, project, query, path);
+    const zoneList = /^zones\/([^/]+)\/instances$/.exec(rest);
+    if (zoneList) return listInstances(ctx, project, zoneList[1]!, query, path);
+    return notFound(path.slice(COMPUTE_PREFIX.length));
+  },
+  errorResponse(kind: SimErrorKind): SimResponse {
+    switch (kind) {
+      case 'throttle':
+        // Compute's classic per-project limit answer: a 403 whose reason says rate limit.
+        return googleError(403, 'PERMISSION_DENIED', 'Rate Limit Exceeded', 'rateLimitExceeded', {
+          domain: 'usageLimits',
+          headers: { 'retry-after': '1' },
+        });
+      case 'server':
+        return googleError(500, 'INTERNAL', 'Internal error. Please try again or contact Google Support.', 'backendError');
+      case 'unavailable':
+        return googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.', 'backendError');
+      case 'auth':
+        return unauthenticated(false);
+    }
+  },
+};
+
+function metadataText(body: string, contentType = 'application/text'): SimResponse {
+  return { status: 200, headers: { 'metadata-flavor': 'Google', 'content-type': contentType, server: 'Metadata Server for VM' }, body };
+}
+
+const metadataApi: SimApi = {
+  name: 'gce-metadata',
+  match: (req) => req.url.pathname.startsWith('/computeMetadata/'),
+  faultable: () => false,
+  handle(req, ctx) {
+    if (req.headers['metadata-flavor'] !== 'Google') {
+      return { status: 403, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: 'Missing required header "Metadata-Flavor": "Google"\n' };
+    }
+    const path = req.url.pathname.replace(/\/+$/, '');
+    const project = simProject(ctx);
+    switch (path) {
+      case '/computeMetadata/v1/instance':
+        return metadataText('attributes/\nhostname\nid\nname\nnetwork-interfaces/\nproject/\nservice-accounts/\nzone\n');
+      case '/computeMetadata/v1/project/project-id':
+        return metadataText(project);
+      case '/computeMetadata/v1/instance/zone':
+        return metadataText(`projects/${numericProject(project)}/zones/us-central1-a`);
+      case '/computeMetadata/v1/instance/service-accounts/default/email':
+        return metadataText(ctx.fleet.credentials.gce?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`);
+      case '/computeMetadata/v1/instance/service-accounts/default/token':
+        return metadataText(JSON.stringify(issueToken(ctx)), 'application/json');
+      default:
+        return { status: 404, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: 'Not Found\n' };
+    }
+  },
+  errorResponse(kind) {
+    const status = kind === 'throttle' ? 429 : kind === 'auth' ? 403 : kind === 'server' ? 500 : 503;
+    return { status, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: `${status}\n` };
+  },
+};
+
+function numericProject(project: string): string {
+  return (BigInt(`0x${createHash('sha256').update(project).digest('hex').slice(0, 10)}`) % 1_000_000_000_000n).toString();
+}
+
+const tokenApi: SimApi = {
+  name: 'gce-oauth',
+  match: (req) => req.url.pathname === '/token',
+  faultable: () => false,
+  handle(req: SimRequest, ctx) {
+    if (req.method !== 'POST') return oauthError(405, 'invalid_request', 'The token endpoint accepts POST only.');
+    return handleTokenRequest(ctx, req.body);
+  },
+  errorResponse(kind) {
+    if (kind === 'auth') return oauthError(400, 'invalid_grant', 'Invalid JWT Signature.');
+    if (kind === 'throttle') return oauthError(429, 'rate_limit_exceeded', 'Rate limit exceeded.');
+    return oauthError(kind === 'server' ? 500 : 503, 'internal_failure', 'Backend error.');
+  },
+};
+
+const gceSim: SimModule = {
+  provider: 'gce',
+  apis: [computeApi, metadataApi, tokenApi],
+  setup: (ctx) => writeServiceAccount(ctx),
+  paste(ctx) {
+    if (!ctx.fleet.instances.some((i) => i.cloud === 'gce')) return undefined;
+    const metadataHost = new URL(ctx.httpUrl).host;
+    return {
+      provider: 'gce',
+      config: `provider=gce project_name=${simProject(ctx)} credentials_file=${serviceAccountPath(ctx)} endpoint=${ctx.httpUrl}`,
+      env: { GCE_METADATA_HOST: metadataHost },
+    };
+  },
+};
+
+export default gceSim;
