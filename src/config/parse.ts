@@ -13,42 +13,53 @@ type Token =
   | { kind: 'equal'; end: number }
   | { kind: 'error'; value: string; end: number };
 
-type Lexeme = { kind: 'text'; value: string } | { kind: 'equal' } | { kind: 'error'; value: string };
-
 // Each token may start with U+0020 spaces (go-discover's lexer swallows them into the token);
 // no other whitespace separates tokens. `$` pins the unterminated quote forms to the end of
-// input, where go-discover's lexer reports them. The alternatives are tried in this order.
+// input, where go-discover's lexer reports them.
 const QUOTED_BODY = String.raw`"(?:[^"\\]|\\[\s\S])*`;
 
-const equal = P.regexp(/ *=/).map((): Lexeme => ({ kind: 'equal' }));
-
-// A `"` opens a quoted token only as the token's first non-space rune. The token ends at the
-// closing quote whatever follows it; `strconv.Unquote` then judges the escapes.
-const quoted = P.regexp(new RegExp(` *(${QUOTED_BODY}")`), 1).map((literal): Lexeme => {
-  const value = goUnquote(literal);
-  return value === undefined ? { kind: 'error', value: 'invalid syntax' } : { kind: 'text', value };
-});
-
-const unterminatedEscape = P.regexp(new RegExp(` *${QUOTED_BODY}\\\\$`)).map(
-  (): Lexeme => ({ kind: 'error', value: 'unterminated escape sequence' }),
-);
-
-const unbalanced = P.regexp(new RegExp(` *${QUOTED_BODY}$`)).map(
-  (): Lexeme => ({ kind: 'error', value: 'unbalanced quotes' }),
-);
+/**
+ * A Parsimmon parser for one token shape, matched in place with a sticky regexp: Parsimmon's
+ * own `P.regexp` slices the input at every attempt, which dominated the parse time.
+ */
+function lexeme(pattern: string, make: (match: RegExpExecArray, end: number) => Token): P.Parser<Token> {
+  const sticky = new RegExp(pattern, 'y');
+  return P((input, index) => {
+    sticky.lastIndex = index;
+    const match = sticky.exec(input);
+    if (match === null) return P.makeFailure(index, pattern);
+    const end = index + match[0].length;
+    return P.makeSuccess(end, make(match, end));
+  });
+}
 
 // Unquoted text runs to the next `=` or U+0020, then is trimmed with Go's whitespace set, so a
 // token made only of tabs or NBSPs becomes an empty key or value, as in go-discover.
-const text = P.regexp(/ *[^ ="][^ =]*/).map((raw): Lexeme => ({ kind: 'text', value: goTrimSpace(raw) }));
+const text = lexeme(' *[^ ="][^ =]*', (match, end) => ({ kind: 'text', value: goTrimSpace(match[0]), end }));
+
+const equal = lexeme(' *=', (_match, end) => ({ kind: 'equal', end }));
+
+// A `"` opens a quoted token only as the token's first non-space rune. The token ends at the
+// closing quote whatever follows it; `strconv.Unquote` then judges the escapes.
+const quoted = lexeme(` *(${QUOTED_BODY}")`, (match, end) => {
+  const value = goUnquote(match[1]!);
+  return value === undefined ? { kind: 'error', value: 'invalid syntax', end } : { kind: 'text', value, end };
+});
+
+const unterminatedEscape = lexeme(` *${QUOTED_BODY}\\\\$`, (_match, end) => ({
+  kind: 'error',
+  value: 'unterminated escape sequence',
+  end,
+}));
+
+const unbalanced = lexeme(` *${QUOTED_BODY}$`, (_match, end) => ({ kind: 'error', value: 'unbalanced quotes', end }));
 
 // Only reachable on trailing spaces, which the outer trim normally removes.
-const blank = P.regexp(/ +$/).map((): Lexeme => ({ kind: 'text', value: '' }));
+const blank = lexeme(' +$', (_match, end) => ({ kind: 'text', value: '', end }));
 
-const token = P.seqMap(
-  P.alt(equal, quoted, unterminatedEscape, unbalanced, text, blank),
-  P.index,
-  (lexeme, index): Token => ({ ...lexeme, end: index.offset }),
-);
+// The shapes are told apart by their first non-space rune, so the order only matters within
+// the quoted family; the common ones come first.
+const token = P.alt(text, equal, quoted, unterminatedEscape, unbalanced, blank);
 
 /** The lexer is total: every non-empty remainder starts some token, so `many` reaches the end. */
 const tokens = token.many();
