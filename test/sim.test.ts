@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
+import { LoopbackOnlyError } from '../src/errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE, ensureCa, isUsableCa } from '../src/sim/ca.js';
 import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
 import type { Fleet } from '../src/sim/fleet.js';
@@ -192,6 +193,13 @@ test('refuses two APIs with one name', async (t) => {
   await t.throwsAsync(startTestSim(t, baseFleet(), [mod]), { message: 'sim: two APIs are named fake-data' });
 });
 
+test('refuses to listen beyond loopback', async (t) => {
+  await t.throwsAsync(startTestSim(t, baseFleet(), [fakeModule()], { host: '0.0.0.0' }), {
+    instanceOf: LoopbackOnlyError,
+    code: 'ERR_LOOPBACK_ONLY',
+  });
+});
+
 // --- faults through the server ---
 
 test('latency delays the answer', async (t) => {
@@ -275,6 +283,7 @@ test('faults from the fleet file apply per API; run-time null clears them', asyn
   t.is((await json(`${sim.httpUrl}/dx`)).status, 500);
   sim.setFaults('fake-other', undefined);
   t.is((await json(`${sim.httpUrl}/dx`)).status, 200);
+  t.throws(() => sim.setFaults('fake-dta', { reset: true }), { message: 'sim: no API named fake-dta (known: fake-data, fake-other)' });
 });
 
 test('rate limit throttles past the burst with the module\'s throttle error, refilled by the clock', async (t) => {
@@ -637,8 +646,12 @@ for (const [input, expected] of quoteCases) {
 test('renderPaste prints the common env and one block per provider', (t) => {
   const text = renderPaste(
     [
-      { provider: 'aws', config: 'provider=aws region=eu-west-1', env: { AWS_ACCESS_KEY_ID: 'AKIDSIMULATOR0000000' } },
-      { provider: 'gce', config: 'provider=gce project_name=p', env: {} },
+      {
+        provider: 'aws',
+        config: 'provider=aws region=eu-west-1',
+        env: { AWS_ACCESS_KEY_ID: 'AKIDSIMULATOR0000000', NODE_EXTRA_CA_CERTS: '/x/.sim/ca.pem' },
+      },
+      { provider: 'gce', config: 'provider=gce project_name=p', env: { NODE_EXTRA_CA_CERTS: '/elsewhere/ca.pem' } },
     ],
     { caPath: '/x/.sim/ca.pem', httpUrl: 'http://127.0.0.1:1', httpsUrl: 'https://127.0.0.1:2' },
   );
@@ -656,6 +669,7 @@ test('renderPaste prints the common env and one block per provider', (t) => {
       "discover addrs 'provider=aws region=eu-west-1'",
       '',
       '# gce',
+      'export NODE_EXTRA_CA_CERTS=/elsewhere/ca.pem',
       "discover addrs 'provider=gce project_name=p'",
       '',
     ].join('\n'),

@@ -20,15 +20,18 @@ export function shellQuote(value: string): string {
  * block per provider (`# aws`, `export VAR=...` lines, `discover addrs '<config>'`).
  */
 export function renderPaste(pastes: readonly SimPaste[], ctx: Pick<SimContext, 'caPath' | 'httpUrl' | 'httpsUrl'>): string {
+  const common = simEnv(ctx);
   const lines = [
     `# autojoin simulator on ${ctx.httpUrl} and ${ctx.httpsUrl} (control: ${ctx.httpUrl}/_sim/health). Ctrl-C stops it.`,
     '# Paste a block into another shell:',
     '',
     '# every provider',
-    ...exports(simEnv(ctx)),
+    ...exports(common),
   ];
   for (const paste of pastes) {
-    lines.push('', `# ${paste.provider}`, ...exports(paste.env), `discover addrs ${shellQuote(paste.config)}`);
+    // A module may repeat a common variable (it cannot know what the core prints); print it once.
+    const own = Object.fromEntries(Object.entries(paste.env).filter(([name, value]) => common[name] !== value));
+    lines.push('', `# ${paste.provider}`, ...exports(own), `discover addrs ${shellQuote(paste.config)}`);
   }
   if (pastes.length === 0) lines.push('', '# (the fleet has nothing for any simulated provider)');
   return `${lines.join('\n')}\n`;

@@ -9,6 +9,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
+import { LoopbackOnlyError } from '../errors.js';
 import { ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
 import { FaultBook, corruptBody, truncatedBody } from './faults.js';
@@ -50,7 +51,7 @@ export interface RunningSim {
   ctx: SimContext;
   /** The modules served, in routing order. */
   modules: readonly SimModule[];
-  /** Set (or, with `undefined`, clear) the faults of one API at run time. */
+  /** Set (or, with `undefined`, clear) the faults of one API at run time. Throws for an API name no module serves. */
   setFaults(api: string, spec: FaultSpec | undefined): void;
   /** Requests seen per API name, including rejected and faulted ones. */
   counts(): Record<string, number>;
@@ -69,6 +70,8 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Start the simulator. Resolves once both listeners accept connections. */
 export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   const host = options.host ?? '127.0.0.1';
+  // The sim hands out working fake credentials and a control endpoint: never beyond loopback.
+  if (!isLoopback(host)) throw new LoopbackOnlyError(host);
   const stateDir = resolve(options.stateDir ?? '.sim');
   const clock = options.clock ?? (() => performance.now());
   const modules = options.modules ?? (await loadBuiltinSims());
@@ -251,7 +254,10 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
     stateDir,
     ctx,
     modules,
-    setFaults: (api, spec) => faults.set(api, spec),
+    setFaults: (api, spec) => {
+      if (!apis.some((a) => a.name === api)) throw new Error(`sim: no API named ${api} (known: ${apis.map((a) => a.name).join(', ')})`);
+      faults.set(api, spec);
+    },
     counts: control.counts,
     resetCounts: () => counters.clear(),
     setFleet,
