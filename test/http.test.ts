@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import test from 'ava';
 import {
   AbortError,
@@ -317,4 +321,26 @@ test('https: trusted CA works; an untrusted certificate fails with a hint, never
     message: /TLS verification failed \(DEPTH_ZERO_SELF_SIGNED_CERT: .*\); trust a private CA with NODE_EXTRA_CA_CERTS/,
   });
   t.deepEqual(srv.requests(), ['GET /', 'GET /']);
+});
+
+test('NODE_EXTRA_CA_CERTS is how a private CA is trusted (no ca option needed)', async (t) => {
+  const srv = await startHttpsServer(t, (_req, res) => res.end('trusted via env'));
+  const { cert } = await testCert();
+  const dir = mkdtempSync(join(tmpdir(), 'autojoin-ca-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, cert);
+  const clientModule = new URL('../src/http/client.ts', import.meta.url).href;
+  const script = `import { createHttpClient } from ${JSON.stringify(clientModule)};
+    const res = await createHttpClient().request(${JSON.stringify(`${srv.url}/`)});
+    process.stdout.write(res.text());`;
+  const run = (extraCa: string | undefined) =>
+    promisify(execFile)(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCa },
+      encoding: 'utf8',
+    });
+  const trusted = await run(caFile);
+  t.is(trusted.stdout, 'trusted via env');
+  const untrusted = await t.throwsAsync(run(undefined));
+  t.regex(String((untrusted as Error & { stderr?: string }).stderr), /TLS verification failed/);
 });

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import test from 'ava';
-import { AbortError, LoopbackOnlyError, NetworkError } from '../src/errors.js';
+import { AbortError, LoopbackOnlyError, NetworkError, TimeoutError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/client.js';
 import { type Env, proxyForUrl } from '../src/http/proxy.js';
 import { startHttpServer, startHttpsServer, testCert } from './helpers/servers.js';
@@ -194,6 +195,28 @@ test('loopback guard: a non-loopback proxy is refused before connecting', async 
     message: 'refused to connect to proxy http://10.9.9.9:3128/: AUTOJOIN_LOOPBACK_ONLY is set',
   });
   t.notRegex(err.message, /hunter2/);
+  t.is(target.connections(), 0);
+});
+
+test('the timeout covers a proxy that accepts but never answers the CONNECT', async (t) => {
+  const held: net.Socket[] = [];
+  const blackHole = net.createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const socket of held) socket.destroy();
+    blackHole.close();
+  });
+  const { port } = blackHole.address() as net.AddressInfo;
+  const target = await startHttpServer(t, (_req, res) => res.end('never'));
+  const client = createHttpClient({ env: { HTTP_PROXY: `http://u:pw@127.0.0.1:${port}` } });
+  t.teardown(() => client.destroy());
+  const started = performance.now();
+  await t.throwsAsync(client.request(`${target.url}/`, { timeoutMs: 150 }), {
+    instanceOf: TimeoutError,
+    message: `GET ${target.url}/ via proxy http://127.0.0.1:${port}/ timed out after 150 ms`,
+  });
+  t.true(performance.now() - started < 1000);
+  t.is(held.length, 1);
   t.is(target.connections(), 0);
 });
 
