@@ -55,6 +55,113 @@ const configish = fc.oneof(
   fc.array(pairish, { maxLength: 5 }).map((pairs) => pairs.join('')),
 );
 
+/**
+ * go-discover's `lex` and `parse` (config.go), transcribed rune by rune from the reference
+ * (go-discover.md §a.1, §a.2) with no Parsimmon and no regexps: the oracle that the real
+ * parser's lexer must agree with on every input, offsets included.
+ */
+type GoItem = ['TEXT' | 'EQUAL' | 'ERROR', string, number];
+
+function goLex(runes: string[]): GoItem {
+  let state: 'start' | 'equal' | 'text' | 'qtext' | 'qtextesc' | 'qtextend' = 'start';
+  const head = (i: number) => goTrimSpace(runes.slice(0, i).join(''));
+  const unquote = (i: number): GoItem => {
+    const value = goUnquote(head(i));
+    return value === undefined ? ['ERROR', 'invalid syntax', i] : ['TEXT', value, i];
+  };
+  for (let i = 0; i < runes.length; i++) {
+    const r = runes[i];
+    switch (state) {
+      case 'start':
+        if (r === ' ') break;
+        state = r === '=' ? 'equal' : r === '"' ? 'qtext' : 'text';
+        break;
+      case 'equal':
+        return ['EQUAL', '', i];
+      case 'text':
+        if (r === '=' || r === ' ') return ['TEXT', head(i), i];
+        break;
+      case 'qtext':
+        if (r === '"') state = 'qtextend';
+        else if (r === '\\') state = 'qtextesc';
+        break;
+      case 'qtextesc':
+        state = 'qtext';
+        break;
+      case 'qtextend':
+        return unquote(i);
+    }
+  }
+  const n = runes.length;
+  if (state === 'equal') return ['EQUAL', '', n];
+  if (state === 'qtext') return ['ERROR', 'unbalanced quotes', n];
+  if (state === 'qtextesc') return ['ERROR', 'unterminated escape sequence', n];
+  if (state === 'qtextend') return unquote(n);
+  return ['TEXT', head(n), n];
+}
+
+type GoResult = { pairs: Array<[string, string]> } | { message: string; key: string; offset: number };
+
+function goParse(input: string): GoResult {
+  let runes = [...goTrimSpace(toWellFormed(input))];
+  const total = runes.length;
+  const pairs = new Map<string, string>();
+  let state: 'key' | 'equal' | 'value' = 'key';
+  let key = '';
+  const fail = (message: string): GoResult => ({ message: `${key}: ${message}`, key, offset: total - runes.length });
+  while (runes.length > 0) {
+    const [item, val, n] = goLex(runes);
+    runes = runes.slice(n);
+    if (state === 'key') {
+      if (item === 'TEXT') {
+        key = val;
+        if (pairs.has(key)) return fail('duplicate key');
+        state = 'equal';
+      } else if (val === '') {
+        return fail(`- equals in key's value, enclosing double-quote needed ${key}="value-with-=-symbol"`);
+      } else {
+        return fail(`error with key=value pair ${val}`);
+      }
+    } else if (state === 'equal') {
+      if (item !== 'EQUAL') return fail("missing '='");
+      state = 'value';
+    } else if (item === 'TEXT') {
+      pairs.set(key, val);
+      state = 'key';
+    } else if (item === 'ERROR') {
+      return fail(val);
+    } else {
+      return fail('missing value');
+    }
+  }
+  if (state === 'equal') return fail("missing '='");
+  if (state === 'value') return fail('missing value');
+  return { pairs: [...pairs] };
+}
+
+function ourParse(input: string): GoResult {
+  try {
+    return { pairs: [...parseConfig(input)] };
+  } catch (error) {
+    if (!(error instanceof ConfigParseError)) throw error;
+    return { message: error.message, key: error.key, offset: error.offset };
+  }
+}
+
+test('parseConfig agrees with a rune-by-rune transcription of go-discover on every input', (t) => {
+  fc.assert(
+    fc.property(configish, (input) => {
+      const want = goParse(input);
+      const got = ourParse(input);
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        throw new Error(`${JSON.stringify(input)}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+      }
+    }),
+    { numRuns: 10_000 },
+  );
+  t.pass();
+});
+
 function codePoints(s: string): number {
   return [...s].length;
 }
