@@ -88,12 +88,12 @@ export function classifyAwsError(err: unknown): { retry: boolean; afterMs?: numb
 function describe(e: SdkErrorShape, isServiceError: boolean): string {
   const message = (e.message ?? '').trim();
   if (isServiceError) return message || 'the service returned an error';
-  // Body the SDK could not parse: a malformed or truncated answer.
-  if (e.name === 'SyntaxError' || /deserializ|parse|Unexpected end|XML|JSON/i.test(message)) {
-    return `malformed response: ${firstLine(message)}`;
-  }
-  if (e.code !== undefined) return `${e.code}: ${firstLine(message)}`;
-  return firstLine(message) || String(e.name ?? 'unknown error');
+  const first = firstLine(message);
+  const unreadable = /Deserialization error|parse error|Unexpected end|in JSON at/i.test(message);
+  // A socket error while the SDK read the body: the answer was cut short (truncated or reset).
+  if (e.code !== undefined) return unreadable ? `response cut short: ${e.code}: ${first}` : `${e.code}: ${first}`;
+  if (e.name === 'SyntaxError' || unreadable) return `malformed response: ${first}`;
+  return first || String(e.name ?? 'unknown error');
 }
 
 function firstLine(text: string): string {

@@ -171,9 +171,9 @@ export function regionOf(instance: FleetInstance): string | undefined {
   return instance.region ?? instance.zone?.replace(/[a-z]$/, '');
 }
 
-/** XML text escaping. */
+/** XML text-node escaping (no attributes are ever written from data). */
 export function xml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string);
+  return text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] as string);
 }
 
 function el(name: string, value: string | number | undefined): string {

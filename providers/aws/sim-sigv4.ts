@@ -3,7 +3,7 @@
  * again with the fleet's secret (@smithy/signature-v4, the SDK's own signer) over exactly the
  * headers the client said it signed, and compare signatures.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -72,6 +72,10 @@ export async function verifySigV4(req: SimRequest, credentials: SimAwsCredential
   for (const name of auth.signedHeaders) {
     const value = header(req, name);
     if (value !== undefined) headers[name] = value;
+  }
+  // The signer trusts x-amz-content-sha256 as the payload hash; AWS hashes the body it received.
+  if (headers['x-amz-content-sha256'] !== undefined) {
+    headers['x-amz-content-sha256'] = createHash('sha256').update(req.body).digest('hex');
   }
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of req.url.searchParams) {
