@@ -186,6 +186,14 @@ const errorCases: Array<{ name: string; err: unknown; status?: number; cloudCode
     message: /GetToken failed: 503 AADSTS50196/,
   },
   {
+    name: 'Entra ID 5xx (MSAL words it without a status)',
+    err: Object.assign(new Error('90000: AADSTS90000: The service encountered an internal error. Trace ID: t'), { name: 'AuthenticationRequiredError' }),
+    cloudCode: 'AADSTS90000',
+    throttled: false,
+    retry: true,
+    message: /^discover-azure: GetToken failed: AADSTS90000: The service encountered an internal error\.$/,
+  },
+  {
     name: 'managed identity endpoint unavailable',
     err: Object.assign(new Error('ManagedIdentityCredential: no managed identity endpoint'), { name: 'CredentialUnavailableError' }),
     cloudCode: 'CredentialUnavailableError',

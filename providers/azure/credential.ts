@@ -14,7 +14,7 @@
  *    else the VM's IMDS), with AZURE_CLIENT_ID / `client_id` as the user-assigned identity.
  */
 import type http from 'node:http';
-import type { TokenCredential } from '@azure/core-auth';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -36,8 +36,39 @@ export type CredentialKind = 'client-secret' | 'env-client-secret' | 'env-client
 
 const nonEmpty = (value: string | undefined): value is string => value !== undefined && value !== '';
 
-/** The one credential the configuration selects (see the file comment for the order). */
+/**
+ * The one credential the configuration selects (see the file comment for the order), wrapped so
+ * that a failed token request is followed by a fresh SDK credential: MSAL remembers a 5xx or
+ * 429 answer and fails the same request from memory for up to a minute, which would turn
+ * autojoin's retries into no-ops.
+ */
 export function makeCredential(args: CredentialArgs, ctx: ProviderContext): { credential: TokenCredential; kind: CredentialKind } {
+  const first = selectCredential(args, ctx);
+  return { credential: new RenewingCredential(first.credential, () => selectCredential(args, ctx).credential), kind: first.kind };
+}
+
+/** Delegates to one SDK credential until it fails, then to a new one. */
+class RenewingCredential implements TokenCredential {
+  #current: TokenCredential;
+  readonly #make: () => TokenCredential;
+
+  constructor(first: TokenCredential, make: () => TokenCredential) {
+    this.#current = first;
+    this.#make = make;
+  }
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    const credential = this.#current;
+    try {
+      return await credential.getToken(scopes, options);
+    } catch (err) {
+      if (this.#current === credential) this.#current = this.#make();
+      throw err;
+    }
+  }
+}
+
+function selectCredential(args: CredentialArgs, ctx: ProviderContext): { credential: TokenCredential; kind: CredentialKind } {
   const env = ctx.env;
   const authorityHost = args.authority_host || env.AZURE_AUTHORITY_HOST || undefined;
   const common = (url: string | undefined) => ({

@@ -103,7 +103,7 @@ function tokenError(e: AzureErrorLike, err: unknown): ProviderError {
   const description = /AADSTS\d+: (.*?)(?: Trace ID:|$)/.exec(text)?.[1] ?? firstLine(text);
   const status = typeof inner.statusCode === 'number' && inner.statusCode > 0 ? inner.statusCode : oauthError ? OAUTH_STATUS[oauthError] : undefined;
   const throttled = status === 429 || aadsts === 'AADSTS50196';
-  return new ProviderError(PROVIDER, firstLine(description), {
+  const error = new ProviderError(PROVIDER, firstLine(description), {
     operation: 'GetToken',
     status,
     cloudCode: aadsts ?? oauthError ?? inner.name,
@@ -111,7 +111,15 @@ function tokenError(e: AzureErrorLike, err: unknown): ProviderError {
     retryAfterMs: throttled ? parseRetryAfter(inner.response?.headers?.get('retry-after')) : undefined,
     cause: err,
   });
+  // MSAL words a 5xx answer as `<code>: AADSTS<code>: ...` (no OAuth error name, no status).
+  if (throttled || (oauthError !== undefined && TRANSIENT_OAUTH.has(oauthError)) || /^\d+: AADSTS\d+:/.test(text)) {
+    transientTokenErrors.add(error);
+  }
+  return error;
 }
+
+/** Token errors worth another request (Entra ID 5xx, throttling, temporarily_unavailable). */
+const transientTokenErrors = new WeakSet<ProviderError>();
 
 function lastAuthError(e: AzureErrorLike): AzureErrorLike {
   const inner = (e.errors ?? []).filter((x): x is AzureErrorLike => typeof x === 'object' && x !== null);
@@ -127,7 +135,7 @@ function lastAuthError(e: AzureErrorLike): AzureErrorLike {
 export function classifyAzureError(err: unknown): { retry: boolean; afterMs?: number } {
   if (!(err instanceof ProviderError)) return { retry: false };
   if (err.operation === 'GetToken') {
-    return err.throttled || (err.status !== undefined && err.status >= 500) || TRANSIENT_OAUTH.has(err.cloudCode ?? '')
+    return transientTokenErrors.has(err) || (err.status !== undefined && err.status >= 500)
       ? { retry: true, afterMs: err.retryAfterMs }
       : { retry: false };
   }
