@@ -1,0 +1,417 @@
+/**
+ * provider=gce end to end: the official @google-cloud/compute client and google-auth-library
+ * against the simulator on 127.0.0.1, through the engine. The simulator is also the identity
+ * provider (its service-account key, its token endpoint checking RS256 signatures) and the
+ * metadata server. Every fault kind, paging, proxy and NO_PROXY (tinyproxy's log). Nothing
+ * leaves loopback.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import gce from '../providers/gce/index.js';
+import gceSim from '../providers/gce/sim.js';
+import { Discover } from '../src/discover.js';
+import { ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
+import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
+import type { RunningSim } from '../src/sim/server.js';
+import { startTestSim } from './helpers/sim.js';
+import { startTinyproxy } from './helpers/tinyproxy.js';
+
+const engine = new Discover({ builtins: false, providers: [gce] });
+const PROJECT = 'sim-proj-7';
+
+/**
+ * 10 consul servers over us-west1-a/b and us-central1-b (server 3 TERMINATED, server 5 STOPPING),
+ * 4 clients (other label, other tag), 2 servers in another project.
+ */
+function gceFleet(pageSize?: number): Fleet {
+  const instances: FleetInstance[] = [];
+  const zones = ['us-west1-a', 'us-west1-b', 'us-central1-b'];
+  for (let i = 0; i < 10; i++) {
+    instances.push({
+      id: `consul-${i}`,
+      cloud: 'gce',
+      zone: zones[i % 3]!,
+      labels: { role: 'consul-server', env: i % 2 ? 'prod' : 'dev' },
+      network_tags: ['consul', 'http-server'],
+      private_ipv4: `10.128.0.${i}`,
+      ...(i === 3 ? { state: 'stopped' } : {}),
+      ...(i === 5 ? { state: 'STOPPING' } : {}),
+      ...(i < 2 ? { public_ipv4: `34.1.0.${i}`, private_ipv6: `fd20:0:0:${i}::1`, public_ipv6: `2600:1900:4000::${i}` } : {}),
+      // Public address on the second NIC only.
+      ...(i === 2 ? { extra_nics: [{ private_ipv4: '10.130.0.2', public_ipv4: '34.9.9.2' }] } : {}),
+    });
+  }
+  for (let i = 0; i < 4; i++) {
+    instances.push({ id: `client-${i}`, cloud: 'gce', zone: 'us-west1-a', labels: { role: 'consul-client' }, network_tags: ['client'], private_ipv4: `10.128.1.${i}` });
+  }
+  for (let i = 0; i < 2; i++) {
+    instances.push({ id: `other-${i}`, cloud: 'gce', project: 'other-proj', zone: 'us-west1-a', labels: { role: 'consul-server' }, network_tags: ['consul'], private_ipv4: `10.200.0.${i}` });
+  }
+  instances.push({ id: 'i-aws', cloud: 'aws', region: 'eu-west-1', tags: { role: 'consul-server' }, private_ipv4: '10.9.9.9' });
+  return {
+    credentials: { gce: { project: PROJECT, client_email: `discovery@${PROJECT}.iam.gserviceaccount.com` } },
+    instances,
+    ...(pageSize ? { page_size: { 'gce-compute': pageSize } } : {}),
+  };
+}
+
+const RUNNING_SERVERS = [0, 1, 2, 4, 6, 7, 8, 9].map((i) => `10.128.0.${i}`);
+
+interface Setup {
+  sim: RunningSim;
+  stateDir: string;
+  keyFile: string;
+  /** A config prefix: provider, project, credentials file and endpoint. */
+  base: string;
+  env: Record<string, string | undefined>;
+}
+
+/** A simulator in its own state folder (its key file is not shared with other tests). */
+async function setup(t: ExecutionContext, fleet: Fleet = gceFleet()): Promise<Setup> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'autojoin-gce-test-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const sim = await startTestSim(t, fleet, [gceSim], { stateDir });
+  const keyFile = join(stateDir, 'gce-service-account.json');
+  return {
+    sim,
+    stateDir,
+    keyFile,
+    base: `provider=gce project_name=${PROJECT} credentials_file=${keyFile} endpoint=${sim.httpUrl}`,
+    // No metadata server unless a test asks for it; no proxy unless a test sets one.
+    env: { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir },
+  };
+}
+
+function sorted(addresses: string[]): string[] {
+  return [...addresses].sort();
+}
+
+test('credentials_file: the service-account key is exchanged at the simulator token_uri, RUNNING servers by label', async (t) => {
+  const s = await setup(t);
+  const addrs = await engine.addrs(`${s.base} label_key=role label_value=consul-server`, { env: s.env });
+  t.deepEqual(sorted(addrs), sorted(RUNNING_SERVERS));
+  const counts = s.sim.counts();
+  t.is(counts['gce-oauth'], 1, 'one token for the whole call');
+  t.is(counts['gce-compute'], 1, 'one aggregated page');
+  t.is(counts['gce-metadata'], undefined, 'no metadata lookups with a key file and a project');
+});
+
+test('project_name absent: the key file project_id is used', async (t) => {
+  const s = await setup(t);
+  const addrs = await engine.addrs(`provider=gce credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env });
+  t.deepEqual(sorted(addrs), sorted(RUNNING_SERVERS));
+});
+
+test('metadata server ADC: project id and token from GCE_METADATA_HOST, no key file', async (t) => {
+  const s = await setup(t);
+  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir, GCE_METADATA_HOST: new URL(s.sim.httpUrl).host };
+  const addrs = await engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env });
+  t.deepEqual(sorted(addrs), sorted(RUNNING_SERVERS));
+  const counts = s.sim.counts();
+  t.is(counts['gce-metadata'], 3, 'detection, project-id, token');
+  t.is(counts['gce-oauth'], undefined);
+});
+
+test('GOOGLE_APPLICATION_CREDENTIALS is read when credentials_file is absent', async (t) => {
+  const s = await setup(t);
+  const env = { ...s.env, GOOGLE_APPLICATION_CREDENTIALS: s.keyFile };
+  const addrs = await engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env });
+  t.deepEqual(sorted(addrs), sorted(RUNNING_SERVERS));
+  t.is(s.sim.counts()['gce-oauth'], 1);
+});
+
+test('no credentials and METADATA_SERVER_DETECTION=none: a clear error before any compute call', async (t) => {
+  const s = await setup(t);
+  await t.throwsAsync(engine.addrs(`provider=gce project_name=${PROJECT} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    message: /metadata detection failed: the metadata server is disabled \(METADATA_SERVER_DETECTION=none\)/,
+  });
+  t.is(s.sim.counts()['gce-compute'], undefined);
+});
+
+test('a key the simulator did not issue: the token endpoint answers 400 invalid_grant, not retried', async (t) => {
+  const s = await setup(t);
+  const good = JSON.parse(readFileSync(s.keyFile, 'utf8')) as Record<string, string>;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const wrongFile = join(s.stateDir, 'wrong-key.json');
+  writeFileSync(wrongFile, JSON.stringify({ ...good, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }));
+  const err = await t.throwsAsync(
+    engine.addrs(`provider=gce project_name=${PROJECT} credentials_file=${wrongFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env }),
+    { instanceOf: ProviderError, message: /failed: 400 invalid_grant: Invalid JWT Signature\./ },
+  );
+  t.is(err?.status, 400);
+  t.is(err?.cloudCode, 'invalid_grant');
+  t.false(err?.message.includes('PRIVATE KEY'), 'the key never reaches the message');
+  t.is(s.sim.counts()['gce-oauth'], 1, 'an auth rejection is final');
+  t.is(s.sim.counts()['gce-compute'], undefined, 'no compute call without a token');
+});
+
+test('zone_pattern: zones.list with name eq <RE2>, then instances.list in the matching zones only', async (t) => {
+  const s = await setup(t);
+  const addrs = await engine.addrs(`${s.base} tag_value=consul zone_pattern=us-west1-.*`, { env: s.env });
+  // Servers in us-west1-a (0,6,9; 3 terminated) and us-west1-b (1,4,7).
+  t.deepEqual(sorted(addrs), sorted([0, 6, 9, 1, 4, 7].map((i) => `10.128.0.${i}`)));
+  // 1 zones page + 3 us-west1 zones.
+  t.is(s.sim.counts()['gce-compute'], 4);
+});
+
+test('zone_pattern matches whole names (RE2 full match) and a bad pattern is refused before any call', async (t) => {
+  const s = await setup(t);
+  t.deepEqual(await engine.addrs(`${s.base} tag_value=consul zone_pattern=us-west1`, { env: s.env }), []);
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul zone_pattern=us-(west`, { env: s.env }), {
+    instanceOf: ProviderArgsError,
+    message: /zone_pattern "us-\(west" is not a valid regular expression/,
+  });
+});
+
+test('labels: only instances with the label value, the filter sent server-side', async (t) => {
+  const s = await setup(t);
+  const prod = await engine.addrs(`${s.base} label_key=env label_value=prod`, { env: s.env });
+  t.deepEqual(sorted(prod), sorted([1, 7, 9].map((i) => `10.128.0.${i}`)));
+  const clients = await engine.addrs(`${s.base} label_key=role label_value=consul-client`, { env: s.env });
+  t.deepEqual(sorted(clients), ['10.128.1.0', '10.128.1.1', '10.128.1.2', '10.128.1.3']);
+});
+
+test('network tag and label together: both must match', async (t) => {
+  const s = await setup(t);
+  t.deepEqual(await engine.addrs(`${s.base} tag_value=client label_key=role label_value=consul-server`, { env: s.env }), []);
+  const both = await engine.addrs(`${s.base} tag_value=http-server label_key=env label_value=dev`, { env: s.env });
+  t.deepEqual(sorted(both), sorted([0, 2, 4, 6, 8].map((i) => `10.128.0.${i}`)));
+});
+
+test('RUNNING only by default; status= widens it', async (t) => {
+  const s = await setup(t);
+  const any = await engine.discover(`${s.base} tag_value=consul status=any`, { env: s.env });
+  t.deepEqual(sorted(any.map((x) => x.address)), sorted(Array.from({ length: 10 }, (_, i) => `10.128.0.${i}`)));
+  t.is(any.find((x) => x.address === '10.128.0.3')?.meta?.status, 'TERMINATED');
+  const two = await engine.addrs(`${s.base} tag_value=consul status=RUNNING,stopping`, { env: s.env });
+  t.deepEqual(sorted(two), sorted([...RUNNING_SERVERS, '10.128.0.5']));
+  const stopped = await engine.addrs(`${s.base} tag_value=consul status=TERMINATED`, { env: s.env });
+  t.deepEqual(stopped, ['10.128.0.3']);
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul status=running,asleep`, { env: s.env }), {
+    instanceOf: ProviderArgsError,
+    message: /status "running,asleep" is not a list of/,
+  });
+});
+
+test('addr_type: public_v4 (any NIC), private_v6 and public_v6', async (t) => {
+  const s = await setup(t);
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul addr_type=public_v4`, { env: s.env })), ['34.1.0.0', '34.1.0.1', '34.9.9.2']);
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul addr_type=private_v6`, { env: s.env })), ['fd20:0:0:0::1', 'fd20:0:0:1::1']);
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul addr_type=public_v6`, { env: s.env })), ['2600:1900:4000::0', '2600:1900:4000::1']);
+});
+
+test('targets carry the instance id, name and zone', async (t) => {
+  const s = await setup(t);
+  const [first] = await engine.discover(`${s.base} tag_value=consul zone_pattern=us-central1-b`, { env: s.env });
+  t.is(first?.name, 'consul-2');
+  t.is(first?.zone, 'us-central1-b');
+  t.regex(first?.id ?? '', /^[0-9]+$/);
+});
+
+test('several pages: aggregated instances, zones and per-zone instances are all followed', async (t) => {
+  const s = await setup(t, gceFleet(2));
+  const addrs = await engine.addrs(`${s.base} tag_value=consul`, { env: s.env });
+  t.deepEqual(sorted(addrs), sorted(RUNNING_SERVERS));
+  // 12 RUNNING instances (status is filtered server-side, the tag client-side), 2 a page.
+  t.is(s.sim.counts()['gce-compute'], 6);
+  s.sim.resetCounts();
+  const west = await engine.addrs(`${s.base} label_key=role label_value=consul-server zone_pattern=us-west1-a|us-central1-b`, { env: s.env });
+  // us-west1-a: 0, 6, 9 (2 pages); us-central1-b: 2, 8 (1 page).
+  t.deepEqual(sorted(west), sorted([0, 6, 9, 2, 8].map((i) => `10.128.0.${i}`)));
+  // 1 zones page (2 zones) + 2 + 1 instance pages.
+  t.is(s.sim.counts()['gce-compute'], 4);
+  s.sim.resetCounts();
+  const allZones = await engine.addrs(`${s.base} tag_value=consul zone_pattern=.*`, { env: s.env });
+  t.deepEqual(sorted(allZones), sorted(RUNNING_SERVERS));
+  // 19 zones -> 10 zone pages; 16 empty zones 1 page each; RUNNING in us-west1-a: 3 servers + 4 clients
+  // (4 pages), us-west1-b: 3 (2 pages), us-central1-b: 2 (1 page).
+  t.is(s.sim.counts()['gce-compute'], 10 + 16 + 4 + 2 + 1);
+});
+
+test('fault latency: slower but complete; past the timeout: TimeoutError', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { latency_ms: 150 });
+  const started = Date.now();
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: s.env })), sorted(RUNNING_SERVERS));
+  t.true(Date.now() - started >= 150);
+  s.sim.setFaults('gce-compute', { latency_ms: 5000 });
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env, timeout: '1500ms' }), { instanceOf: TimeoutError, code: 'ERR_TIMEOUT' });
+});
+
+test('fault throttle: 403 rateLimitExceeded with Retry-After is retried after the wait, then succeeds', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { error: 'throttle', error_count: 1 });
+  const started = Date.now();
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: s.env })), sorted(RUNNING_SERVERS));
+  t.true(Date.now() - started >= 950, 'Retry-After: 1 honoured');
+  t.is(s.sim.counts()['gce-compute'], 2);
+});
+
+test('fault throttle, every time: a throttled ProviderError after 4 attempts', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { error: 'throttle' });
+  const err = await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER_THROTTLED',
+    message: 'discover-gce: instances.aggregatedList failed: 403 rateLimitExceeded: Rate Limit Exceeded',
+  });
+  t.true(err?.throttled);
+  t.is(err?.retryAfterMs, 1000);
+  t.is(s.sim.counts()['gce-compute'], 4);
+});
+
+for (const [error, status, code] of [
+  [500, 500, 'backendError'],
+  [503, 503, 'backendError'],
+  ['server', 500, 'backendError'],
+  ['unavailable', 503, 'backendError'],
+] as const) {
+  test(`fault ${error}: exactly 4 attempts (gax retries off), then a typed error, no partial list`, async (t) => {
+    const s = await setup(t);
+    s.sim.setFaults('gce-compute', { error });
+    const err = await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+      instanceOf: ProviderError,
+      message: new RegExp(`^discover-gce: instances\\.aggregatedList failed: ${status} ${code}: `),
+    });
+    t.is(err?.status, status);
+    t.is(s.sim.counts()['gce-compute'], 4);
+  });
+}
+
+test('fault 503 twice then recovery: succeeds on the third attempt', async (t) => {
+  const s = await setup(t, gceFleet(3));
+  s.sim.setFaults('gce-compute', { error: 503, error_count: 2 });
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: s.env })), sorted(RUNNING_SERVERS));
+  // 2 failures + 4 pages of 3 (12 RUNNING instances).
+  t.is(s.sim.counts()['gce-compute'], 6);
+});
+
+test('fault auth: 401 UNAUTHENTICATED is final', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { auth_reject: true });
+  const err = await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    message: /^discover-gce: instances\.aggregatedList failed: 401 authError: Request had invalid authentication credentials/,
+  });
+  t.is(err?.status, 401);
+  t.is(s.sim.counts()['gce-compute'], 1);
+});
+
+test('fault malformed: a broken 200 body is an error, not an empty list', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { malformed: true });
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    message: /^discover-gce: instances\.aggregatedList failed: malformed response: /,
+  });
+  t.is(s.sim.counts()['gce-compute'], 1);
+});
+
+test('a failure on page 2 fails the call: no partial list', async (t) => {
+  const s = await setup(t, gceFleet(3));
+  // One request's worth of tokens, then (practically) none: page 1 passes, page 2 is throttled every time.
+  s.sim.setFaults('gce-compute', { rate_limit: { rps: 0.001, burst: 1 } });
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER_THROTTLED',
+  });
+  t.is(s.sim.counts()['gce-compute'], 5, 'page 1, then 4 attempts at page 2');
+});
+
+test('fault truncated: the cut body is retried as a network failure, then reported', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { truncated: true });
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    message: /^discover-gce: instances\.aggregatedList failed: ECONNRESET: network error: /,
+  });
+  t.is(s.sim.counts()['gce-compute'], 4);
+});
+
+test('fault reset: the dropped connection is retried, then reported', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { reset: true });
+  const err = await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    message: /^discover-gce: instances\.aggregatedList failed: ECONNRESET: network error: .*socket hang up/,
+  });
+  t.is(err?.cloudCode, 'ECONNRESET');
+  t.is(s.sim.counts()['gce-compute'], 4);
+});
+
+test('fault rate_limit: pages past the bucket are throttled, waited for and completed', async (t) => {
+  const s = await setup(t, gceFleet(4));
+  s.sim.setFaults('gce-compute', { rate_limit: { rps: 2, burst: 1 } });
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: s.env })), sorted(RUNNING_SERVERS));
+  t.true((s.sim.counts()['gce-compute'] ?? 0) >= 3, 'at least one throttled answer on the way');
+});
+
+test('unknown project: 404 notFound, not retried', async (t) => {
+  const s = await setup(t);
+  await t.throwsAsync(
+    engine.addrs(`provider=gce project_name=nope credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env }),
+    { instanceOf: ProviderError, message: "discover-gce: instances.aggregatedList failed: 404 notFound: The resource 'projects/nope' was not found" },
+  );
+  t.is(s.sim.counts()['gce-compute'], 1);
+});
+
+test('another project is served by the same simulator', async (t) => {
+  const s = await setup(t);
+  const addrs = await engine.addrs(`provider=gce project_name=other-proj credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env });
+  t.deepEqual(sorted(addrs), ['10.200.0.0', '10.200.0.1']);
+});
+
+test('proxy: compute, token and metadata calls all go through HTTP_PROXY (tinyproxy log)', async (t) => {
+  const s = await setup(t);
+  const proxy = await startTinyproxy(t);
+  const port = new URL(s.sim.httpUrl).port;
+  const viaKey = await engine.addrs(`${s.base} tag_value=consul`, { env: { ...s.env, HTTP_PROXY: proxy.url } });
+  t.deepEqual(sorted(viaKey), sorted(RUNNING_SERVERS));
+  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir, GCE_METADATA_HOST: `127.0.0.1:${port}`, HTTP_PROXY: proxy.url };
+  const viaMetadata = await engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env });
+  t.deepEqual(sorted(viaMetadata), sorted(RUNNING_SERVERS));
+  const requests = proxy.requests();
+  t.true(requests.length > 0);
+  t.true(requests.every((r) => r === `CONNECT 127.0.0.1:${port}`), requests.join('\n'));
+  // Every simulator request came through the proxy: the sim saw no more requests than tinyproxy relayed
+  // tunnels' worth of traffic, and the token + metadata endpoints were reached.
+  const counts = s.sim.counts();
+  t.is(counts['gce-oauth'], 1);
+  t.is(counts['gce-metadata'], 3);
+});
+
+test('NO_PROXY: a matching host bypasses the proxy for every call', async (t) => {
+  const s = await setup(t);
+  const proxy = await startTinyproxy(t);
+  const port = new URL(s.sim.httpUrl).port;
+  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir, GCE_METADATA_HOST: `127.0.0.1:${port}`, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' };
+  t.deepEqual(sorted(await engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env })), sorted(RUNNING_SERVERS));
+  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: { ...s.env, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } })), sorted(RUNNING_SERVERS));
+  t.deepEqual(proxy.requests(), []);
+});
+
+test('arguments are checked before any call: tag or label needed, label pair, label key syntax', async (t) => {
+  const s = await setup(t);
+  await t.throwsAsync(engine.addrs(`${s.base}`, { env: s.env }), { instanceOf: ProviderArgsError, message: /tag_value or label_key must be provided/ });
+  await t.throwsAsync(engine.addrs(`${s.base} label_key=role`, { env: s.env }), {
+    instanceOf: ProviderArgsError,
+    message: /label_key and label_value must both be set or both be empty/,
+  });
+  await t.throwsAsync(engine.addrs(`${s.base} label_key=Role label_value=x`, { env: s.env }), {
+    instanceOf: ProviderArgsError,
+    message: /label_key "Role" is not a GCE label key/,
+  });
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul addr_type=ipv6`, { env: s.env }), { instanceOf: ProviderArgsError });
+  t.deepEqual(s.sim.counts(), {});
+});
+
+test('a label value with quotes is escaped in the filter and still matches exactly', async (t) => {
+  const fleet = gceFleet();
+  fleet.instances.push({ id: 'odd', cloud: 'gce', labels: { note: 'a"b\\c' }, private_ipv4: '10.99.0.1' });
+  const s = await setup(t, fleet);
+  t.deepEqual(await engine.addrs(`${s.base} label_key=note label_value="a\\"b\\\\c"`, { env: s.env }), ['10.99.0.1']);
+});
