@@ -279,6 +279,20 @@ test('a refused connection gives NetworkError naming the URL without credentials
   t.is(err.url, 'http://127.0.0.1:1/x?token=***');
 });
 
+test.serial('a header Node refuses rejects at once and leaves no timer behind', async (t) => {
+  const srv = await startHttpServer(t, (_req, res) => res.end('never'));
+  const client = createHttpClient();
+  const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  const timersBefore = timers();
+  const started = performance.now();
+  await t.throwsAsync(client.request(srv.url, { headers: { 'x-bad': 'a\r\nInjected: 1' }, timeoutMs: 60_000 }), {
+    code: 'ERR_INVALID_CHAR',
+  });
+  t.true(performance.now() - started < 1000);
+  t.is(timers(), timersBefore);
+  t.is(srv.connections(), 0);
+});
+
 test('unsupported protocols are refused', async (t) => {
   const client = createHttpClient();
   await t.throwsAsync(client.request('ftp://127.0.0.1/file'), { instanceOf: NetworkError, message: /unsupported protocol ftp:/ });

@@ -209,11 +209,17 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
     };
 
     const transport = url.protocol === 'https:' ? https : http;
-    req = transport.request(url, {
-      method,
-      headers,
-      agent: url.protocol === 'https:' ? client.httpsAgent : client.httpAgent,
-    });
+    try {
+      req = transport.request(url, {
+        method,
+        headers,
+        agent: url.protocol === 'https:' ? client.httpsAgent : client.httpAgent,
+      });
+    } catch (err) {
+      // A header Node rejects (say, with a newline) throws here; it is the caller's mistake,
+      // not the network's, so it keeps its own type, and the timer must not outlive it.
+      return finish(err as Error);
+    }
     req.on('error', fail);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
