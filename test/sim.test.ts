@@ -193,6 +193,22 @@ test('refuses two APIs with one name', async (t) => {
   await t.throwsAsync(startTestSim(t, baseFleet(), [mod]), { message: 'sim: two APIs are named fake-data' });
 });
 
+test('a module that throws answers 500 JSON naming the failure, and the sim keeps serving', async (t) => {
+  const mod = fakeModule();
+  mod.apis.unshift(
+    fakeApi('fake-broken', '/broken', {
+      handle: () => {
+        throw new Error('fixture not found');
+      },
+    }),
+  );
+  const sim = await startTestSim(t, baseFleet(), [mod]);
+  const res = await json(`${sim.httpUrl}/broken`);
+  t.is(res.status, 500);
+  t.deepEqual(res.body, { error: 'sim_internal', message: 'fixture not found' });
+  t.is((await json(`${sim.httpUrl}/data/x`)).status, 200);
+});
+
 test('refuses to listen beyond loopback', async (t) => {
   await t.throwsAsync(startTestSim(t, baseFleet(), [fakeModule()], { host: '0.0.0.0' }), {
     instanceOf: LoopbackOnlyError,

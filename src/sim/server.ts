@@ -287,7 +287,8 @@ function assertUniqueNames(apis: SimApi[]): void {
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // Benchmarks open thousands of connections at once; node's default backlog of 511 drops some.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolveListen();
     });
