@@ -5,7 +5,7 @@
  */
 import { formatHostPort } from './address.js';
 import { type ValidatedArgs, secretKeys, validateArgs } from './args.js';
-import { formatConfig, parseConfig } from './config/index.js';
+import { DEFAULT_SECRET_KEYS, formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
 import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
 import type { HttpClient } from './http/types.js';
@@ -93,7 +93,9 @@ export class Discover {
       config = parseConfig(cfg);
     } catch (error) {
       if (error instanceof ConfigParseError) {
-        throw new ConfigParseError(`discover: ${error.message}`, error.key, error.offset);
+        const key = secretFragment(cfg, error.key) ? '***' : error.key;
+        const message = key === error.key ? error.message : `${key}${error.message.slice(error.key.length)}`;
+        throw new ConfigParseError(`discover: ${message}`, key, error.offset);
       }
       throw error;
     }
@@ -167,6 +169,19 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
     options.signal?.removeEventListener('abort', onAbort);
     early.catch(() => {});
   }
+}
+
+/**
+ * go-discover's parse errors name the token after a bad pair as a key. When that token is the
+ * rest of an unquoted secret (`secret_access_key=abc def`), naming it would print part of the
+ * secret, so the engine prints `***` instead (a documented deviation).
+ */
+function secretFragment(cfg: string, key: string): boolean {
+  if (key === '') return false;
+  const at = cfg.lastIndexOf(key);
+  if (at < 0) return false;
+  const before = /([^\s=]+)\s*=\s*\S+\s+$/.exec(cfg.slice(0, at));
+  return before !== null && DEFAULT_SECRET_KEYS.includes(before[1] as string);
 }
 
 /** The go-discover string form of a target. */

@@ -80,3 +80,10 @@ test('register throws on a duplicate name', (t) => {
     message: 'discover: provider echo is already registered',
   });
 });
+
+test('a parse error never names the rest of an unquoted secret', async (t) => {
+  const error = await t.throwsAsync(engine.addrs('provider=aws secret_access_key=abc hunter2'), { instanceOf: ConfigParseError });
+  t.is(error.message, "discover: ***: missing '='");
+  // Other keys keep go-discover's text.
+  await t.throwsAsync(engine.addrs('provider=aws region=eu west'), { message: "discover: west: missing '='" });
+});
