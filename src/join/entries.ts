@@ -11,6 +11,7 @@ import { formatHostPort, ipVersion } from '../address.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../provider.js';
 import { parseJoinAddress } from './address.js';
+import { JoinConfigError } from './errors.js';
 import { checkExecEntry, execAddrs } from './netaddrs.js';
 import type { ResolveHost } from './resolve.js';
 
@@ -69,6 +70,8 @@ export async function prepareEntries(
       const { redacted } = await check(entry, { env });
       prepared.push({ entry, kind, label: redacted });
     } else {
+      // Consul expands these at config build; Nomad passes them on and fails to resolve them (nomad#8169).
+      if (entry.includes('{{')) throw new JoinConfigError(entry, `${entry.trim()}: go-sockaddr templates are not supported in join entries`);
       parseJoinAddress(entry);
       prepared.push({ entry, kind, label: entry.trim() });
     }

@@ -58,7 +58,7 @@ export interface ExecOptions {
  * Runs an `exec=` entry and returns the IPs it printed.
  * @throws NetaddrsError (exit code, no output, bad IP, cannot start), or the signal's reason when aborted
  */
-export function execAddrs(entry: string, options: ExecOptions): Promise<string[]> {
+export async function execAddrs(entry: string, options: ExecOptions): Promise<string[]> {
   checkExecEntry(entry);
   const [command, ...args] = execArgv(entry) as [string, ...string[]];
   const { signal } = options;
@@ -108,6 +108,15 @@ export function execAddrs(entry: string, options: ExecOptions): Promise<string[]
 
 function abortReason(signal: AbortSignal, command: string): Error {
   const reason = signal.reason;
-  if (reason instanceof TimeoutError) return new NetaddrsError(`executable ${command} timed out after ${reason.timeoutMs} ms`, { cause: reason });
+  if (reason instanceof TimeoutError) return timeoutError(command, reason);
   return reason instanceof Error ? reason : new AbortError(`exec ${command}`);
+}
+
+function timeoutError(command: string, timeout: TimeoutError): NetaddrsError {
+  return new NetaddrsError(`executable ${command} timed out after ${timeout.timeoutMs} ms`, { cause: timeout });
+}
+
+/** The error of an `exec=` entry cut off by the loop's timeout: go-netaddrs' prefix, the command, the limit. */
+export function execTimeout(entry: string, timeout: TimeoutError): NetaddrsError {
+  return timeoutError(execArgv(entry)[0] ?? '', timeout);
 }

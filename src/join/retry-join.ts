@@ -21,6 +21,7 @@ import {
   prepareEntries,
 } from './entries.js';
 import { type EntryOutcome, RetryJoinExhaustedError } from './errors.js';
+import { execTimeout } from './netaddrs.js';
 import { type BackoffOptions, nextDelay, resolvePolicy } from './policy.js';
 import { type ResolveHost, systemResolveHost } from './resolve.js';
 
@@ -329,7 +330,8 @@ async function discoverOne(prepared: PreparedEntry, ctx: RoundContext): Promise<
     // Our own reason (timeout, stop) beats whatever the work made of the abort; a specific error
     // the work built from it (exec's "executable timed out") beats ours.
     const generic = !(error instanceof AutojoinError) || error instanceof AbortError || error instanceof TimeoutError;
-    const reason = controller.signal.aborted && generic ? controller.signal.reason : error;
+    let reason = controller.signal.aborted && generic ? controller.signal.reason : error;
+    if (prepared.kind === 'exec' && reason instanceof TimeoutError) reason = execTimeout(prepared.entry, reason);
     return { entry: prepared.label, addresses: [], error: reason instanceof Error ? reason : new Error(String(reason)) };
   } finally {
     if (timer !== undefined) ctx.clock.clearTimeout(timer);
