@@ -7,7 +7,7 @@
  * of its ESM build (many small files); types come from `import type`.
  */
 import { createRequire } from 'node:module';
-import type { EC2Client, Reservation } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import { retryCall } from '../../src/http/retry.js';
@@ -111,18 +111,19 @@ export async function discoverEc2(
   // Not destroyed after use: client.destroy() would destroy the shared agents, which belong to ctx.http.
   const client = createEc2Client(options, ctx);
   const Filters = ec2Filters(tags);
-  const reservations: Reservation[] = [];
+  const targets: Target[] = [];
   let nextToken: string | undefined;
   let pages = 0;
   do {
     const command = new ec2Sdk.DescribeInstancesCommand({ Filters, MaxResults: EC2_PAGE_SIZE, NextToken: nextToken });
     const page = await call('DescribeInstances', ctx, () => client.send(command, { abortSignal: ctx.signal }));
     pages++;
-    reservations.push(...(page.Reservations ?? []));
+    // Extract page by page: only the targets outlive a page, not the SDK's object tree.
+    targets.push(...targetsFromReservations(page.Reservations ?? [], addrType));
     nextToken = page.NextToken || undefined;
   } while (nextToken !== undefined);
-  ctx.log.debug(`discover-aws: DescribeInstances: ${reservations.length} reservations in ${pages} pages`);
-  return { targets: targetsFromReservations(reservations, addrType), pages };
+  ctx.log.debug(`discover-aws: DescribeInstances: ${targets.length} addresses in ${pages} pages`);
+  return { targets, pages };
 }
 
 /**
