@@ -27,7 +27,8 @@ export function endpointOptions(endpoint: string | undefined): { apiEndpoint: st
   const url = new URL(endpoint);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return {
-    apiEndpoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    // gax builds `${protocol}://${apiEndpoint}:${port}/...`: an IPv6 literal keeps its brackets.
+    apiEndpoint: url.hostname,
     port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
     protocol,
   };
