@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
-import { LoopbackOnlyError } from '../src/errors.js';
+import { AutojoinError, LoopbackOnlyError } from '../src/errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE, ensureCa, isUsableCa } from '../src/sim/ca.js';
 import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
 import type { Fleet } from '../src/sim/fleet.js';
@@ -725,6 +725,17 @@ test('runSim with --port N serves http on N and https on N+1', async (t) => {
   t.true(printed.includes(`on http://127.0.0.1:${port} and https://127.0.0.1:${port + 1}`));
   controller.abort();
   await running;
+});
+
+test('a busy port is a clear ERR_SIM_LISTEN error', async (t) => {
+  const { sim } = await startFake(t);
+  const busy = Number(new URL(sim.httpUrl).port);
+  const error = await t.throwsAsync(startTestSim(t, baseFleet(), [fakeModule()], { httpsPort: busy }), {
+    instanceOf: AutojoinError,
+    code: 'ERR_SIM_LISTEN',
+    message: `sim: cannot listen on 127.0.0.1:${busy}: EADDRINUSE`,
+  });
+  t.truthy(error?.cause);
 });
 
 test('runSim rejects an invalid fleet before listening', async (t) => {

@@ -9,7 +9,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { LoopbackOnlyError } from '../errors.js';
+import { AutojoinError, LoopbackOnlyError } from '../errors.js';
 import { ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
 import { FaultBook, corruptBody, truncatedBody } from './faults.js';
@@ -286,10 +286,14 @@ function assertUniqueNames(apis: SimApi[]): void {
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolveListen, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) => {
+      const message = `sim: cannot listen on ${formatHost(host)}:${port}: ${err.code ?? err.message}`;
+      reject(new AutojoinError('ERR_SIM_LISTEN', message, { cause: err }));
+    };
+    server.once('error', fail);
     // Benchmarks open thousands of connections at once; node's default backlog of 511 drops some.
     server.listen({ port, host, backlog: 4096 }, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolveListen();
     });
   });
