@@ -30,7 +30,6 @@ const choices: Array<{ name: string; url: string; env: Env; expected: string | u
     expected: P,
   },
   { name: 'empty lower case falls back to upper', url: 'http://10.0.0.1/', env: { http_proxy: '', HTTP_PROXY: P }, expected: P },
-  { name: 'proxy without scheme takes the target scheme', url: 'https://10.0.0.1/', env: { HTTPS_PROXY: '127.0.0.1:3128' }, expected: 'https://127.0.0.1:3128' },
   { name: 'NO_PROXY exact host', url: 'http://localhost:8080/', env: { HTTP_PROXY: P, NO_PROXY: 'localhost' }, expected: undefined },
   { name: 'NO_PROXY exact host is not a suffix', url: 'http://a.example.com/', env: { HTTP_PROXY: P, NO_PROXY: 'example.com' }, expected: P },
   { name: 'NO_PROXY .suffix', url: 'http://a.example.com/', env: { HTTP_PROXY: P, NO_PROXY: '.example.com' }, expected: undefined },
@@ -51,6 +50,13 @@ const choices: Array<{ name: string; url: string; env: Env; expected: string | u
 for (const c of choices) {
   test(`proxyForUrl: ${c.name}`, (t) => t.is(proxyForUrl(c.url, c.env), c.expected));
 }
+
+// Our one departure from proxy-from-env (which would say https://127.0.0.1:3128): Go and curl
+// read a scheme-less proxy as http://, and TLS to a plain proxy is what nobody means.
+test('proxyForUrl: a proxy without scheme is http://, even for https targets', (t) => {
+  t.is(proxyForUrl('https://10.0.0.1/', { HTTPS_PROXY: '127.0.0.1:3128' }), 'http://127.0.0.1:3128');
+  t.is(proxyForUrl('http://10.0.0.1/', { HTTP_PROXY: 'proxy.corp:3128' }), 'http://proxy.corp:3128');
+});
 
 test('proxyForUrl agrees with proxy-from-env itself on every case', (t) => {
   // proxy-from-env reads only process.env, so it runs in a child process that sets each case's env.
@@ -105,6 +111,36 @@ test('an https target goes through the proxy with TLS verified end to end', asyn
   const untrusting = createHttpClient({ env: { HTTPS_PROXY: proxy.url } });
   t.teardown(() => untrusting.destroy());
   await t.throwsAsync(untrusting.request(`${target.url}/`), { instanceOf: NetworkError, message: /TLS verification failed/ });
+});
+
+test('a scheme-less HTTPS_PROXY reaches a plain proxy (http://, as Go and curl read it)', async (t) => {
+  const proxy = await startTinyproxy(t);
+  const target = await startHttpsServer(t, (_req, res) => res.end('through'));
+  const { cert } = await testCert();
+  const client = createHttpClient({ env: { HTTPS_PROXY: `127.0.0.1:${proxy.port}` }, ca: cert });
+  t.teardown(() => client.destroy());
+  t.is((await client.request(`${target.url}/`)).text(), 'through');
+  t.deepEqual(proxy.requests(), [`CONNECT 127.0.0.1:${target.port}`]);
+});
+
+test('an https:// proxy that speaks plain HTTP gives an error that says so', async (t) => {
+  // What squid and most proxies do with a TLS ClientHello: answer 400 in clear text.
+  const plainProxy = net.createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+  });
+  await new Promise<void>((resolve) => plainProxy.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => plainProxy.close());
+  const { port } = plainProxy.address() as net.AddressInfo;
+  const target = await startHttpsServer(t, (_req, res) => res.end('never'));
+  const client = createHttpClient({ env: { HTTPS_PROXY: `https://localhost:${port}` } });
+  t.teardown(() => client.destroy());
+  await t.throwsAsync(client.request(`${target.url}/`), {
+    instanceOf: NetworkError,
+    message: new RegExp(
+      `^GET ${target.url}/ via proxy https://localhost:${port}/: TLS to the proxy failed \\(.*\\); if the proxy speaks plain HTTP, write its URL as http://host:port$`,
+    ),
+  });
+  t.is(target.connections(), 0);
 });
 
 test('keep-alive: two requests share one tunnel', async (t) => {

@@ -128,8 +128,13 @@ function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: B
 }
 
 /** Connection errors whose text is worth a hint. */
-function describeNetworkError(err: NodeJS.ErrnoException): string {
+function describeNetworkError(err: NodeJS.ErrnoException, proxy: string | undefined): string {
   const code = err.code ?? '';
+  // A scheme-less HTTPS_PROXY=host:port becomes https://host:port (proxy-from-env's rule),
+  // and TLS to a plain-http proxy fails with this OpenSSL complaint.
+  if (proxy?.startsWith('https:') && /wrong version number|EPROTO/i.test(`${code} ${err.message}`)) {
+    return `TLS to the proxy failed (${err.message.trim()}); if the proxy speaks plain HTTP, write its URL as http://host:port`;
+  }
   // hpagent reports a refused CONNECT as a bare `Bad response: <status>`.
   const refused = err.message.match(/^Bad response: (\d+)$/);
   if (refused) {
@@ -204,7 +209,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
     const fail = (err: unknown) => {
       if (settled) return;
       if (err instanceof AutojoinError) return finish(err);
-      const detail = scrubSecrets(describeNetworkError(err as NodeJS.ErrnoException), secrets);
+      const detail = scrubSecrets(describeNetworkError(err as NodeJS.ErrnoException, proxy), secrets);
       finish(new NetworkError(`${what}: ${detail}`, safeUrl, { cause: err }));
     };
 

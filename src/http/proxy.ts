@@ -1,8 +1,9 @@
 /**
  * Proxy choice and the dispatching agents every SDK is given.
  *
- * The choice follows proxy-from-env 2.1.0's rules exactly (see docs/proxy.md). That
- * library reads only `process.env` (its `getProxyForUrl(url)` takes no env argument), so
+ * The choice follows proxy-from-env 2.1.0's rules (see docs/proxy.md), with one documented
+ * exception: a proxy written without a scheme is http://, as in Go and curl. That library
+ * reads only `process.env` (its `getProxyForUrl(url)` takes no env argument), so
  * {@link proxyForUrl} restates its rules over an explicit env; test/proxy.test.ts checks
  * the two agree on a table of cases.
  */
@@ -49,7 +50,7 @@ export function noProxyMatches(hostname: string, port: number, env: Env): boolea
 /**
  * The proxy URL for a request to `url`, or `undefined` for a direct connection.
  * `<scheme>_proxy` first (so `https_proxy` for https targets), then `all_proxy`; each
- * lower case before upper case; a proxy given without a scheme gets the target's scheme.
+ * lower case before upper case; a proxy given without a scheme is `http://`.
  * @param env where to read the variables from. @default process.env
  * @example
  *   proxyForUrl('https://10.0.0.1/', { HTTPS_PROXY: 'http://127.0.0.1:3128' }) === 'http://127.0.0.1:3128'
@@ -69,7 +70,10 @@ export function proxyForUrl(url: string | URL, env: Env = process.env): string |
   if (noProxyMatches(hostname, port, env)) return undefined;
   let proxy = envValue(env, `${scheme}_proxy`) || envValue(env, 'all_proxy');
   if (!proxy) return undefined;
-  if (!proxy.includes('://')) proxy = `${scheme}://${proxy}`;
+  // The one deliberate departure from proxy-from-env, which gives a scheme-less proxy the
+  // target's scheme: `HTTPS_PROXY=proxy:3128` would then mean TLS to the proxy, which almost
+  // no proxy speaks. Go (hence go-discover) and curl both read it as http://proxy:3128.
+  if (!proxy.includes('://')) proxy = `http://${proxy}`;
   return proxy;
 }
 
