@@ -6,7 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { LoopbackOnlyError } from '../src/errors.js';
+import { Discover } from '../src/discover.js';
+import { LoopbackOnlyError, ProviderArgsError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/index.js';
 import { silentLogger } from '../src/log.js';
 import {
@@ -84,9 +85,12 @@ interface Browse {
   lingerMs: number;
 }
 
-/** Runs provider=mdns in a fresh process inside `ns` (through the engine) and waits for it to exit. */
-async function browse(ns: Netns, cfg: string, callTimeoutMs?: number): Promise<Browse> {
-  const args = ['--import', 'tsx', QUERY, cfg, ...(callTimeoutMs === undefined ? [] : [String(callTimeoutMs)])];
+/**
+ * Runs provider=mdns in a fresh process inside `ns` and waits for it to exit: through the engine
+ * with `mode` as the call timeout (ms), or calling `discover` itself with `abort:<ms>`.
+ */
+async function browse(ns: Netns, cfg: string, mode?: number | `abort:${number}`): Promise<Browse> {
+  const args = ['--import', 'tsx', QUERY, cfg, ...(mode === undefined ? [] : [String(mode)])];
   const child: ChildProcess = ns.spawn(process.execPath, args);
   let stdout = '';
   let stderr = '';
@@ -181,6 +185,35 @@ test('a call timeout shorter than the mDNS timeout aborts the browse and closes 
   t.true(result.lingerMs < 1500, `exited ${result.lingerMs} ms after the result`);
 });
 
+test('the provider honours its signal: abort while listening, and while the sockets are still opening', async (t) => {
+  const ns = await createNetns(t);
+  await startResponder(t, ns, { instances: fleet });
+  const aborted = { name: 'AbortError', code: 'ERR_ABORTED', message: 'discover-mdns: mDNS query was aborted' };
+  const listening = await browse(ns, cfg().replace('timeout=700ms', 'timeout=20s'), 'abort:300');
+  t.deepEqual(listening.error, aborted);
+  t.true(listening.elapsedMs < 1500, `${listening.elapsedMs} ms`);
+  t.true(listening.lingerMs < 1500, `exited ${listening.lingerMs} ms after the result`);
+  const opening = await browse(ns, cfg().replace('timeout=700ms', 'timeout=20s'), 'abort:0');
+  t.deepEqual(opening.error, aborted);
+  t.true(opening.elapsedMs < 1500, `${opening.elapsedMs} ms`);
+  t.true(opening.lingerMs < 1500, `exited ${opening.lingerMs} ms after the result`);
+});
+
+test('without interface: the system default multicast interface (inside the namespace: mdns0)', async (t) => {
+  const ns = await createNetns(t);
+  await startResponder(t, ns, { instances: fleet });
+  const result = await browse(ns, `provider=mdns service=${SERVICE} timeout=700ms`);
+  t.deepEqual(result.addrs, ['[fd77::11]:4648', '10.77.0.12:4649', '[fd77::13]:4650']);
+});
+
+test('timeout=0 listens for one second, as hashicorp/mdns does', async (t) => {
+  const ns = await createNetns(t);
+  await startResponder(t, ns, { instances: fleet });
+  const result = await browse(ns, cfg().replace('timeout=700ms', 'timeout=0'));
+  t.is(result.addrs?.length, 3);
+  t.true(result.elapsedMs >= 990, `${result.elapsedMs} ms`);
+});
+
 test('an unknown interface name is an error naming it', async (t) => {
   const ns = await createNetns(t);
   const result = await browse(ns, `provider=mdns service=${SERVICE} interface=nosuch0 timeout=100ms`);
@@ -193,6 +226,14 @@ test('argument errors come before any socket: bad duration and bool, missing ser
   const result = await browse(ns, 'provider=mdns timeout=5 v6=yes');
   t.is(result.error?.code, 'ERR_PROVIDER_ARGS');
   for (const key of ['service', 'timeout', 'v6']) t.regex(result.error?.message ?? '', new RegExp(key));
+});
+
+test('v4=false and v6=false together are refused before any socket opens', async (t) => {
+  const engine = new Discover({ builtins: false, providers: [mdns] });
+  const error = await t.throwsAsync(engine.check(`provider=mdns service=${SERVICE} v4=false v6=0`), {
+    instanceOf: ProviderArgsError,
+  });
+  t.deepEqual(error?.problems, [{ key: 'v6', message: 'v4 and v6 are both false: no address could ever be returned' }]);
 });
 
 // --- the loopback guard, in the test process (the host's namespace) -----------------------------

@@ -7,7 +7,7 @@ import { type Socket, createSocket } from 'node:dgram';
 import { readdir, stat } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { MulticastDNS, Options as MulticastDnsOptions } from 'multicast-dns';
-import { AbortError, AutojoinError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
+import { AbortError, type ArgProblem, AutojoinError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { defineProvider } from '../../src/provider.js';
 import { type MdnsQuestion, type MdnsRecord, followUpQuestions, mdnsTargets, serviceName } from './extract.js';
@@ -16,6 +16,7 @@ const OPERATION = 'mDNS query';
 const MDNS_PORT = 5353;
 const GROUP_V4 = '224.0.0.251';
 const GROUP_V6 = 'ff02::fb';
+const DEFAULT_WINDOW_MS = 1000;
 
 export default defineProvider({
   name: 'mdns',
@@ -30,7 +31,7 @@ export default defineProvider({
     timeout: {
       type: 'duration',
       default: '5s',
-      help: 'How long to listen for answers (a Go duration); the call returns when it passes.',
+      help: 'How long to listen for answers (a Go duration); the call returns when it passes. `0` means 1s, as in hashicorp/mdns.',
     },
     v6: {
       type: 'bool',
@@ -60,6 +61,14 @@ export default defineProvider({
     'provider=mdns service=_nomad._tcp domain=local timeout=2s v6=false',
     'provider=mdns service=_consul._tcp interface=eth1',
   ],
+  validate(args) {
+    const problems: ArgProblem[] = [];
+    if (args.timeout < 0) problems.push({ key: 'timeout', message: `timeout must not be negative (got ${args.timeout} ms)` });
+    if (!args.v4 && !args.v6) {
+      problems.push({ key: 'v6', message: 'v4 and v6 are both false: no address could ever be returned' });
+    }
+    return problems;
+  },
   async discover(args, ctx) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     if (ctx.env.AUTOJOIN_LOOPBACK_ONLY === '1' && !(await inNamedNetworkNamespace())) {
@@ -89,9 +98,11 @@ export default defineProvider({
           ask(followUpQuestions(records, name));
         });
       }
-      ctx.log.info(`discover-mdns: Browsing ${name} for ${args.timeout} ms`);
-      ask([{ name, type: 'PTR' }]);
-      await listen(args.timeout, ctx.signal);
+      // hashicorp/mdns treats a zero timeout as its default, one second.
+      const window = args.timeout === 0 ? DEFAULT_WINDOW_MS : args.timeout;
+      ctx.log.info(`discover-mdns: Browsing ${name} for ${window} ms`);
+      if (!ctx.signal.aborted) ask([{ name, type: 'PTR' }]);
+      await listen(window, ctx.signal);
     } finally {
       await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.destroy(() => resolve()))));
     }
@@ -187,6 +198,8 @@ async function inNamedNetworkNamespace(): Promise<boolean> {
 /** Resolves after `ms`, or at once when the signal aborts. */
 function listen(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // An abort that came while the sockets were opening would never fire the listener below.
+    if (signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
