@@ -107,6 +107,11 @@ test('equal priorities: every record is returned, the heavier first most of the 
   t.true(heavyFirst >= 20, `heavy first ${heavyFirst}/40`);
 });
 
+test('a "." target (RFC 2782: decidedly not available) is left out: an empty list, not an error', async (t) => {
+  const dns = await startDnsmasq(t, { srv: [{ name: '_none._tcp.example.test', target: '', port: 0 }] });
+  t.deepEqual(await engine.addrs(`provider=srv service=none domain=example.test nameserver=${dns.nameserver}`), []);
+});
+
 test('NXDOMAIN is an error naming the provider, the operation and the name (as go-discover)', async (t) => {
   const dns = await startDnsmasq(t, cluster);
   const error = await t.throwsAsync(
@@ -339,8 +344,9 @@ for (const c of orderings) {
   });
 }
 
-test('srvTargets keeps the order and adds the root dot', (t) => {
-  t.deepEqual(srvTargets([rec('b.example.com', 1, 0, 8301), rec('a.example.com.', 2, 0, 8302)]), [
+test('srvTargets keeps the order, adds the root dot and drops "." targets', (t) => {
+  const records = [rec('b.example.com', 1, 0, 8301), rec('', 1, 0, 0), rec('a.example.com.', 2, 0, 8302), rec('.', 3, 0, 1)];
+  t.deepEqual(srvTargets(records), [
     { address: 'b.example.com.', port: 8301 },
     { address: 'a.example.com.', port: 8302 },
   ]);

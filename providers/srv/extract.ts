@@ -76,10 +76,14 @@ function shuffleByWeight(group: SrvRecord[], random: () => number): SrvRecord[] 
 
 /**
  * Records -> targets, in the order given. The address keeps the trailing dot, so the engine
- * prints `node1.example.com.:4648` exactly as go-discover does.
+ * prints `node1.example.com.:4648` exactly as go-discover does. A record whose target is the root
+ * (`.`, which c-ares reports as an empty name) says "decidedly not available here" (RFC 2782) and
+ * is dropped; go-discover would print it as `.:<port>`.
  */
 export function srvTargets(records: readonly SrvRecord[]): Target[] {
-  return records.map((r) => ({ address: fullyQualified(r.name), port: r.port }));
+  return records
+    .filter((r) => r.name !== '' && r.name !== '.')
+    .map((r) => ({ address: fullyQualified(r.name), port: r.port }));
 }
 
 /** The default DNS port, used when `nameserver` has none. */

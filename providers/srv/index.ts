@@ -42,7 +42,8 @@ export default defineProvider({
       '(`node1.example.com.:4648`), as go-discover prints it. Records come ordered by priority, and by a ' +
       'weighted random draw within one priority (RFC 2782), as Go orders them.',
     'A name that does not exist (NXDOMAIN) or has no SRV records is an error, not an empty list, as in ' +
-      'go-discover, so a typo in `service` or `domain` is visible instead of looking like an empty cluster.',
+      'go-discover, so a typo in `service` or `domain` is visible instead of looking like an empty cluster. ' +
+      'A record whose target is `.` ("decidedly not available", RFC 2782) is left out, so such a domain gives an empty list.',
     '`nameserver` is an autojoin addition: it takes an IP address, not a host name. Without it the name servers ' +
       'of /etc/resolv.conf are used. Each server gets 5 s per try and 2 tries, within the call timeout.',
   ],

@@ -15,6 +15,7 @@ import type { ExecutionContext } from 'ava';
 export interface SrvHost {
   /** The full SRV owner name, e.g. `_nomad._tcp.example.test`. */
   name: string;
+  /** `''` for the root target `.` (service decidedly not available). */
   target: string;
   port: number;
   priority?: number;
@@ -91,7 +92,10 @@ async function launch(t: ExecutionContext, port: number, ipv6: boolean, options:
     '--log-queries',
     '--log-facility=-',
     ...localDomains.map((d) => `--local=/${d}/`),
-    ...(options.srv ?? []).map((s) => `--srv-host=${s.name},${s.target},${s.port},${s.priority ?? 0},${s.weight ?? 0}`),
+    // A name alone makes dnsmasq answer with the "." target: the service is decidedly not available.
+    ...(options.srv ?? []).map((s) =>
+      s.target === '' ? `--srv-host=${s.name}` : `--srv-host=${s.name},${s.target},${s.port},${s.priority ?? 0},${s.weight ?? 0}`,
+    ),
     ...Object.entries(options.hosts ?? {}).map(([name, address]) => `--host-record=${name},${address}`),
   ];
   const child = spawn('dnsmasq', args, { stdio: ['ignore', 'pipe', 'pipe'] });
