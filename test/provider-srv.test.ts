@@ -88,6 +88,22 @@ test('an IPv6 name server with a port: [::1]:N', async (t) => {
   t.deepEqual(addrs, ['node1.example.test.:4648', 'node2.example.test.:4649', 'node3.example.test.:14648']);
 });
 
+test('a large cluster: an answer too big for UDP is fetched again over TCP', async (t) => {
+  const srvHosts = Array.from({ length: 80 }, (_, i) => ({
+    name: NOMAD,
+    target: `server-${String(i).padStart(3, '0')}.nomad-servers.example.test`,
+    port: 4648,
+    priority: i,
+  }));
+  const dns = await startDnsmasq(t, { srv: srvHosts });
+  const addrs = await engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${dns.nameserver}`);
+  t.is(addrs.length, 80);
+  t.is(addrs[79], 'server-079.nomad-servers.example.test.:4648');
+  // One query over UDP (answer truncated), the same again over TCP.
+  const asked = dns.log().split('\n').filter((line) => line.includes(`query[SRV] ${NOMAD} from 127.0.0.1`));
+  t.is(asked.length, 2);
+});
+
 test('equal priorities: every record is returned, the heavier first most of the time', async (t) => {
   const dns = await startDnsmasq(t, {
     srv: [
