@@ -1,6 +1,15 @@
 /** The retry-join engine: `retryJoin()` and the pieces it is built from. */
 export { joinAddress, parseJoinAddress, type AddressParts } from './address.js';
 export { type Clock, formatGoDuration, systemClock } from './clock.js';
+export {
+  type AgentJoinConfig,
+  type AgentKind,
+  extractAgentJoin,
+  type JoinMode,
+  mergeConfigDocs,
+  type ReadAgentConfigOptions,
+  readAgentConfig,
+} from './config-file.js';
 export { type CheckEntry, classifyEntry, type DiscoverAddrs, type EntryKind } from './entries.js';
 export { type EntryOutcome, InvalidAddressError, JoinConfigError, NetaddrsError, RetryJoinExhaustedError } from './errors.js';
 export { execAddrs, parseExecOutput } from './netaddrs.js';
