@@ -12,9 +12,9 @@ import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
 import { classifyAzureError, toAzureError } from './errors.js';
 import {
   type AzureAddrType,
-  type NicLike,
-  type PublicIpLike,
   type VmLike,
+  compactNic,
+  compactPublicIp,
   flexibleScaleSetNics,
   nicHasTag,
   nicTargets,
@@ -72,16 +72,17 @@ export async function runAzure(args: AzureRunArgs, ctx: ProviderContext): Promis
   if (args.tag_name && args.tag_value) {
     const { tag_name: tagName, tag_value: tagValue } = args;
     const [nics, publicIps] = await Promise.all([
-      collect(session, 'NetworkInterfaces_ListAll', (o) => session.network.networkInterfaces.listAll(o).byPage(o.page)),
+      collect(
+        session,
+        'NetworkInterfaces_ListAll',
+        (o) => session.network.networkInterfaces.listAll(o).byPage(o.page),
+        (nic) => (nicHasTag(nic, tagName, tagValue) ? compactNic(nic) : undefined),
+      ),
       wantPublic
-        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll(o).byPage(o.page))
+        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll(o).byPage(o.page), compactPublicIp)
         : Promise.resolve([]),
     ]);
-    return nicTargets(
-      nics.filter((nic) => nicHasTag(nic as NicLike, tagName, tagValue)) as NicLike[],
-      args.addr_type,
-      publicIpIndex(publicIps as PublicIpLike[]),
-    );
+    return nicTargets(nics, args.addr_type, publicIpIndex(publicIps));
   }
   return scaleSetTargets(session, args.resource_group ?? '', args.vm_scale_set ?? '', args.addr_type);
 }
@@ -94,26 +95,34 @@ export async function runAzure(args: AzureRunArgs, ctx: ProviderContext): Promis
 async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, addrType: AzureAddrType): Promise<Target[]> {
   const { network } = session;
   const wantPublic = addrType.startsWith('public_');
-  const uniform = await collect(session, 'NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces', (o) =>
-    network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, o).byPage(o.page),
+  const uniform = await collect(
+    session,
+    'NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces',
+    (o) => network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, o).byPage(o.page),
+    compactNic,
   );
   if (uniform.length > 0) {
     const publicIps = wantPublic
-      ? await collect(session, 'PublicIPAddresses_ListVirtualMachineScaleSetPublicIPAddresses', (o) =>
-          network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, o).byPage(o.page),
+      ? await collect(
+          session,
+          'PublicIPAddresses_ListVirtualMachineScaleSetPublicIPAddresses',
+          (o) => network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, o).byPage(o.page),
+          compactPublicIp,
         )
       : [];
-    return nicTargets(uniform as NicLike[], addrType, publicIpIndex(publicIps as PublicIpLike[]));
+    return nicTargets(uniform, addrType, publicIpIndex(publicIps));
   }
 
   const vms = await flexibleVms(session, rg, vmss);
   if (vms.length === 0) return [];
   const [nics, publicIps] = await Promise.all([
-    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, o).byPage(o.page)),
-    wantPublic ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, o).byPage(o.page)) : Promise.resolve([]),
+    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, o).byPage(o.page), compactNic),
+    wantPublic
+      ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, o).byPage(o.page), compactPublicIp)
+      : Promise.resolve([]),
   ]);
-  const members = flexibleScaleSetNics(vms, nics as NicLike[], rg, vmss);
-  return nicTargets(members, addrType, publicIpIndex(publicIps as PublicIpLike[]));
+  const members = flexibleScaleSetNics(vms, nics, rg, vmss);
+  return nicTargets(members, addrType, publicIpIndex(publicIps));
 }
 
 /** The VMs of a Flexible scale set, through arm-compute (loaded only on this path). */
@@ -128,9 +137,16 @@ async function flexibleVms(session: ArmSession, rg: string, vmss: string): Promi
     userAgentOptions: { userAgentPrefix: ctx.userAgent },
   });
   const setId = `/subscriptions/${session.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${vmss}`;
-  return collect(session, 'VirtualMachines_List', (o) =>
-    compute.virtualMachines.list(rg, { abortSignal: o.abortSignal, filter: `'virtualMachineScaleSet/id' eq '${setId}'` }).byPage(o.page),
-  ) as Promise<VmLike[]>;
+  return collect(
+    session,
+    'VirtualMachines_List',
+    (o) => compute.virtualMachines.list(rg, { abortSignal: o.abortSignal, filter: `'virtualMachineScaleSet/id' eq '${setId}'` }).byPage(o.page),
+    (vm): VmLike => ({
+      ...(vm.id ? { id: vm.id } : {}),
+      ...(vm.virtualMachineScaleSet?.id ? { virtualMachineScaleSet: { id: vm.virtualMachineScaleSet.id } } : {}),
+      networkProfile: { networkInterfaces: (vm.networkProfile?.networkInterfaces ?? []).map((ref) => ({ ...(ref.id ? { id: ref.id } : {}) })) },
+    }),
+  );
 }
 
 interface PageRequest {
@@ -140,13 +156,19 @@ interface PageRequest {
 }
 
 /**
- * Every item of a paged ARM list. Each page is one call under `retryCall`: a failed page is
- * fetched again from its nextLink, never the whole list, and a list that fails for good
- * rejects (never a partial list).
+ * Every item of a paged ARM list, each passed through `keep` (undefined drops it) as its page
+ * arrives, so only what the provider needs outlives the page. Each page is one call under
+ * `retryCall`: a failed page is fetched again from its nextLink, never the whole list, and a
+ * list that fails for good rejects (never a partial list).
  */
-async function collect<T extends object>(session: ArmSession, operation: string, open: (request: PageRequest) => PageIterator<T>): Promise<T[]> {
+async function collect<T extends object, R>(
+  session: ArmSession,
+  operation: string,
+  open: (request: PageRequest) => PageIterator<T>,
+  keep: (item: T) => R | undefined,
+): Promise<R[]> {
   const { ctx } = session;
-  const items: T[] = [];
+  const items: R[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
   do {
@@ -166,7 +188,10 @@ async function collect<T extends object>(session: ArmSession, operation: string,
       { classify: classifyAzureError, signal: ctx.signal, deadline: ctx.deadline },
     );
     if (page === undefined) break;
-    for (const item of page) items.push(item);
+    for (const item of page) {
+      const kept = keep(item);
+      if (kept !== undefined) items.push(kept);
+    }
     token = continuationOf(page);
     if (token !== undefined) {
       if (seen.has(token)) {

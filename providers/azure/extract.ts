@@ -58,6 +58,36 @@ function isV6(address: string, declaredVersion: string | undefined): boolean {
   return address.includes(':');
 }
 
+/**
+ * The fields of a NIC this provider reads, copied out of an SDK model so the page (and the
+ * SDK's much larger objects) can be dropped while the next page is fetched.
+ */
+export function compactNic(nic: NicLike): NicLike {
+  const out: NicLike = {};
+  if (nic.id) out.id = nic.id;
+  if (nic.name) out.name = nic.name;
+  if (nic.location) out.location = nic.location;
+  if (nic.virtualMachine?.id) out.virtualMachine = { id: nic.virtualMachine.id };
+  out.ipConfigurations = (nic.ipConfigurations ?? []).map((config) => {
+    const compact: NonNullable<NicLike['ipConfigurations']>[number] = {};
+    if (config.privateIPAddress) compact.privateIPAddress = config.privateIPAddress;
+    if (config.privateIPAddressVersion) compact.privateIPAddressVersion = config.privateIPAddressVersion;
+    const pip = config.publicIPAddress;
+    if (pip) compact.publicIPAddress = { ...(pip.id ? { id: pip.id } : {}), ...(pip.ipAddress ? { ipAddress: pip.ipAddress } : {}) };
+    return compact;
+  });
+  return out;
+}
+
+/** The fields of a public IP resource this provider reads (see {@link compactNic}). */
+export function compactPublicIp(pip: PublicIpLike): PublicIpLike {
+  const out: PublicIpLike = {};
+  if (pip.id) out.id = pip.id;
+  if (pip.ipAddress) out.ipAddress = pip.ipAddress;
+  if (pip.publicIPAddressVersion) out.publicIPAddressVersion = pip.publicIPAddressVersion;
+  return out;
+}
+
 /** Public IP resources by lower-cased id, for the NIC -> public address join. */
 export function publicIpIndex(publicIps: Iterable<PublicIpLike>): Map<string, PublicIpLike> {
   const index = new Map<string, PublicIpLike>();

@@ -81,7 +81,7 @@ const ROUTES = {
 };
 
 /** One page of `items` starting at the request's `$skiptoken`, with a `nextLink` to the next. */
-function page(req: SimRequest, ctx: SimContext, items: Json[]): SimResponse {
+function page(req: SimRequest, ctx: SimContext, items: ReadonlyArray<Placed | Json>): SimResponse {
   const size = Math.max(1, ctx.fleet.page_size?.['azure-arm'] ?? ARM_PAGE_SIZE);
   const token = req.url.searchParams.get('$skiptoken');
   let offset = 0;
@@ -89,7 +89,9 @@ function page(req: SimRequest, ctx: SimContext, items: Json[]): SimResponse {
     offset = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
     if (!Number.isInteger(offset) || offset < 0) return armError(400, 'InvalidSkipToken', 'The skip token is invalid.');
   }
-  const body: Json = { value: items.slice(offset, offset + size) };
+  const body: Json = {
+    value: items.slice(offset, offset + size).map((item) => (typeof item.render === 'function' ? (item as Placed).render() : item)),
+  };
   if (offset + size < items.length) {
     const next = new URL(req.url.href);
     next.searchParams.set('$skiptoken', Buffer.from(String(offset + size)).toString('base64url'));
@@ -98,11 +100,9 @@ function page(req: SimRequest, ctx: SimContext, items: Json[]): SimResponse {
   return { status: 200, headers: armHeaders(), body: JSON.stringify(body) };
 }
 
-function visible<P extends Placed<Json>>(placed: P[], ctx: SimContext, keep: (p: P) => boolean = () => true): Json[] {
+function visible<P extends Placed>(placed: P[], ctx: SimContext, keep: (p: P) => boolean = () => true): P[] {
   const now = ctx.elapsedMs();
-  const out: Json[] = [];
-  for (const p of placed) if (p.appearAfterMs <= now && keep(p)) out.push(p.resource);
-  return out;
+  return placed.filter((p) => p.appearAfterMs <= now && keep(p));
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -159,8 +159,7 @@ function serve(req: SimRequest, ctx: SimContext): SimResponse {
       visible(sub.vms, ctx, (p) => {
         if (!sameName(p.rg, rg)) return false;
         if (filter === undefined) return true;
-        const setId = ((p.resource.properties as Json).virtualMachineScaleSet as { id?: string } | undefined)?.id;
-        return setId !== undefined && sameName(setId, filter);
+        return p.scaleSetId !== undefined && sameName(p.scaleSetId, filter);
       }),
     );
   }

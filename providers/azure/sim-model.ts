@@ -11,23 +11,35 @@ export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const DEFAULT_RESOURCE_GROUP = 'autojoin';
 export const DEFAULT_LOCATION = 'westeurope';
 
-/** One resource plus when it becomes visible (ms of sim time). */
-export interface Placed<T> {
-  resource: T;
+type Json = Record<string, unknown>;
+
+/**
+ * One resource, rendered when a page holding it is served (10,000 VMs' JSON kept resident would
+ * cost the benchmark ~50 MB), plus when it becomes visible (ms of sim time).
+ */
+export interface Placed {
+  render(): Json;
   appearAfterMs: number;
+  /** VMs only: the Flexible scale set the VM belongs to. */
+  scaleSetId?: string;
 }
 
-type Json = Record<string, unknown>;
+/** A public IP resource to be: its id and version now, its JSON when served. */
+interface PublicIpRef {
+  id: string;
+  version: 'IPv4' | 'IPv6';
+  render(): Json;
+}
 
 /** The ARM estate of one subscription. Keys of the maps are lower-cased (ARM is case-insensitive). */
 export interface Subscription {
   id: string;
   resourceGroups: Set<string>;
   /** Stand-alone and Flexible-set VMs (Uniform-set instances are not `virtualMachines`). */
-  vms: Array<Placed<Json> & { rg: string }>;
+  vms: Array<Placed & { rg: string }>;
   /** NICs that `Microsoft.Network/networkInterfaces` lists (not Uniform-set NICs). */
-  nics: Array<Placed<Json> & { rg: string }>;
-  publicIps: Array<Placed<Json> & { rg: string }>;
+  nics: Array<Placed & { rg: string }>;
+  publicIps: Array<Placed & { rg: string }>;
   /** By `rg/name`. */
   scaleSets: Map<string, ScaleSet>;
 }
@@ -37,8 +49,8 @@ export interface ScaleSet {
   rg: string;
   mode: 'Uniform' | 'Flexible';
   /** Uniform only: the instances' NICs and public IPs (served under the scale set). */
-  nics: Array<Placed<Json>>;
-  publicIps: Array<Placed<Json>>;
+  nics: Placed[];
+  publicIps: Placed[];
 }
 
 export interface ArmModel {
@@ -137,8 +149,8 @@ function buildModel(fleet: Fleet): ArmModel {
         const nicName = `${inst.scale_set}-nic${n}`;
         const nicId = `${vmPath}/networkInterfaces/${nicName}`;
         const pips = publicIpsFor(spec, location, deallocated, (name) => `${nicId}/ipConfigurations/ipconfig1/publicIPAddresses/${name}`);
-        set.nics.push({ resource: nicJson(nicId, nicName, location, inst, spec, n === 0, vmPath, pips), appearAfterMs });
-        for (const pip of pips) set.publicIps.push({ resource: pip, appearAfterMs });
+        set.nics.push({ render: () => nicJson(nicId, nicName, location, inst, spec, n === 0, vmPath, pips), appearAfterMs });
+        for (const pip of pips) set.publicIps.push({ render: pip.render, appearAfterMs });
       });
       continue;
     }
@@ -151,10 +163,16 @@ function buildModel(fleet: Fleet): ArmModel {
       const nicId = `${rgPath}/providers/Microsoft.Network/networkInterfaces/${nicName}`;
       nicIds.push(nicId);
       const pips = publicIpsFor(spec, location, deallocated, (name) => `${rgPath}/providers/Microsoft.Network/publicIPAddresses/${vmName}-${name}${n}`);
-      sub.nics.push({ resource: nicJson(nicId, nicName, location, inst, spec, n === 0, vmId, pips), appearAfterMs, rg });
-      for (const pip of pips) sub.publicIps.push({ resource: pip, appearAfterMs, rg });
+      sub.nics.push({ render: () => nicJson(nicId, nicName, location, inst, spec, n === 0, vmId, pips), appearAfterMs, rg });
+      for (const pip of pips) sub.publicIps.push({ render: pip.render, appearAfterMs, rg });
     });
-    sub.vms.push({ resource: vmJson(vmId, vmName, location, inst, nicIds, set?.resource.id as string | undefined), appearAfterMs, rg });
+    const scaleSetId = set?.resource.id as string | undefined;
+    sub.vms.push({
+      render: () => vmJson(vmId, vmName, location, inst, nicIds, scaleSetId),
+      appearAfterMs,
+      rg,
+      ...(scaleSetId ? { scaleSetId } : {}),
+    });
   }
   return { subscriptions };
 }
@@ -184,10 +202,19 @@ function scaleSetJson(rgPath: string, name: string, location: string, mode: 'Uni
 }
 
 /** Public IP resources for one NIC: `pip` (IPv4) and `pip6` (IPv6). A deallocated VM's dynamic IP has no address. */
-function publicIpsFor(spec: NicSpec, location: string, deallocated: boolean, idFor: (name: string) => string): Json[] {
-  const out: Json[] = [];
+function publicIpsFor(spec: NicSpec, location: string, deallocated: boolean, idFor: (name: string) => string): PublicIpRef[] {
+  const out: PublicIpRef[] = [];
   const add = (name: string, address: string, version: 'IPv4' | 'IPv6') => {
     const id = idFor(name);
+    out.push({ id, version, render: () => publicIpJson(id, address, version, location, deallocated) });
+  };
+  if (spec.public_ipv4) add('pip', spec.public_ipv4, 'IPv4');
+  if (spec.public_ipv6) add('pip6', spec.public_ipv6, 'IPv6');
+  return out;
+}
+
+function publicIpJson(id: string, address: string, version: 'IPv4' | 'IPv6', location: string, deallocated: boolean): Json {
+  {
     const properties: Json = {
       provisioningState: 'Succeeded',
       resourceGuid: guid(id),
@@ -197,7 +224,7 @@ function publicIpsFor(spec: NicSpec, location: string, deallocated: boolean, idF
       ipTags: [],
     };
     if (!deallocated) properties.ipAddress = address;
-    out.push({
+    return {
       name: id.slice(id.lastIndexOf('/') + 1),
       id,
       etag: etag(id),
@@ -205,11 +232,8 @@ function publicIpsFor(spec: NicSpec, location: string, deallocated: boolean, idF
       type: 'Microsoft.Network/publicIPAddresses',
       sku: { name: deallocated ? 'Basic' : 'Standard', tier: 'Regional' },
       properties,
-    });
-  };
-  if (spec.public_ipv4) add('pip', spec.public_ipv4, 'IPv4');
-  if (spec.public_ipv6) add('pip6', spec.public_ipv6, 'IPv6');
-  return out;
+    };
+  }
 }
 
 function nicJson(
@@ -220,13 +244,13 @@ function nicJson(
   spec: NicSpec,
   primary: boolean,
   vmId: string,
-  publicIps: Json[],
+  publicIps: PublicIpRef[],
 ): Json {
   const subnetId = `${id.split('/providers/')[0]}/providers/Microsoft.Network/virtualNetworks/autojoin-vnet/subnets/default`;
   const configs: Json[] = [];
-  const v4Pip = publicIps.find((p) => (p.properties as Json).publicIPAddressVersion === 'IPv4');
-  const v6Pip = publicIps.find((p) => (p.properties as Json).publicIPAddressVersion === 'IPv6');
-  const config = (configName: string, address: string | undefined, version: 'IPv4' | 'IPv6', isPrimary: boolean, pip: Json | undefined) => {
+  const v4Pip = publicIps.find((p) => p.version === 'IPv4');
+  const v6Pip = publicIps.find((p) => p.version === 'IPv6');
+  const config = (configName: string, address: string | undefined, version: 'IPv4' | 'IPv6', isPrimary: boolean, pip: PublicIpRef | undefined) => {
     const configId = `${id}/ipConfigurations/${configName}`;
     const properties: Json = {
       provisioningState: 'Succeeded',
