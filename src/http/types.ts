@@ -19,7 +19,7 @@ export interface HttpResponse {
   headers: http.IncomingHttpHeaders;
   body: Buffer;
   text(): string;
-  /** Parses the body as JSON; a malformed body throws `NetworkError` with code ERR_NETWORK... see errors.md. */
+  /** Parses the body as JSON; a malformed body throws `MalformedResponseError` (ERR_MALFORMED_RESPONSE). */
   json<T = unknown>(): T;
 }
 
