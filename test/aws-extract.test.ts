@@ -15,7 +15,7 @@ import {
   targetsFromTasks,
 } from '../providers/aws/extract.js';
 import aws, { tagFilters } from '../providers/aws/index.js';
-import { imdsEndpoint, withoutProxyEnv } from '../providers/aws/region.js';
+import { imdsEndpoint, metadataTimeoutMs, withoutProxyEnv } from '../providers/aws/region.js';
 import { AbortError, ProviderError, TimeoutError } from '../src/errors.js';
 
 // Shapes as the SDK parses them from the XML in sdk-notes.md §3a.
@@ -266,4 +266,12 @@ test('withoutProxyEnv drops every proxy variable, upper and lower case, and keep
     withoutProxyEnv({ HTTP_PROXY: 'a', https_proxy: 'b', ALL_PROXY: 'c', no_proxy: 'd', AWS_REGION: 'x', AUTOJOIN_LOOPBACK_ONLY: '1' }),
     { AWS_REGION: 'x', AUTOJOIN_LOOPBACK_ONLY: '1' },
   );
+});
+
+test('metadataTimeoutMs: AWS_METADATA_SERVICE_TIMEOUT in seconds, else 1 s', (t) => {
+  t.is(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: '2' }), 2000);
+  t.is(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: '0.25' }), 250);
+  t.is(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: 'soon' }), 1000);
+  t.is(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: '0' }), 1000);
+  t.is(metadataTimeoutMs({}), 1000);
 });

@@ -19,6 +19,11 @@ import { startTinyproxy } from './helpers/tinyproxy.js';
 
 const engine = new Discover({ builtins: false, providers: [aws] });
 
+// Load the SDK once up front: its synchronous require would otherwise stall the first tests' event loop.
+test.before(async () => {
+  await import('../providers/aws/client.js');
+});
+
 const KEY = 'AKIDSIMULATOR0000001';
 const SECRET = 'sim-secret-access-key-0001';
 const CREDS = `access_key_id=${KEY} secret_access_key=${SECRET}`;
@@ -64,7 +69,8 @@ function env(extra: Record<string, string | undefined> = {}): Record<string, str
     delete base[name];
   }
   for (const name of Object.keys(base)) if (/_proxy$/i.test(name)) delete base[name];
-  return { ...base, AWS_EC2_METADATA_DISABLED: 'true', ...extra };
+  // A generous metadata timeout: a busy test worker must not turn into a false IMDS timeout.
+  return { ...base, AWS_EC2_METADATA_DISABLED: 'true', AWS_METADATA_SERVICE_TIMEOUT: '10', ...extra };
 }
 
 async function addrs(cfg: string, options: { env?: Record<string, string | undefined>; timeout?: number } = {}): Promise<string[]> {
@@ -180,6 +186,19 @@ test('IMDS failing (500 on every call) is a ProviderError naming GetInstanceIden
     }),
     { instanceOf: ProviderError, message: /^discover-aws: GetInstanceIdentityDocument failed: 500: HTTP 500 from/ },
   );
+});
+
+test('a silent IMDS times out after AWS_METADATA_SERVICE_TIMEOUT with a clear error', async (t) => {
+  const sim = await startTestSim(t, ec2Fleet(), [awsSim]);
+  sim.setFaults('aws-imds', { latency_ms: 3000 });
+  const started = Date.now();
+  await t.throwsAsync(
+    addrs(`provider=aws tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpUrl}`, {
+      env: env({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.httpUrl, AWS_METADATA_SERVICE_TIMEOUT: '0.3' }),
+    }),
+    { instanceOf: ProviderError, message: /^discover-aws: GetInstanceIdentityDocument failed: PUT http:\/\/127\.0\.0\.1:\d+\/latest\/api\/token timed out after 300 ms$/ },
+  );
+  t.true(Date.now() - started < 2500);
 });
 
 // --- credentials -----------------------------------------------------------------------------
@@ -481,4 +500,22 @@ test('discover() called directly with a context built from createHttpClient', as
     { http, log: silentLogger, signal: new AbortController().signal, deadline: undefined, userAgent: http.userAgent, env: callEnv },
   );
   t.is(targets.length, 23);
+});
+
+// --- lazy weight -------------------------------------------------------------------------------
+
+test('loading the descriptor loads no AWS SDK module (discover help stays light)', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const script = [
+    "const { createRequire } = await import('node:module');",
+    "await import('./providers/aws/index.ts');",
+    'const cache = Object.keys(createRequire(import.meta.url).cache);',
+    "console.log(cache.filter((k) => /@aws-sdk|@smithy/.test(k)).length);",
+  ].join('\n');
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }, (err, out) =>
+      err ? reject(err) : resolve(out),
+    ),
+  );
+  t.is(stdout.trim(), '0');
 });

@@ -10,6 +10,7 @@ import { parseTags, type TagFilter } from './extract.js';
 const ARGS = {
   region: {
     type: 'string',
+    env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
     help: 'The AWS region. Default: AWS_REGION, then AWS_DEFAULT_REGION, then the ECS task metadata (ECS_CONTAINER_METADATA_URI_V4), then the instance metadata service (IMDSv2).',
   },
   tag_key: {
@@ -71,7 +72,7 @@ export default defineProvider({
   args: ARGS,
   notes: [
     'Credentials, first found: access_key_id + secret_access_key (+ session_token); AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); then the SDK default chain: AWS_PROFILE and the shared config/credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), SSO, web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI) and the EC2 instance role through IMDS.',
-    'Region, first found: region=, AWS_REGION, AWS_DEFAULT_REGION, the region of the TaskARN at ECS_CONTAINER_METADATA_URI_V4 + /task, then the instance identity document from IMDSv2 (PUT /latest/api/token, then GET /latest/dynamic/instance-identity/document; IMDSv1 when the token call answers 404/405). AWS_EC2_METADATA_SERVICE_ENDPOINT (and _MODE=IPv6) moves IMDS; AWS_EC2_METADATA_DISABLED=true turns it off. Each metadata request times out after 1 s.',
+    'Region, first found: region=, AWS_REGION, AWS_DEFAULT_REGION, the region of the TaskARN at ECS_CONTAINER_METADATA_URI_V4 + /task, then the instance identity document from IMDSv2 (PUT /latest/api/token, then GET /latest/dynamic/instance-identity/document; IMDSv1 when the token call answers 404/405). AWS_EC2_METADATA_SERVICE_ENDPOINT (and _MODE=IPv6) moves IMDS; AWS_EC2_METADATA_DISABLED=true turns it off. Each metadata request times out after 1 s, or AWS_METADATA_SERVICE_TIMEOUT seconds.',
     'Metadata endpoints (IMDS, ECS task metadata) are link-local and never go through a proxy, whatever HTTP_PROXY/HTTPS_PROXY say. API calls honour HTTP_PROXY, HTTPS_PROXY and NO_PROXY.',
     'IAM permissions: ec2:DescribeInstances; for service=ecs: ecs:ListClusters (unless ecs_cluster is set), ecs:ListTasks, ecs:DescribeTasks.',
     'Every page is read: DescribeInstances 1000 instances a page (NextToken), ListClusters and ListTasks 100 a page, DescribeTasks 100 tasks a call. Only running instances (instance-state-name=running) and tasks whose desired status is RUNNING are returned.',

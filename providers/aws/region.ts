@@ -16,8 +16,14 @@ import { regionFromArn } from './extract.js';
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 /** IMDS over IPv6 (`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`). */
 export const DEFAULT_IMDS_ENDPOINT_V6 = 'http://[fd00:ec2::254]';
-/** Per-request timeout for metadata lookups: they answer in microseconds on a real host. */
+/** Per-request timeout for metadata lookups (the SDKs' default): they answer in microseconds on a real host. */
 export const METADATA_TIMEOUT_MS = 1000;
+
+/** `AWS_METADATA_SERVICE_TIMEOUT` (seconds, as the AWS SDKs and CLI read it), else {@link METADATA_TIMEOUT_MS}. */
+export function metadataTimeoutMs(env: Record<string, string | undefined>): number {
+  const seconds = Number(env.AWS_METADATA_SERVICE_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : METADATA_TIMEOUT_MS;
+}
 /** IMDSv2 token lifetime asked for; one lookup needs seconds, not hours. */
 const TOKEN_TTL_SECONDS = '60';
 
@@ -27,7 +33,7 @@ export interface RegionLookup {
   env: Record<string, string | undefined>;
   log: Logger;
   signal?: AbortSignal;
-  /** @default METADATA_TIMEOUT_MS */
+  /** @default metadataTimeoutMs(env) */
   timeoutMs?: number;
 }
 
@@ -59,7 +65,7 @@ export async function regionFromEcsMetadata(baseUri: string, lookup: RegionLooku
   const operation = 'ECS task metadata';
   const url = `${baseUri.replace(/\/+$/, '')}/task`;
   const body = await metadataCall(operation, () =>
-    lookup.http.request(url, { timeoutMs: lookup.timeoutMs ?? METADATA_TIMEOUT_MS, signal: lookup.signal }),
+    lookup.http.request(url, { timeoutMs: lookup.timeoutMs ?? metadataTimeoutMs(lookup.env), signal: lookup.signal }),
   );
   const doc = parseJson(body, operation) as { TaskARN?: unknown; AvailabilityZone?: unknown };
   const arn = typeof doc.TaskARN === 'string' ? doc.TaskARN : '';
@@ -79,7 +85,7 @@ export async function regionFromEcsMetadata(baseUri: string, lookup: RegionLooku
 export async function regionFromImds(lookup: RegionLookup): Promise<string> {
   const operation = 'GetInstanceIdentityDocument';
   const base = imdsEndpoint(lookup.env);
-  const timeoutMs = lookup.timeoutMs ?? METADATA_TIMEOUT_MS;
+  const timeoutMs = lookup.timeoutMs ?? metadataTimeoutMs(lookup.env);
   const tokenResponse = await metadataCall(operation, () =>
     lookup.http.request(`${base}/latest/api/token`, {
       method: 'PUT',
