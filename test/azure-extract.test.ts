@@ -7,6 +7,8 @@ import { AbortError, ProviderError } from '../src/errors.js';
 import { classifyAzureError, parseRetryAfter, toAzureError } from '../providers/azure/errors.js';
 import {
   type AzureAddrType,
+  compactNic,
+  compactPublicIp,
   type NicLike,
   type VmLike,
   flexibleScaleSetNics,
@@ -88,6 +90,15 @@ test('nicTargets: target names the VM, the NIC and the location', (t) => {
     meta: { nic: dual.id! },
   });
   t.is(nicTargets([detached], 'private_v4')[0]?.id, detached.id, 'a NIC without a VM is named by its own id');
+});
+
+test('compactNic/compactPublicIp keep exactly what nicTargets reads', (t) => {
+  const sdkShaped = { ...dual, etag: 'W/"x"', macAddress: '00-0D-3A', ipConfigurations: dual.ipConfigurations!.map((c) => ({ ...c, subnet: { id: 'sub' }, primary: true })) };
+  const compact = compactNic(sdkShaped);
+  t.deepEqual(nicTargets([compact], 'public_v4', publicIps), nicTargets([dual], 'public_v4', publicIps));
+  t.deepEqual(nicTargets([compact], 'private_v6', publicIps), nicTargets([dual], 'private_v6', publicIps));
+  t.false('etag' in compact || 'tags' in compact);
+  t.deepEqual(compactPublicIp({ ...pip('p', '1.2.3.4'), sku: { name: 'Standard' } } as never), pip('p', '1.2.3.4'));
 });
 
 const tagCases: Array<{ name: string; tags: Record<string, string> | undefined; key: string; value: string; want: boolean }> = [

@@ -330,3 +330,76 @@ test('proxy: NO_PROXY sends the same calls direct', async (t) => {
   t.deepEqual(proxy.requests(), []);
   t.true((s.sim.counts()['azure-arm'] ?? 0) > 0);
 });
+
+// --- the simulated API's wire format ---------------------------------------------------------
+
+test('sim: ARM wire format, absolute nextLinks to the serving listener, ARM auth errors', async (t) => {
+  const s = await setup(t, 4);
+  const { createHttpClient } = await import('../src/http/index.js');
+  const { issueToken } = await import('../providers/azure/sim-token.js');
+  const http = createHttpClient({ env: {} });
+  t.teardown(() => http.destroy());
+  const any = () => true;
+  const list = `${s.sim.httpsUrl}/subscriptions/${SUB}/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01`;
+
+  const anonymous = await http.request(list, { okStatus: any });
+  t.is(anonymous.status, 401);
+  t.is(anonymous.json<{ error: { code: string } }>().error.code, 'AuthenticationFailed');
+  const forged = await http.request(list, { okStatus: any, headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.forged' } });
+  t.deepEqual(forged.json(), { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } });
+
+  const authorization = `Bearer ${issueToken({ aud: 'https://management.azure.com', tid: TENANT, appid: CLIENT }).token}`;
+  const noVersion = await http.request(list.replace(/\?.*/, ''), { okStatus: any, headers: { authorization } });
+  t.is(noVersion.json<{ error: { code: string } }>().error.code, 'MissingApiVersionParameter');
+
+  interface Page {
+    value: Array<{ name: string; tags?: Record<string, string>; properties: { ipConfigurations: Array<{ properties: { privateIPAddress?: string; publicIPAddress?: { id: string } } }>; virtualMachine: { id: string } } }>;
+    nextLink?: string;
+  }
+  const first = (await http.request(list, { headers: { authorization } })).json<Page>();
+  t.is(first.value.length, 4);
+  const nic = first.value[0]!;
+  t.is(nic.name, 'srv1-nic0');
+  t.deepEqual(nic.tags, { consul: 'server' });
+  t.is(nic.properties.ipConfigurations[0]?.properties.privateIPAddress, '10.0.0.1');
+  t.regex(nic.properties.ipConfigurations[0]?.properties.publicIPAddress?.id ?? '', /\/providers\/Microsoft\.Network\/publicIPAddresses\/srv1-pip0$/);
+  t.regex(nic.properties.virtualMachine.id, /\/providers\/Microsoft\.Compute\/virtualMachines\/srv1$/);
+  t.true(first.nextLink?.startsWith(`${s.sim.httpsUrl}/subscriptions/${SUB}/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01&`));
+  const names: string[] = first.value.map((n) => n.name);
+  for (let next = first.nextLink; next; ) {
+    const page = (await http.request(next, { headers: { authorization } })).json<Page>();
+    names.push(...page.value.map((n) => n.name));
+    next = page.nextLink;
+  }
+  t.is(names.length, 9);
+  t.is(new Set(names).size, 9);
+});
+
+test('sim: the token endpoint answers a wrong secret with the real AADSTS7000215 JSON', async (t) => {
+  const s = await setup(t);
+  const { createHttpClient } = await import('../src/http/index.js');
+  const http = createHttpClient({ env: {} });
+  t.teardown(() => http.destroy());
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: 'nope', scope: 'https://management.azure.com/.default' });
+  const answer = await http.request(`${s.sim.httpsUrl}/${TENANT}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    okStatus: () => true,
+  });
+  t.is(answer.status, 401);
+  const body = answer.json<{ error: string; error_codes: number[]; error_description: string }>();
+  t.is(body.error, 'invalid_client');
+  t.deepEqual(body.error_codes, [7000215]);
+  t.regex(body.error_description, /^AADSTS7000215: Invalid client secret provided\./);
+});
+
+test('sim: discover sim paste gives a working config and env', async (t) => {
+  const s = await setup(t);
+  const paste = azureSim.paste?.(s.sim.ctx);
+  t.truthy(paste);
+  t.is(paste?.env.AZURE_AUTHORITY_HOST, s.sim.httpsUrl);
+  t.is(paste?.env.NODE_EXTRA_CA_CERTS, s.sim.caPath);
+  const addresses = await engine().addrs(paste!.config, { env: { ...s.env, ...paste!.env } });
+  t.deepEqual(addresses, TAGGED_PRIVATE);
+});
