@@ -5,7 +5,7 @@
  * metadata server. Every fault kind, paging, proxy and NO_PROXY (tinyproxy's log). Nothing
  * leaves loopback.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -424,4 +424,88 @@ test('a label value with quotes is escaped in the filter and still matches exact
   fleet.instances.push({ id: 'odd', cloud: 'gce', labels: { note: 'a"b\\c' }, private_ipv4: '10.99.0.1' });
   const s = await setup(t, fleet);
   t.deepEqual(await engine.addrs(`${s.base} label_key=note label_value="a\\"b\\\\c"`, { env: s.env }), ['10.99.0.1']);
+});
+
+test('the simulator paste: its config string and env work as printed', async (t) => {
+  const s = await setup(t);
+  const paste = gceSim.paste?.(s.sim.ctx);
+  t.truthy(paste);
+  t.regex(paste!.config, /label_key=role label_value=consul-server/);
+  t.deepEqual(sorted(await engine.addrs(paste!.config, { env: { ...s.env, ...paste!.env } })), sorted(RUNNING_SERVERS));
+});
+
+/** An RS256 JWT signed with `key`, as google-auth-library builds them. */
+function assertion(key: string, claims: Record<string, unknown>): string {
+  const encode = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key).toString('base64url')}`;
+}
+
+async function tokenRequest(s: Setup, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${s.sim.httpUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+test('simulator token endpoint: checks grant type, signature, issuer, audience, lifetime and scope', async (t) => {
+  const s = await setup(t);
+  const key = JSON.parse(readFileSync(s.keyFile, 'utf8')) as { private_key: string; client_email: string; token_uri: string };
+  const now = Math.floor(Date.now() / 1000);
+  const good = { iss: key.client_email, aud: key.token_uri, scope: 'https://www.googleapis.com/auth/compute', iat: now, exp: now + 3600 };
+  const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  const ok = await tokenRequest(s, { grant_type: grant, assertion: assertion(key.private_key, good) });
+  t.is(ok.status, 200);
+  t.regex(String(ok.body.access_token), /^ya29\./);
+  t.is(ok.body.token_type, 'Bearer');
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ grant_type: 'client_credentials' }, 'unsupported_grant_type'],
+    [{ grant_type: grant, assertion: 'not.a.jwt.at.all' }, 'invalid_request'],
+    [{ grant_type: grant, assertion: assertion(key.private_key, { ...good, iss: 'someone@else.iam.gserviceaccount.com' }) }, 'invalid_grant'],
+    [{ grant_type: grant, assertion: assertion(key.private_key, { ...good, aud: 'https://example.test/token' }) }, 'invalid_grant'],
+    [{ grant_type: grant, assertion: assertion(key.private_key, { ...good, iat: now - 7200, exp: now - 3600 }) }, 'invalid_grant'],
+    [{ grant_type: grant, assertion: assertion(key.private_key, { ...good, scope: 'openid' }) }, 'invalid_scope'],
+  ];
+  for (const [form, error] of cases) {
+    const answer = await tokenRequest(s, form);
+    t.is(answer.status, 400, JSON.stringify(form).slice(0, 80));
+    t.is(answer.body.error, error);
+  }
+});
+
+test('simulator compute and metadata: bearer token required, Metadata-Flavor required, strict maxResults and filter', async (t) => {
+  const s = await setup(t);
+  const url = `${s.sim.httpUrl}/compute/v1/projects/${PROJECT}/aggregated/instances`;
+  const missing = await fetch(url);
+  t.is(missing.status, 401);
+  t.is(((await missing.json()) as { error: { errors: Array<{ reason: string }> } }).error.errors[0]?.reason, 'required');
+  const forged = await fetch(url, { headers: { authorization: 'Bearer ya29.forged' } });
+  t.is(forged.status, 401);
+  t.regex(forged.headers.get('www-authenticate') ?? '', /invalid_token/);
+
+  const noFlavor = await fetch(`${s.sim.httpUrl}/computeMetadata/v1/instance/service-accounts/default/token`);
+  t.is(noFlavor.status, 403);
+  const token = await fetch(`${s.sim.httpUrl}/computeMetadata/v1/instance/service-accounts/default/token`, { headers: { 'Metadata-Flavor': 'Google' } });
+  t.is(token.headers.get('metadata-flavor'), 'Google');
+  const bearer = `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
+
+  const tooMany = await fetch(`${url}?maxResults=501`, { headers: { authorization: bearer } });
+  t.is(tooMany.status, 400);
+  const badFilter = await fetch(`${url}?filter=${encodeURIComponent('cpuPlatform = "x"')}`, { headers: { authorization: bearer } });
+  t.is(badFilter.status, 400);
+  t.regex(((await badFilter.json()) as { error: { message: string } }).error.message, /Invalid value for field 'filter'/);
+  const badToken = await fetch(`${url}?pageToken=bogus`, { headers: { authorization: bearer } });
+  t.is(badToken.status, 400);
+  const page = (await (await fetch(`${url}?maxResults=1`, { headers: { authorization: bearer } })).json()) as {
+    kind: string;
+    items: Record<string, { instances?: unknown[]; warning?: { code: string } }>;
+    nextPageToken?: string;
+  };
+  t.is(page.kind, 'compute#instanceAggregatedList');
+  t.truthy(page.nextPageToken);
+  const scopes = Object.values(page.items);
+  t.is(scopes.filter((x) => x.instances).length, 1);
+  t.true(scopes.filter((x) => !x.instances).every((x) => x.warning?.code === 'NO_RESULTS_ON_PAGE'));
 });

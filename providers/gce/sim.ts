@@ -13,7 +13,7 @@ import { type FieldLookup, FilterSyntaxError, type FilterPredicate, parseFilter 
 import {
   API_BASE,
   googleError,
-  instanceResource,
+  instanceJson,
   invalidField,
   nameOf,
   noResultsScope,
@@ -29,7 +29,11 @@ const MAX_PAGE = 500;
 const COMPUTE_PREFIX = '/compute/v1/';
 
 function json(status: number, body: unknown): SimResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: JSON.stringify(body) };
+  return rawJson(JSON.stringify(body), status);
+}
+
+function rawJson(body: string, status = 200): SimResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=UTF-8' }, body };
 }
 
 function instancesOf(ctx: SimContext, project: string): FleetInstance[] {
@@ -148,11 +152,13 @@ function listInstances(ctx: SimContext, project: string, zone: string, query: UR
   const matching = instancesOf(ctx, project).filter((i) => zoneOf(i) === zone && predicate(instanceLookup(i)));
   const page = paginate(matching, pageKey(path, query.get('filter') ?? ''), ctx, query);
   if (!('items' in page)) return page;
-  const body: Record<string, unknown> = { kind: 'compute#instanceList', id: `projects/${project}/zones/${zone}/instances` };
-  if (page.items.length > 0) body.items = page.items.map((i) => instanceResource(project, i));
-  if (page.nextPageToken) body.nextPageToken = page.nextPageToken;
-  body.selfLink = `${API_BASE}/projects/${project}/zones/${zone}/instances`;
-  return json(200, body);
+  const selfLink = `${API_BASE}/projects/${project}/zones/${zone}/instances`;
+  // Assembled from cached instance JSON: serialising 500 instances per page dominates otherwise.
+  let body = `{"kind":"compute#instanceList","id":${JSON.stringify(`projects/${project}/zones/${zone}/instances`)}`;
+  if (page.items.length > 0) body += `,"items":[${page.items.map((i) => instanceJson(project, i)).join(',')}]`;
+  if (page.nextPageToken) body += `,"nextPageToken":${JSON.stringify(page.nextPageToken)}`;
+  body += `,"selfLink":${JSON.stringify(selfLink)}}`;
+  return rawJson(body);
 }
 
 function aggregatedInstances(ctx: SimContext, project: string, query: URLSearchParams, path: string): SimResponse {
@@ -168,26 +174,23 @@ function aggregatedInstances(ctx: SimContext, project: string, query: URLSearchP
     .map((x) => x.instance);
   const page = paginate(matching, pageKey(path, query.get('filter') ?? ''), ctx, query);
   if (!('items' in page)) return page;
-  const byScope = new Map<string, Record<string, unknown>[]>();
+  const byScope = new Map<string, string[]>();
   for (const i of page.items) {
     const scope = `zones/${zoneOf(i)}`;
     const list = byScope.get(scope) ?? [];
-    list.push(instanceResource(project, i));
+    list.push(instanceJson(project, i));
     byScope.set(scope, list);
   }
-  const items: Record<string, unknown> = {};
-  for (const zone of zones) {
+  const scopes = zones.map((zone) => {
     const scope = `zones/${zone}`;
     const instances = byScope.get(scope);
-    items[scope] = instances ? { instances } : noResultsScope(scope);
-  }
-  return json(200, {
-    kind: 'compute#instanceAggregatedList',
-    id: `projects/${project}/aggregated/instances`,
-    items,
-    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    selfLink: `${API_BASE}/projects/${project}/aggregated/instances`,
+    return `${JSON.stringify(scope)}:${instances ? `{"instances":[${instances.join(',')}]}` : JSON.stringify(noResultsScope(scope))}`;
   });
+  let body = `{"kind":"compute#instanceAggregatedList","id":${JSON.stringify(`projects/${project}/aggregated/instances`)}`;
+  body += `,"items":{${scopes.join(',')}}`;
+  if (page.nextPageToken) body += `,"nextPageToken":${JSON.stringify(page.nextPageToken)}`;
+  body += `,"selfLink":${JSON.stringify(`${API_BASE}/projects/${project}/aggregated/instances`)}}`;
+  return rawJson(body);
 }
 
 const computeApi: SimApi = {
@@ -288,14 +291,26 @@ const gceSim: SimModule = {
   apis: [computeApi, metadataApi, tokenApi],
   setup: (ctx) => writeServiceAccount(ctx),
   paste(ctx) {
-    if (!ctx.fleet.instances.some((i) => i.cloud === 'gce')) return undefined;
-    const metadataHost = new URL(ctx.httpUrl).host;
+    const project = simProject(ctx);
+    const mine = ctx.fleet.instances.filter((i) => i.cloud === 'gce' && (i.project ?? project) === project);
+    if (mine.length === 0) return undefined;
+    // A condition the fleet's first instance meets: the provider needs a label or a network tag.
+    const first = mine.find((i) => Object.keys(i.labels ?? {}).length > 0) ?? mine.find((i) => (i.network_tags ?? []).length > 0);
+    const [labelKey, labelValue] = Object.entries(first?.labels ?? {})[0] ?? [];
+    const tag = first?.network_tags?.[0];
+    const condition = labelKey !== undefined ? ` label_key=${labelKey} label_value=${quoteConfigValue(labelValue ?? '')}` : tag ? ` tag_value=${quoteConfigValue(tag)}` : '';
     return {
       provider: 'gce',
-      config: `provider=gce project_name=${simProject(ctx)} credentials_file=${serviceAccountPath(ctx)} endpoint=${ctx.httpUrl}`,
-      env: { GCE_METADATA_HOST: metadataHost },
+      config: `provider=gce project_name=${project} credentials_file=${serviceAccountPath(ctx)} endpoint=${ctx.httpUrl}${condition}`,
+      // For configs without credentials_file: the simulator is the metadata server too.
+      env: { GCE_METADATA_HOST: new URL(ctx.httpUrl).host },
     };
   },
 };
+
+/** A config-string value: bare when it can be, else double-quoted. */
+function quoteConfigValue(value: string): string {
+  return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
+}
 
 export default gceSim;
