@@ -201,6 +201,36 @@ test('a silent IMDS times out after AWS_METADATA_SERVICE_TIMEOUT with a clear er
   t.true(Date.now() - started < 2500);
 });
 
+/** An IMDSv1-only host (old instances, some emulators): the token PUT answers 405, GETs need no token. */
+const imdsV1Only: SimModule = {
+  provider: 'imds-v1',
+  apis: [
+    {
+      name: 'imds-v1',
+      match: (req) => req.url.pathname.startsWith('/latest/'),
+      handle(req) {
+        if (req.method === 'PUT') return { status: 405, body: '' };
+        if (req.url.pathname === '/latest/dynamic/instance-identity/document' && req.headers['x-aws-ec2-metadata-token'] === undefined) {
+          return { status: 200, headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ region: 'us-east-1' }) };
+        }
+        return { status: 404, body: '' };
+      },
+      errorResponse: () => ({ status: 500, body: '' }),
+    },
+  ],
+};
+
+test('IMDSv1 fallback when the token call answers 405, unless AWS_EC2_METADATA_V1_DISABLED', async (t) => {
+  const sim = await startTestSim(t, ec2Fleet(), [imdsV1Only, awsSim]);
+  const cfg = `provider=aws tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpUrl}`;
+  const imds = { AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.httpUrl };
+  t.deepEqual(await addrs(cfg, { env: env(imds) }), ['10.1.1.0', '10.1.1.1', '10.1.1.2', '10.1.1.3']);
+  await t.throwsAsync(addrs(cfg, { env: env({ ...imds, AWS_EC2_METADATA_V1_DISABLED: 'true' }) }), {
+    instanceOf: ProviderError,
+    message: /^discover-aws: GetInstanceIdentityDocument failed: 405: HTTP 405 from/,
+  });
+});
+
 // --- credentials -----------------------------------------------------------------------------
 
 test('a wrong secret is SignatureDoesNotMatch (403), an unknown key AuthFailure (401); neither is retried nor leaks the secret', async (t) => {

@@ -111,6 +111,7 @@ export async function discoverEc2(
   // Not destroyed after use: client.destroy() would destroy the shared agents, which belong to ctx.http.
   const client = createEc2Client(options, ctx);
   const Filters = ec2Filters(tags);
+  ctx.log.debug(`discover-aws: Filter instances with ${Filters.map((f) => `${f.Name}=${f.Values.join('|')}`).join(', ')}`);
   const targets: Target[] = [];
   let nextToken: string | undefined;
   let pages = 0;

@@ -80,19 +80,20 @@ export async function regionFromEcsMetadata(baseUri: string, lookup: RegionLooku
 /**
  * IMDSv2: `PUT /latest/api/token`, then `GET /latest/dynamic/instance-identity/document` with the
  * token, -> `region`. When the token call answers 404 or 405 (IMDSv1-only hosts, some emulators),
- * the document is asked for without a token, as the SDKs do.
+ * the document is asked for without a token, as the SDKs do, unless `AWS_EC2_METADATA_V1_DISABLED=true`.
  */
 export async function regionFromImds(lookup: RegionLookup): Promise<string> {
   const operation = 'GetInstanceIdentityDocument';
   const base = imdsEndpoint(lookup.env);
   const timeoutMs = lookup.timeoutMs ?? metadataTimeoutMs(lookup.env);
+  const v1Allowed = !isTrue(lookup.env.AWS_EC2_METADATA_V1_DISABLED);
   const tokenResponse = await metadataCall(operation, () =>
     lookup.http.request(`${base}/latest/api/token`, {
       method: 'PUT',
       headers: { 'x-aws-ec2-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS },
       timeoutMs,
       signal: lookup.signal,
-      okStatus: (status) => (status >= 200 && status < 300) || status === 404 || status === 405,
+      okStatus: (status) => (status >= 200 && status < 300) || (v1Allowed && (status === 404 || status === 405)),
     }),
   );
   const headers: Record<string, string> = {};
