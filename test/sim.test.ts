@@ -12,7 +12,7 @@ import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
 import type { Fleet } from '../src/sim/fleet.js';
 import { isVisible, visibleInstances, visibleServices } from '../src/sim/index.js';
 import { FleetError, loadFleet, parseFleet, validateFaultSpec, validateFleet } from '../src/sim/load.js';
-import { renderPaste, shellQuote } from '../src/sim/paste.js';
+import { fleetSummary, renderPaste, shellQuote } from '../src/sim/paste.js';
 import { defaultFleetPath, runSim } from '../src/sim/run.js';
 import { isLoopback, loadBuiltinSims } from '../src/sim/server.js';
 import type { SimApi, SimErrorKind, SimModule, SimRequest } from '../src/sim/types.js';
@@ -692,6 +692,26 @@ test('renderPaste prints the common env and one block per provider', (t) => {
   );
 });
 
+const summaryCases: Array<{ name: string; fleet: Fleet; expected: string }> = [
+  { name: 'empty', fleet: { credentials: {}, instances: [] }, expected: 'no instances; 0 services' },
+  {
+    name: 'mixed',
+    fleet: {
+      credentials: {},
+      instances: [
+        { id: 'a', cloud: 'aws' },
+        { id: 'b', cloud: 'gce' },
+        { id: 'c', cloud: 'aws' },
+      ],
+      services: [{ node: 'n', node_address: '10.0.0.1', service: 's', port: 1 }],
+    },
+    expected: '2 aws, 1 gce instances; 1 service',
+  },
+];
+for (const c of summaryCases) {
+  test(`fleetSummary: ${c.name}`, (t) => t.is(fleetSummary(c.fleet), c.expected));
+}
+
 test('runSim prints the paste, serves until the signal aborts, then closes', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'autojoin-run-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -705,6 +725,7 @@ test('runSim prints the paste, serves until the signal aborts, then closes', asy
   t.truthy(httpUrl);
   t.regex(printed, /\n# fake\nexport FAKE_ENDPOINT=https:\/\/127\.0\.0\.1:\d+\ndiscover addrs 'provider=fake endpoint=http:\/\/127\.0\.0\.1:\d+ secret=it'\\''s'\n/);
   t.true(printed.includes(`export NODE_EXTRA_CA_CERTS=${join(dir, CA_CERT_FILE)}`));
+  t.true(printed.includes(`\n# fleet ${fleetPath}: 1 fake instances; 0 services\n`));
   t.deepEqual((await json(`${httpUrl}/data/x`)).body.instances, ['f-9']);
   controller.abort();
   await running;

@@ -2,6 +2,7 @@
  * What `discover sim` prints: for each provider, the environment to export and a config string
  * that works against this sim, quoted for a POSIX shell so the block pastes as is.
  */
+import type { Fleet } from './fleet.js';
 import type { SimContext, SimPaste } from './types.js';
 
 /** The environment every client of the sim needs: trust in its CA. */
@@ -19,10 +20,15 @@ export function shellQuote(value: string): string {
  * The text `discover sim` prints: a header with the listeners, the common environment, then one
  * block per provider (`# aws`, `export VAR=...` lines, `discover addrs '<config>'`).
  */
-export function renderPaste(pastes: readonly SimPaste[], ctx: Pick<SimContext, 'caPath' | 'httpUrl' | 'httpsUrl'>): string {
+export function renderPaste(
+  pastes: readonly SimPaste[],
+  ctx: Pick<SimContext, 'caPath' | 'httpUrl' | 'httpsUrl'>,
+  source?: { fleet: Fleet; path: string },
+): string {
   const common = simEnv(ctx);
   const lines = [
     `# autojoin simulator on ${ctx.httpUrl} and ${ctx.httpsUrl} (control: ${ctx.httpUrl}/_sim/health). Ctrl-C stops it.`,
+    ...(source ? [`# fleet ${source.path}: ${fleetSummary(source.fleet)}`] : []),
     '# Paste a block into another shell:',
     '',
     '# every provider',
@@ -39,4 +45,13 @@ export function renderPaste(pastes: readonly SimPaste[], ctx: Pick<SimContext, '
 
 function exports(env: Record<string, string>): string[] {
   return Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+}
+
+/** `6 aws, 7 azure, 3 gce instances; 3 services` */
+export function fleetSummary(fleet: Fleet): string {
+  const perCloud = new Map<string, number>();
+  for (const instance of fleet.instances) perCloud.set(instance.cloud, (perCloud.get(instance.cloud) ?? 0) + 1);
+  const clouds = [...perCloud].map(([cloud, n]) => `${n} ${cloud}`).join(', ');
+  const services = fleet.services?.length ?? 0;
+  return `${clouds || 'no'} instances; ${services} service${services === 1 ? '' : 's'}`;
 }

@@ -38,7 +38,8 @@ export function defaultFleetPath(): string {
 
 /** Run the simulator until `signal` aborts; resolves once it has closed. */
 export async function runSim(options: RunSimOptions): Promise<void> {
-  const fleet = await loadFleet(options.fleetPath ?? defaultFleetPath());
+  const fleetPath = options.fleetPath ?? defaultFleetPath();
+  const fleet = await loadFleet(fleetPath);
   const sim = await startSim({
     fleet,
     ...(options.modules ? { modules: options.modules } : {}),
@@ -50,7 +51,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
       const paste = m.paste?.(sim.ctx);
       return paste ? [paste] : [];
     });
-    options.stdout(renderPaste(pastes, sim.ctx));
+    options.stdout(renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }));
     if (!options.signal.aborted) {
       await new Promise<void>((resolveRun) => options.signal.addEventListener('abort', () => resolveRun(), { once: true }));
     }
