@@ -505,6 +505,30 @@ test('NO_PROXY=127.0.0.1 bypasses the proxy: its log stays empty', async (t) => 
   t.deepEqual(requests, []);
 });
 
+test('an https endpoint through HTTPS_PROXY (CONNECT in the log), in a process that trusts the sim CA', async (t) => {
+  const sim = await startTestSim(t, ec2Fleet(5), [awsSim]);
+  const proxy = await startTinyproxy(t);
+  const { execFile } = await import('node:child_process');
+  // NODE_EXTRA_CA_CERTS is read at process start only, hence a child process.
+  const script = [
+    "const { Discover } = await import('./src/discover.ts');",
+    "const aws = (await import('./providers/aws/index.ts')).default;",
+    'const engine = new Discover({ builtins: false, providers: [aws] });',
+    'console.log((await engine.addrs(process.env.CFG, { timeout: 20000 })).join(" "));',
+  ].join('\n');
+  const childEnv = {
+    ...env({ HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: sim.caPath }),
+    CFG: `provider=aws region=eu-west-1 tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpsUrl}`,
+  };
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: childEnv, encoding: 'utf8' }, (err, out, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out),
+    ),
+  );
+  t.deepEqual(stdout.trim().split(' '), ALL_EU_SERVERS);
+  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${new URL(sim.httpsUrl).port}`), proxy.requests().join('\n'));
+});
+
 // --- direct descriptor call --------------------------------------------------------------------
 
 test('discover() called directly with a context built from createHttpClient', async (t) => {

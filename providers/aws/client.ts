@@ -180,6 +180,3 @@ export async function discoverEcs(
   }
   return { targets };
 }
-
-export type { AwsAddrType, TagFilter } from './extract.js';
-export { toProviderError };
