@@ -31,6 +31,9 @@ export interface CredentialArgs {
   authority_host?: string | undefined;
 }
 
+/** Public Azure's Microsoft Entra authority. */
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
 /** Which credential {@link makeCredential} chose (for the debug log; never a secret). */
 export type CredentialKind = 'client-secret' | 'env-client-secret' | 'env-client-certificate' | 'workload-identity' | 'managed-identity';
 
@@ -70,12 +73,13 @@ class RenewingCredential implements TokenCredential {
 
 function selectCredential(args: CredentialArgs, ctx: ProviderContext): { credential: TokenCredential; kind: CredentialKind } {
   const env = ctx.env;
-  const authorityHost = args.authority_host || env.AZURE_AUTHORITY_HOST || undefined;
+  // Always explicit: otherwise @azure/identity reads AZURE_AUTHORITY_HOST from process.env, not ctx.env.
+  const authorityHost = args.authority_host || env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
   const common = (url: string | undefined) => ({
     // Instance discovery would call login.microsoftonline.com before any sovereign or test authority.
     disableInstanceDiscovery: true,
-    ...(authorityHost ? { authorityHost } : {}),
-    agent: agentFor(url ?? authorityHost ?? 'https://login.microsoftonline.com', ctx),
+    authorityHost,
+    agent: agentFor(url ?? authorityHost, ctx),
     retryOptions: { maxRetries: 0 },
     userAgentOptions: { userAgentPrefix: ctx.userAgent },
   });
