@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { AutojoinError, LoopbackOnlyError } from '../errors.js';
 import { ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
-import { FaultBook, corruptBody, truncatedBody } from './faults.js';
+import { FaultBook, type FaultDecision, corruptBody, truncatedBody } from './faults.js';
 import type { Fleet, FleetInstance } from './fleet.js';
 import type { FaultSpec, SimApi, SimContext, SimModule, SimRequest, SimResponse } from './types.js';
 
@@ -64,6 +64,8 @@ export interface RunningSim {
   close(): Promise<void>;
 }
 
+const NO_FAULT: FaultDecision = { latencyMs: 0, action: { kind: 'pass' } };
+
 /** Requests larger than this are refused: no cloud call the providers make comes close. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -71,7 +73,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   const host = options.host ?? '127.0.0.1';
   // The sim hands out working fake credentials and a control endpoint: never beyond loopback.
-  if (!isLoopback(host)) throw new LoopbackOnlyError(host);
+  if (host !== 'localhost' && !isLoopback(host)) throw new LoopbackOnlyError(host);
   const stateDir = resolve(options.stateDir ?? '.sim');
   const clock = options.clock ?? (() => performance.now());
   const modules = options.modules ?? (await loadBuiltinSims());
@@ -169,15 +171,20 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
     }
     counters.set(api.name, (counters.get(api.name) ?? 0) + 1);
 
-    const decision = api.faultable?.(simReq) === false ? undefined : faults.decide(api.name);
-    if (!decision || decision.action.kind === 'pass') {
-      if (decision?.latencyMs) await delay(decision.latencyMs, closing.signal);
-      writeResponse(res, await api.handle(simReq, ctx));
-      return;
+    const decision = api.faultable?.(simReq) === false ? NO_FAULT : faults.decide(api.name);
+    if (decision.latencyMs) {
+      await delay(decision.latencyMs, closing.signal);
+      // close() cut the wait short: the connection is gone, answer nothing.
+      if (closing.signal.aborted) {
+        res.destroy();
+        return;
+      }
     }
-    if (decision.latencyMs) await delay(decision.latencyMs, closing.signal);
     const action = decision.action;
     switch (action.kind) {
+      case 'pass':
+        writeResponse(res, await api.handle(simReq, ctx));
+        return;
       case 'reset':
         req.socket.destroy();
         return;
