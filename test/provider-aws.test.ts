@@ -288,6 +288,28 @@ test.serial('no keys anywhere: the SDK default chain takes the instance role fro
   t.true((sim.counts()['aws-imds'] ?? 0) >= 3, 'token, role name, role credentials');
 });
 
+test.serial('no keys and nothing in the default chain: a ProviderError that says how to give credentials', async (t) => {
+  const sim = await startTestSim(t, ec2Fleet(), [awsSim]);
+  const names = ['AWS_EC2_METADATA_DISABLED', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_ACCESS_KEY_ID', 'AWS_PROFILE'];
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  t.teardown(() => {
+    for (const name of names) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
+  process.env.AWS_CONFIG_FILE = '/nonexistent/config';
+  delete process.env.AWS_ACCESS_KEY_ID;
+  delete process.env.AWS_PROFILE;
+  await t.throwsAsync(addrs(`provider=aws region=eu-west-1 tag_key=role tag_value=nomad-server endpoint=${sim.httpUrl}`), {
+    instanceOf: ProviderError,
+    message: /^discover-aws: DescribeInstances failed: no credentials: .*give access_key_id and secret_access_key/,
+  });
+  t.is(sim.counts()['aws-ec2'] ?? 0, 0);
+});
+
 // --- ECS -------------------------------------------------------------------------------------
 
 function ecsFleet(): Fleet {

@@ -89,6 +89,9 @@ function describe(e: SdkErrorShape, isServiceError: boolean): string {
   const message = (e.message ?? '').trim();
   if (isServiceError) return message || 'the service returned an error';
   const first = firstLine(message);
+  if (e.name === 'CredentialsProviderError') {
+    return `no credentials: ${first} (give access_key_id and secret_access_key, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or run with an instance or task role)`;
+  }
   const unreadable = /Deserialization error|parse error|Unexpected end|in JSON at/i.test(message);
   // A socket error while the SDK read the body: the answer was cut short (truncated or reset).
   if (e.code !== undefined) return unreadable ? `response cut short: ${e.code}: ${first}` : `${e.code}: ${first}`;
