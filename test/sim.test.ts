@@ -391,6 +391,9 @@ test('control: health, counts, faults, fleet, instances', async (t) => {
 
   await json(`${sim.httpUrl}/data/x`);
   t.deepEqual((await json(`${sim.httpUrl}/_sim/counts`)).body, { 'fake-data': 1 });
+  t.deepEqual((await json(`${sim.httpUrl}/_sim/counts`, { method: 'DELETE' })).body, { 'fake-data': 1 });
+  t.deepEqual(sim.counts(), {});
+  await json(`${sim.httpUrl}/data/x`);
 
   const set = await json(`${sim.httpUrl}/_sim/faults`, { method: 'POST', body: { api: 'fake-data', spec: { error: 'throttle' } } });
   t.is(set.status, 200);

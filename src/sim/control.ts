@@ -13,6 +13,7 @@ export interface SimControl {
   apis: readonly SimApi[];
   faults: FaultBook;
   counts(): Record<string, number>;
+  resetCounts(): void;
   setFleet(fleet: Fleet): void;
   addInstances(instances: FleetInstance[]): void;
   /** false when no instance has this id */
@@ -33,6 +34,11 @@ export function handleControl(req: SimRequest, sim: SimControl): SimResponse {
       });
     }
     if (route === 'GET /_sim/counts') return json(200, sim.counts());
+    if (route === 'DELETE /_sim/counts') {
+      const before = sim.counts();
+      sim.resetCounts();
+      return json(200, before);
+    }
     if (route === 'GET /_sim/faults') return json(200, sim.faults.all());
     if (route === 'POST /_sim/faults') {
       const body = readJson(req) as { api?: unknown; spec?: unknown } | undefined;

@@ -117,6 +117,7 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
     apis,
     faults,
     counts: () => Object.fromEntries(counters),
+    resetCounts: () => counters.clear(),
     setFleet,
     addInstances(instances: FleetInstance[]) {
       setFleet({ ...fleet, instances: [...fleet.instances, ...instances] });
@@ -266,7 +267,7 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
       faults.set(api, spec);
     },
     counts: control.counts,
-    resetCounts: () => counters.clear(),
+    resetCounts: control.resetCounts,
     setFleet,
     updateFleet: (fn) => setFleet(fn(fleet)),
     close: () => {
