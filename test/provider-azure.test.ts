@@ -314,10 +314,14 @@ test('abort: the caller aborting stops the call with AbortError', async (t) => {
 test('proxy: token and ARM calls tunnel through HTTPS_PROXY (tinyproxy log)', async (t) => {
   const s = await setup(t);
   const proxy = await startTinyproxy(t);
-  const env = { ...s.env, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: '' };
-  t.deepEqual(await engine().addrs(s.config('tag_name=consul tag_value=server'), { env }), TAGGED_PRIVATE);
+  // Entra ID at localhost, ARM at 127.0.0.1 (the same sim): the log tells the two apart, proving
+  // the credential uses autojoin's agent too (the proxy is only in the env autojoin is given).
   const port = new URL(s.sim.httpsUrl).port;
-  t.true(proxy.requests().some((line) => line.includes(`CONNECT 127.0.0.1:${port}`)), proxy.log());
+  const env = { ...s.env, AZURE_AUTHORITY_HOST: `https://localhost:${port}`, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: '' };
+  t.deepEqual(await engine().addrs(s.config('tag_name=consul tag_value=server'), { env }), TAGGED_PRIVATE);
+  const requests = proxy.requests();
+  t.true(requests.some((line) => line.includes(`CONNECT localhost:${port}`)), proxy.log());
+  t.true(requests.some((line) => line.includes(`CONNECT 127.0.0.1:${port}`)), proxy.log());
 });
 
 test('proxy: NO_PROXY sends the same calls direct', async (t) => {
