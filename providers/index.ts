@@ -10,6 +10,7 @@ type Loader<T> = () => Promise<{ default: T }>;
 export const builtinProviders: Record<string, Loader<AnyProvider>> = {
   aws: () => import('./aws/index.js'),
   azure: () => import('./azure/index.js'),
+  consul: () => import('./consul/index.js'),
   gce: () => import('./gce/index.js'),
   mdns: () => import('./mdns/index.js'),
   srv: () => import('./srv/index.js'),
@@ -19,5 +20,6 @@ export const builtinProviders: Record<string, Loader<AnyProvider>> = {
 export const builtinSims: Record<string, Loader<SimModule>> = {
   aws: () => import('./aws/sim.js'),
   azure: () => import('./azure/sim.js'),
+  consul: () => import('./consul/sim.js'),
   gce: () => import('./gce/sim.js'),
 };

@@ -1,0 +1,141 @@
+/**
+ * Consul catalog and health responses -> targets. Pure: table-tested without a server.
+ * Wire facts (provider-apis.md §13): if `ServiceAddress` (catalog) or `Service.Address` (health)
+ * is empty the node's `Address` is the instance's address; the port is the service port.
+ */
+import type { Target } from '../../src/provider.js';
+
+/** Which address of an instance to use. */
+export type ConsulAddrType = 'service' | 'node';
+export const CONSUL_ADDR_TYPES: readonly ConsulAddrType[] = ['service', 'node'];
+
+/** One element of `GET /v1/catalog/service/:name` (the fields read here). */
+export interface CatalogServiceEntry {
+  ID?: string;
+  Node: string;
+  Address: string;
+  Datacenter?: string;
+  ServiceID?: string;
+  ServiceName?: string;
+  ServiceAddress?: string;
+  ServicePort?: number;
+  ServiceTags?: string[] | null;
+}
+
+/** One element of `GET /v1/health/service/:name` (the fields read here). */
+export interface HealthServiceEntry {
+  Node: { ID?: string; Node: string; Address: string; Datacenter?: string };
+  Service: { ID?: string; Service?: string; Tags?: string[] | null; Address?: string; Port?: number };
+  Checks?: Array<{ Status?: string }>;
+}
+
+/** The parts of an instance a target is made from, whichever endpoint gave it. */
+interface Instance {
+  node: string;
+  nodeAddress: string;
+  serviceAddress: string | undefined;
+  port: number | undefined;
+  serviceId: string | undefined;
+  datacenter: string | undefined;
+  tags: readonly string[];
+}
+
+function toTarget(instance: Instance, addrType: ConsulAddrType): Target | undefined {
+  const address = addrType === 'node' ? instance.nodeAddress : instance.serviceAddress || instance.nodeAddress;
+  if (!address) return undefined;
+  const target: Target = { address, name: instance.node };
+  if (instance.port !== undefined && instance.port > 0) target.port = instance.port;
+  if (instance.serviceId) target.id = instance.serviceId;
+  if (instance.datacenter) target.zone = instance.datacenter;
+  if (instance.tags.length > 0) target.meta = { tags: instance.tags.join(',') };
+  return target;
+}
+
+/** Why a body is not what the endpoint documents; undefined when it is. */
+export function malformed(body: unknown, kind: 'catalog' | 'health'): string | undefined {
+  if (!Array.isArray(body)) return 'the response is not a JSON array';
+  for (const [i, item] of body.entries()) {
+    if (typeof item !== 'object' || item === null) return `element ${i} is not an object`;
+    const entry = item as Record<string, unknown>;
+    if (kind === 'health' && (typeof entry.Node !== 'object' || entry.Node === null || typeof entry.Service !== 'object' || entry.Service === null)) {
+      return `element ${i} has no Node or Service object`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Targets of a catalog answer, in the order Consul sent them (it sorts by node, or by
+ * distance with `near`). Instances without any address are left out.
+ */
+export function catalogTargets(entries: readonly CatalogServiceEntry[], addrType: ConsulAddrType = 'service'): Target[] {
+  return entries.flatMap((e) => {
+    const target = toTarget(
+      {
+        node: e.Node,
+        nodeAddress: e.Address,
+        serviceAddress: e.ServiceAddress,
+        port: e.ServicePort,
+        serviceId: e.ServiceID,
+        datacenter: e.Datacenter,
+        tags: e.ServiceTags ?? [],
+      },
+      addrType,
+    );
+    return target ? [target] : [];
+  });
+}
+
+/** Targets of a health answer (already filtered by Consul when `passing` was asked for). */
+export function healthTargets(entries: readonly HealthServiceEntry[], addrType: ConsulAddrType = 'service'): Target[] {
+  return entries.flatMap((e) => {
+    const target = toTarget(
+      {
+        node: e.Node.Node,
+        nodeAddress: e.Node.Address,
+        serviceAddress: e.Service.Address,
+        port: e.Service.Port,
+        serviceId: e.Service.ID,
+        datacenter: e.Node.Datacenter,
+        tags: e.Service.Tags ?? [],
+      },
+      addrType,
+    );
+    return target ? [target] : [];
+  });
+}
+
+/**
+ * The agent's base URL from `address`: `host:port` (Consul's `CONSUL_HTTP_ADDR` form), or an
+ * http(s) URL. `https` is chosen for a bare `host:port` when `ssl` is set (`CONSUL_HTTP_SSL`).
+ * @returns undefined when the text is neither
+ */
+export function consulBaseUrl(address: string, ssl = false): URL | undefined {
+  const text = address.trim();
+  if (text === '') return undefined;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `${ssl ? 'https' : 'http'}://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  return url;
+}
+
+/** The request URL for one lookup. `tag` repeats (Consul ANDs them); `passing` is a bare flag. */
+export function serviceUrl(
+  base: URL,
+  options: { service: string; passing: boolean; tags: readonly string[]; dc?: string; namespace?: string; filter?: string },
+): URL {
+  const path = options.passing ? 'health' : 'catalog';
+  const url = new URL(`${base.pathname.replace(/\/$/, '')}/v1/${path}/service/${encodeURIComponent(options.service)}`, base);
+  if (options.dc) url.searchParams.set('dc', options.dc);
+  for (const tag of options.tags) url.searchParams.append('tag', tag);
+  if (options.namespace) url.searchParams.set('ns', options.namespace);
+  if (options.filter) url.searchParams.set('filter', options.filter);
+  // `?passing` with no value, as the Consul API client sends it.
+  return options.passing ? new URL(`${url.href}${url.search ? '&' : '?'}passing`) : url;
+}

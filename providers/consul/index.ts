@@ -1,0 +1,113 @@
+/**
+ * `provider=consul`: the instances of a service in the Consul catalog, as Nomad clients find
+ * their servers (`/v1/catalog/service/nomad?tag=rpc`), or only the healthy ones (`passing`).
+ * Plain HTTP through the shared client; no SDK.
+ */
+import { AbortError, AutojoinError, MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
+import { parseGoBool } from '../../src/duration.js';
+import { classifyHttpError, parseRetryAfter, retryCall } from '../../src/http/retry.js';
+import { defineProvider } from '../../src/provider.js';
+import { CONSUL_ADDR_TYPES, type CatalogServiceEntry, catalogTargets, consulBaseUrl, type HealthServiceEntry, healthTargets, malformed, serviceUrl } from './extract.js';
+
+/** Statuses where Consul says to slow down: 429 (another server may answer) and 503 (none can). */
+const THROTTLE_STATUSES = new Set([429, 503]);
+
+export default defineProvider({
+  name: 'consul',
+  summary: 'Consul catalog: the instances of a service (all, or only those passing their checks).',
+  args: {
+    service: { type: 'string', required: true, help: 'The service name, e.g. `nomad` (Nomad servers register it with tags `http`, `rpc` and `serf`).' },
+    tag: { type: 'list', help: 'Tags every instance must carry, comma-separated (Consul ANDs them), e.g. `serf`.' },
+    dc: { type: 'string', help: "The datacenter to ask about; the agent's own when absent." },
+    passing: {
+      type: 'bool',
+      default: false,
+      help: 'Only instances whose checks all pass (`/v1/health/service?passing`); otherwise every registered instance (`/v1/catalog/service`), as Nomad asks.',
+    },
+    addr_type: {
+      type: 'enum',
+      values: CONSUL_ADDR_TYPES,
+      default: 'service',
+      help: "`service`: the service's address, or its node's when it has none; `node`: always the node's address.",
+    },
+    address: {
+      type: 'string',
+      default: '127.0.0.1:8500',
+      env: ['CONSUL_HTTP_ADDR'],
+      help: 'The Consul agent: `host:port` or an http(s) URL.',
+    },
+    token: { type: 'string', secret: true, env: ['CONSUL_HTTP_TOKEN'], help: 'ACL token, sent as `X-Consul-Token`.' },
+    namespace: { type: 'string', help: 'Consul Enterprise namespace (`ns`).' },
+    filter: { type: 'string', help: 'A Consul filter expression, passed through, e.g. `ServiceMeta.role == "server"`.' },
+  },
+  notes: [
+    'Each instance gives `address:port` with the service port, so joiners need no default port. The address is ' +
+      'the service address, or the node address when the service registered none (`addr_type=node`: always the node).',
+    'Without `passing` the catalog is read, with no health filter, exactly as Nomad clients discover servers; ' +
+      'with `passing=true` only instances whose every check (node checks included) passes.',
+    'A bare `host:port` address uses http, or https when `CONSUL_HTTP_SSL` is true. Consul answers 429/503 when it ' +
+      'rate-limits: those count as throttling, and `Retry-After` is honoured.',
+  ],
+  examples: [
+    'provider=consul service=nomad tag=serf',
+    'provider=consul service=nomad tag=rpc dc=eu-west passing=true address=https://consul.internal:8501',
+  ],
+  validate(args) {
+    if (consulBaseUrl(args.address) === undefined) {
+      return [{ key: 'address', message: `address "${args.address}" is not host:port or an http(s) URL without credentials or query` }];
+    }
+    return [];
+  },
+  async discover(args, ctx) {
+    const base = consulBaseUrl(args.address, parseGoBool(ctx.env.CONSUL_HTTP_SSL ?? '') ?? false) as URL;
+    const url = serviceUrl(base, {
+      service: args.service,
+      passing: args.passing,
+      tags: args.tag ?? [],
+      dc: args.dc,
+      namespace: args.namespace,
+      filter: args.filter,
+    });
+    const operation = args.passing ? 'HealthService' : 'CatalogService';
+    ctx.log.debug(`discover-consul: GET ${url.pathname}${url.search}`);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (args.token) headers['x-consul-token'] = args.token;
+
+    const body = await retryCall(
+      async () => {
+        let response: Awaited<ReturnType<typeof ctx.http.request>>;
+        try {
+          response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
+        } catch (error) {
+          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
+          if (!(error instanceof NetworkError)) throw error;
+          throw new ProviderError('consul', error.message, { operation, cause: error });
+        }
+        if (response.status !== 200) {
+          // Consul's error bodies are one line of plain text ("ACL not found", "No cluster leader").
+          const text = response.text().trim().split('\n')[0]?.slice(0, 200) || `HTTP ${response.status}`;
+          throw new ProviderError('consul', text, {
+            operation,
+            status: response.status,
+            throttled: THROTTLE_STATUSES.has(response.status),
+            retryAfterMs: parseRetryAfter(response.headers['retry-after'], Date.now()),
+          });
+        }
+        return response.json<unknown>();
+      },
+      {
+        // Network failures retry like the shared policy says; a ProviderError built from one has no status.
+        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
+        signal: ctx.signal,
+        deadline: ctx.deadline,
+      },
+    );
+    const problem = malformed(body, args.passing ? 'health' : 'catalog');
+    if (problem) throw new MalformedResponseError(`discover-consul: ${operation}: ${problem}`, `${url.origin}${url.pathname}`);
+    const targets = args.passing
+      ? healthTargets(body as HealthServiceEntry[], args.addr_type)
+      : catalogTargets(body as CatalogServiceEntry[], args.addr_type);
+    ctx.log.debug(`discover-consul: ${targets.length} instance(s) of ${args.service}`);
+    return targets;
+  },
+});
