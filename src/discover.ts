@@ -133,6 +133,8 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
   const early = new Promise<never>((_, reject) => {
     rejectEarly = reject;
   });
+  // Handled from the start: a timeout or abort may fire before the race below is set up.
+  early.catch(() => {});
   const onAbort = () => {
     const error = new AbortError(`discover-${provider.name}`, { cause: options.signal?.reason });
     controller.abort(error);
@@ -167,7 +169,6 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    early.catch(() => {});
   }
 }
 

@@ -87,3 +87,9 @@ test('a parse error never names the rest of an unquoted secret', async (t) => {
   // Other keys keep go-discover's text.
   await t.throwsAsync(engine.addrs('provider=aws region=eu west'), { message: "discover: west: missing '='" });
 });
+
+test('a timeout that fires while the engine is still starting rejects cleanly', async (t) => {
+  const fresh = new Discover({ builtins: false, providers: [echo] });
+  // 0 disables; 1 ms fires before the HTTP stack has loaded in a fresh engine.
+  await t.throwsAsync(fresh.addrs('provider=echo addrs=10.0.0.1 delay=50ms', { timeout: 1 }), { instanceOf: TimeoutError });
+});
