@@ -773,6 +773,51 @@ test('runSim rejects an invalid fleet before listening', async (t) => {
   });
 });
 
+/** Undo {@link shellQuote}: `'it'\\''s'` -> `it's`. */
+function shellUnquote(text: string): string {
+  return text.startsWith("'") ? text.slice(1, -1).replaceAll(`'\\''`, "'") : text;
+}
+
+test('every block discover sim prints for the demo fleet works as pasted', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'autojoin-run-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const controller = new AbortController();
+  t.teardown(() => controller.abort());
+  let printed = '';
+  const running = runSim({ stateDir: dir, stdout: (s) => (printed += s), signal: controller.signal });
+  while (!printed) await new Promise((r) => setTimeout(r, 5));
+
+  const demo = await loadFleet(defaultFleetPath());
+  const known = new Set([
+    ...demo.instances.flatMap((i) => [i.private_ipv4, i.public_ipv4, i.private_ipv6, i.public_ipv6]),
+    ...(demo.services ?? []).flatMap((s) => [`${s.node_address}:${s.port}`, `${s.service_address}:${s.port}`]),
+  ]);
+  const [common, ...blocks] = printed.split('\n\n').slice(1);
+  const exportsOf = (block: string) =>
+    Object.fromEntries([...block.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, shellUnquote(m[2]!)]));
+  t.deepEqual(exportsOf(common ?? ''), { NODE_EXTRA_CA_CERTS: join(dir, CA_CERT_FILE) });
+  const providers = blocks.map((b) => /^# (\S+)/.exec(b)?.[1]);
+  for (const cloud of ['aws', 'azure', 'gce']) t.true(providers.includes(cloud), `a block for ${cloud}`);
+
+  await Promise.all(
+    blocks.map(async (block) => {
+      const provider = /^# (\S+)/.exec(block)?.[1];
+      const config = shellUnquote(/^discover addrs (.*)$/m.exec(block)?.[1] ?? '');
+      t.true(config.startsWith(`provider=${provider} `), block);
+      const env = { ...process.env, ...exportsOf(common ?? ''), ...exportsOf(block) };
+      const { stdout } = await execFileAsync(process.execPath, ['--import=tsx', join(repoRoot, 'src', 'cli', 'main.ts'), 'addrs', '-q', config], {
+        env,
+        cwd: repoRoot,
+      });
+      const addrs = stdout.trim().split(' ').filter(Boolean);
+      t.true(addrs.length > 0, `${provider} found addresses`);
+      for (const addr of addrs) t.true(known.has(addr), `${provider}: ${addr} is in the demo fleet`);
+    }),
+  );
+  controller.abort();
+  await running;
+});
+
 test('the default fleet is the package\'s demo fleet', (t) => {
   t.is(defaultFleetPath(), join(repoRoot, 'fixtures', 'fleets', 'demo.yaml'));
 });
