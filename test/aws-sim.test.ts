@@ -178,7 +178,9 @@ test('ECS awsJson1_1: ListClusters -> ListTasks -> DescribeTasks with tags and t
   t.is(task?.availabilityZone, 'us-west-2c');
   t.deepEqual(task?.tags, [{ key: 'role', value: 'server' }]);
   t.deepEqual(
-    (task?.attachments as Array<{ details: Array<{ name: string; value: string }> }>)[0]?.details.find((d) => d.name === 'privateIPv4Address'),
+    (task?.attachments as Array<{ details: Array<{ name: string; value: string }> }> | undefined)?.[0]?.details.find(
+      (d) => d.name === 'privateIPv4Address',
+    ),
     { name: 'privateIPv4Address', value: '10.2.0.1' },
   );
   t.deepEqual(described.failures, [{ arn: 'arn:missing', reason: 'MISSING' }]);
@@ -312,4 +314,6 @@ test('verifySigV4: a tampered body no longer matches the signature', async (t) =
   t.like(await verifySigV4(simReq('Action=DescribeInstances'), CREDS), { ok: true });
   t.deepEqual(await verifySigV4(simReq('Action=DescribeInstances&x=1'), CREDS), { ok: false, reason: 'bad-signature' });
   t.deepEqual(await verifySigV4(simReq('Action=DescribeInstances'), { ...CREDS, session_token: 'needed' }), { ok: false, reason: 'bad-token' });
+  t.deepEqual(await verifySigV4(simReq('Action=DescribeInstances'), CREDS, Date.now() + 20 * 60_000), { ok: false, reason: 'expired' });
+  t.like(await verifySigV4(simReq('Action=DescribeInstances'), CREDS, Date.now() + 10 * 60_000), { ok: true });
 });

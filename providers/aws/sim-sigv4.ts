@@ -46,7 +46,10 @@ export function scopeService(req: SimRequest): string | undefined {
 /** Why a request was refused, in the words the module turns into the cloud's error. */
 export type SigV4Verdict =
   | { ok: true; auth: SigV4Authorization }
-  | { ok: false; reason: 'missing' | 'unknown-key' | 'bad-token' | 'bad-signature' };
+  | { ok: false; reason: 'missing' | 'expired' | 'unknown-key' | 'bad-token' | 'bad-signature' };
+
+/** AWS refuses a signature whose time is further than this from its own clock. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 /** What the sim accepts: the fleet's AWS credentials. */
 export interface SimAwsCredentials {
@@ -59,10 +62,16 @@ export interface SimAwsCredentials {
  * Checks a request's signature against `credentials`. When the fleet has a session token the
  * request must carry it in `x-amz-security-token` (temporary credentials are useless without it).
  */
-export async function verifySigV4(req: SimRequest, credentials: SimAwsCredentials | undefined): Promise<SigV4Verdict> {
+export async function verifySigV4(
+  req: SimRequest,
+  credentials: SimAwsCredentials | undefined,
+  now: number = Date.now(),
+): Promise<SigV4Verdict> {
   const auth = parseAuthorization(req.headers.authorization);
   const amzDate = header(req, 'x-amz-date');
   if (!auth || !amzDate || !auth.signedHeaders.includes('host')) return { ok: false, reason: 'missing' };
+  const signingDate = parseAmzDate(amzDate);
+  if (!(Math.abs(now - signingDate.getTime()) <= MAX_CLOCK_SKEW_MS)) return { ok: false, reason: 'expired' };
   if (!credentials) return { ok: true, auth };
   if (auth.accessKeyId !== credentials.access_key_id) return { ok: false, reason: 'unknown-key' };
   const token = header(req, 'x-amz-security-token');
@@ -105,7 +114,7 @@ export async function verifySigV4(req: SimRequest, credentials: SimAwsCredential
     },
   });
   const signed = await signer.sign(request, {
-    signingDate: parseAmzDate(amzDate),
+    signingDate,
     signingRegion: auth.region,
     signingService: auth.service,
     signableHeaders: new Set(auth.signedHeaders),
