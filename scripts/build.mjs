@@ -3,12 +3,10 @@
 // `npm test`'s gate (its type-check step); here tsc still emits, and we say so loudly.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-// Packages' bin files are not always in their "exports"; find them next to package.json.
-const binOf = (name, file) => path.join(path.dirname(require.resolve(`${name}/package.json`)), file);
+// Packages' bin files are not always in their "exports" (nor is package.json); use the install path.
+const binOf = (name, file) => path.join(import.meta.dirname, '..', 'node_modules', name, file);
 rmSync('dist', { recursive: true, force: true });
 const result = spawnSync(process.execPath, [binOf('typescript', 'bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 if (!existsSync('dist/src/cli/main.js')) {

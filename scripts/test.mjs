@@ -1,12 +1,10 @@
 // `npm test`: type-check, lint, then ava; ends with the line "N passed, N failed, N skipped".
 // ava's own summary omits the passed count when anything fails, so count from its TAP output.
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-// Packages' bin files are not always in their "exports"; find them next to package.json.
-const binOf = (name, file) => path.join(path.dirname(require.resolve(`${name}/package.json`)), file);
+// Packages' bin files are not always in their "exports" (nor is package.json); use the install path.
+const binOf = (name, file) => path.join(import.meta.dirname, '..', 'node_modules', name, file);
 const step = (name, cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
