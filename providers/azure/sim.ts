@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatConfig } from '../../src/config/format.js';
 import type { SimModule } from '../../src/sim/types.js';
 import { armApi } from './sim-arm.js';
+import { DEFAULT_RESOURCE_GROUP } from './sim-model.js';
 import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER, azureCredentials, identityApi } from './sim-identity.js';
 
 const azureSim: SimModule = {
@@ -23,14 +25,21 @@ const azureSim: SimModule = {
     const creds = azureCredentials(ctx.fleet);
     const tagged = azure.find((i) => i.tags && Object.keys(i.tags).length > 0 && !(i.scale_set && i.orchestration !== 'flexible'));
     const tag = tagged ? Object.entries(tagged.tags!)[0] : undefined;
-    const selector = tag
-      ? `tag_name=${quote(tag[0])} tag_value=${quote(tag[1])}`
-      : `resource_group=${quote(azure[0]!.resource_group ?? 'autojoin')} vm_scale_set=${quote(azure[0]!.scale_set ?? '')}`;
+    const first = azure[0]!;
+    const selector: Record<string, string> = tag
+      ? { tag_name: tag[0], tag_value: tag[1] }
+      : { resource_group: first.resource_group ?? DEFAULT_RESOURCE_GROUP, vm_scale_set: first.scale_set ?? '' };
     return {
       provider: 'azure',
-      config:
-        `provider=azure tenant_id=${creds.tenant_id} client_id=${creds.client_id} subscription_id=${creds.subscription_id} ` +
-        `secret_access_key=${quote(creds.client_secret)} ${selector} endpoint=${ctx.httpsUrl}`,
+      config: formatConfig({
+        provider: 'azure',
+        tenant_id: creds.tenant_id,
+        client_id: creds.client_id,
+        subscription_id: creds.subscription_id,
+        secret_access_key: creds.client_secret,
+        ...selector,
+        endpoint: ctx.httpsUrl,
+      }),
       env: {
         AZURE_AUTHORITY_HOST: ctx.httpsUrl,
         NODE_EXTRA_CA_CERTS: ctx.caPath,
@@ -41,10 +50,5 @@ const azureSim: SimModule = {
     };
   },
 };
-
-/** Quotes a config value when go-discover's parser needs it. */
-function quote(value: string): string {
-  return /^[^\s"\\=]+$/.test(value) ? value : `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-}
 
 export default azureSim;
