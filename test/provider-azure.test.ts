@@ -407,3 +407,26 @@ test('sim: discover sim paste gives a working config and env', async (t) => {
   const addresses = await engine().addrs(paste!.config, { env: { ...s.env, ...paste!.env } });
   t.deepEqual(addresses, TAGGED_PRIVATE);
 });
+
+test('no credentials configured anywhere: managed identity would call IMDS, through autojoin\'s guarded agent', async (t) => {
+  const s = await setup(t);
+  t.is(process.env.IDENTITY_ENDPOINT, undefined, 'this test needs IMDS as the managed-identity source');
+  const { createHttpClient } = await import('../src/http/index.js');
+  const http = createHttpClient({ env: s.env });
+  t.teardown(() => http.destroy());
+  t.true(http.loopbackOnly, 'the guard refuses 169.254.169.254 before connecting');
+  // Record what reaches autojoin's agent: the IMDS request must go through it (and its guard).
+  const seen: string[] = [];
+  const agent = http.httpAgent as unknown as { addRequest(req: unknown, options: { host?: string }): void };
+  const addRequest = agent.addRequest.bind(agent);
+  agent.addRequest = (req, options) => {
+    seen.push(String(options.host));
+    addRequest(req, options);
+  };
+  await t.throwsAsync(engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env: s.env, http }), {
+    instanceOf: ProviderError,
+    message: /^discover-azure: GetToken failed: CredentialUnavailableError: ManagedIdentityCredential: Network unreachable/,
+  });
+  t.deepEqual([...new Set(seen)], ['169.254.169.254']);
+  t.is(s.sim.counts()['azure-arm'], undefined);
+});
