@@ -7,9 +7,11 @@ import test from 'ava';
 import { gcloudCredentialsPath, metadataBase } from '../providers/gce/auth.js';
 import { endpointOptions } from '../providers/gce/client.js';
 import { classifyGceError, parseGoogleError, toProviderError } from '../providers/gce/errors.js';
+import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from '../providers/gce/fields.js';
 import { extractTargets, type GceInstance, type GceSelection, instanceAddress, zoneName } from '../providers/gce/extract.js';
 import { instanceFilter, quoteFilterValue, zoneFilter } from '../providers/gce/filter.js';
 import { checkArgs, statusSet } from '../providers/gce/index.js';
+import { FieldSelectionError, parseFields, RawJson, renderJson } from '../providers/gce/sim-fields.js';
 import { type FieldLookup, FilterSyntaxError, parseFilter } from '../providers/gce/sim-filter.js';
 import { AbortError, HttpStatusError, LoopbackOnlyError, ProviderError } from '../src/errors.js';
 
@@ -360,4 +362,51 @@ test('gcloud well-known file and metadata host follow the environment', (t) => {
   t.is(gcloudCredentialsPath({}, 'linux'), undefined);
   t.is(metadataBase({}), 'http://metadata.google.internal');
   t.is(metadataBase({ GCE_METADATA_HOST: '127.0.0.1:8080' }), 'http://127.0.0.1:8080');
+});
+
+const resource = {
+  kind: 'compute#instanceAggregatedList',
+  items: {
+    'zones/a': { instances: [{ id: '1', name: 'x', status: 'RUNNING', tags: { items: ['t'], fingerprint: 'f' }, networkInterfaces: [{ networkIP: '10.0.0.1', name: 'nic0', accessConfigs: [{ natIP: '34.0.0.1', type: 'ONE_TO_ONE_NAT' }] }] }] },
+    'zones/b': { warning: { code: 'NO_RESULTS_ON_PAGE' } },
+  },
+  nextPageToken: 'tok',
+  selfLink: 'https://x',
+};
+
+const fieldCases: Array<{ fields: string | undefined; want: unknown }> = [
+  { fields: undefined, want: resource },
+  { fields: 'nextPageToken', want: { nextPageToken: 'tok' } },
+  { fields: 'items/*/instances(name)', want: { items: { 'zones/a': { instances: [{ name: 'x' }] }, 'zones/b': {} } } },
+  {
+    fields: 'items/*/instances(tags/items,networkInterfaces(networkIP,accessConfigs/natIP)),nextPageToken',
+    want: {
+      items: { 'zones/a': { instances: [{ tags: { items: ['t'] }, networkInterfaces: [{ networkIP: '10.0.0.1', accessConfigs: [{ natIP: '34.0.0.1' }] }] }] }, 'zones/b': {} },
+      nextPageToken: 'tok',
+    },
+  },
+  { fields: 'items.*.instances.id', want: { items: { 'zones/a': { instances: [{ id: '1' }] }, 'zones/b': {} } } },
+  { fields: 'kind,selfLink', want: { kind: 'compute#instanceAggregatedList', selfLink: 'https://x' } },
+  // `/` separates path segments, so a scope key (`zones/b`) is reached through `*` only.
+  { fields: 'items/zones/b', want: { items: {} } },
+];
+
+for (const c of fieldCases) {
+  test(`sim partial response ${c.fields ?? '(all)'}`, (t) => {
+    const tree = c.fields === undefined ? undefined : parseFields(c.fields);
+    t.deepEqual(JSON.parse(renderJson(resource, tree)), c.want);
+  });
+}
+
+test('sim partial response: the provider masks parse, bad selectors are refused', (t) => {
+  for (const mask of [AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS]) t.notThrows(() => parseFields(mask));
+  for (const bad of ['', 'items(', 'items)', 'items//name', 'a,', 'na-me', 'items(name))']) {
+    t.throws(() => parseFields(bad), { instanceOf: FieldSelectionError }, bad);
+  }
+});
+
+test('sim partial response: cached raw instances take the selection that reaches them', (t) => {
+  const raw = new RawJson((tree) => (tree ? `"${[...tree.keys()].join('+')}"` : '"all"'));
+  t.is(renderJson({ items: raw, other: 1 }, parseFields('items(a,b)')), '{"items":"a+b"}');
+  t.is(renderJson({ items: raw }, undefined), '{"items":"all"}');
 });

@@ -10,12 +10,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from '../providers/gce/fields.js';
 import gce from '../providers/gce/index.js';
 import gceSim from '../providers/gce/sim.js';
 import { Discover } from '../src/discover.js';
 import { ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
 import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
 import type { RunningSim } from '../src/sim/server.js';
+import type { SimApi, SimModule } from '../src/sim/types.js';
 import { startTestSim } from './helpers/sim.js';
 import { startTinyproxy } from './helpers/tinyproxy.js';
 
@@ -508,4 +510,49 @@ test('simulator compute and metadata: bearer token required, Metadata-Flavor req
   const scopes = Object.values(page.items);
   t.is(scopes.filter((x) => x.instances).length, 1);
   t.true(scopes.filter((x) => !x.instances).every((x) => x.warning?.code === 'NO_RESULTS_ON_PAGE'));
+});
+
+/** The gce sim with its compute API wrapped: records each request's field mask, optionally refuses masks like an old server. */
+function recordingSim(refuseMasks: boolean): { module: SimModule; masks: Array<string | undefined> } {
+  const masks: Array<string | undefined> = [];
+  const apis = gceSim.apis.map((api): SimApi => {
+    if (api.name !== 'gce-compute') return api;
+    return {
+      ...api,
+      handle(req, ctx) {
+        const mask = req.headers['x-goog-fieldmask'] as string | undefined;
+        masks.push(mask);
+        if (refuseMasks && mask) {
+          return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 400, message: `Invalid field selection ${mask}`, errors: [{ reason: 'invalidParameter' }] } }) };
+        }
+        return api.handle(req, ctx);
+      },
+    };
+  });
+  return { module: { ...gceSim, apis }, masks };
+}
+
+test('partial responses: every compute call asks only for the fields discovery reads', async (t) => {
+  const { module, masks } = recordingSim(false);
+  const stateDir = mkdtempSync(join(tmpdir(), 'autojoin-gce-test-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const sim = await startTestSim(t, gceFleet(3), [module], { stateDir });
+  const base = `provider=gce project_name=${PROJECT} credentials_file=${join(stateDir, 'gce-service-account.json')} endpoint=${sim.httpUrl}`;
+  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir };
+  t.deepEqual(sorted(await engine.addrs(`${base} tag_value=consul`, { env })), sorted(RUNNING_SERVERS));
+  t.deepEqual(sorted(await engine.addrs(`${base} tag_value=consul zone_pattern=us-west1-a`, { env })), ['10.128.0.0', '10.128.0.6', '10.128.0.9']);
+  t.true(masks.length > 3);
+  t.deepEqual([...new Set(masks)].sort(), [AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS].sort());
+});
+
+test('partial responses refused (400): the page is asked for again without a mask, and so are the next ones', async (t) => {
+  const { module, masks } = recordingSim(true);
+  const stateDir = mkdtempSync(join(tmpdir(), 'autojoin-gce-test-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const sim = await startTestSim(t, gceFleet(3), [module], { stateDir });
+  const base = `provider=gce project_name=${PROJECT} credentials_file=${join(stateDir, 'gce-service-account.json')} endpoint=${sim.httpUrl}`;
+  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir };
+  t.deepEqual(sorted(await engine.addrs(`${base} tag_value=consul`, { env })), sorted(RUNNING_SERVERS));
+  // 12 RUNNING instances, 3 a page: 4 pages, plus the refused first try.
+  t.deepEqual(masks, [AGGREGATED_FIELDS, undefined, undefined, undefined, undefined]);
 });

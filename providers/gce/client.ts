@@ -13,6 +13,7 @@ import { retryCall } from '../../src/http/retry.js';
 import type { ProviderContext } from '../../src/provider.js';
 import type { GceInstance } from './extract.js';
 import { classifyGceError, toProviderError } from './errors.js';
+import { AGGREGATED_FIELDS, FIELD_MASK_HEADER, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
 
 /** Attempts per API call, the first included (the SDK's own retries are off). */
 export const MAX_ATTEMPTS = 4;
@@ -34,11 +35,34 @@ export function endpointOptions(endpoint: string | undefined): { apiEndpoint: st
   };
 }
 
-/** Per-call options: no gax retries (retryCall is the one policy), no auto-pagination (we page). */
-function callOptions(ctx: ProviderContext): { autoPaginate: false; retry: null; timeout?: number } {
-  const options: { autoPaginate: false; retry: null; timeout?: number } = { autoPaginate: false, retry: null };
+interface CallOptions {
+  autoPaginate: false;
+  retry: null;
+  timeout?: number;
+  otherArgs?: { headers: Record<string, string> };
+}
+
+/** Per-call options: no gax retries (retryCall is the one policy), no auto-pagination (we page), the field mask. */
+function callOptions(ctx: ProviderContext, fieldMask: string | undefined): CallOptions {
+  const options: CallOptions = { autoPaginate: false, retry: null };
   if (ctx.deadline !== undefined) options.timeout = Math.max(1, ctx.deadline - Date.now());
+  if (fieldMask) options.otherArgs = { headers: { [FIELD_MASK_HEADER]: fieldMask } };
   return options;
+}
+
+/** The path of the request a gaxios error is about ('' when unknown). */
+function failedUrlPath(err: unknown): string {
+  const url = (err as { config?: { url?: unknown } } | null)?.config?.url;
+  try {
+    return url === undefined ? '' : new URL(String(url)).pathname;
+  } catch {
+    return '';
+  }
+}
+
+/** Whether partial responses are still asked for in this discovery call (off after a refusal). */
+interface MaskState {
+  enabled: boolean;
 }
 
 /** gax's calls return a promise with `cancel()`: abort it with ctx.signal. */
@@ -72,7 +96,7 @@ interface RawPage {
 }
 
 /** A raw page call: the generated client's paged method with `autoPaginate: false`. */
-type PageCall<Res> = (request: PageRequest, options: ReturnType<typeof callOptions>) => Promise<[unknown, unknown, Res | null | undefined]>;
+type PageCall<Res> = (request: PageRequest, options: CallOptions) => Promise<[unknown, unknown, Res | null | undefined]>;
 
 /** A list request: project, zone, filter, maxResults, pageToken... */
 type PageRequest = Record<string, string | number | boolean | undefined>;
@@ -83,6 +107,7 @@ async function allPages<Res extends RawPage>(
   operation: string,
   call: PageCall<Res>,
   request: PageRequest,
+  fields: { mask: string; state: MaskState },
   onPage: (page: Res) => void,
 ): Promise<number> {
   let pageToken: string | undefined;
@@ -90,10 +115,25 @@ async function allPages<Res extends RawPage>(
   const seen = new Set<string>();
   do {
     const page = await attempt(ctx, operation, async () => {
-      const [, , raw] = await cancellable(
-        call({ ...request, ...(pageToken ? { pageToken } : {}) }, callOptions(ctx)) as Promise<[unknown, unknown, Res]> & { cancel?: () => void },
-        ctx.signal,
-      );
+      const fetchPage = async () => {
+        const mask = fields.state.enabled ? fields.mask : undefined;
+        const pending = call({ ...request, ...(pageToken ? { pageToken } : {}) }, callOptions(ctx, mask));
+        const [, , raw] = await cancellable(pending as Promise<[unknown, unknown, Res]> & { cancel?: () => void }, ctx.signal);
+        return raw;
+      };
+      let raw: Res | null | undefined;
+      try {
+        raw = await fetchPage();
+      } catch (err) {
+        const status = (toProviderError(err, operation) as ProviderError).status;
+        // A 400 from compute while asking for a partial response: the mask may be what it refuses.
+        // Ask once more without it (and not again in this call); a second 400 is the real answer.
+        // (A 400 from the token endpoint is about credentials, not the mask.)
+        if (status !== 400 || !fields.state.enabled || !/\/compute\//.test(failedUrlPath(err))) throw err;
+        fields.state.enabled = false;
+        ctx.log.warn(`discover-gce: ${operation}: the server refused the field mask; asking for whole resources`);
+        raw = await fetchPage();
+      }
       if (!raw || typeof raw !== 'object') throw new ProviderError('gce', 'malformed response: no body', { operation });
       return raw;
     });
@@ -116,15 +156,22 @@ export interface ListOptions {
   zoneFilter: string | undefined;
 }
 
-export interface ListResult {
-  instances: GceInstance[];
+export interface ListResult<T> {
+  /** What `perPage` returned, page after page, in API order (zone order for per-zone listing). */
+  results: T[];
+  /** Instances listed (before any client-side condition). */
+  listed: number;
   zones: string[] | undefined;
   requests: number;
 }
 
 /** The compute clients for one discovery call. */
 export interface GceClients {
-  list(options: ListOptions): Promise<ListResult>;
+  /**
+   * Lists instances; `perPage` turns each page into results at once, so only those outlive a page
+   * (10,000 decoded instances would otherwise sit in memory together).
+   */
+  list<T>(options: ListOptions, perPage: (instances: GceInstance[]) => T[]): Promise<ListResult<T>>;
   close(): Promise<void>;
 }
 
@@ -150,28 +197,34 @@ export function createClients(endpoint: string | undefined, auth: AuthClient, ou
   const connection = { ...endpointOptions(endpoint), fallback: 'rest' as const, authClient: auth };
   const instances = new InstancesClient(connection);
   let zones: ZonesClient | undefined;
+  const masks: MaskState = { enabled: true };
 
-  async function listAggregated(options: ListOptions): Promise<ListResult> {
+  async function listAggregated<T>(options: ListOptions, perPage: (instances: GceInstance[]) => T[]): Promise<ListResult<T>> {
     await instances.initialize();
     // The generated class offers aggregatedList only as an async iterator, which hides page
     // tokens; the page-level call below is the same one that iterator makes, one page at a time.
     const inner = (instances as unknown as { innerApiCalls: Record<string, PageCall<AggregatedPage>> }).innerApiCalls;
     const call = inner.aggregatedList;
     if (!call) throw new ProviderError('gce', 'the SDK has no aggregatedList call', { operation: 'instances.aggregatedList' });
-    const found: GceInstance[] = [];
+    const results: T[] = [];
+    let listed = 0;
     const request = {
       project: options.project,
       maxResults: PAGE_SIZE,
       returnPartialSuccess: false,
       ...(options.filter ? { filter: options.filter } : {}),
     };
-    const requests = await allPages(ctx, 'instances.aggregatedList', call, request, (page) => {
-      for (const scoped of Object.values(page.items ?? {})) for (const i of scoped?.instances ?? []) found.push(i);
+    const requests = await allPages(ctx, 'instances.aggregatedList', call, request, { mask: AGGREGATED_FIELDS, state: masks }, (page) => {
+      for (const scoped of Object.values(page.items ?? {})) {
+        const instances = scoped?.instances ?? [];
+        listed += instances.length;
+        for (const result of perPage(instances)) results.push(result);
+      }
     });
-    return { instances: found, zones: undefined, requests };
+    return { results, listed, zones: undefined, requests };
   }
 
-  async function listByZone(options: ListOptions): Promise<ListResult> {
+  async function listByZone<T>(options: ListOptions, perPage: (instances: GceInstance[]) => T[]): Promise<ListResult<T>> {
     zones ??= new ZonesClient(connection);
     const zoneClient = zones;
     const zoneNames: string[] = [];
@@ -180,11 +233,13 @@ export function createClients(endpoint: string | undefined, auth: AuthClient, ou
       'zones.list',
       (req, opts) => zoneClient.list(req, opts) as Promise<[unknown, unknown, ZonePage]>,
       { project: options.project, maxResults: PAGE_SIZE, filter: options.zoneFilter },
+      { mask: ZONE_FIELDS, state: masks },
       (page) => {
         for (const z of page.items ?? []) if (z.name) zoneNames.push(z.name);
       },
     );
-    const perZone: GceInstance[][] = zoneNames.map(() => []);
+    const perZone: T[][] = zoneNames.map(() => []);
+    let listed = 0;
     let next = 0;
     const worker = async () => {
       for (let index = next++; index < zoneNames.length; index = next++) {
@@ -195,18 +250,21 @@ export function createClients(endpoint: string | undefined, auth: AuthClient, ou
           `instances.list ${zone}`,
           (req, opts) => instances.list(req, opts) as Promise<[unknown, unknown, InstancePage]>,
           request,
+          { mask: LIST_FIELDS, state: masks },
           (page) => {
-            for (const i of page.items ?? []) perZone[index]!.push(i);
+            const instances = page.items ?? [];
+            listed += instances.length;
+            for (const result of perPage(instances)) perZone[index]!.push(result);
           },
         );
       }
     };
     await Promise.all(Array.from({ length: Math.min(ZONE_CONCURRENCY, zoneNames.length) }, worker));
-    return { instances: perZone.flat(), zones: zoneNames, requests };
+    return { results: perZone.flat(), listed, zones: zoneNames, requests };
   }
 
   return {
-    list: (options) => (options.zoneFilter ? listByZone(options) : listAggregated(options)),
+    list: (options, perPage) => (options.zoneFilter ? listByZone(options, perPage) : listAggregated(options, perPage)),
     async close() {
       outer.signal.removeEventListener('abort', forward);
       await Promise.all([instances.close(), zones?.close()]);

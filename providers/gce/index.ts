@@ -149,17 +149,19 @@ export default defineProvider({
     const clients = createClients(args.endpoint, auth.client, ctx);
     try {
       ctx.log.info(args.zone_pattern ? `discover-gce: Looking up zones matching ${args.zone_pattern}` : 'discover-gce: Listing instances in every zone');
-      const listed = await clients.list({ project, filter, zoneFilter: zoneFilter(args.zone_pattern) });
-      if (listed.zones) ctx.log.info(`discover-gce: Found zones ${JSON.stringify(listed.zones)}`);
-      const targets = extractTargets(listed.instances, {
+      const selection = {
         addrType: args.addr_type as GceAddrType,
         tagValue: args.tag_value || undefined,
         labelKey: args.label_key || undefined,
         labelValue: args.label_value || undefined,
         statuses,
-      });
-      ctx.log.debug(`discover-gce: ${listed.instances.length} instances listed in ${listed.requests} requests, ${targets.length} match`);
-      return targets;
+      };
+      const listed = await clients.list({ project, filter, zoneFilter: zoneFilter(args.zone_pattern) }, (instances) =>
+        extractTargets(instances, selection),
+      );
+      if (listed.zones) ctx.log.info(`discover-gce: Found zones ${JSON.stringify(listed.zones)}`);
+      ctx.log.debug(`discover-gce: ${listed.listed} instances listed in ${listed.requests} requests, ${listed.results.length} match`);
+      return listed.results;
     } finally {
       await clients.close();
     }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FleetInstance } from '../../src/sim/fleet.js';
 import type { SimResponse } from '../../src/sim/types.js';
+import { type FieldTree, RawJson, renderJson } from './sim-fields.js';
 
 export const API_BASE = 'https://www.googleapis.com/compute/v1';
 const CREATED = '2026-01-05T08:12:41.118-08:00';
@@ -140,16 +141,33 @@ export function instanceResource(project: string, instance: FleetInstance): Reco
   return resource;
 }
 
-/** Serialised instances, per fleet object: a 10,000-instance fleet is served 20 pages at a time, over and over. */
-const instanceJsonCache = new WeakMap<FleetInstance, { project: string; json: string }>();
+/** Serialised instances, per fleet object and field selection: a 10,000-instance fleet is served 20 pages at a time, over and over. */
+const instanceJsonCache = new WeakMap<FleetInstance, { project: string; bySelection: Map<string, string> }>();
 
-/** {@link instanceResource} as JSON text, cached while the fleet object lives. */
-export function instanceJson(project: string, instance: FleetInstance): string {
-  const cached = instanceJsonCache.get(instance);
-  if (cached && cached.project === project) return cached.json;
-  const json = JSON.stringify(instanceResource(project, instance));
-  instanceJsonCache.set(instance, { project, json });
+function selectionKey(tree: FieldTree | undefined): string {
+  if (tree === undefined) return '';
+  return [...tree].map(([k, v]) => (v === true ? k : `${k}(${selectionKey(v)})`)).join(',');
+}
+
+/** {@link instanceResource} as JSON text restricted to `tree`, cached while the fleet object lives. */
+export function instanceJson(project: string, instance: FleetInstance, tree?: FieldTree): string {
+  let cached = instanceJsonCache.get(instance);
+  if (!cached || cached.project !== project) {
+    cached = { project, bySelection: new Map() };
+    instanceJsonCache.set(instance, cached);
+  }
+  const key = selectionKey(tree);
+  let json = cached.bySelection.get(key);
+  if (json === undefined) {
+    json = renderJson(instanceResource(project, instance), tree);
+    cached.bySelection.set(key, json);
+  }
   return json;
+}
+
+/** The instances of a page, rendered from the cache under whatever selection applies to them. */
+export function instancesRaw(project: string, instances: readonly FleetInstance[]): RawJson {
+  return new RawJson((tree) => `[${instances.map((i) => instanceJson(project, i, tree)).join(',')}]`);
 }
 
 /** A compute#zone. */

@@ -9,11 +9,12 @@ import { createHash } from 'node:crypto';
 import type { FleetInstance } from '../../src/sim/fleet.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { handleTokenRequest, issueToken, oauthError, serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
+import { type FieldTree, FieldSelectionError, parseFields, renderJson } from './sim-fields.js';
 import { type FieldLookup, FilterSyntaxError, type FilterPredicate, parseFilter } from './sim-filter.js';
 import {
   API_BASE,
   googleError,
-  instanceJson,
+  instancesRaw,
   invalidField,
   nameOf,
   noResultsScope,
@@ -27,10 +28,6 @@ import {
 /** Compute's own maximum for `maxResults`. */
 const MAX_PAGE = 500;
 const COMPUTE_PREFIX = '/compute/v1/';
-
-function json(status: number, body: unknown): SimResponse {
-  return rawJson(JSON.stringify(body), status);
-}
 
 function rawJson(body: string, status = 200): SimResponse {
   return { status, headers: { 'content-type': 'application/json; charset=UTF-8' }, body };
@@ -130,38 +127,55 @@ function notFound(what: string): SimResponse {
   return googleError(404, 'NOT_FOUND', `The resource '${what}' was not found`, 'notFound');
 }
 
-function listZones(ctx: SimContext, project: string, query: URLSearchParams, path: string): SimResponse {
+function listZones(ctx: SimContext, project: string, query: URLSearchParams, path: string, fields: FieldTree | undefined): SimResponse {
   const predicate = compileFilter(query);
   if (typeof predicate !== 'function') return predicate;
   const zones = zonesOf(ctx, project).filter((z) => predicate((f) => (f === 'name' ? z : f === 'status' ? 'UP' : undefined)));
   const page = paginate(zones, pageKey(path, query.get('filter') ?? ''), ctx, query);
   if (!('items' in page)) return page;
-  return json(200, {
-    kind: 'compute#zoneList',
-    id: `projects/${project}/zones`,
-    items: page.items.map((z) => zoneResource(project, z)),
-    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-    selfLink: `${API_BASE}/projects/${project}/zones`,
-  });
+  return rawJson(
+    renderJson(
+      {
+        kind: 'compute#zoneList',
+        id: `projects/${project}/zones`,
+        items: page.items.map((z) => zoneResource(project, z)),
+        nextPageToken: page.nextPageToken,
+        selfLink: `${API_BASE}/projects/${project}/zones`,
+      },
+      fields,
+    ),
+  );
 }
 
-function listInstances(ctx: SimContext, project: string, zone: string, query: URLSearchParams, path: string): SimResponse {
+function listInstances(
+  ctx: SimContext,
+  project: string,
+  zone: string,
+  query: URLSearchParams,
+  path: string,
+  fields: FieldTree | undefined,
+): SimResponse {
   if (!zonesOf(ctx, project).includes(zone)) return notFound(`projects/${project}/zones/${zone}`);
   const predicate = compileFilter(query);
   if (typeof predicate !== 'function') return predicate;
   const matching = instancesOf(ctx, project).filter((i) => zoneOf(i) === zone && predicate(instanceLookup(i)));
   const page = paginate(matching, pageKey(path, query.get('filter') ?? ''), ctx, query);
   if (!('items' in page)) return page;
-  const selfLink = `${API_BASE}/projects/${project}/zones/${zone}/instances`;
-  // Assembled from cached instance JSON: serialising 500 instances per page dominates otherwise.
-  let body = `{"kind":"compute#instanceList","id":${JSON.stringify(`projects/${project}/zones/${zone}/instances`)}`;
-  if (page.items.length > 0) body += `,"items":[${page.items.map((i) => instanceJson(project, i)).join(',')}]`;
-  if (page.nextPageToken) body += `,"nextPageToken":${JSON.stringify(page.nextPageToken)}`;
-  body += `,"selfLink":${JSON.stringify(selfLink)}}`;
-  return rawJson(body);
+  return rawJson(
+    renderJson(
+      {
+        kind: 'compute#instanceList',
+        id: `projects/${project}/zones/${zone}/instances`,
+        items: page.items.length > 0 ? instancesRaw(project, page.items) : undefined,
+        nextPageToken: page.nextPageToken,
+        selfLink: `${API_BASE}/projects/${project}/zones/${zone}/instances`,
+      },
+      fields,
+    ),
+  );
 }
 
-function aggregatedInstances(ctx: SimContext, project: string, query: URLSearchParams, path: string): SimResponse {
+function aggregatedInstances(ctx: SimContext, project: string, query: URLSearchParams, path: string, fields: FieldTree | undefined): SimResponse {
   const predicate = compileFilter(query);
   if (typeof predicate !== 'function') return predicate;
   const zones = zonesOf(ctx, project);
@@ -174,23 +188,44 @@ function aggregatedInstances(ctx: SimContext, project: string, query: URLSearchP
     .map((x) => x.instance);
   const page = paginate(matching, pageKey(path, query.get('filter') ?? ''), ctx, query);
   if (!('items' in page)) return page;
-  const byScope = new Map<string, string[]>();
+  const byScope = new Map<string, FleetInstance[]>();
   for (const i of page.items) {
     const scope = `zones/${zoneOf(i)}`;
     const list = byScope.get(scope) ?? [];
-    list.push(instanceJson(project, i));
+    list.push(i);
     byScope.set(scope, list);
   }
-  const scopes = zones.map((zone) => {
+  const items: Record<string, unknown> = {};
+  for (const zone of zones) {
     const scope = `zones/${zone}`;
     const instances = byScope.get(scope);
-    return `${JSON.stringify(scope)}:${instances ? `{"instances":[${instances.join(',')}]}` : JSON.stringify(noResultsScope(scope))}`;
-  });
-  let body = `{"kind":"compute#instanceAggregatedList","id":${JSON.stringify(`projects/${project}/aggregated/instances`)}`;
-  body += `,"items":{${scopes.join(',')}}`;
-  if (page.nextPageToken) body += `,"nextPageToken":${JSON.stringify(page.nextPageToken)}`;
-  body += `,"selfLink":${JSON.stringify(`${API_BASE}/projects/${project}/aggregated/instances`)}}`;
-  return rawJson(body);
+    items[scope] = instances ? { instances: instancesRaw(project, instances) } : noResultsScope(scope);
+  }
+  return rawJson(
+    renderJson(
+      {
+        kind: 'compute#instanceAggregatedList',
+        id: `projects/${project}/aggregated/instances`,
+        items,
+        nextPageToken: page.nextPageToken,
+        selfLink: `${API_BASE}/projects/${project}/aggregated/instances`,
+      },
+      fields,
+    ),
+  );
+}
+
+/** The partial-response selection: `fields` / `$fields` query parameter or `X-Goog-FieldMask` header. */
+function fieldSelection(req: SimRequest): FieldTree | undefined | FieldSelectionError {
+  const header = req.headers['x-goog-fieldmask'];
+  const text = req.url.searchParams.get('fields') ?? req.url.searchParams.get('$fields') ?? (Array.isArray(header) ? header[0] : header);
+  if (text === undefined || text === '') return undefined;
+  try {
+    return parseFields(text);
+  } catch (err) {
+    if (err instanceof FieldSelectionError) return err;
+    throw err;
+  }
 }
 
 const computeApi: SimApi = {
@@ -208,10 +243,12 @@ const computeApi: SimApi = {
     if (!projectKnown(ctx, project)) return notFound(`projects/${project}`);
     const rest = segments.slice(2).join('/');
     const query = req.url.searchParams;
-    if (rest === 'zones') return listZones(ctx, project, query, path);
-    if (rest === 'aggregated/instances') return aggregatedInstances(ctx, project, query, path);
+    const fields = fieldSelection(req);
+    if (fields instanceof FieldSelectionError) return googleError(400, 'INVALID_ARGUMENT', fields.message, 'invalidParameter');
+    if (rest === 'zones') return listZones(ctx, project, query, path, fields);
+    if (rest === 'aggregated/instances') return aggregatedInstances(ctx, project, query, path, fields);
     const zoneList = /^zones\/([^/]+)\/instances$/.exec(rest);
-    if (zoneList) return listInstances(ctx, project, zoneList[1]!, query, path);
+    if (zoneList) return listInstances(ctx, project, zoneList[1]!, query, path, fields);
     return notFound(path.slice(COMPUTE_PREFIX.length));
   },
   errorResponse(kind: SimErrorKind): SimResponse {
