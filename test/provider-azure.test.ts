@@ -169,8 +169,22 @@ test('no secret: workload identity presents the federated token file', async (t)
   t.deepEqual(await engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env }), TAGGED_PRIVATE);
 });
 
+/**
+ * MSAL keeps the first managed-identity source it builds (endpoint and HTTP client) in a static
+ * for the life of the process; tests that switch sources start from a clean slate. Internal to
+ * msal-node (not exported), hence the file path.
+ */
+async function forgetManagedIdentitySource(): Promise<void> {
+  const file = new URL('./client/ManagedIdentityClient.mjs', import.meta.resolve('@azure/msal-node'));
+  const { ManagedIdentityClient } = (await import(file.href)) as { ManagedIdentityClient: { identitySource?: unknown; sourceName?: unknown } };
+  ManagedIdentityClient.identitySource = undefined;
+  ManagedIdentityClient.sourceName = undefined;
+}
+
 test.serial('no secret, nothing in the environment: managed identity through IDENTITY_ENDPOINT', async (t) => {
   const s = await setup(t);
+  await forgetManagedIdentitySource();
+  t.teardown(forgetManagedIdentitySource);
   // MSAL reads the managed-identity variables from process.env, not from the env autojoin passes.
   const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
   process.env.IDENTITY_ENDPOINT = `${s.sim.httpUrl}${MSI_PATH}`;
@@ -408,8 +422,10 @@ test('sim: discover sim paste gives a working config and env', async (t) => {
   t.deepEqual(addresses, TAGGED_PRIVATE);
 });
 
-test('no credentials configured anywhere: managed identity would call IMDS, through autojoin\'s guarded agent', async (t) => {
+test.serial('no credentials configured anywhere: managed identity would call IMDS, through autojoin\'s guarded agent', async (t) => {
   const s = await setup(t);
+  await forgetManagedIdentitySource();
+  t.teardown(forgetManagedIdentitySource);
   t.is(process.env.IDENTITY_ENDPOINT, undefined, 'this test needs IMDS as the managed-identity source');
   const { createHttpClient } = await import('../src/http/index.js');
   const http = createHttpClient({ env: s.env });

@@ -14,6 +14,8 @@
  *    else the VM's IMDS), with AZURE_CLIENT_ID / `client_id` as the user-assigned identity.
  */
 import type http from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import {
   ClientCertificateCredential,
@@ -111,15 +113,34 @@ function selectCredential(args: CredentialArgs, ctx: ProviderContext): { credent
       kind: 'workload-identity',
     };
   }
-  // MSAL reads the managed-identity variables from process.env itself; pick the agent for the
-  // endpoint it will call (App Service/Arc endpoints are often plain http, IMDS always is).
+  // MSAL reads the managed-identity variables from process.env itself, and keeps the first
+  // managed-identity source it builds, HTTP client included, for the life of the process. So its
+  // agent is a stable one that hands each request to the agent of the call now running.
   const msiEndpoint = process.env.IDENTITY_ENDPOINT || process.env.MSI_ENDPOINT || 'http://169.254.169.254';
   const { authorityHost: _unused, disableInstanceDiscovery: _off, ...miOptions } = common(msiEndpoint);
+  const relay = msiEndpoint.startsWith('http:') ? managedIdentityRelays.http : managedIdentityRelays.https;
+  relay.target = agentFor(msiEndpoint, ctx);
   return {
-    credential: new ManagedIdentityCredential({ ...miOptions, ...(clientId ? { clientId } : {}) }),
+    credential: new ManagedIdentityCredential({ ...miOptions, agent: relay, ...(clientId ? { clientId } : {}) }),
     kind: 'managed-identity',
   };
 }
+
+type AddRequest = (req: http.ClientRequest, options: http.RequestOptions) => void;
+
+/** An agent of the right class (Node checks it against the URL scheme) that relays to `target`. */
+function relayAgent<A extends http.Agent>(base: A): A & { target: http.Agent } {
+  const relay = base as A & { target: http.Agent; addRequest: AddRequest };
+  relay.target = base;
+  relay.addRequest = (req, options) => (relay.target as unknown as { addRequest: AddRequest }).addRequest(req, options);
+  return relay;
+}
+
+/** The agents managed identity requests go through, for the process (see above). */
+const managedIdentityRelays = {
+  http: relayAgent(new HttpAgent()),
+  https: relayAgent(new HttpsAgent()),
+};
 
 /** ctx.http's agent for `url`'s scheme: one Azure pipeline agent serves a single scheme. */
 export function agentFor(url: string, ctx: ProviderContext): http.Agent {
