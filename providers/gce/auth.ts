@@ -5,7 +5,7 @@
  * HTTP(S)_PROXY / NO_PROXY and the loopback guard apply to them as to the compute calls.
  * Imports google-auth-library: load it only from client.ts (lazily).
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
 import { ProviderError } from '../../src/errors.js';
@@ -65,7 +65,8 @@ export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri
       config.agent = url.protocol === 'https:' ? ctx.http.httpsAgent : ctx.http.httpAgent;
       const headers = config.headers;
       const ua = headers.get('user-agent');
-      headers.set('user-agent', ua ? `${ua} ${ctx.userAgent}` : ctx.userAgent);
+      // The library resends the same config after a token refresh: add our product token once.
+      if (!ua?.includes(ctx.userAgent)) headers.set('user-agent', ua ? `${ua} ${ctx.userAgent}` : ctx.userAgent);
       config.signal ??= ctx.signal;
       return config;
     },
@@ -124,7 +125,7 @@ export function gcloudCredentialsPath(env: Record<string, string | undefined>, p
 
 async function exists(file: string): Promise<boolean> {
   try {
-    await readFile(file);
+    await access(file);
     return true;
   } catch {
     return false;
