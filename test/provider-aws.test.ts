@@ -345,6 +345,24 @@ test('service=ecs: every cluster page, every task page, DescribeTasks with tags,
   t.is(sim.counts()['aws-ecs'], 2 + 4 + 3);
 });
 
+test('service=ecs: 250 tasks take 3 ListTasks pages and 3 DescribeTasks batches of at most 100', async (t) => {
+  const fleet = ec2Fleet();
+  for (let i = 0; i < 250; i++) {
+    fleet.instances.push({
+      id: `big-${i}`,
+      cloud: 'aws',
+      region: 'eu-west-1',
+      ecs: { cluster: 'big', family: 'consul' },
+      tags: { role: 'server' },
+      private_ipv4: `10.9.${i >> 8}.${i & 255}`,
+    });
+  }
+  const sim = await startTestSim(t, fleet, [awsSim]);
+  const found = await addrs(`provider=aws region=eu-west-1 service=ecs ecs_cluster=big tag_key=role tag_value=server ${CREDS} endpoint=${sim.httpUrl}`);
+  t.is(found.length, 250);
+  t.is(sim.counts()['aws-ecs'], 3 + 3);
+});
+
 test('service=ecs with ecs_cluster (name or ARN), ecs_family and several tags', async (t) => {
   const sim = await startTestSim(t, ecsFleet(), [awsSim]);
   const cfg = (rest: string) => `provider=aws region=eu-west-1 service=ecs ${rest} ${CREDS} endpoint=${sim.httpUrl}`;
