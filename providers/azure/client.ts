@@ -75,11 +75,11 @@ export async function runAzure(args: AzureRunArgs, ctx: ProviderContext): Promis
       collect(
         session,
         'NetworkInterfaces_ListAll',
-        (o) => session.network.networkInterfaces.listAll(o).byPage(o.page),
+        (o) => session.network.networkInterfaces.listAll({ abortSignal: o.abortSignal }).byPage(o.page),
         (nic) => (nicHasTag(nic, tagName, tagValue) ? compactNic(nic) : undefined),
       ),
       wantPublic
-        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll(o).byPage(o.page), compactPublicIp)
+        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll({ abortSignal: o.abortSignal }).byPage(o.page), compactPublicIp)
         : Promise.resolve([]),
     ]);
     return nicTargets(nics, args.addr_type, publicIpIndex(publicIps));
@@ -98,7 +98,7 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
   const uniform = await collect(
     session,
     'NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces',
-    (o) => network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, o).byPage(o.page),
+    (o) => network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, { abortSignal: o.abortSignal }).byPage(o.page),
     compactNic,
   );
   if (uniform.length > 0) {
@@ -106,7 +106,7 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
       ? await collect(
           session,
           'PublicIPAddresses_ListVirtualMachineScaleSetPublicIPAddresses',
-          (o) => network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, o).byPage(o.page),
+          (o) => network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, { abortSignal: o.abortSignal }).byPage(o.page),
           compactPublicIp,
         )
       : [];
@@ -116,9 +116,9 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
   const vms = await flexibleVms(session, rg, vmss);
   if (vms.length === 0) return [];
   const [nics, publicIps] = await Promise.all([
-    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, o).byPage(o.page), compactNic),
+    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, { abortSignal: o.abortSignal }).byPage(o.page), compactNic),
     wantPublic
-      ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, o).byPage(o.page), compactPublicIp)
+      ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, { abortSignal: o.abortSignal }).byPage(o.page), compactPublicIp)
       : Promise.resolve([]),
   ]);
   const members = flexibleScaleSetNics(vms, nics, rg, vmss);
