@@ -556,3 +556,26 @@ test('partial responses refused (400): the page is asked for again without a mas
   // 12 RUNNING instances, 3 a page: 4 pages, plus the refused first try.
   t.deepEqual(masks, [AGGREGATED_FIELDS, undefined, undefined, undefined, undefined]);
 });
+
+test('concurrent calls on one endpoint keep their own credentials (shared SDK clients)', async (t) => {
+  const s = await setup(t);
+  const good = JSON.parse(readFileSync(s.keyFile, 'utf8')) as Record<string, string>;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const wrongFile = join(s.stateDir, 'wrong-key.json');
+  writeFileSync(wrongFile, JSON.stringify({ ...good, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }));
+  const wrong = `provider=gce project_name=${PROJECT} credentials_file=${wrongFile} endpoint=${s.sim.httpUrl} tag_value=consul`;
+  const metadataEnv = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir, GCE_METADATA_HOST: new URL(s.sim.httpUrl).host };
+  const results = await Promise.allSettled([
+    engine.addrs(`${s.base} tag_value=consul`, { env: s.env }),
+    engine.addrs(wrong, { env: s.env }),
+    engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} label_key=env label_value=prod`, { env: metadataEnv }),
+    engine.addrs(wrong, { env: s.env }),
+    engine.addrs(`${s.base} tag_value=client`, { env: s.env }),
+  ]);
+  t.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+  const value = (i: number) => sorted((results[i] as PromiseFulfilledResult<string[]>).value);
+  t.deepEqual(value(0), sorted(RUNNING_SERVERS));
+  t.deepEqual(value(2), sorted([1, 7, 9].map((i) => `10.128.0.${i}`)));
+  t.deepEqual(value(4), ['10.128.1.0', '10.128.1.1', '10.128.1.2', '10.128.1.3']);
+  t.regex(String((results[1] as PromiseRejectedResult).reason), /invalid_grant/);
+});
