@@ -30,7 +30,11 @@ export type DelayPolicy =
 const BACKOFF_DEFAULTS = { initial: 500, max: 5000, multiplier: 1.5, jitter: 0.5 } as const;
 
 /** A throttled attempt doubles the wait, per throttled attempt in a row, up to this many times. */
-export const MAX_THROTTLE_DOUBLINGS = 4;
+export const MAX_THROTTLE_DOUBLINGS = 3;
+/** The least a throttled attempt waits before the spread (the API said slow down: a 500 ms step would not). */
+export const THROTTLE_FLOOR_MS = 4000;
+/** The most a throttled attempt waits before the spread, unless the policy's own wait is longer. */
+export const THROTTLE_CAP_MS = 60_000;
 
 /**
  * Checks and converts the loop's timing options.
@@ -67,9 +71,12 @@ export interface DelayInput {
  * The wait before the next attempt, in milliseconds.
  *
  * Fixed policy: exactly `intervalMs`, as Nomad and Consul do. Backoff: exponential with jitter.
- * Either way a throttled attempt stretches the wait: doubled per throttled attempt in a row
- * (at most {@link MAX_THROTTLE_DOUBLINGS} times), never below the provider's `Retry-After`, and
- * spread over `[d, 2d)` so a herd of joiners throttled together does not return together.
+ * Either way a throttled attempt stretches the wait: twice the policy's own wait, at least
+ * {@link THROTTLE_FLOOR_MS}, doubled again per further throttled attempt in a row (at most
+ * {@link MAX_THROTTLE_DOUBLINGS} times, capped at {@link THROTTLE_CAP_MS}), spread by ±50% so a
+ * herd throttled together does not come back together, never below the policy's own wait nor
+ * the provider's `Retry-After`. A wide first step matters: under a herd, every throttled attempt
+ * costs requests that keep the API throttled (bench/join-herd).
  */
 export function nextDelay(policy: DelayPolicy, input: DelayInput): number {
   let delay: number;
@@ -81,8 +88,9 @@ export function nextDelay(policy: DelayPolicy, input: DelayInput): number {
     delay = capped * (1 - policy.jitter + 2 * policy.jitter * input.random);
   }
   if (input.throttleStreak > 0) {
-    const stretched = delay * 2 ** Math.min(input.throttleStreak, MAX_THROTTLE_DOUBLINGS);
-    delay = Math.max(stretched * (1 + input.random), input.retryAfterMs ?? 0);
+    const doublings = Math.min(input.throttleStreak, MAX_THROTTLE_DOUBLINGS + 1) - 1;
+    const base = Math.min(Math.max(delay * 2, THROTTLE_FLOOR_MS) * 2 ** doublings, Math.max(THROTTLE_CAP_MS, delay));
+    delay = Math.max(delay, base * (0.5 + input.random), input.retryAfterMs ?? 0);
   }
   return Math.round(delay);
 }
