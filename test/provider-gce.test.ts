@@ -14,7 +14,8 @@ import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from '../providers/gce/fi
 import gce from '../providers/gce/index.js';
 import gceSim from '../providers/gce/sim.js';
 import { Discover } from '../src/discover.js';
-import { ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
+import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
+import { createHttpClient } from '../src/http/index.js';
 import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
 import type { RunningSim } from '../src/sim/server.js';
 import type { SimApi, SimModule } from '../src/sim/types.js';
@@ -578,4 +579,25 @@ test('concurrent calls on one endpoint keep their own credentials (shared SDK cl
   t.deepEqual(value(2), sorted([1, 7, 9].map((i) => `10.128.0.${i}`)));
   t.deepEqual(value(4), ['10.128.1.0', '10.128.1.1', '10.128.1.2', '10.128.1.3']);
   t.regex(String((results[1] as PromiseRejectedResult).reason), /invalid_grant/);
+});
+
+test('https endpoint: compute calls go through the https agent of ctx.http (HTTPS_PROXY applies)', async (t) => {
+  const s = await setup(t);
+  const proxy = await startTinyproxy(t);
+  const http = createHttpClient({ env: { ...s.env, HTTPS_PROXY: proxy.url }, ca: readFileSync(s.sim.caPath) });
+  t.teardown(() => http.destroy());
+  const cfg = `provider=gce project_name=${PROJECT} credentials_file=${s.keyFile} endpoint=${s.sim.httpsUrl} tag_value=consul`;
+  t.deepEqual(sorted(await engine.addrs(cfg, { env: s.env, http })), sorted(RUNNING_SERVERS));
+  // The token_uri the simulator writes is http: only the https compute calls used HTTPS_PROXY.
+  t.deepEqual([...new Set(proxy.requests())], [`CONNECT 127.0.0.1:${new URL(s.sim.httpsUrl).port}`]);
+});
+
+test('abort: the caller signal ends a slow call promptly', async (t) => {
+  const s = await setup(t);
+  s.sim.setFaults('gce-compute', { latency_ms: 10_000 });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  const started = Date.now();
+  await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env, signal: controller.signal }), { instanceOf: AbortError });
+  t.true(Date.now() - started < 5000);
 });

@@ -52,7 +52,7 @@ function fail(operation: string, reason: string): ProviderError {
  * Routes every request the auth client makes (token calls and, through `authClient.fetch`, the
  * compute calls google-gax sends) through ctx.http's agents, which gax would otherwise replace
  * with its own proxy-unaware keep-alive agents; sends a key file's `token_uri` the token
- * request; adds our User-Agent; ties token requests to ctx.signal.
+ * request; adds our User-Agent; ties every request to ctx.signal.
  */
 export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri?: string): void {
   client.transporter.interceptors.request.add({
@@ -67,7 +67,8 @@ export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri
       const ua = headers.get('user-agent');
       // The library resends the same config after a token refresh: add our product token once.
       if (!ua?.includes(ctx.userAgent)) headers.set('user-agent', ua ? `${ua} ${ctx.userAgent}` : ctx.userAgent);
-      config.signal ??= ctx.signal;
+      // gax gives compute requests a signal of its own; the call's signal must end them too.
+      config.signal = config.signal ? AbortSignal.any([config.signal as AbortSignal, ctx.signal]) : ctx.signal;
       return config;
     },
   });

@@ -66,17 +66,6 @@ interface MaskState {
   enabled: boolean;
 }
 
-/** gax's calls return a promise with `cancel()`: abort it with ctx.signal. */
-async function cancellable<T>(call: Promise<T> & { cancel?: () => void }, signal: AbortSignal): Promise<T> {
-  const onAbort = () => call.cancel?.();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await call;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
 /** One API call under the retry policy, its failure typed. */
 function attempt<T>(ctx: ProviderContext, operation: string, fn: () => Promise<T>): Promise<T> {
   return retryCall(
@@ -118,8 +107,9 @@ async function allPages<Res extends RawPage>(
     const page = await attempt(ctx, operation, async () => {
       const fetchPage = async () => {
         const mask = fields.state.enabled ? fields.mask : undefined;
-        const pending = call({ ...request, ...(pageToken ? { pageToken } : {}) }, callOptions(ctx, mask));
-        const [, , raw] = await cancellable(pending as Promise<[unknown, unknown, Res]> & { cancel?: () => void }, ctx.signal);
+        // Aborting is done below gax: the auth transport ties each request to the call's signal
+        // (gax's own cancel() path reports the aborted fetch a second time, uncaught).
+        const [, , raw] = await call({ ...request, ...(pageToken ? { pageToken } : {}) }, callOptions(ctx, mask));
         return raw;
       };
       let raw: Res | null | undefined;
