@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,4 +170,49 @@ test('end to end: discover join through the CLI entry point, exit codes 0 / 1 / 
   t.regex(exhausted.stderr, /max join retry exhausted, exiting/);
   t.is(config.code, 2, config.stderr);
   t.regex(config.stderr, /unknown provider nosuchcloud/);
+});
+
+test('end to end against the simulated Consul: a late server is joined, and --watch prints the new list when one is added', async (t) => {
+  const { startTestSim } = await import('./helpers/sim.js');
+  const { default: consulSim } = await import('../providers/consul/sim.js');
+  const sim = await startTestSim(
+    t,
+    {
+      credentials: { consul: { token: 'sim-token-cli' } },
+      instances: [],
+      services: [{ node: 'srv-1', node_address: '10.0.0.1', service: 'nomad', port: 4648, tags: ['serf'], appear_after_ms: 300 }],
+    },
+    [consulSim],
+  );
+  const entry = `provider=consul service=nomad tag=serf address=${sim.httpUrl}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'join', '--backoff', '--backoff-initial', '100ms', '--watch', '--watch-interval', '200ms', entry], {
+    cwd: ROOT,
+    env: { ...process.env, CONSUL_HTTP_TOKEN: 'sim-token-cli' },
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      lines.splice(0, lines.length, ...stdout.split('\n').filter(Boolean));
+      if (lines.length === 1 && !stdout.includes('10.0.0.2')) {
+        sim.updateFleet((fleet) => ({
+          ...fleet,
+          services: [...(fleet.services ?? []), { node: 'srv-2', node_address: '10.0.0.2', service: 'nomad', port: 4648, tags: ['serf'] }],
+        }));
+      }
+      if (lines.length >= 2) resolve();
+    });
+  });
+  child.kill('SIGTERM');
+  t.is(await exited, 0, stderr);
+  t.deepEqual(lines, ['10.0.0.1:4648', '10.0.0.1:4648 10.0.0.2:4648']);
+  t.regex(stderr, /join addresses changed: added="10.0.0.2:4648" removed=""/);
+  t.false(stderr.includes('sim-token-cli'));
 });
