@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { InvalidAddressError, joinAddress, parseJoinAddress } from '../src/join/index.js';
 
 // Ported from hashicorp/nomad client/rpc_test.go Test_resolveServer (default client port 4647).
@@ -66,4 +67,16 @@ test('joinAddress rejects a default port outside 0-65535', (t) => {
 test('parseJoinAddress keeps the port undefined when absent', (t) => {
   t.deepEqual(parseJoinAddress('10.0.0.1'), { host: '10.0.0.1', port: undefined });
   t.deepEqual(parseJoinAddress('[::1]:0'), { host: '::1', port: 0 });
+});
+
+test('property: joinAddress keeps any IP and port, brackets exactly the IPv6 ones, and is idempotent', (t) => {
+  fc.assert(
+    fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }), fc.integer({ min: 1, max: 65535 }), (ip, port, fallback) => {
+      const input = port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+      const out = joinAddress(input, fallback);
+      const parts = parseJoinAddress(out);
+      return parts.host === ip && parts.port === (port ?? fallback) && out.startsWith('[') === ip.includes(':') && joinAddress(out, fallback) === out;
+    }),
+  );
+  t.pass();
 });

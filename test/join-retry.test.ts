@@ -100,6 +100,7 @@ test('success on a later attempt reports attempts, addresses and elapsed time', 
   const run = retryJoin({ ...options, entries: ['10.0.0.1'], retryInterval: '5s', join: (addrs) => (++calls === 3 ? addrs.length : 0) });
   await clock.runAllAsync();
   t.deepEqual(await run, { joined: 1, addresses: ['10.0.0.1'], attempts: 3, elapsedMs: 10_000 });
+  t.is(clock.countTimers(), 0, 'no timer left behind');
   t.is(logger.lines.at(-1), '[INFO] agent.joiner: retry join completed: initial_servers=1');
   t.true(logger.lines.includes('[WARN] agent.joiner: join failed: error="joined 0 of the 1 required" retry=5s'));
 });

@@ -7,6 +7,7 @@
  * Exit codes: 0 joined, 1 every attempt failed (or stopped), 2 usage or config error.
  */
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
 import { AbortError, AutojoinError, UsageError } from '../errors.js';
@@ -162,7 +163,7 @@ async function join(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--mode: "${mode}" is not one of server, client, lan, wan`);
     }
     const agent = await readAgentConfig(
-      values['from-config'].map((p) => (p.startsWith('/') ? p : `${io.cwd}/${p}`)),
+      values['from-config'].map((p) => resolve(io.cwd, p)),
       { mode: mode as 'server' | 'client' | 'lan' | 'wan' | undefined },
     );
     for (const warning of agent.warnings) logger.warn(`agent.joiner: ${warning}`);
