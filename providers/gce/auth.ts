@@ -140,7 +140,12 @@ export function metadataBase(env: Record<string, string | undefined>): string {
 }
 
 /** GET on the metadata server with `Metadata-Flavor: Google`, retried through the one policy. */
-async function metadataGet(ctx: ProviderContext, pathAndQuery: string, operation: string): Promise<string> {
+async function metadataGet(
+  ctx: ProviderContext,
+  pathAndQuery: string,
+  operation: string,
+  okStatus: (status: number) => boolean = (status) => status >= 200 && status < 300,
+): Promise<string> {
   if (/^none$/i.test(ctx.env.METADATA_SERVER_DETECTION ?? '')) {
     throw fail(operation, 'the metadata server is disabled (METADATA_SERVER_DETECTION=none); give credentials_file and project_name');
   }
@@ -152,6 +157,7 @@ async function metadataGet(ctx: ProviderContext, pathAndQuery: string, operation
         response = await ctx.http.request(url, {
           headers: { 'Metadata-Flavor': 'Google', 'User-Agent': ctx.userAgent },
           timeoutMs: METADATA_TIMEOUT_MS,
+          okStatus,
           signal: ctx.signal,
         });
       } catch (err) {
@@ -177,7 +183,9 @@ export async function metadataProjectId(ctx: ProviderContext): Promise<string> {
 /** An OAuth2 client whose tokens come from the metadata server's default service account. */
 async function metadataClient(ctx: ProviderContext): Promise<AuthClient> {
   // Detection first, like the Google libraries: a clear error when this is not a GCE VM.
-  await metadataGet(ctx, '/computeMetadata/v1/instance', 'metadata detection');
+  // The directory URL with its slash (without it the server redirects); any non-error answer
+  // carrying Metadata-Flavor: Google proves a metadata server.
+  await metadataGet(ctx, '/computeMetadata/v1/instance/', 'metadata detection', (status) => status >= 200 && status < 400);
   const client = new OAuth2Client();
   client.refreshHandler = async () => {
     const text = await metadataGet(
