@@ -376,3 +376,19 @@ test('no entries is a usage error', async (t) => {
   const { options } = setup();
   await t.throwsAsync(retryJoin({ ...options, entries: [] }), { code: 'ERR_USAGE', message: 'retry join: no entries given' });
 });
+
+const badOptions: Array<{ name: string; options: Partial<RetryJoinOptions>; message: string }> = [
+  { name: 'defaultPort out of range', options: { defaultPort: 70_000 }, message: 'defaultPort: 70000 is not an integer in 0-65535' },
+  { name: 'negative retryMax', options: { retryMax: -1 }, message: 'retryMax: -1 is not an integer >= 0' },
+  { name: 'minJoined 0', options: { minJoined: 0 }, message: 'minJoined: 0 is not an integer >= 1' },
+  { name: 'bad timeout', options: { timeout: 'forever' }, message: 'timeout: invalid duration "forever" (use milliseconds or a Go duration such as 500ms, 30s, 1m30s)' },
+  { name: 'zero watch interval', options: { watch: { interval: 0 } }, message: 'watch.interval must be above 0' },
+];
+for (const c of badOptions) {
+  test(`bad options are usage errors before anything runs: ${c.name}`, async (t) => {
+    const { options } = setup();
+    let joined = 0;
+    await t.throwsAsync(retryJoin({ ...options, entries: ['10.0.0.1'], join: () => ++joined, ...c.options }), { code: 'ERR_USAGE', message: c.message });
+    t.is(joined, 0);
+  });
+}

@@ -137,6 +137,10 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
   if (!Number.isInteger(retryMax) || retryMax < 0) throw new UsageError(`retryMax: ${retryMax} is not an integer >= 0`);
   if (!Number.isInteger(minJoined) || minJoined < 1) throw new UsageError(`minJoined: ${minJoined} is not an integer >= 1`);
   if (options.entries.length === 0) throw new UsageError('retry join: no entries given');
+  const port = options.defaultPort;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new UsageError(`defaultPort: ${port} is not an integer in 0-65535`);
+  }
   const watchMs = watchInterval(options.watch, policy.kind === 'fixed' ? policy.intervalMs : 30_000);
   const signal = options.signal;
   if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
