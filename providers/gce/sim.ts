@@ -1,16 +1,17 @@
 /**
  * GCE as the simulator serves it: compute v1 REST (`zones.list`, `instances.list`,
- * `instances.aggregatedList` with `filter`, `maxResults`, `pageToken`), the metadata server
- * (`Metadata-Flavor: Google`: detection, project id, the default service account's token) and the
- * OAuth2 token endpoint for the service-account key the simulator writes out. Compute calls need
- * a token the simulator issued; faults apply to compute calls only.
+ * `instances.aggregatedList` with `filter`, `maxResults`, `pageToken`, partial responses), plus
+ * the metadata server and the OAuth2 token endpoint (sim-identity.ts) for the service-account key
+ * the simulator writes out. Compute calls need a token the simulator issued; faults apply to
+ * compute calls only.
  */
 import { createHash } from 'node:crypto';
 import type { FleetInstance } from '../../src/sim/fleet.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
-import { handleTokenRequest, issueToken, oauthError, serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
+import { serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
 import { type FieldTree, FieldSelectionError, parseFields, renderJson } from './sim-fields.js';
 import { type FieldLookup, FilterSyntaxError, type FilterPredicate, parseFilter } from './sim-filter.js';
+import { metadataApi, tokenApi } from './sim-identity.js';
 import {
   API_BASE,
   googleError,
@@ -266,60 +267,6 @@ const computeApi: SimApi = {
       case 'auth':
         return unauthenticated(false);
     }
-  },
-};
-
-function metadataText(body: string, contentType = 'application/text'): SimResponse {
-  return { status: 200, headers: { 'metadata-flavor': 'Google', 'content-type': contentType, server: 'Metadata Server for VM' }, body };
-}
-
-const metadataApi: SimApi = {
-  name: 'gce-metadata',
-  match: (req) => req.url.pathname.startsWith('/computeMetadata/'),
-  faultable: () => false,
-  handle(req, ctx) {
-    if (req.headers['metadata-flavor'] !== 'Google') {
-      return { status: 403, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: 'Missing required header "Metadata-Flavor": "Google"\n' };
-    }
-    const path = req.url.pathname.replace(/\/+$/, '');
-    const project = simProject(ctx);
-    switch (path) {
-      case '/computeMetadata/v1/instance':
-        return metadataText('attributes/\nhostname\nid\nname\nnetwork-interfaces/\nproject/\nservice-accounts/\nzone\n');
-      case '/computeMetadata/v1/project/project-id':
-        return metadataText(project);
-      case '/computeMetadata/v1/instance/zone':
-        return metadataText(`projects/${numericProject(project)}/zones/us-central1-a`);
-      case '/computeMetadata/v1/instance/service-accounts/default/email':
-        return metadataText(ctx.fleet.credentials.gce?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`);
-      case '/computeMetadata/v1/instance/service-accounts/default/token':
-        return metadataText(JSON.stringify(issueToken(ctx)), 'application/json');
-      default:
-        return { status: 404, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: 'Not Found\n' };
-    }
-  },
-  errorResponse(kind) {
-    const status = kind === 'throttle' ? 429 : kind === 'auth' ? 403 : kind === 'server' ? 500 : 503;
-    return { status, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: `${status}\n` };
-  },
-};
-
-function numericProject(project: string): string {
-  return (BigInt(`0x${createHash('sha256').update(project).digest('hex').slice(0, 10)}`) % 1_000_000_000_000n).toString();
-}
-
-const tokenApi: SimApi = {
-  name: 'gce-oauth',
-  match: (req) => req.url.pathname === '/token',
-  faultable: () => false,
-  handle(req: SimRequest, ctx) {
-    if (req.method !== 'POST') return oauthError(405, 'invalid_request', 'The token endpoint accepts POST only.');
-    return handleTokenRequest(ctx, req.body);
-  },
-  errorResponse(kind) {
-    if (kind === 'auth') return oauthError(400, 'invalid_grant', 'Invalid JWT Signature.');
-    if (kind === 'throttle') return oauthError(429, 'rate_limit_exceeded', 'Rate limit exceeded.');
-    return oauthError(kind === 'server' ? 500 : 503, 'internal_failure', 'Backend error.');
   },
 };
 
