@@ -4,9 +4,7 @@
  * second), authenticated by google-auth-library through ctx.http's agents, SDK retries off.
  * Every page is one call wrapped in the one retry policy (`retryCall`).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
-import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
 import { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js';
 import type { AuthClient } from 'google-auth-library';
 import { ProviderError } from '../../src/errors.js';
@@ -15,6 +13,7 @@ import type { ProviderContext } from '../../src/provider.js';
 import type { GceInstance } from './extract.js';
 import { classifyGceError, toProviderError } from './errors.js';
 import { AGGREGATED_FIELDS, FIELD_MASK_HEADER, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
+import { callAuth, sharedClients } from './shared.js';
 
 /** Attempts per API call, the first included (the SDK's own retries are off). */
 export const MAX_ATTEMPTS = 4;
@@ -176,59 +175,6 @@ interface ZonePage extends RawPage {
   items?: Array<{ name?: string | null }> | null;
 }
 
-/** The auth client of the discovery call a compute request belongs to. */
-const callAuth = new AsyncLocalStorage<AuthClient>();
-
-function currentAuth(): AuthClient {
-  const auth = callAuth.getStore();
-  if (!auth) throw new Error('discover-gce: a compute request outside a discovery call');
-  return auth;
-}
-
-/**
- * What google-gax gets as its auth client: it forwards to the calling discovery's own client
- * (found through AsyncLocalStorage). gax binds auth at construction, and building a client costs
- * half a second and ~50 MB of garbage (it hashes the 11.7 MB protobuf JSON), so the compute
- * clients are built once per endpoint and shared by every call, each with its own credentials.
- */
-function routingAuth(): AuthClient {
-  // gax reads universeDomain, calls fetch (REST stub) and checks for getRequestHeaders; it also
-  // writes defaultServicePath/defaultScopes onto the object, which the real clients do not need.
-  const route = {
-    universeDomain: 'googleapis.com',
-    fetch: (...args: Parameters<AuthClient['fetch']>) => currentAuth().fetch(...args),
-    getRequestHeaders: (url?: string | URL) => currentAuth().getRequestHeaders(url),
-  };
-  return route as unknown as AuthClient;
-}
-
-interface SharedClients {
-  instances: InstancesClient;
-  zones: ZonesClient | undefined;
-  connection: ReturnType<typeof endpointOptions> & { fallback: 'rest'; authClient: AuthClient };
-}
-
-/** Built clients per endpoint, most recent last; a few endpoints at most in practice. */
-const shared = new Map<string, SharedClients>();
-const MAX_SHARED = 4;
-
-function sharedClients(endpoint: string | undefined): SharedClients {
-  const options = endpointOptions(endpoint);
-  const key = `${options.protocol}://${options.apiEndpoint}:${options.port}`;
-  let entry = shared.get(key);
-  if (entry) {
-    shared.delete(key);
-  } else {
-    const connection = { ...options, fallback: 'rest' as const, authClient: routingAuth() };
-    entry = { instances: new InstancesClient(connection), zones: undefined, connection };
-    // Forgotten, not closed: a call may still be using it (REST clients hold no sockets of their own).
-    const oldest = shared.size >= MAX_SHARED ? shared.keys().next().value : undefined;
-    if (oldest !== undefined) shared.delete(oldest);
-  }
-  shared.set(key, entry);
-  return entry;
-}
-
 /** Builds (or reuses) the clients; `auth` comes from auth.ts (already wired to ctx.http). */
 export function createClients(endpoint: string | undefined, auth: AuthClient, outer: ProviderContext): GceClients {
   // A signal of our own: up to 8 zones in flight each add abort listeners, past Node's warning limit of 10.
@@ -238,7 +184,7 @@ export function createClients(endpoint: string | undefined, auth: AuthClient, ou
   if (outer.signal.aborted) forward();
   else outer.signal.addEventListener('abort', forward, { once: true });
   const ctx: ProviderContext = { ...outer, signal: local.signal };
-  const clients = sharedClients(endpoint);
+  const clients = sharedClients(endpointOptions(endpoint));
   const instances = clients.instances;
   const masks: MaskState = { enabled: true };
 
@@ -268,7 +214,7 @@ export function createClients(endpoint: string | undefined, auth: AuthClient, ou
   }
 
   async function listByZone<T>(options: ListOptions, perPage: (instances: GceInstance[]) => T[]): Promise<ListResult<T>> {
-    clients.zones ??= new ZonesClient(clients.connection);
+    clients.zones ??= new ZonesClient(clients.connection as ConstructorParameters<typeof ZonesClient>[0]);
     const zoneClient = clients.zones;
     const zoneNames: string[] = [];
     let requests = await allPages<ZonePage>(
