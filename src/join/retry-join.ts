@@ -10,19 +10,14 @@
  */
 import { checkConfig, DEFAULT_TIMEOUT_MS, discover } from '../discover.js';
 import { toMs } from '../duration.js';
-import { AbortError, AutojoinError, ProviderError, TimeoutError, UsageError } from '../errors.js';
+import type { NodeHttpClient } from '../http/index.js';
+import { AbortError, UsageError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
+import { discoverAll, quote, throttling } from './attempt.js';
 import { type Clock, formatGoDuration, sleep, systemClock } from './clock.js';
-import {
-  type CheckEntry,
-  type DiscoverAddrs,
-  entryAddresses,
-  type PreparedEntry,
-  prepareEntries,
-} from './entries.js';
+import { type CheckEntry, type DiscoverAddrs, type PreparedEntry, prepareEntries } from './entries.js';
 import { type EntryOutcome, RetryJoinExhaustedError } from './errors.js';
-import { execTimeout } from './netaddrs.js';
-import { type BackoffOptions, nextDelay, resolvePolicy } from './policy.js';
+import { type BackoffOptions, type DelayPolicy, nextDelay, resolvePolicy } from './policy.js';
 import { type ResolveHost, systemResolveHost } from './resolve.js';
 
 /** What `join` is told besides the addresses. */
@@ -107,7 +102,21 @@ export interface RetryJoinResult {
   elapsedMs: number;
 }
 
-const defaultDiscover: DiscoverAddrs = (cfg, options) => discover(cfg, options);
+/**
+ * The engine, with one HTTP client for the whole loop: keep-alive connections carry over from one
+ * attempt (or watch round) to the next instead of a new TCP and TLS handshake each time.
+ */
+function engineDiscover(env: Record<string, string | undefined>, userAgent: string | undefined) {
+  let client: Promise<NodeHttpClient> | undefined;
+  const discoverAddrs: DiscoverAddrs = async (cfg, options) => {
+    client ??= import('../http/index.js').then(({ createHttpClient }) => createHttpClient({ env, userAgent }));
+    return discover(cfg, { ...options, http: await client });
+  };
+  const close = async () => {
+    (await client)?.destroy();
+  };
+  return { discoverAddrs, close };
+}
 const defaultCheck: CheckEntry = (cfg, options) => checkConfig(cfg, options);
 
 /**
@@ -149,6 +158,34 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
   const started = clock.now();
   log.info(`agent.joiner: starting retry join: servers=${quote(prepared.map((p) => p.label).join(' '))}`);
 
+  // Lazy: no HTTP client exists until a go-discover entry runs.
+  const engine = engineDiscover(env, options.userAgent);
+  const discoverAddrs = options.discoverAddrs ?? engine.discoverAddrs;
+  try {
+    return await loop(options, { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env, discoverAddrs });
+  } finally {
+    await engine.close();
+  }
+}
+
+interface LoopState {
+  prepared: PreparedEntry[];
+  clock: Clock;
+  random: () => number;
+  policy: DelayPolicy;
+  retryMax: number;
+  minJoined: number;
+  timeoutMs: number;
+  watchMs: number | undefined;
+  started: number;
+  log: Logger;
+  env: Record<string, string | undefined>;
+  discoverAddrs: DiscoverAddrs;
+}
+
+async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJoinResult> {
+  const { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env } = state;
+  const signal = options.signal;
   const round = (): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> =>
     discoverAll(prepared, {
       clock,
@@ -156,7 +193,7 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
       signal,
       log,
       defaultPort: options.defaultPort,
-      discoverAddrs: options.discoverAddrs ?? defaultDiscover,
+      discoverAddrs: state.discoverAddrs,
       resolveHost: options.resolveHost ?? systemResolveHost,
       env,
       userAgent: options.userAgent,
@@ -253,109 +290,3 @@ function watchInterval(watch: WatchOptions | boolean | undefined, fallbackMs: nu
   return ms;
 }
 
-interface RoundContext {
-  clock: Clock;
-  timeoutMs: number;
-  signal: AbortSignal | undefined;
-  log: Logger;
-  defaultPort: number | undefined;
-  discoverAddrs: DiscoverAddrs;
-  resolveHost: ResolveHost;
-  env: Record<string, string | undefined>;
-  userAgent: string | undefined;
-}
-
-/**
- * One attempt's discovery: every entry at once, each under its own timeout. The combined list
- * is in entry order, as Nomad's sequential loop builds it, then de-duplicated (first kept).
- */
-async function discoverAll(
-  prepared: readonly PreparedEntry[],
-  ctx: RoundContext,
-): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> {
-  const outcomes = await Promise.all(prepared.map((entry) => discoverOne(entry, ctx)));
-  const seen = new Set<string>();
-  const addresses: string[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.error) {
-      ctx.log.error(
-        `agent.joiner: discovering join addresses failed: join_config=${quote(outcome.entry)} error=${quote(outcome.error.message)}`,
-      );
-      continue;
-    }
-    ctx.log.debug(`agent.joiner: discovered join addresses: join_config=${quote(outcome.entry)} addresses=${quote(outcome.addresses.join(' '))}`);
-    for (const address of outcome.addresses) {
-      if (seen.has(address)) continue;
-      seen.add(address);
-      addresses.push(address);
-    }
-  }
-  // Nomad stays silent here and leaves operators guessing; say it.
-  if (addresses.length === 0) ctx.log.warn('agent.joiner: discovered 0 join addresses');
-  return { addresses, outcomes };
-}
-
-async function discoverOne(prepared: PreparedEntry, ctx: RoundContext): Promise<EntryOutcome> {
-  const controller = new AbortController();
-  let timer: unknown;
-  let stop: (error: Error) => void = () => {};
-  const stopped = new Promise<never>((_, reject) => {
-    stop = reject;
-  });
-  const onAbort = () => {
-    const error = new AbortError('retry join', { cause: ctx.signal?.reason });
-    controller.abort(error);
-    stop(error);
-  };
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
-  if (ctx.timeoutMs > 0) {
-    timer = ctx.clock.setTimeout(() => {
-      const error = new TimeoutError(`discovering ${prepared.label}`, ctx.timeoutMs);
-      controller.abort(error);
-      stop(error);
-    }, ctx.timeoutMs);
-  }
-  try {
-    const work = entryAddresses(prepared, {
-      signal: controller.signal,
-      timeoutMs: ctx.timeoutMs,
-      defaultPort: ctx.defaultPort,
-      discoverAddrs: ctx.discoverAddrs,
-      resolveHost: ctx.resolveHost,
-      logger: ctx.log,
-      env: ctx.env,
-      userAgent: ctx.userAgent,
-    });
-    // The race bounds the entry even when the work ignores its signal.
-    const addresses = await Promise.race([work, stopped]);
-    work.catch(() => {});
-    return { entry: prepared.label, addresses };
-  } catch (error) {
-    // Our own reason (timeout, stop) beats whatever the work made of the abort; a specific error
-    // the work built from it (exec's "executable timed out") beats ours.
-    const generic = !(error instanceof AutojoinError) || error instanceof AbortError || error instanceof TimeoutError;
-    let reason = controller.signal.aborted && generic ? controller.signal.reason : error;
-    if (prepared.kind === 'exec' && reason instanceof TimeoutError) reason = execTimeout(prepared.entry, reason);
-    return { entry: prepared.label, addresses: [], error: reason instanceof Error ? reason : new Error(String(reason)) };
-  } finally {
-    if (timer !== undefined) ctx.clock.clearTimeout(timer);
-    ctx.signal?.removeEventListener('abort', onAbort);
-    stopped.catch(() => {});
-  }
-}
-
-function throttling(outcomes: readonly EntryOutcome[]): { throttled: boolean; retryAfterMs: number | undefined } {
-  let throttled = false;
-  let retryAfterMs: number | undefined;
-  for (const { error } of outcomes) {
-    if (!(error instanceof ProviderError) || !error.throttled) continue;
-    throttled = true;
-    if (error.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, error.retryAfterMs);
-  }
-  return { throttled, retryAfterMs };
-}
-
-/** hclog-style value quoting: `"a b"`, with escapes. */
-function quote(value: string): string {
-  return JSON.stringify(value);
-}
