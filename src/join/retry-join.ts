@@ -117,6 +117,7 @@ function engineDiscover(env: Record<string, string | undefined>, userAgent: stri
   };
   return { discoverAddrs, close };
 }
+
 const defaultCheck: CheckEntry = (cfg, options) => checkConfig(cfg, options);
 
 /**
@@ -199,6 +200,15 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
       userAgent: options.userAgent,
     });
   const joinSignal = signal ?? new AbortController().signal;
+  /** Calls `join`; a throw or too few joined is the attempt's error. */
+  const tryJoin = async (addresses: string[], attempt: number): Promise<{ joined: number; error?: Error }> => {
+    try {
+      const joined = await options.join(addresses, { attempt, signal: joinSignal });
+      return joined < minJoined ? { joined, error: new Error(`joined ${joined} of the ${minJoined} required`) } : { joined };
+    } catch (caught) {
+      return { joined: 0, error: caught instanceof Error ? caught : new Error(String(caught)) };
+    }
+  };
 
   let attempt = 0;
   let failures = 0;
@@ -208,18 +218,7 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
     attempt++;
     const { addresses, outcomes } = await round();
     if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
-    let joined = 0;
-    let error: Error | undefined;
-    if (addresses.length === 0) {
-      error = new Error('no addresses discovered');
-    } else {
-      try {
-        joined = await options.join(addresses, { attempt, signal: joinSignal });
-        if (joined < minJoined) error = new Error(`joined ${joined} of the ${minJoined} required`);
-      } catch (caught) {
-        error = caught instanceof Error ? caught : new Error(String(caught));
-      }
-    }
+    const { joined, error } = addresses.length === 0 ? { joined: 0, error: new Error('no addresses discovered') } : await tryJoin(addresses, attempt);
     if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
     if (error === undefined) {
       log.info(`agent.joiner: retry join completed: initial_servers=${joined}`);
@@ -264,14 +263,7 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
       continue;
     }
     log.info(`agent.joiner: join addresses changed: added=${quote(added.join(' '))} removed=${quote(removed.join(' '))}`);
-    let joined = 0;
-    let error: Error | undefined;
-    try {
-      joined = await options.join(addresses, { attempt, signal: joinSignal });
-      if (joined < minJoined) error = new Error(`joined ${joined} of the ${minJoined} required`);
-    } catch (caught) {
-      error = caught instanceof Error ? caught : new Error(String(caught));
-    }
+    const { joined, error } = await tryJoin(addresses, attempt);
     if (error) {
       log.warn(`agent.joiner: join failed: error=${quote(error.message)} retry=${formatGoDuration(watchMs)}`);
     } else {
