@@ -52,7 +52,7 @@ function fail(operation: string, reason: string): ProviderError {
  * Routes every request the auth client makes (token calls and, through `authClient.fetch`, the
  * compute calls google-gax sends) through ctx.http's agents, which gax would otherwise replace
  * with its own proxy-unaware keep-alive agents; sends a key file's `token_uri` the token
- * request; adds our User-Agent; ties every request to ctx.signal.
+ * request; adds our User-Agent; ties GET requests to ctx.signal.
  */
 export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri?: string): void {
   client.transporter.interceptors.request.add({
@@ -68,7 +68,11 @@ export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri
       // The library resends the same config after a token refresh: add our product token once.
       if (!ua?.includes(ctx.userAgent)) headers.set('user-agent', ua ? `${ua} ${ctx.userAgent}` : ctx.userAgent);
       // gax gives compute requests a signal of its own; the call's signal must end them too.
-      config.signal = config.signal ? AbortSignal.any([config.signal as AbortSignal, ctx.signal]) : ctx.signal;
+      // Not token POSTs: node-fetch destroys an aborted request's body stream with no 'error'
+      // listener, an uncaught exception. A token call is short; the engine's race ends the wait.
+      if ((config.method ?? 'GET').toUpperCase() === 'GET') {
+        config.signal = config.signal ? AbortSignal.any([config.signal as AbortSignal, ctx.signal]) : ctx.signal;
+      }
       return config;
     },
   });
