@@ -30,6 +30,8 @@ export interface DiscoverOptions {
   env?: Record<string, string | undefined>;
   /** Reuse an HTTP client (keep-alive across calls); one is made per call otherwise. */
   http?: HttpClient;
+  /** Attempts per API call under the retry policy (1 = no provider-level retries). @default 4 */
+  maxAttempts?: number;
 }
 
 /** What `check` returns: the config as it would run, without any network call. */
@@ -159,6 +161,7 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
       userAgent: http.userAgent,
       env,
+      maxAttempts: options.maxAttempts,
     };
     // The race guarantees the call never outlives its timeout, even if a provider ignores the signal.
     return await Promise.race([provider.discover(checked.validated.args as never, ctx), early]);

@@ -24,3 +24,4 @@ export type { HttpClient, HttpRequestOptions, HttpResponse } from './http/types.
 export { type Logger, lineLogger, silentLogger } from './log.js';
 export * from './provider.js';
 export { ProviderRegistry } from './registry.js';
+export * from './join/index.js';

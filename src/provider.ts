@@ -113,6 +113,12 @@ export interface ProviderContext {
   userAgent: string;
   /** The environment to read (process.env unless the caller gave another). */
   env: Record<string, string | undefined>;
+  /**
+   * Attempts each API call may make under the retry policy (`retryCall`'s `maxAttempts`). The
+   * retry-join loop sets 1 when it runs its own backoff, so retries never multiply.
+   * @default undefined (the policy's default, 4)
+   */
+  maxAttempts?: number;
 }
 
 export interface ProviderDescriptor<S extends ArgSchema = ArgSchema> {

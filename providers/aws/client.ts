@@ -97,7 +97,7 @@ async function call<T>(operation: string, ctx: ProviderContext, send: () => Prom
         throw toProviderError(err, operation);
       }
     },
-    { classify: classifyAwsError, maxAttempts: MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+    { classify: classifyAwsError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
   );
 }
 

@@ -185,7 +185,7 @@ async function collect<T extends object, R>(
           throw toAzureError(err, operation);
         }
       },
-      { classify: classifyAzureError, signal: ctx.signal, deadline: ctx.deadline },
+      { classify: classifyAzureError, maxAttempts: ctx.maxAttempts, signal: ctx.signal, deadline: ctx.deadline },
     );
     if (page === undefined) break;
     for (const item of page) {

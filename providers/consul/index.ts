@@ -97,6 +97,7 @@ export default defineProvider({
       },
       {
         // Network failures retry like the shared policy says; a ProviderError built from one has no status.
+        maxAttempts: ctx.maxAttempts,
         classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
         signal: ctx.signal,
         deadline: ctx.deadline,

@@ -106,11 +106,11 @@ export interface RetryJoinResult {
  * The engine, with one HTTP client for the whole loop: keep-alive connections carry over from one
  * attempt (or watch round) to the next instead of a new TCP and TLS handshake each time.
  */
-function engineDiscover(env: Record<string, string | undefined>, userAgent: string | undefined) {
+function engineDiscover(env: Record<string, string | undefined>, userAgent: string | undefined, maxAttempts: number | undefined) {
   let client: Promise<NodeHttpClient> | undefined;
   const discoverAddrs: DiscoverAddrs = async (cfg, options) => {
     client ??= import('../http/index.js').then(({ createHttpClient }) => createHttpClient({ env, userAgent }));
-    return discover(cfg, { ...options, http: await client });
+    return discover(cfg, { ...options, http: await client, maxAttempts });
   };
   const close = async () => {
     (await client)?.destroy();
@@ -160,7 +160,8 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
   log.info(`agent.joiner: starting retry join: servers=${quote(prepared.map((p) => p.label).join(' '))}`);
 
   // Lazy: no HTTP client exists until a go-discover entry runs.
-  const engine = engineDiscover(env, options.userAgent);
+  // With backoff the loop is the retry policy: one attempt per API call, so retries never multiply.
+  const engine = engineDiscover(env, options.userAgent, policy.kind === 'backoff' ? 1 : undefined);
   const discoverAddrs = options.discoverAddrs ?? engine.discoverAddrs;
   try {
     return await loop(options, { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env, discoverAddrs });
