@@ -303,6 +303,16 @@ test('toProviderError: network errors, malformed bodies, our own errors', (t) =>
   const guard = new LoopbackOnlyError('compute.googleapis.com');
   t.is(toProviderError(Object.assign(new Error('request to x failed'), { cause: guard }), 'zones.list'), guard);
 
+  // node-fetch keeps only the code and the text of the guard's error.
+  const rebuilt = toProviderError(
+    Object.assign(new Error('request to https://compute.googleapis.com/x failed, reason: refused to connect to compute.googleapis.com: AUTOJOIN_LOOPBACK_ONLY is set'), {
+      code: 'ERR_LOOPBACK_ONLY',
+    }),
+    'zones.list',
+  );
+  t.true(rebuilt instanceof LoopbackOnlyError);
+  t.is(rebuilt.message, 'refused to connect to compute.googleapis.com: AUTOJOIN_LOOPBACK_ONLY is set');
+
   const abort = new AbortError('x');
   t.is(toProviderError(abort, 'zones.list'), abort);
   t.true(toProviderError(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'zones.list') instanceof AbortError);

@@ -601,3 +601,17 @@ test('abort: the caller signal ends a slow call promptly', async (t) => {
   await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env, signal: controller.signal }), { instanceOf: AbortError });
   t.true(Date.now() - started < 5000);
 });
+
+test('loopback guard: the real compute endpoint and the real metadata server are refused before connecting', async (t) => {
+  const s = await setup(t);
+  await t.throwsAsync(engine.addrs(`provider=gce project_name=${PROJECT} credentials_file=${s.keyFile} tag_value=consul`, { env: s.env }), {
+    code: 'ERR_LOOPBACK_ONLY',
+    message: /compute\.googleapis\.com/,
+  });
+  const noMetadataOverride = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir };
+  await t.throwsAsync(engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env: noMetadataOverride }), {
+    code: 'ERR_LOOPBACK_ONLY',
+    message: /metadata\.google\.internal/,
+  });
+  t.deepEqual(s.sim.counts(), { 'gce-oauth': 1 }, 'only the token request (loopback token_uri) was made');
+});

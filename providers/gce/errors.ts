@@ -8,6 +8,7 @@ import {
   AbortError,
   AutojoinError,
   HttpStatusError,
+  LoopbackOnlyError,
   MalformedResponseError,
   NetworkError,
   ProviderError,
@@ -134,6 +135,23 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The loopback guard's refusal, from its code and message wherever they sit in the chain. */
+function loopbackRefusal(err: unknown): LoopbackOnlyError | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    if (current instanceof LoopbackOnlyError) return current;
+    const e = current as ErrorShape;
+    if (e.code === 'ERR_LOOPBACK_ONLY') {
+      const host = /refused to connect to (.+?): AUTOJOIN_LOOPBACK_ONLY/.exec(e.message ?? '')?.[1];
+      return new LoopbackOnlyError(host ?? 'a non-loopback host');
+    }
+    current = e.cause ?? e.error;
+  }
+  return undefined;
+}
+
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
@@ -161,6 +179,9 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
   if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof MalformedResponseError) {
     return new ProviderError('gce', err.message, { operation, cause: err });
   }
+  // node-fetch keeps only the code and text of a socket error: rebuild the loopback guard's.
+  const refused = loopbackRefusal(err);
+  if (refused) return refused;
   const own = ownError(err);
   if (own) {
     const wrappable =
