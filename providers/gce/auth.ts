@@ -173,7 +173,7 @@ async function metadataGet(
       }
       return response.text();
     },
-    { classify: classifyGceError, maxAttempts: MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
   );
 }
 

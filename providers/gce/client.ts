@@ -75,7 +75,7 @@ function attempt<T>(ctx: ProviderContext, operation: string, fn: () => Promise<T
         throw toProviderError(err, operation);
       }
     },
-    { classify: classifyGceError, maxAttempts: MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
   );
 }
 
