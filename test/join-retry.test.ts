@@ -392,3 +392,189 @@ for (const c of badOptions) {
     t.is(joined, 0);
   });
 }
+
+test('watch: added / removed in each round report and in onChange; an unchanged round reports none', async (t) => {
+  const controller = new AbortController();
+  const { clock, reports, options } = setup();
+  const fleet = [['10.0.0.1', '10.0.0.2'], ['10.0.0.2', '10.0.0.1'], ['10.0.0.2', '10.0.0.3']];
+  let round = 0;
+  const changes: unknown[] = [];
+  const run = retryJoin({
+    ...options,
+    entries: ['provider=x'],
+    signal: controller.signal,
+    watch: { interval: '10s', onChange: (change) => changes.push(change) },
+    discoverAddrs: async () => fleet[Math.min(round++, fleet.length - 1)] ?? [],
+    join: (addrs) => addrs.length,
+  });
+  await clock.tickAsync(25_000);
+  controller.abort();
+  t.deepEqual((await run).addresses, ['10.0.0.2', '10.0.0.3']);
+  t.is(clock.countTimers(), 0, 'no timer left behind');
+  t.deepEqual(
+    reports.map((r) => [r.phase, r.added, r.removed]),
+    [
+      ['join', undefined, undefined],
+      ['watch', [], []],
+      ['watch', ['10.0.0.3'], ['10.0.0.1']],
+    ],
+  );
+  t.deepEqual(changes, [{ attempt: 3, added: ['10.0.0.3'], removed: ['10.0.0.1'], addresses: ['10.0.0.2', '10.0.0.3'], joined: 2 }]);
+});
+
+test('watch: a failing entry keeps its last good addresses; a round where all fail changes nothing', async (t) => {
+  const controller = new AbortController();
+  const { clock, reports, options } = setup();
+  // Round by round: entry a, entry b (an Error = that entry fails that round).
+  const plan: Array<[string[] | Error, string[] | Error]> = [
+    [['10.0.0.1'], ['10.0.0.2']],
+    [new Error('a: 503'), ['10.0.0.2', '10.0.0.3']],
+    [new Error('a: 503'), new Error('b: timeout')],
+    [['10.0.0.9'], new Error('b: timeout')],
+  ];
+  let round = -1;
+  const discoverAddrs: DiscoverAddrs = async (cfg) => {
+    if (cfg === 'provider=a') round++;
+    const answer = plan[Math.min(round, plan.length - 1)]?.[cfg === 'provider=a' ? 0 : 1];
+    if (answer instanceof Error) throw answer;
+    return answer ?? [];
+  };
+  const joins: string[][] = [];
+  const run = retryJoin({
+    ...options,
+    entries: ['provider=a', 'provider=b'],
+    signal: controller.signal,
+    watch: { interval: '10s' },
+    discoverAddrs,
+    join: (addrs) => {
+      joins.push(addrs);
+      return addrs.length;
+    },
+  });
+  await clock.tickAsync(35_000);
+  controller.abort();
+  await run;
+  t.deepEqual(joins, [
+    ['10.0.0.1', '10.0.0.2'],
+    ['10.0.0.1', '10.0.0.2', '10.0.0.3'],
+    ['10.0.0.9', '10.0.0.2', '10.0.0.3'],
+  ]);
+  t.deepEqual(
+    reports.slice(1).map((r) => [r.added, r.removed]),
+    [
+      [['10.0.0.3'], []],
+      [[], []],
+      [['10.0.0.9'], ['10.0.0.1']],
+    ],
+  );
+  t.is(reports[2]?.entries[1]?.error?.message, 'b: timeout');
+});
+
+test('watch: a failed re-join keeps the last joined set and is retried next round', async (t) => {
+  const controller = new AbortController();
+  const { clock, reports, options } = setup();
+  let round = 0;
+  let joinCalls = 0;
+  const changes: string[][] = [];
+  const run = retryJoin({
+    ...options,
+    entries: ['provider=x'],
+    signal: controller.signal,
+    watch: { interval: '10s', onChange: (c) => changes.push(c.added) },
+    discoverAddrs: async () => (round++ === 0 ? ['10.0.0.1'] : ['10.0.0.1', '10.0.0.2']),
+    join: (addrs) => {
+      joinCalls++;
+      if (joinCalls === 2) throw new Error('failed to join 10.0.0.2:4648: connection refused');
+      return addrs.length;
+    },
+  });
+  await clock.tickAsync(25_000);
+  controller.abort();
+  const result = await run;
+  t.deepEqual(result.addresses, ['10.0.0.1', '10.0.0.2']);
+  t.is(joinCalls, 3);
+  t.is(reports[1]?.error?.message, 'failed to join 10.0.0.2:4648: connection refused');
+  t.deepEqual(reports[2]?.added, ['10.0.0.2'], 'still new against the last joined set');
+  t.deepEqual(changes, [['10.0.0.2']]);
+});
+
+test('abort while an attempt is discovering: rejects at once, no timer left behind', async (t) => {
+  const controller = new AbortController();
+  const { clock, options } = setup();
+  const discoverAddrs = fakeDiscover(clock, { 'provider=slow': ['10.0.0.1'] }, 5000);
+  const run = retryJoin({ ...options, entries: ['provider=slow'], timeout: '20s', signal: controller.signal, discoverAddrs, join: (a) => a.length });
+  const settled = t.throwsAsync(run, { instanceOf: AbortError, code: 'ERR_ABORTED' });
+  await clock.tickAsync(1000);
+  controller.abort();
+  await settled;
+  // The fake provider's own 5 s timer is the only one left; the loop's timeout timer is gone.
+  t.is(clock.countTimers(), 1);
+  await clock.runAllAsync();
+  t.is(clock.countTimers(), 0);
+});
+
+test('abort while watching: resolves with the last join, no timer left behind', async (t) => {
+  const controller = new AbortController();
+  const { clock, options } = setup();
+  const run = retryJoin({ ...options, entries: ['10.0.0.1'], watch: true, retryInterval: '5s', signal: controller.signal, join: (a) => a.length });
+  await clock.tickAsync(12_000);
+  t.is(clock.countTimers(), 1, 'the watch wait');
+  controller.abort();
+  t.like(await run, { joined: 1, addresses: ['10.0.0.1'], attempts: 1 });
+  t.is(clock.countTimers(), 0);
+});
+
+test('backoff bounds: every wait stays within ±jitter of min(max, initial × multiplier^n)', async (t) => {
+  for (const draw of [0, 0.25, 0.999]) {
+    const { clock, reports, options } = setup({ random: () => draw });
+    const run = retryJoin({ ...options, entries: ['10.0.0.1'], retryMax: 8, backoff: { initial: 100, max: '1s', multiplier: 2, jitter: 0.5 }, join: () => 0 });
+    const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError });
+    await clock.runAllAsync();
+    await settled;
+    const waits = reports.map((r) => r.nextDelayMs).filter((d): d is number => d !== undefined);
+    t.is(waits.length, 8);
+    waits.forEach((wait, i) => {
+      const base = Math.min(1000, 100 * 2 ** i);
+      t.true(wait >= base * 0.5 && wait <= base * 1.5, `draw ${draw}, wait ${i}: ${wait} outside [${base * 0.5}, ${base * 1.5}]`);
+    });
+    t.is(clock.now, waits.reduce((a, b) => a + b, 0), 'the loop waited exactly those delays');
+  }
+});
+
+test('RetryJoinExhaustedError carries each entry\'s last error, also when the entry answered in the last attempt', async (t) => {
+  const { clock, options } = setup();
+  let call = 0;
+  const discoverAddrs: DiscoverAddrs = async (cfg) => {
+    if (cfg === 'provider=flaky') {
+      call++;
+      if (call === 1) throw new ProviderError('flaky', 'HTTP 500', { operation: 'List', status: 500 });
+      return ['10.0.0.1'];
+    }
+    throw new ProviderError('down', 'connection refused', { operation: 'List' });
+  };
+  const run = retryJoin({ ...options, entries: ['provider=flaky', 'provider=down'], retryMax: 1, retryInterval: 10, discoverAddrs, join: () => 0 });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError, code: 'ERR_RETRY_JOIN_EXHAUSTED' });
+  await clock.runAllAsync();
+  const error = await settled;
+  t.deepEqual(
+    error?.entries.map((e) => [e.entry, e.addresses, e.error?.message, e.lastError?.message]),
+    [
+      ['provider=flaky', ['10.0.0.1'], undefined, 'discover-flaky: List failed: 500: HTTP 500'],
+      ['provider=down', [], 'discover-down: List failed: connection refused', 'discover-down: List failed: connection refused'],
+    ],
+  );
+  t.regex(error?.message ?? '', /- provider=flaky: 1 address\(es\) \(earlier: discover-flaky: List failed: 500: HTTP 500\)/);
+});
+
+test('exec= entries: secret-looking argument values never reach logs or errors', async (t) => {
+  const { clock, logger, options } = setup();
+  const entry = 'exec=/nonexistent/peers --token=s3cr3t --role server --api-key k3y password=hunter2';
+  const run = retryJoin({ ...options, entries: [entry], retryMax: 1, retryInterval: 1 });
+  const settled = t.throwsAsync(run, { instanceOf: RetryJoinExhaustedError });
+  await clock.runAllAsync();
+  const error = await settled;
+  const shown = 'exec=/nonexistent/peers --token=*** --role server --api-key *** password=***';
+  t.is(error?.entries[0]?.entry, shown);
+  t.true(logger.lines[0]?.includes(shown));
+  for (const text of [...logger.lines, error?.message ?? '']) t.false(/s3cr3t|k3y|hunter2/.test(text), text);
+});

@@ -32,25 +32,24 @@ export async function discoverAll(
   ctx: RoundContext,
 ): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> {
   const outcomes = await Promise.all(prepared.map((entry) => discoverOne(entry, ctx)));
-  const seen = new Set<string>();
-  const addresses: string[] = [];
   for (const outcome of outcomes) {
     if (outcome.error) {
       ctx.log.error(
         `agent.joiner: discovering join addresses failed: join_config=${quote(outcome.entry)} error=${quote(outcome.error.message)}`,
       );
-      continue;
-    }
-    ctx.log.debug(`agent.joiner: discovered join addresses: join_config=${quote(outcome.entry)} addresses=${quote(outcome.addresses.join(' '))}`);
-    for (const address of outcome.addresses) {
-      if (seen.has(address)) continue;
-      seen.add(address);
-      addresses.push(address);
+    } else {
+      ctx.log.debug(`agent.joiner: discovered join addresses: join_config=${quote(outcome.entry)} addresses=${quote(outcome.addresses.join(' '))}`);
     }
   }
+  const addresses = combineAddresses(outcomes.map((outcome) => outcome.addresses));
   // Nomad stays silent here and leaves operators guessing; say it.
   if (addresses.length === 0) ctx.log.warn('agent.joiner: discovered 0 join addresses');
   return { addresses, outcomes };
+}
+
+/** Entry-ordered concatenation, de-duplicated (first kept): what Nomad's sequential loop builds, minus repeats. */
+export function combineAddresses(perEntry: ReadonlyArray<readonly string[]>): string[] {
+  return [...new Set(perEntry.flat())];
 }
 
 async function discoverOne(prepared: PreparedEntry, ctx: RoundContext): Promise<EntryOutcome> {

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { Target } from '../provider.js';
 import { parseJoinAddress } from './address.js';
 import { JoinConfigError } from './errors.js';
-import { checkExecEntry, execAddrs } from './netaddrs.js';
+import { checkExecEntry, execAddrs, redactExecEntry } from './netaddrs.js';
 import type { ResolveHost } from './resolve.js';
 
 export type EntryKind = 'exec' | 'provider' | 'address';
@@ -64,8 +64,13 @@ export async function prepareEntries(
   for (const entry of entries) {
     const kind = classifyEntry(entry);
     if (kind === 'exec') {
-      checkExecEntry(entry);
-      prepared.push({ entry, kind, label: entry });
+      const label = redactExecEntry(entry);
+      try {
+        checkExecEntry(entry);
+      } catch {
+        throw new JoinConfigError(label, `${label.trim()}: no executable given after "exec="`);
+      }
+      prepared.push({ entry, kind, label });
     } else if (kind === 'provider') {
       const { redacted } = await check(entry, { env });
       prepared.push({ entry, kind, label: redacted });

@@ -43,11 +43,19 @@ export interface EntryOutcome {
   addresses: string[];
   /** Why it gave none, when it failed. */
   error?: Error;
+  /**
+   * In {@link RetryJoinExhaustedError} only: the entry's most recent error in any attempt (the
+   * same as `error` when it failed in the last one; set too when it failed earlier and then answered).
+   */
+  lastError?: Error;
 }
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
 /**
  * Every attempt failed: `retryMax + 1` attempts ran and none joined `minJoined` peers.
- * Carries each entry's outcome in the last attempt and the last join error.
+ * Carries each entry's outcome in the last attempt, with its most recent error of any attempt
+ * (`entries[i].lastError`), and the last join error.
  */
 export class RetryJoinExhaustedError extends AutojoinError {
   readonly attempts: number;
@@ -56,7 +64,11 @@ export class RetryJoinExhaustedError extends AutojoinError {
   readonly lastError: Error | undefined;
 
   constructor(attempts: number, entries: readonly EntryOutcome[], lastError: Error | undefined) {
-    const lines = entries.map((e) => `  - ${e.entry}: ${e.error ? e.error.message : `${e.addresses.length} address(es)`}`);
+    const lines = entries.map((e) => {
+      if (e.error) return `  - ${e.entry}: ${oneLine(e.error.message)}`;
+      const earlier = e.lastError ? ` (earlier: ${oneLine(e.lastError.message)})` : '';
+      return `  - ${e.entry}: ${e.addresses.length} address(es)${earlier}`;
+    });
     const last = lastError ? `: ${lastError.message}` : '';
     super(
       'ERR_RETRY_JOIN_EXHAUSTED',

@@ -12,7 +12,7 @@ export {
 } from './config-file.js';
 export { type CheckEntry, classifyEntry, type DiscoverAddrs, type EntryKind } from './entries.js';
 export { type EntryOutcome, InvalidAddressError, JoinConfigError, NetaddrsError, RetryJoinExhaustedError } from './errors.js';
-export { execAddrs, parseExecOutput } from './netaddrs.js';
+export { execAddrs, parseExecOutput, redactExecEntry } from './netaddrs.js';
 export { type BackoffOptions, type DelayPolicy, nextDelay, resolvePolicy } from './policy.js';
 export { type ResolveHost, systemResolveHost } from './resolve.js';
 export {

@@ -17,6 +17,30 @@ export function execArgv(entry: string): string[] {
   return entry.slice('exec='.length).split(/\s+/).filter((field) => field !== '');
 }
 
+/** Argument names whose values are secrets: `--token=...`, `password=...`, `--api-key ...`. */
+const SECRET_NAME = /(token|secret|passw(or)?d|credentials?|(api|access|private|secret|auth|client|signing)[-_]?key)$|^-*key$/i;
+
+/**
+ * The `exec=` entry as logs and errors show it: values of arguments that look like secrets
+ * (`--token=abc`, `password=abc`, `--api-key abc`) become `***`.
+ */
+export function redactExecEntry(entry: string): string {
+  const fields = entry.slice('exec='.length).split(/(\s+)/);
+  let hideNext = false;
+  const shown = fields.map((field) => {
+    if (field === '' || /^\s+$/.test(field)) return field;
+    if (hideNext) {
+      hideNext = false;
+      return '***';
+    }
+    const eq = field.indexOf('=');
+    if (eq > 0) return SECRET_NAME.test(field.slice(0, eq)) ? `${field.slice(0, eq + 1)}***` : field;
+    if (field.startsWith('-') && SECRET_NAME.test(field)) hideNext = true;
+    return field;
+  });
+  return `exec=${shown.join('')}`;
+}
+
 /**
  * Checks an `exec=` entry before the first attempt.
  * @throws JoinConfigError for a bare `exec=` (go-netaddrs would index an empty slice and panic)

@@ -13,7 +13,7 @@ import { toMs } from '../duration.js';
 import type { NodeHttpClient } from '../http/index.js';
 import { AbortError, UsageError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
-import { discoverAll, quote, throttling } from './attempt.js';
+import { combineAddresses, discoverAll, quote, throttling } from './attempt.js';
 import { type Clock, formatGoDuration, sleep, systemClock } from './clock.js';
 import { type CheckEntry, type DiscoverAddrs, type PreparedEntry, prepareEntries } from './entries.js';
 import { type EntryOutcome, RetryJoinExhaustedError } from './errors.js';
@@ -28,10 +28,35 @@ export interface JoinInfo {
   signal: AbortSignal;
 }
 
-/** Re-discovery after the first successful join. */
+/** What changed in a watch round whose new address set was joined. */
+export interface WatchChange {
+  attempt: number;
+  /** Addresses in the new set that the last joined set did not have, in discovery order. */
+  added: string[];
+  /** Addresses of the last joined set that are gone, in their old order. */
+  removed: string[];
+  /** The whole new set, as handed to `join`. */
+  addresses: string[];
+  /** What `join` returned for it. */
+  joined: number;
+}
+
+/**
+ * Re-discovery after the first successful join (what Nomad users ask for in nomad#7420).
+ *
+ * Each round re-discovers every entry. An entry that fails keeps its last good addresses, and a
+ * round that finds nothing at all changes nothing: a flaky API never empties the set.
+ */
 export interface WatchOptions {
-  /** How often to re-discover, milliseconds or a Go duration. @default the retry interval */
+  /** How often to re-discover, milliseconds or a Go duration. @default the retry interval (30s under backoff) */
   interval?: number | string;
+  /**
+   * Called after `join` accepted a changed set. A round whose `join` fails keeps the last joined
+   * set and is retried at the next round (the failure is in `onAttempt`'s report).
+   * @example
+   * watch: { interval: '1m', onChange: ({ added, removed }) => console.log({ added, removed }) }
+   */
+  onChange?: (change: WatchChange) => void;
 }
 
 /** One attempt (or watch round), as `onAttempt` sees it. */
@@ -44,6 +69,12 @@ export interface AttemptReport {
   entries: EntryOutcome[];
   /** What `join` returned; 0 when it was not called or threw. */
   joined: number;
+  /**
+   * Watch rounds only: addresses gained and lost against the last joined set. An entry that
+   * failed this round counts with its last good addresses, so its failure removes nothing.
+   */
+  added?: string[];
+  removed?: string[];
   /** Why the attempt failed; undefined on success (or a watch round with nothing new). */
   error?: Error;
   /** The wait before the next attempt, when there is one. */
@@ -211,6 +242,16 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
     }
   };
 
+  // Per entry: its addresses the last time it answered, and its most recent error.
+  const lastGood: string[][] = prepared.map(() => []);
+  const lastErrors: Array<Error | undefined> = prepared.map(() => undefined);
+  const remember = (outcomes: readonly EntryOutcome[]) => {
+    outcomes.forEach((outcome, i) => {
+      if (outcome.error) lastErrors[i] = outcome.error;
+      else lastGood[i] = outcome.addresses;
+    });
+  };
+
   let attempt = 0;
   let failures = 0;
   let throttleStreak = 0;
@@ -219,6 +260,7 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
     attempt++;
     const { addresses, outcomes } = await round();
     if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
+    remember(outcomes);
     const { joined, error } = addresses.length === 0 ? { joined: 0, error: new Error('no addresses discovered') } : await tryJoin(addresses, attempt);
     if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
     if (error === undefined) {
@@ -238,7 +280,11 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
     if (delay === undefined) {
       log.warn(`agent.joiner: join failed: error=${quote(error.message)}`);
       log.error('agent.joiner: max join retry exhausted, exiting');
-      throw new RetryJoinExhaustedError(attempt, outcomes, error);
+      const withLastErrors = outcomes.map((outcome, i) => {
+        const lastError = lastErrors[i];
+        return lastError ? { ...outcome, lastError } : outcome;
+      });
+      throw new RetryJoinExhaustedError(attempt, withLastErrors, error);
     }
     log.warn(`agent.joiner: join failed: error=${quote(error.message)} retry=${formatGoDuration(delay)}`);
     await sleep(clock, delay, signal);
@@ -248,6 +294,7 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
   // Watching: re-discover on an interval, and join again whenever the address set changes.
   // Only the caller's signal ends it; the promise then resolves with the last successful join.
   let current = result;
+  const watchOnChange = typeof options.watch === 'object' ? options.watch.onChange : undefined;
   for (;;) {
     try {
       await sleep(clock, watchMs, signal, 'watch');
@@ -255,23 +302,28 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
       return current;
     }
     attempt++;
-    const { addresses, outcomes } = await round();
+    const { outcomes } = await round();
     if (signal?.aborted) return current;
+    remember(outcomes);
+    const addresses = combineAddresses(lastGood);
     const added = addresses.filter((a) => !current.addresses.includes(a));
     const removed = current.addresses.filter((a) => !addresses.includes(a));
+    const report = { attempt, phase: 'watch' as const, addresses, entries: outcomes, added, removed, nextDelayMs: watchMs };
     if (addresses.length === 0 || (added.length === 0 && removed.length === 0)) {
-      options.onAttempt?.({ attempt, phase: 'watch', addresses, entries: outcomes, joined: 0, nextDelayMs: watchMs });
+      options.onAttempt?.({ ...report, joined: 0 });
       continue;
     }
     log.info(`agent.joiner: join addresses changed: added=${quote(added.join(' '))} removed=${quote(removed.join(' '))}`);
     const { joined, error } = await tryJoin(addresses, attempt);
+    if (signal?.aborted) return current;
     if (error) {
       log.warn(`agent.joiner: join failed: error=${quote(error.message)} retry=${formatGoDuration(watchMs)}`);
     } else {
       log.info(`agent.joiner: retry join completed: initial_servers=${joined}`);
       current = { joined, addresses, attempts: attempt, elapsedMs: clock.now() - started };
     }
-    options.onAttempt?.({ attempt, phase: 'watch', addresses, entries: outcomes, joined, error, nextDelayMs: watchMs });
+    options.onAttempt?.({ ...report, joined, error });
+    if (!error) watchOnChange?.({ attempt, added, removed, addresses, joined });
   }
 }
 
