@@ -5,7 +5,7 @@
 import type { Reservation } from '@aws-sdk/client-ec2';
 import type { Task } from '@aws-sdk/client-ecs';
 import test from 'ava';
-import { classifyAwsError, parseRetryAfter, toProviderError } from '../providers/aws/errors.js';
+import { classifyAwsError, toProviderError } from '../providers/aws/errors.js';
 import {
   type AwsAddrType,
   ec2Filters,
@@ -238,20 +238,6 @@ test('toProviderError: a malformed body is named as such', (t) => {
   const err = toProviderError(Object.assign(new Error('Unexpected end of JSON input'), { name: 'SyntaxError' }), 'ListTasks');
   t.is(err.message, 'discover-aws: ListTasks failed: malformed response: Unexpected end of JSON input');
 });
-
-const retryAfterCases: Array<[string | undefined, number | undefined]> = [
-  ['3', 3000],
-  ['0.5', 500],
-  ['Thu, 01 Jan 2026 00:00:10 GMT', 10_000],
-  ['', undefined],
-  [undefined, undefined],
-  ['soon', undefined],
-];
-for (const [value, want] of retryAfterCases) {
-  test(`parseRetryAfter ${JSON.stringify(value)}`, (t) => {
-    t.is(parseRetryAfter(value, Date.parse('Thu, 01 Jan 2026 00:00:00 GMT')), want);
-  });
-}
 
 // --- metadata endpoint choice ---
 

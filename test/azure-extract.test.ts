@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { AbortError, ProviderError } from '../src/errors.js';
-import { classifyAzureError, parseRetryAfter, toAzureError } from '../providers/azure/errors.js';
+import { classifyAzureError, toAzureError } from '../providers/azure/errors.js';
 import {
   type AzureAddrType,
   compactNic,
@@ -134,21 +134,6 @@ test('flexibleScaleSetNics: members by VM link or NIC list, case-insensitive ids
     ['f1-nic0', 'f2-second'],
   );
 });
-
-const retryAfterCases: Array<[string | undefined, number | undefined]> = [
-  ['1', 1000],
-  ['0', 0],
-  ['2.5', 2500],
-  ['', undefined],
-  [undefined, undefined],
-  ['soon', undefined],
-  ['Wed, 25 Nov 2026 21:00:10 GMT', 10_000],
-];
-for (const [value, want] of retryAfterCases) {
-  test(`parseRetryAfter(${JSON.stringify(value)})`, (t) => {
-    t.is(parseRetryAfter(value, Date.parse('Wed, 25 Nov 2026 21:00:00 GMT')), want);
-  });
-}
 
 /** What the Azure SDK throws, shaped as @azure/core-rest-pipeline's RestError. */
 function restError(message: string, code: string | undefined, statusCode: number | undefined, headers: Record<string, string> = {}) {

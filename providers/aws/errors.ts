@@ -4,6 +4,7 @@
  * so no credential can leak into a message.
  */
 import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+import { parseRetryAfter, TRANSIENT_SOCKET_CODES } from '../../src/http/retry.js';
 
 /** Error codes AWS uses to say "slow down" (EC2 Query, JSON protocols, S3-style). */
 const THROTTLE_CODES = new Set([
@@ -22,18 +23,6 @@ const THROTTLE_CODES = new Set([
   'EC2ThrottledException',
 ]);
 
-/** Node socket errors worth a second attempt. */
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'ERR_NETWORK',
-]);
-
 interface SdkErrorShape {
   name?: string;
   message?: string;
@@ -41,15 +30,6 @@ interface SdkErrorShape {
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number };
   $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
-}
-
-/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**
@@ -64,7 +44,7 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
   const isServiceError = e.$fault !== undefined && status !== undefined;
   const cloudCode = isServiceError ? e.name : undefined;
   const throttled = status === 429 || (cloudCode !== undefined && THROTTLE_CODES.has(cloudCode));
-  const retryAfterMs = parseRetryAfter(header(e.$response?.headers, 'retry-after'));
+  const retryAfterMs = parseRetryAfter(header(e.$response?.headers, 'retry-after'), Date.now());
   const reason = describe(e, isServiceError);
   return new ProviderError('aws', reason, { operation, status, cloudCode, throttled, retryAfterMs, cause: err });
 }
@@ -78,7 +58,7 @@ export function classifyAwsError(err: unknown): { retry: boolean; afterMs?: numb
   if (err.throttled) return err.retryAfterMs === undefined ? { retry: true } : { retry: true, afterMs: err.retryAfterMs };
   if (err.status !== undefined && err.cloudCode !== undefined) return { retry: err.status >= 500 };
   const cause = err.cause as SdkErrorShape | undefined;
-  if (cause?.code !== undefined && TRANSIENT_NETWORK_CODES.has(cause.code)) return { retry: true };
+  if (cause?.code !== undefined && TRANSIENT_SOCKET_CODES.has(cause.code)) return { retry: true };
   if (cause?.name === 'TimeoutError') return { retry: true };
   // A 5xx the SDK could not parse (e.g. an HTML page from a load balancer) is still transient.
   if (err.status !== undefined && err.status >= 500) return { retry: true };

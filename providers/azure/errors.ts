@@ -4,6 +4,7 @@
  * recognised by `name` and fields, so this file loads no SDK and can be table-tested.
  */
 import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+import { parseRetryAfter } from '../../src/http/retry.js';
 
 const PROVIDER = 'azure';
 
@@ -19,15 +20,6 @@ interface AzureErrorLike {
   response?: { status?: number; headers?: HeadersLike; bodyAsText?: string | null };
   errorResponse?: { error?: string; errorDescription?: string; error_description?: string };
   errors?: unknown[];
-}
-
-/** `Retry-After` in seconds or as an HTTP date -> milliseconds (undefined when absent or unparsable). */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The first line of an Entra ID error description, e.g. `AADSTS7000215: Invalid client secret provided. ...`. */
@@ -63,7 +55,7 @@ export function toAzureError(err: unknown, operation: string): AutojoinError {
   if (AUTH_ERROR_NAMES.has(e.name ?? '')) return tokenError(e, err);
 
   const status = e.statusCode ?? e.response?.status;
-  const retryAfterMs = parseRetryAfter(e.response?.headers?.get('retry-after'));
+  const retryAfterMs = parseRetryAfter(e.response?.headers?.get('retry-after'), Date.now());
   const throttled = status === 429 || e.code === 'TooManyRequests';
   let reason = e.message ? firstLine(e.message) : 'request failed';
   if (e.code === 'PARSE_ERROR') {
@@ -108,7 +100,7 @@ function tokenError(e: AzureErrorLike, err: unknown): ProviderError {
     status,
     cloudCode: aadsts ?? oauthError ?? inner.name,
     throttled,
-    retryAfterMs: throttled ? parseRetryAfter(inner.response?.headers?.get('retry-after')) : undefined,
+    retryAfterMs: throttled ? parseRetryAfter(inner.response?.headers?.get('retry-after'), Date.now()) : undefined,
     cause: err,
   });
   // MSAL words a 5xx answer as `<code>: AADSTS<code>: ...` (no OAuth error name, no status).

@@ -14,22 +14,10 @@ import {
   ProviderError,
   TimeoutError,
 } from '../../src/errors.js';
-import { parseRetryAfter, type RetryVerdict } from '../../src/http/retry.js';
+import { parseRetryAfter, type RetryVerdict, TRANSIENT_SOCKET_CODES } from '../../src/http/retry.js';
 
 /** `errors[].reason` values that mean "slow down" (quotaExceeded is not: it does not pass by waiting). */
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
-
-/** Socket-level failures worth another attempt (a reset, a body cut short). */
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
 
 /** The fields of a Google JSON error body we read. */
 interface GoogleErrorBody {
@@ -126,7 +114,7 @@ function networkCode(err: unknown): string | undefined {
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current);
     const e = current as ErrorShape;
-    if (typeof e.code === 'string' && (TRANSIENT_CODES.has(e.code) || /^E[A-Z]+$/.test(e.code))) return e.code;
+    if (typeof e.code === 'string' && (TRANSIENT_SOCKET_CODES.has(e.code) || /^E[A-Z]+$/.test(e.code))) return e.code;
     if (e.message === 'terminated' || e.message === 'Premature close' || /socket hang up/.test(e.message ?? '')) {
       return 'ECONNRESET';
     }

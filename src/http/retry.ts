@@ -183,3 +183,16 @@ export function classifyHttpError(err: unknown, now: number = Date.now()): Retry
   }
   return { retry: false };
 }
+
+/** Socket-level failure codes worth another attempt (a reset, a refused or cut-short connection). */
+export const TRANSIENT_SOCKET_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_NETWORK',
+]);
