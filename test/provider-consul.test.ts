@@ -148,12 +148,35 @@ test('passing=true: only instances whose checks pass', async (t) => {
   t.deepEqual(addrs, ['172.16.0.1:4648', '10.0.0.2:4648']);
 });
 
-test('dc, several tags (ANDed), addr_type=node, token from CONSUL_HTTP_TOKEN, address from CONSUL_HTTP_ADDR', async (t) => {
+test('datacenter, several tags (ANDed), addr_type=node, token from CONSUL_HTTP_TOKEN, address from CONSUL_HTTP_ADDR', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [consulSim]);
   const env = { CONSUL_HTTP_TOKEN: TOKEN, CONSUL_HTTP_ADDR: new URL(sim.httpUrl).host, AUTOJOIN_LOOPBACK_ONLY: '1' };
-  t.deepEqual(await engine.addrs('provider=consul service=nomad dc=eu', { env }), ['10.9.0.1:4648']);
+  t.deepEqual(await engine.addrs('provider=consul service=nomad datacenter=eu', { env }), ['10.9.0.1:4648']);
   t.deepEqual(await engine.addrs('provider=consul service=nomad tag=serf,rpc', { env }), []);
   t.deepEqual(await engine.addrs('provider=consul service=nomad tag=rpc addr_type=node', { env }), ['10.0.0.1:4647']);
+});
+
+test('defaults: service nomad (no service= needed), address from CONSUL_HTTP_ADDR', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [consulSim]);
+  const env = { CONSUL_HTTP_TOKEN: TOKEN, CONSUL_HTTP_ADDR: new URL(sim.httpUrl).host, AUTOJOIN_LOOPBACK_ONLY: '1' };
+  t.deepEqual(await engine.addrs('provider=consul tag=serf', { env }), ['172.16.0.1:4648', '10.0.0.2:4648', '10.0.0.3:4648']);
+});
+
+test('scheme=https reaches the TLS listener with a bare host:port; CONSUL_HTTP_SSL does too', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [consulSim]);
+  const hostPort = new URL(sim.httpsUrl).host;
+  const env = { CONSUL_HTTP_TOKEN: TOKEN, AUTOJOIN_LOOPBACK_ONLY: '1' };
+  const expected = ['172.16.0.1:4648', '10.0.0.2:4648', '10.0.0.3:4648'];
+  t.deepEqual(await engine.addrs(`provider=consul tag=serf scheme=https address=${hostPort}`, { env }), expected);
+  t.deepEqual(await engine.addrs(`provider=consul tag=serf address=${hostPort}`, { env: { ...env, CONSUL_HTTP_SSL: 'true' } }), expected);
+});
+
+test('a scheme that contradicts the address URL is refused before any request', async (t) => {
+  await t.throwsAsync(engine.discover('provider=consul scheme=http address=https://127.0.0.1:8501'), {
+    instanceOf: ProviderArgsError,
+    message: /scheme "http" contradicts address "https:\/\/127.0.0.1:8501"/,
+  });
+  await t.throwsAsync(engine.discover('provider=consul scheme=ftp'), { instanceOf: ProviderArgsError, message: /scheme/ });
 });
 
 test('a wrong or missing token: 403 ACL not found, and the token is in no message', async (t) => {
@@ -171,7 +194,7 @@ test('a wrong or missing token: 403 ACL not found, and the token is in no messag
 
 test('an unknown datacenter is an error, an unknown service an empty list', async (t) => {
   const sim = await startTestSim(t, fleet(estate, null), [consulSim]);
-  await t.throwsAsync(engine.discover(`provider=consul service=nomad dc=mars address=${sim.httpUrl}`), {
+  await t.throwsAsync(engine.discover(`provider=consul service=nomad datacenter=mars address=${sim.httpUrl}`), {
     instanceOf: ProviderError,
     message: 'discover-consul: CatalogService failed: 404: No path to datacenter',
   });

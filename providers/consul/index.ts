@@ -16,9 +16,13 @@ export default defineProvider({
   name: 'consul',
   summary: 'Consul catalog: the instances of a service (all, or only those passing their checks).',
   args: {
-    service: { type: 'string', required: true, help: 'The service name, e.g. `nomad` (Nomad servers register it with tags `http`, `rpc` and `serf`).' },
+    service: {
+      type: 'string',
+      default: 'nomad',
+      help: "The service name: Nomad's `server_service_name` (`nomad`; servers register it with tags `http`, `rpc` and `serf`), or `nomad-client`.",
+    },
     tag: { type: 'list', help: 'Tags every instance must carry, comma-separated (Consul ANDs them), e.g. `serf`.' },
-    dc: { type: 'string', help: "The datacenter to ask about; the agent's own when absent." },
+    datacenter: { type: 'string', help: "The datacenter to ask about (`?dc=`); the agent's own when absent." },
     passing: {
       type: 'bool',
       default: false,
@@ -36,6 +40,11 @@ export default defineProvider({
       env: ['CONSUL_HTTP_ADDR'],
       help: 'The Consul agent: `host:port` or an http(s) URL.',
     },
+    scheme: {
+      type: 'enum',
+      values: ['http', 'https'],
+      help: 'URI scheme for a bare `host:port` address; when absent, `https` if `CONSUL_HTTP_SSL` is true, else `http`.',
+    },
     token: { type: 'string', secret: true, env: ['CONSUL_HTTP_TOKEN'], help: 'ACL token, sent as `X-Consul-Token`.' },
     namespace: { type: 'string', help: 'Consul Enterprise namespace (`ns`).' },
     filter: { type: 'string', help: 'A Consul filter expression, passed through, e.g. `ServiceMeta.role == "server"`.' },
@@ -45,26 +54,31 @@ export default defineProvider({
       'the service address, or the node address when the service registered none (`addr_type=node`: always the node).',
     'Without `passing` the catalog is read, with no health filter, exactly as Nomad clients discover servers; ' +
       'with `passing=true` only instances whose every check (node checks included) passes.',
-    'A bare `host:port` address uses http, or https when `CONSUL_HTTP_SSL` is true. Consul answers 429/503 when it ' +
+    'A bare `host:port` address uses `scheme` (else https when `CONSUL_HTTP_SSL` is true, else http). Consul answers 429/503 when it ' +
       'rate-limits: those count as throttling, and `Retry-After` is honoured.',
   ],
   examples: [
     'provider=consul service=nomad tag=serf',
-    'provider=consul service=nomad tag=rpc dc=eu-west passing=true address=https://consul.internal:8501',
+    'provider=consul service=nomad tag=rpc datacenter=eu-west passing=true address=consul.internal:8501 scheme=https',
   ],
   validate(args) {
-    if (consulBaseUrl(args.address) === undefined) {
+    const base = consulBaseUrl(args.address, args.scheme === 'https');
+    if (base === undefined) {
       return [{ key: 'address', message: `address "${args.address}" is not host:port or an http(s) URL without credentials or query` }];
+    }
+    if (args.scheme !== undefined && base.protocol !== `${args.scheme}:`) {
+      return [{ key: 'scheme', message: `scheme "${args.scheme}" contradicts address "${args.address}"` }];
     }
     return [];
   },
   async discover(args, ctx) {
-    const base = consulBaseUrl(args.address, parseGoBool(ctx.env.CONSUL_HTTP_SSL ?? '') ?? false) as URL;
+    const https = args.scheme === undefined ? (parseGoBool(ctx.env.CONSUL_HTTP_SSL ?? '') ?? false) : args.scheme === 'https';
+    const base = consulBaseUrl(args.address, https) as URL;
     const url = serviceUrl(base, {
       service: args.service,
       passing: args.passing,
       tags: args.tag ?? [],
-      dc: args.dc,
+      dc: args.datacenter,
       namespace: args.namespace,
       filter: args.filter,
     });
