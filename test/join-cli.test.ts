@@ -8,8 +8,10 @@ import { joinedFromOutput, runJoin } from '../src/cli/join.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** runJoin in-process, with its output captured. */
-async function run(argv: string[], signal = new AbortController().signal, onStdout?: (text: string) => void) {
+async function run(argv: string[], signal = new AbortController().signal, onStdout?: (text: string) => void, isTTY = false) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -22,20 +24,20 @@ async function run(argv: string[], signal = new AbortController().signal, onStdo
     },
     env: { ...process.env },
     signal,
-    isTTY: false,
+    isTTY,
     cwd: ROOT,
   };
   const code = await runJoin(argv, io);
   return { code, stdout, stderr };
 }
 
-test('literal entries: addresses normalised, printed on one line, Nomad log lines on stderr', async (t) => {
+test('literal entries: addresses normalised and printed on one line; one progress line on stderr', async (t) => {
   const r = await run(['10.0.0.1', '[2001:db8::1]', '10.0.0.2:9', '--default-port', '4648']);
   t.is(r.code, 0);
   t.is(r.stdout, '10.0.0.1:4648 [2001:db8::1]:4648 10.0.0.2:9\n');
   t.is(
     r.stderr,
-    '[INFO] agent.joiner: starting retry join: servers="10.0.0.1 [2001:db8::1] 10.0.0.2:9"\n[INFO] agent.joiner: retry join completed: initial_servers=3\n',
+    'discover join: attempt 1: "10.0.0.1" found 10.0.0.1:4648; "[2001:db8::1]" found [2001:db8::1]:4648; "10.0.0.2:9" found 10.0.0.2:9 => joined 3\n',
   );
 });
 
@@ -46,9 +48,18 @@ test('--format json and -q', async (t) => {
   t.like(JSON.parse(r.stdout), { joined: 2, attempts: 1, addresses: ['192.0.2.1', '192.0.2.2'] });
 });
 
-test('-v adds the per-entry debug lines', async (t) => {
+test('-v adds Nomad\'s log lines, debug included, beside the progress', async (t) => {
   const r = await run(['-v', '10.0.0.1']);
-  t.regex(r.stderr, /\[DEBUG\] agent.joiner: discovered join addresses: join_config="10.0.0.1" addresses="10.0.0.1"/);
+  t.is(
+    r.stderr,
+    [
+      '[INFO] agent.joiner: starting retry join: servers="10.0.0.1"',
+      '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.1" addresses="10.0.0.1"',
+      '[INFO] agent.joiner: retry join completed: initial_servers=1',
+      'discover join: attempt 1: "10.0.0.1" found 10.0.0.1 => joined 1',
+      '',
+    ].join('\n'),
+  );
 });
 
 const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
@@ -59,6 +70,9 @@ const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
   { name: 'dashes without command', argv: ['10.0.0.1', '--'], message: /^join: "--" must be followed by a command/ },
   { name: 'unknown flag', argv: ['--retry', '10.0.0.1'], message: /Unknown option '--retry'/ },
   { name: 'bad format', argv: ['--format', 'yaml', '10.0.0.1'], message: /^--format: "yaml" is not one of text, json/ },
+  { name: 'bad probe', argv: ['--probe', 'udp', '10.0.0.1'], message: /^--probe: "udp" is not one of tcp/ },
+  { name: 'bad --min', argv: ['--min', '0', '10.0.0.1'], message: /^--min: "0" is not an integer in 1-/ },
+  { name: 'bad --timeout', argv: ['--timeout', 'later', '10.0.0.1'], message: /^--timeout: invalid duration "later"/ },
   { name: '--mode without config', argv: ['--mode', 'server', '10.0.0.1'], message: /^--mode needs --from-config/ },
   { name: 'unknown provider', argv: ['provider=nosuchcloud foo=bar'], message: /^discover: unknown provider nosuchcloud/ },
   { name: 'bare exec=', argv: ['exec='], message: /^exec=: no executable given after "exec="/ },
@@ -76,13 +90,18 @@ for (const c of usageErrors) {
   });
 }
 
-test('exit 1 when every attempt fails; the error names each entry', async (t) => {
-  const r = await run(['--retry-max', '1', '--retry-interval', '10ms', 'exec=false']);
+test('exit 1 when every attempt fails: exactly one progress line per attempt, then the error naming each entry', async (t) => {
+  const r = await run(['--retry-max', '2', '--retry-interval', '10ms', '--min', '2', 'exec=false', '10.0.0.7']);
   t.is(r.code, 1);
   t.is(r.stdout, '');
-  t.regex(r.stderr, /\[WARN\] agent.joiner: join failed: error="no addresses discovered" retry=10ms/);
-  t.regex(r.stderr, /\[ERROR\] agent.joiner: max join retry exhausted, exiting/);
-  t.regex(r.stderr, /max join retry exhausted after 2 attempt\(s\): no addresses discovered\n {2}- exec=false: failed to retrieve IP addresses from executable: executable failed with exit code 1: \n/);
+  const lines = r.stderr.split('\n');
+  const failed = '"exec=false" failed: failed to retrieve IP addresses from executable: executable failed with exit code 1:; "10.0.0.7" found 10.0.0.7';
+  t.regex(lines[0] ?? '', new RegExp(`^discover join: attempt 1: ${escape(failed)} => found 1 of the 2 addresses needed; next attempt in 10ms \\(\\d\\d:\\d\\d:\\d\\d UTC\\)$`));
+  t.regex(lines[1] ?? '', /^discover join: attempt 2: .* => found 1 of the 2 addresses needed; next attempt in 10ms/);
+  t.regex(lines[2] ?? '', /^discover join: attempt 3: .* => found 1 of the 2 addresses needed; no attempts left$/);
+  t.is(lines[3], 'max join retry exhausted after 3 attempt(s): found 1 of the 2 addresses needed');
+  t.is(lines[4], '  - exec=false: failed to retrieve IP addresses from executable: executable failed with exit code 1: ');
+  t.is(lines[5], '  - 10.0.0.7: 1 address(es)');
 });
 
 test('with a COMMAND: it gets the addresses as arguments and its output decides the count', async (t) => {
@@ -90,7 +109,7 @@ test('with a COMMAND: it gets the addresses as arguments and its output decides 
   const r = await run(['10.0.0.1', '10.0.0.2', '--default-port', '4648', '--', process.execPath, '-e', script]);
   t.is(r.code, 0);
   t.is(r.stdout, 'Joined 2 servers successfully: 10.0.0.1:4648,10.0.0.2:4648\n');
-  t.regex(r.stderr, /retry join completed: initial_servers=2/);
+  t.regex(r.stderr, /=> joined 2\n$/);
 });
 
 test('with a COMMAND: a non-zero exit is a failed attempt, retried', async (t) => {
@@ -101,12 +120,12 @@ test('with a COMMAND: a non-zero exit is a failed attempt, retried', async (t) =
   const script = `const fs = require('node:fs'); if (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); console.error('Error joining: connection refused'); process.exit(1); }`;
   const r = await run(['--retry-interval', '10ms', '10.0.0.1', '--', process.execPath, '-e', script]);
   t.is(r.code, 0);
-  t.regex(r.stderr, /Error joining: connection refused\n\[WARN\] agent.joiner: join failed: error=".*exited with code 1" retry=10ms/);
-  t.regex(r.stderr, /retry join completed: initial_servers=1/);
+  t.regex(r.stderr, /^Error joining: connection refused\ndiscover join: attempt 1: "10.0.0.1" found 10.0.0.1 => .*exited with code 1; next attempt in 10ms/);
+  t.regex(r.stderr, /discover join: attempt 2: "10.0.0.1" found 10.0.0.1 => joined 1\n$/);
 });
 
-test('--min-joined counts what the COMMAND reported', async (t) => {
-  const r = await run(['--retry-max', '0', '--min-joined', '2', '--retry-max', '1', '--retry-interval', '1ms', '10.0.0.1', '10.0.0.2', '--', process.execPath, '-e', "console.log('Joined 1 servers successfully')"]);
+test('--min counts what the COMMAND reported', async (t) => {
+  const r = await run(['--retry-max', '0', '--min', '2', '--retry-max', '1', '--retry-interval', '1ms', '10.0.0.1', '10.0.0.2', '--', process.execPath, '-e', "console.log('Joined 1 servers successfully')"]);
   t.is(r.code, 1);
   t.regex(r.stderr, /joined 1 of the 2 required/);
 });
@@ -167,7 +186,7 @@ test('end to end: discover join through the CLI entry point, exit codes 0 / 1 / 
   t.is(ok.stdout, '10.0.0.1:4647 [2001:db8::1]:4647\n');
   t.is(ok.stderr, '');
   t.is(exhausted.code, 1, exhausted.stderr);
-  t.regex(exhausted.stderr, /max join retry exhausted, exiting/);
+  t.regex(exhausted.stderr, /^max join retry exhausted after 2 attempt\(s\): no addresses discovered$/m);
   t.is(config.code, 2, config.stderr);
   t.regex(config.stderr, /unknown provider nosuchcloud/);
 });
@@ -213,6 +232,6 @@ test('end to end against the simulated Consul: a late server is joined, and --wa
   child.kill('SIGTERM');
   t.is(await exited, 0, stderr);
   t.deepEqual(lines, ['10.0.0.1:4648', '10.0.0.1:4648 10.0.0.2:4648']);
-  t.regex(stderr, /join addresses changed: added="10.0.0.2:4648" removed=""/);
+  t.regex(stderr, /discover join: watch round \d+: .* => added 10.0.0.2:4648, removed none; next round in 200ms/);
   t.false(stderr.includes('sim-token-cli'));
 });

@@ -1,12 +1,15 @@
 /**
  * `discover join [flags] ENTRY... [-- COMMAND ARGS...]`: the retry-join loop from the shell.
  *
- * Without COMMAND it succeeds as soon as addresses are found and prints them on one line (so
+ * Without COMMAND it succeeds once `--min` addresses are found and prints them on one line (so
  * `nomad server join $(discover join ...)` works). With COMMAND, each attempt runs
- * `COMMAND ARGS... ADDRESS...` (no shell) and exit status 0 is a join.
+ * `COMMAND ARGS... ADDRESS...` (no shell) and exit status 0 is a join. `--probe tcp` counts only
+ * the addresses that accept a TCP connection. Progress goes to stderr, one line per attempt
+ * (redrawn in place on a terminal); `-v` adds Nomad's log lines.
  * Exit codes: 0 joined, 1 every attempt failed (or stopped), 2 usage or config error.
  */
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
@@ -14,6 +17,7 @@ import { AbortError, AutojoinError, UsageError } from '../errors.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
 import type { RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
+import { createProgress } from './join-progress.js';
 
 export const JOIN_USAGE = `Usage: discover join [flags] ENTRY... [-- COMMAND ARGS...]
 
@@ -22,9 +26,10 @@ go-discover config string (quote it: "provider=aws tag_key=role tag_value=nomad"
 an exec= command ("exec=/usr/local/bin/peers --role server"), or an address
 (10.0.0.1, 10.0.0.1:4648, [2001:db8::1]:4648, nomad.internal).
 
-Without COMMAND, the first attempt that finds addresses wins; they are printed on
-one line. With COMMAND, every attempt runs COMMAND ARGS... ADDRESS... (no shell)
-and exit status 0 is a join, e.g.  discover join "provider=aws ..." -- nomad server join
+Without COMMAND, the first attempt that finds --min addresses wins; they are
+printed on one line. With COMMAND, every attempt runs COMMAND ARGS... ADDRESS...
+(no shell); exit status 0 is a join, anything else a failed attempt that is retried,
+e.g.  discover join "provider=aws ..." -- nomad server join
 
 Flags:
   --from-config PATH   entries, interval, attempts and port from a Nomad or Consul
@@ -33,7 +38,9 @@ Flags:
   --retry-interval D   wait between attempts, ms or Go duration (default 30s)
   --retry-max N        attempts after the first; 0 retries forever (default 0)
   --default-port N     port for addresses without one (default: none)
-  --min-joined N       addresses (or COMMAND-reported joins) needed (default 1)
+  --min N              addresses (or COMMAND-reported joins) needed (default 1)
+  --probe tcp          count only addresses that accept a TCP connection (within
+                       --timeout, default 5s); COMMAND gets only those
   --timeout D          bound on each entry's discovery per attempt (default 60s)
   --backoff            exponential backoff with jitter instead of a fixed interval
   --backoff-initial D  first backoff wait (default 500ms)
@@ -41,9 +48,9 @@ Flags:
   --watch              after joining, keep re-discovering and join again when the
                        addresses change, until SIGINT/SIGTERM
   --watch-interval D   re-discovery interval (default: the retry interval)
-  --format text|json   output format (default text)
-  -v, --verbose        debug log lines too
-  -q                   no log output (errors are still printed)
+  --format text|json   output and progress format (default text)
+  -v, --verbose        Nomad's log lines (agent.joiner: ...) besides the progress
+  -q                   no progress or log output (errors are still printed)
   -h, --help           this help
 
 Exit status: 0 joined, 1 every attempt failed, 2 usage or config error.
@@ -55,7 +62,8 @@ const OPTIONS = {
   'retry-interval': { type: 'string' },
   'retry-max': { type: 'string' },
   'default-port': { type: 'string' },
-  'min-joined': { type: 'string' },
+  min: { type: 'string' },
+  probe: { type: 'string' },
   timeout: { type: 'string' },
   backoff: { type: 'boolean' },
   'backoff-initial': { type: 'string' },
@@ -87,11 +95,39 @@ function integer(text: string | undefined, flag: string, min: number, max = Numb
   return n;
 }
 
-/** Levels below INFO are dropped unless verbose, as Nomad's default log level does. */
+/** Nomad's log lines only with -v: by default the progress says it, one line per attempt. */
 function cliLogger(io: CliIo, quiet: boolean, verbose: boolean): Logger {
-  if (quiet) return silentLogger;
-  const lines = lineLogger(io.stderr);
-  return verbose ? lines : { ...lines, debug() {} };
+  return verbose && !quiet ? lineLogger(io.stderr) : silentLogger;
+}
+
+/** The probe's wait for a connection when --timeout is not given. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/** Whether `host:port` accepts a TCP connection within `timeoutMs`; the error text when not. */
+function probeTcp(address: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+  const match = /^\[?(.*?)\]?:(\d+)$/.exec(address);
+  if (!match) return Promise.resolve('no port (give --default-port)');
+  return new Promise((resolve) => {
+    const socket = connect({ host: match[1], port: Number(match[2]), timeout: timeoutMs, signal });
+    const done = (error: string | undefined) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.once('connect', () => done(undefined));
+    socket.once('timeout', () => done(`no answer within ${formatMs(timeoutMs)}`));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+}
+
+const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** The addresses that accept a TCP connection, in order. @throws when fewer than `min` do */
+async function reachable(addresses: string[], min: number, timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+  const errors = await Promise.all(addresses.map((address) => probeTcp(address, timeoutMs, signal)));
+  const open = addresses.filter((_, i) => errors[i] === undefined);
+  if (open.length >= min) return open;
+  const refused = addresses.flatMap((address, i) => (errors[i] === undefined ? [] : [`${address} ${errors[i]}`]));
+  throw new Error(`${open.length} of ${addresses.length} addresses accept TCP connections, ${min} needed: ${refused.join(', ')}`);
 }
 
 /** Reads "Joined 3 servers successfully" (nomad server join) or Consul's "by contacting 3 nodes". */
@@ -101,16 +137,20 @@ export function joinedFromOutput(stdout: string, fallback: number): number {
 }
 
 /** Runs COMMAND ARGS... ADDRESS...; resolves with the number joined, rejects on a non-zero exit. */
-function runJoinCommand(command: readonly string[], addresses: string[], io: CliIo, signal: AbortSignal): Promise<number> {
+function runJoinCommand(command: readonly string[], addresses: string[], io: CliIo, signal: AbortSignal, onOutput: () => void): Promise<number> {
   const [file, ...args] = command as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args, ...addresses], { shell: false, env: io.env as NodeJS.ProcessEnv, cwd: io.cwd, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      onOutput();
       io.stdout(chunk);
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => io.stderr(chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      onOutput();
+      io.stderr(chunk);
+    });
     child.on('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'ENOENT' ? new Error(`exec: "${file}": executable file not found in $PATH`) : error);
     });
@@ -152,7 +192,9 @@ async function join(argv: string[], io: CliIo): Promise<number> {
   if (dashes >= 0 && command.length === 0) throw new UsageError('join: "--" must be followed by a command');
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
-  const logger = cliLogger(io, values.q ?? false, values.verbose ?? false);
+  if (values.probe !== undefined && values.probe !== 'tcp') throw new UsageError(`--probe: "${values.probe}" is not one of tcp`);
+  const quiet = values.q ?? false;
+  const logger = cliLogger(io, quiet, values.verbose ?? false);
 
   const { readAgentConfig, retryJoin } = await import('../join/index.js');
   const options: Partial<RetryJoinOptions> = {};
@@ -166,7 +208,7 @@ async function join(argv: string[], io: CliIo): Promise<number> {
       values['from-config'].map((p) => resolve(io.cwd, p)),
       { mode: mode as 'server' | 'client' | 'lan' | 'wan' | undefined },
     );
-    for (const warning of agent.warnings) logger.warn(`agent.joiner: ${warning}`);
+    if (!quiet) for (const warning of agent.warnings) io.stderr(`[WARN] agent.joiner: ${warning}\n`);
     entries = [...agent.entries, ...entries];
     Object.assign(options, { retryInterval: agent.retryIntervalMs, retryMax: agent.retryMax, defaultPort: agent.defaultPort });
   } else if (values.mode !== undefined) {
@@ -179,7 +221,7 @@ async function join(argv: string[], io: CliIo): Promise<number> {
   if (retryMax !== undefined) options.retryMax = retryMax;
   const defaultPort = integer(values['default-port'], '--default-port', 0, 65535);
   if (defaultPort !== undefined) options.defaultPort = defaultPort;
-  const minJoined = integer(values['min-joined'], '--min-joined', 1);
+  const minJoined = integer(values.min, '--min', 1) ?? 1;
   if (values.timeout !== undefined) options.timeout = toMs(values.timeout, '--timeout');
   if (values.backoff || values['backoff-initial'] !== undefined || values['backoff-max'] !== undefined) {
     options.backoff = {
@@ -199,24 +241,48 @@ async function join(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${result.addresses.join(' ')}\n`);
     }
   };
+  const progress = quiet
+    ? undefined
+    : createProgress({
+        write: io.stderr,
+        // Log lines (-v) would be overwritten by a redraw.
+        redraw: io.isTTY && format === 'text' && !values.verbose,
+        format,
+        minJoined,
+        columns: process.stderr.columns,
+      });
+
+  const probeMs = options.timeout === undefined ? PROBE_TIMEOUT_MS : toMs(options.timeout, '--timeout');
+  // With --probe, what is printed (or handed to COMMAND) is the reachable subset of an attempt's addresses.
+  let handed: { attempt: number; addresses: string[] } | undefined;
+  const handedIn = (attempt: number, fallback: string[]) => (handed?.attempt === attempt ? handed.addresses : fallback);
+  const join = async (addresses: string[], info: { attempt: number; signal: AbortSignal }): Promise<number> => {
+    const usable = values.probe ? await reachable(addresses, minJoined, probeMs, info.signal) : addresses;
+    handed = { attempt: info.attempt, addresses: usable };
+    if (command.length > 0) return runJoinCommand(command, usable, io, info.signal, () => progress?.interrupted());
+    if (usable.length < minJoined) throw new Error(`found ${usable.length} of the ${minJoined} addresses needed`);
+    return usable.length;
+  };
 
   const started = Date.now();
   try {
     const result = await retryJoin({
       ...options,
       entries,
-      ...(minJoined === undefined ? {} : { minJoined }),
+      minJoined,
       signal: io.signal,
       logger,
       env: io.env,
-      join: (addresses, info) => (command.length > 0 ? runJoinCommand(command, addresses, io, info.signal) : addresses.length),
-      // In watch mode every successful re-join is news: print it as it happens.
+      join,
       onAttempt: (report) => {
+        progress?.attempt(report);
+        // In watch mode every successful re-join is news: print it as it happens.
         if (!values.watch || report.error || report.joined === 0) return;
-        print({ addresses: report.addresses, joined: report.joined, attempts: report.attempt, elapsedMs: Date.now() - started });
+        progress?.interrupted();
+        print({ addresses: handedIn(report.attempt, report.addresses), joined: report.joined, attempts: report.attempt, elapsedMs: Date.now() - started });
       },
     });
-    if (!values.watch) print(result);
+    if (!values.watch) print({ ...result, addresses: handedIn(result.attempts, result.addresses) });
     return EXIT_OK;
   } catch (error) {
     if (error instanceof AbortError) {
