@@ -8,7 +8,7 @@ import { joinedFromOutput, runJoin } from '../src/cli/join.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** runJoin in-process, with its output captured. */
 async function run(argv: string[], signal = new AbortController().signal, onStdout?: (text: string) => void, isTTY = false) {
@@ -96,7 +96,7 @@ test('exit 1 when every attempt fails: exactly one progress line per attempt, th
   t.is(r.stdout, '');
   const lines = r.stderr.split('\n');
   const failed = '"exec=false" failed: failed to retrieve IP addresses from executable: executable failed with exit code 1:; "10.0.0.7" found 10.0.0.7';
-  t.regex(lines[0] ?? '', new RegExp(`^discover join: attempt 1: ${escape(failed)} => found 1 of the 2 addresses needed; next attempt in 10ms \\(\\d\\d:\\d\\d:\\d\\d UTC\\)$`));
+  t.regex(lines[0] ?? '', new RegExp(`^discover join: attempt 1: ${escapeRegExp(failed)} => found 1 of the 2 addresses needed; next attempt in 10ms \\(\\d\\d:\\d\\d:\\d\\d UTC\\)$`));
   t.regex(lines[1] ?? '', /^discover join: attempt 2: .* => found 1 of the 2 addresses needed; next attempt in 10ms/);
   t.regex(lines[2] ?? '', /^discover join: attempt 3: .* => found 1 of the 2 addresses needed; no attempts left$/);
   t.is(lines[3], 'max join retry exhausted after 3 attempt(s): found 1 of the 2 addresses needed');
