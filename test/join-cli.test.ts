@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { CliIo } from '../src/cli/io.js';
 import { joinedFromOutput, runJoin } from '../src/cli/join.js';
+import type { Fleet, FleetService } from '../src/sim/fleet.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -168,9 +170,10 @@ test('joinedFromOutput reads Nomad and Consul join output', (t) => {
 });
 
 /** The real CLI entry point as a process: `node --import tsx src/cli/main.ts join ...`. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) => {
+    const options = { cwd: ROOT, timeout: 30_000, env: { ...process.env, ...env } };
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], options, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -234,4 +237,213 @@ test('end to end against the simulated Consul: a late server is joined, and --wa
   t.deepEqual(lines, ['10.0.0.1:4648', '10.0.0.1:4648 10.0.0.2:4648']);
   t.regex(stderr, /discover join: watch round \d+: .* => added 10.0.0.2:4648, removed none; next round in 200ms/);
   t.false(stderr.includes('sim-token-cli'));
+});
+
+test('on a terminal the progress block is redrawn in place', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'autojoin-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const marker = join(dir, 'count');
+  // Prints nothing twice, then an address.
+  const script = join(dir, 'peers.sh');
+  await writeFile(script, `#!/bin/sh\necho x >> ${marker}\n[ "$(wc -l < ${marker})" -ge 3 ] && echo 10.0.0.5\nexit 0\n`, { mode: 0o755 });
+  const r = await run(['--retry-interval', '5ms', `exec=${script}`], undefined, undefined, true);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '10.0.0.5\n');
+  const blocks = r.stderr.split('\x1b[3F\x1b[J');
+  t.is(blocks.length, 3, JSON.stringify(r.stderr));
+  // Lines are cut to the terminal width (80 here) so the cursor arithmetic holds.
+  t.regex(blocks[0] ?? '', /^discover join: attempt 1\n {2}exec=\S+ {2}failed: failed to retrieve.*…\n {2}no addresses discovered; next attempt in 5ms \(\d\d:\d\d:\d\d UTC\)\n$/);
+  t.regex(blocks[2] ?? '', /^discover join: attempt 3\n {2}exec=\S+ {2}found 10.0.0.5\n {2}joined 1\n$/);
+});
+
+test('--format json: one JSON progress object per attempt on stderr, the result on stdout', async (t) => {
+  const r = await run(['--format', 'json', '--retry-max', '1', '--retry-interval', '5ms', '--min', '2', '10.0.0.1', 'exec=false']);
+  t.is(r.code, 1);
+  const lines = r.stderr.trim().split('\n');
+  const first = JSON.parse(lines[0] ?? '');
+  t.like(first, { attempt: 1, phase: 'join', addresses: ['10.0.0.1'], joined: 0, min: 2, error: 'found 1 of the 2 addresses needed', next_attempt_ms: 5 });
+  t.deepEqual(first.entries[0], { entry: '10.0.0.1', addresses: ['10.0.0.1'] });
+  t.regex(first.entries[1].error, /^failed to retrieve IP addresses from executable/);
+  t.false('next_attempt_ms' in JSON.parse(lines[1] ?? ''));
+  t.regex(lines[2] ?? '', /^max join retry exhausted after 2 attempt/);
+});
+
+// ---------------------------------------------------------------- end to end against the simulator
+
+const SIM_TOKEN = 'sim-token-cli-e2e';
+
+async function consulSimWith(t: ExecutionContext, services: FleetService[], extra: Partial<Fleet> = {}) {
+  const { startTestSim } = await import('./helpers/sim.js');
+  const { default: consulSim } = await import('../providers/consul/sim.js');
+  const { default: awsSim } = await import('../providers/aws/sim.js');
+  const sim = await startTestSim(t, { credentials: { consul: { token: SIM_TOKEN } }, instances: [], services, ...extra }, [consulSim, awsSim]);
+  const env = { CONSUL_HTTP_ADDR: new URL(sim.httpUrl).host, CONSUL_HTTP_TOKEN: SIM_TOKEN };
+  return { sim, env };
+}
+
+test('e2e: peers that appear after a delay (appear_after_ms) are waited for, then printed; one progress line per attempt', async (t) => {
+  const { sim, env } = await consulSimWith(t, []);
+  const running = spawnCli(t, ['join', '--retry-interval', '50ms', '--min', '2', 'provider=consul tag=serf'], env);
+  await running.waitFor(/attempt 1: /);
+  appearLater(
+    sim,
+    [
+      { node: 'srv-1', node_address: '10.0.0.1', service: 'nomad', port: 4648, tags: ['serf'] },
+      { node: 'srv-2', node_address: '10.0.0.2', service: 'nomad', port: 4648, tags: ['serf'] },
+    ],
+    300,
+  );
+  const r = await running.done;
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '10.0.0.1:4648 10.0.0.2:4648\n');
+  const lines = r.stderr.trim().split('\n');
+  t.true(lines.length >= 4, r.stderr);
+  t.true(
+    lines.every((line, i) => line.startsWith(`discover join: attempt ${i + 1}: "provider=consul tag=serf" `)),
+    r.stderr,
+  );
+  t.regex(lines[0] ?? '', / found nothing => no addresses discovered; next attempt in 50ms/);
+  t.regex(lines.at(-1) ?? '', / found 10.0.0.1:4648 10.0.0.2:4648 => joined 2$/);
+  t.false(r.stderr.includes(SIM_TOKEN));
+});
+
+test('e2e: -- COMMAND gets the discovered addresses; a failing run is retried; its output passes through', async (t) => {
+  const { env } = await consulSimWith(t, [{ node: 'srv-1', node_address: '10.0.0.1', service: 'nomad', port: 4648, tags: ['serf'] }]);
+  const dir = await mkdtemp(join(tmpdir(), 'autojoin-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const marker = join(dir, 'tried');
+  // `nomad server join` stand-in: fails once, then reports its arguments as joined.
+  const script = `const fs = require('node:fs'); const m = ${JSON.stringify(marker)}; if (!fs.existsSync(m)) { fs.writeFileSync(m, ''); console.error('Error joining: failed joining: dial tcp: i/o timeout'); process.exit(1); } console.log('Joined ' + (process.argv.length - 1) + ' servers successfully (' + process.argv.slice(1).join(' ') + ')')`;
+  const r = await cli(['join', '--retry-interval', '20ms', 'provider=consul tag=serf', '10.0.0.9', '--default-port', '4648', '--', process.execPath, '-e', script], env);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'Joined 2 servers successfully (10.0.0.1:4648 10.0.0.9:4648)\n');
+  t.regex(r.stderr, /^Error joining: failed joining: dial tcp: i\/o timeout\ndiscover join: attempt 1: .* => \S+ exited with code 1; next attempt in 20ms/);
+  t.regex(r.stderr, /discover join: attempt 2: .* => joined 2\n$/);
+});
+
+/**
+ * The CLI entry point as a child process, for tests that act while it runs: `waitFor` resolves
+ * when a stderr line matches (after the first attempt, say), `done` with the exit and output.
+ */
+function spawnCli(t: ExecutionContext, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.pattern.test(stderr)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve) => (pattern.test(stderr) ? resolve() : waiters.push({ pattern, resolve })));
+  return { waitFor, done };
+}
+
+/** Adds services to the simulated catalog that appear `delayMs` from now (sim time). */
+function appearLater(sim: { ctx: { elapsedMs(): number }; updateFleet(fn: (f: Fleet) => Fleet): void }, services: FleetService[], delayMs: number) {
+  const at = sim.ctx.elapsedMs() + delayMs;
+  sim.updateFleet((fleet) => ({ ...fleet, services: [...(fleet.services ?? []), ...services.map((s) => ({ ...s, appear_after_ms: at }))] }));
+}
+
+/** A loopback TCP listener, closed at teardown. */
+async function listener(t: ExecutionContext): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+/** A loopback port with nothing listening: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('e2e: --probe tcp counts only addresses that accept a connection (real loopback listeners)', async (t) => {
+  const open = await listener(t);
+  const closed = await closedPort();
+  const late = await closedPort();
+  const { env } = await consulSimWith(t, [
+    { node: 'srv-1', node_address: '127.0.0.1', service: 'nomad', port: open.port, tags: ['serf'] },
+    { node: 'srv-2', node_address: '127.0.0.1', service: 'nomad', port: closed, tags: ['serf'] },
+    { node: 'srv-3', node_address: '127.0.0.1', service: 'nomad', port: late, tags: ['serf'] },
+  ]);
+  // Two of three must answer: srv-3 starts listening only after the first attempt failed.
+  const lateServer = createServer((socket) => socket.destroy());
+  t.teardown(() => new Promise<void>((resolve) => (lateServer.listening ? lateServer.close(() => resolve()) : resolve())));
+  const running = spawnCli(t, ['join', '--probe', 'tcp', '--min', '2', '--retry-interval', '50ms', '--timeout', '2s', 'provider=consul tag=serf'], env);
+  await running.waitFor(/attempt 1: /);
+  lateServer.listen(late, '127.0.0.1');
+  const r = await running.done;
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `127.0.0.1:${open.port} 127.0.0.1:${late}\n`);
+  const lines = r.stderr.trim().split('\n');
+  t.regex(lines[0] ?? '', new RegExp(`=> 1 of 3 addresses accept TCP connections, 2 needed: 127.0.0.1:${closed} ECONNREFUSED, 127.0.0.1:${late} ECONNREFUSED; next attempt in 50ms`));
+  t.regex(lines.at(-1) ?? '', /=> joined 2$/);
+
+  // Exhausted: exit 1, the refused address named.
+  const exhausted = await cli(['join', '--probe', 'tcp', '--min', '3', '--retry-max', '1', '--retry-interval', '10ms', 'provider=consul tag=serf'], env);
+  t.is(exhausted.code, 1, exhausted.stderr);
+  t.regex(exhausted.stderr, new RegExp(`max join retry exhausted after 2 attempt\\(s\\): 2 of 3 addresses accept TCP connections, 3 needed: 127.0.0.1:${closed} ECONNREFUSED`));
+});
+
+test('e2e: --from-config with a sample Nomad client config (Consul catalog, tag rpc) joins servers that register late', async (t) => {
+  const { sim, env } = await consulSimWith(t, [{ node: 'srv-1', node_address: '10.0.0.1', service: 'nomad', port: 4648, tags: ['serf'] }]);
+  const running = spawnCli(t, ['join', '--from-config', 'fixtures/agent-configs/nomad-client-consul.hcl'], env);
+  await running.waitFor(/attempt 1: /);
+  appearLater(sim, [{ node: 'srv-1', node_address: '10.0.0.1', service: 'nomad', port: 4647, tags: ['rpc'] }], 300);
+  const r = await running.done;
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '10.0.0.1:4647\n');
+  const lines = r.stderr.trim().split('\n');
+  t.true(lines.length >= 2, r.stderr);
+  // The config's retry_interval (100ms) is the wait.
+  t.regex(lines[0] ?? '', /^discover join: attempt 1: "provider=consul tag=rpc" found nothing => no addresses discovered; next attempt in 100ms/);
+});
+
+test('e2e: --from-config with a sample Consul config (AWS auto-join and a literal) against the simulated EC2', async (t) => {
+  const aws = { access_key_id: 'AKIDJOINCLI', secret_access_key: 'join-cli-secret' };
+  const { sim } = await consulSimWith(t, [], { credentials: { aws } });
+  const env = {
+    AWS_ACCESS_KEY_ID: aws.access_key_id,
+    AWS_SECRET_ACCESS_KEY: aws.secret_access_key,
+    AWS_ENDPOINT_URL_EC2: sim.httpUrl,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const running = spawnCli(t, ['join', '--min', '3', '--from-config', 'fixtures/agent-configs/consul-aws.json'], env);
+  await running.waitFor(/attempt 1: /);
+  const at = sim.ctx.elapsedMs() + 300;
+  sim.updateFleet((fleet) => ({
+    ...fleet,
+    instances: [1, 2].map((i) => ({ id: `i-consul${i}`, cloud: 'aws', region: 'eu-west-1', tags: { consul: 'server' }, private_ipv4: `10.0.3.${i}`, appear_after_ms: at })),
+  }));
+  const r = await running.done;
+  t.is(r.code, 0, r.stderr);
+  // Consul's serf_lan port for every address without one; entry order kept.
+  t.is(r.stdout, '10.0.3.1:8301 10.0.3.2:8301 10.0.9.9:8301\n');
+  t.regex(
+    r.stderr,
+    /^discover join: attempt 1: "provider=aws region=eu-west-1 tag_key=consul tag_value=server" found nothing; "10.0.9.9" found 10.0.9.9:8301 => found 1 of the 3 addresses needed; next attempt in 100ms/,
+  );
+  t.false(r.stderr.includes(aws.secret_access_key));
+});
+
+test('e2e: --from-config with conflicting Nomad blocks: Nomad\'s validation text, exit 2, nothing run', async (t) => {
+  const r = await cli(['join', '--from-config', 'fixtures/agent-configs/nomad-conflict.hcl']);
+  t.is(r.code, 2);
+  t.is(r.stdout, '');
+  t.regex(r.stderr, /nomad-conflict\.hcl: server_join and retry_join cannot both be defined; prefer setting the server_join block\n$/);
 });
