@@ -9,7 +9,7 @@ test('fixed policy: Nomad default interval, Go duration or ms', (t) => {
 });
 
 test('backoff policy: defaults and overrides', (t) => {
-  t.deepEqual(resolvePolicy('30s', true), { kind: 'backoff', initialMs: 500, maxMs: 5000, multiplier: 1.5, jitter: 0.5 });
+  t.deepEqual(resolvePolicy('30s', true), { kind: 'backoff', initialMs: 500, maxMs: 2000, multiplier: 1.5, jitter: 0.5 });
   t.deepEqual(resolvePolicy('30s', { initial: '1s', max: '1m', multiplier: 2, jitter: 0 }), {
     kind: 'backoff',
     initialMs: 1000,

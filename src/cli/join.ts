@@ -44,7 +44,7 @@ Flags:
   --timeout D          bound on each entry's discovery per attempt (default 60s)
   --backoff            exponential backoff with jitter instead of a fixed interval
   --backoff-initial D  first backoff wait (default 500ms)
-  --backoff-max D      longest backoff wait before jitter (default 5s)
+  --backoff-max D      longest backoff wait before jitter (default 2s)
   --watch              after joining, keep re-discovering and join again when the
                        addresses change, until SIGINT/SIGTERM
   --watch-interval D   re-discovery interval (default: the retry interval)
