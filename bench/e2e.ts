@@ -3,7 +3,7 @@
 import { loadFleet, startSim } from '../src/sim/index.js';
 import { defaultFleetPath } from '../src/sim/run.js';
 import type { SimPaste } from '../src/sim/types.js';
-import { CLI, fmt, interleaved } from './lib.js';
+import { CLI, fmt, interleavedAsync } from './lib.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 10);
 const sim = await startSim({ fleet: await loadFleet(defaultFleetPath()) });
@@ -21,7 +21,7 @@ try {
     if (paste) commands[`discover addrs provider=${provider}`] = [CLI, '-q', 'addrs', paste.config];
     else console.log(`  (no simulated ${provider} in the fleet)`);
   }
-  const medians = interleaved(commands, runs, env);
+  const medians = await interleavedAsync(commands, runs, env);
   const baseline = medians['node -e 0 (baseline)'] as number;
   console.log(`e2e: whole process against the simulator (median of ${runs} runs); goal aws < 400 ms`);
   for (const [label, ms] of Object.entries(medians)) {

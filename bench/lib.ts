@@ -1,6 +1,6 @@
 // Shared bench helpers: run a process many times and report medians. Benchmarks print figures
 // beside their baseline measured in the same run; they assert nothing about time.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -24,6 +24,38 @@ export function timeProcess(args: string[], env: Record<string, string | undefin
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return elapsed;
+}
+
+/**
+ * Wall time of one whole process, in ms, without blocking this process's event loop (a benchmark
+ * that serves the simulator from this process must not use the sync form).
+ */
+export function timeProcessAsync(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (code) => {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
+      else resolve(elapsed);
+    });
+  });
+}
+
+/** `interleaved` for commands that talk to a server in this process. */
+export async function interleavedAsync(
+  commands: Record<string, string[]>,
+  runs: number,
+  env?: Record<string, string | undefined>,
+): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (const args of Object.values(commands)) await timeProcessAsync(args, env); // warm caches and connections
+  for (let i = 0; i < runs; i++) {
+    for (const [label, args] of Object.entries(commands)) samples[label]?.push(await timeProcessAsync(args, env));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }
 
 /** Runs each labelled command `runs` times, interleaved so drift hits all alike; returns medians. */

@@ -90,6 +90,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const [verb, ...rest] = words;
+  if (verb === 'version') {
+    const { version } = await import('../version.js');
+    io.stdout(`autojoin ${version}\n`);
+    return EXIT_OK;
+  }
   const plugins = [...(values.plugin ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
   const { Discover } = await import('../discover.js');
   const engine = new Discover({ plugins });
@@ -142,11 +147,6 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
         const width = Math.max(...providers.map((p) => p.name.length)) + 2;
         for (const p of providers) io.stdout(`${p.name.padEnd(width)}${p.summary}\n`);
       }
-      return EXIT_OK;
-    }
-    case 'version': {
-      const { version } = await import('../version.js');
-      io.stdout(`autojoin ${version}\n`);
       return EXIT_OK;
     }
     default:

@@ -4,9 +4,13 @@
  * state machine on top. docs/config-string.md has the grammar and every quirk kept.
  */
 
-import P from 'parsimmon';
+import { createRequire } from 'node:module';
+import type Parsimmon from 'parsimmon';
 import { ConfigParseError } from '../errors.js';
 import { goTrimSpace, goUnquote, toWellFormed } from './go.js';
+
+// Loaded through require: Node's ESM wrapper for this CommonJS package costs ~7 ms more at startup.
+const P: typeof Parsimmon = createRequire(import.meta.url)('parsimmon');
 
 type Token =
   | { kind: 'text'; value: string; end: number }
@@ -22,7 +26,7 @@ const QUOTED_BODY = String.raw`"(?:[^"\\]|\\[\s\S])*`;
  * A Parsimmon parser for one token shape, matched in place with a sticky regexp: Parsimmon's
  * own `P.regexp` slices the input at every attempt, which dominated the parse time.
  */
-function lexeme(pattern: string, make: (match: RegExpExecArray, end: number) => Token): P.Parser<Token> {
+function lexeme(pattern: string, make: (match: RegExpExecArray, end: number) => Token): Parsimmon.Parser<Token> {
   const sticky = new RegExp(pattern, 'y');
   return P((input, index) => {
     sticky.lastIndex = index;
