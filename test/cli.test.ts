@@ -128,3 +128,12 @@ test('a plugin installed as an npm package loads by name from the current direct
   t.is(missing.code, 2);
   t.regex(missing.stderr, /discover: cannot find plugin no-such-plugin/);
 });
+
+test('npx discover and the package self-reference work from the repo root', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const viaNpx = execFileSync('npx', ['--no-install', 'discover', 'version'], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
+  t.regex(viaNpx, /^autojoin \d+\.\d+\.\d+\n$/);
+  const script = "import { parseConfig, retryJoin, Discover } from 'autojoin'; console.log(JSON.stringify([...parseConfig('provider=aws k=\"a b\"')]), typeof retryJoin, typeof Discover)";
+  const viaImport = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
+  t.is(viaImport, '[["provider","aws"],["k","a b"]] function function\n');
+});
