@@ -12,7 +12,7 @@ test('one keep-alive connection serves every attempt of the loop', async (t) => 
   let requests = 0;
   let connections = 0;
   // A minimal Consul catalog: empty twice, then one server.
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     requests++;
     const body = requests < 3 ? [] : [{ Node: 'srv-1', Address: '10.0.0.1', ServiceAddress: '', ServicePort: 4648, ServiceID: 'nomad-srv-1' }];
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
