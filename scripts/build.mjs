@@ -15,3 +15,27 @@ if (!existsSync('dist/src/cli/main.js')) {
 }
 if (result.status !== 0) console.error('build: tsc reported type errors (emitted anyway; `npm run typecheck` shows them)');
 chmodSync('dist/src/cli/main.js', 0o755);
+
+// `discover help` / `providers` read the built-in providers' help from this file, generated from the
+// same descriptors, so they start without loading any provider module (test/cli.test.ts checks it
+// matches what the descriptors give).
+const cache = spawnSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { writeFileSync } from 'node:fs';
+     import { fullHelp, providerHelp } from './dist/src/help.js';
+     import { ProviderRegistry } from './dist/src/registry.js';
+     const providers = await new ProviderRegistry().loadAll();
+     writeFileSync('dist/builtin-help.json', JSON.stringify({
+       full: fullHelp(providers),
+       providers: providers.map((p) => ({ name: p.name, summary: p.summary, help: providerHelp(p) })),
+     }));`,
+  ],
+  { stdio: 'inherit' },
+);
+if (cache.status !== 0) {
+  console.error('build failed: could not write dist/builtin-help.json');
+  process.exit(1);
+}

@@ -137,3 +137,18 @@ test('npx discover and the package self-reference work from the repo root', asyn
   const viaImport = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
   t.is(viaImport, '[["provider","aws"],["k","a b"]] function function\n');
 });
+
+test('help and providers from the build-time cache match what the descriptors give now', async (t) => {
+  const { fullHelp, providerHelp } = await import('../src/help.js');
+  const { ProviderRegistry } = await import('../src/registry.js');
+  const { USAGE } = await import('../src/cli/run.js');
+  const providers = await new ProviderRegistry().loadAll();
+  t.is((await runDiscover(['help'])).stdout, `${USAGE}\n${fullHelp(providers)}`);
+  const aws = providers.find((p) => p.name === 'aws')!;
+  t.is((await runDiscover(['help', 'aws'])).stdout, providerHelp(aws));
+  const listed = JSON.parse((await runDiscover(['--format', 'json', 'providers'])).stdout) as Array<{ name: string }>;
+  t.deepEqual(
+    listed.map((p) => p.name),
+    providers.map((p) => p.name),
+  );
+});

@@ -2,6 +2,7 @@
  * The `discover` command line: argv -> library calls -> stdout / stderr / exit code.
  * Exit codes: 0 success, 1 discovery failed, 2 usage or config error.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
 import { AutojoinError, UsageError } from '../errors.js';
@@ -90,12 +91,19 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const [verb, ...rest] = words;
+  const plugins = [...(values.plugin ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
+  if (plugins.length === 0 && (verb === 'help' || verb === 'providers')) {
+    const cached = fromHelpCache(verb, rest, format);
+    if (cached !== undefined) {
+      io.stdout(cached);
+      return EXIT_OK;
+    }
+  }
   if (verb === 'version') {
     const { version } = await import('../version.js');
     io.stdout(`autojoin ${version}\n`);
     return EXIT_OK;
   }
-  const plugins = [...(values.plugin ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
   const { Discover } = await import('../discover.js');
   const engine = new Discover({ plugins });
   switch (verb) {
@@ -162,7 +170,45 @@ function parseFlags(args: string[]) {
   }
 }
 
+/** Help for the built-in providers, written by the build from their descriptors (dist/builtin-help.json). */
+interface HelpCache {
+  full: string;
+  providers: Array<{ name: string; summary: string; help: string }>;
+}
+
+let helpCache: HelpCache | null | undefined;
+function loadHelpCache(): HelpCache | undefined {
+  if (helpCache === undefined) {
+    try {
+      helpCache = JSON.parse(readFileSync(new URL('../../builtin-help.json', import.meta.url), 'utf8')) as HelpCache;
+    } catch {
+      helpCache = null; // running from src/ (tests, tsx): computed from the descriptors instead
+    }
+  }
+  return helpCache ?? undefined;
+}
+
+/**
+ * `help` and `providers` without plugins, answered without loading a provider module: the cold
+ * start of a bare node (bench/cold-start). Undefined when the cache cannot answer (unknown name).
+ */
+function fromHelpCache(verb: string, names: string[], format: string): string | undefined {
+  const cache = loadHelpCache();
+  if (!cache) return undefined;
+  if (verb === 'providers') {
+    if (format === 'json') return `${JSON.stringify(cache.providers.map(({ name, summary }) => ({ name, summary })), null, 2)}\n`;
+    const width = Math.max(...cache.providers.map((p) => p.name.length)) + 2;
+    return cache.providers.map((p) => `${p.name.padEnd(width)}${p.summary}\n`).join('');
+  }
+  if (names.length === 0) return `${USAGE}\n${cache.full}`;
+  const sections = names.map((name) => cache.providers.find((p) => p.name === name)?.help);
+  return sections.every((section) => section !== undefined) ? sections.join('') : undefined;
+}
+
 async function helpText(plugins: string[] | undefined, io: CliIo): Promise<string> {
+  const all = [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
+  const cached = all.length === 0 ? fromHelpCache('help', [], 'text') : undefined;
+  if (cached !== undefined) return cached;
   const { Discover } = await import('../discover.js');
   const { fullHelp } = await import('../help.js');
   const engine = new Discover({ plugins: [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)] });
