@@ -3,7 +3,7 @@
  * IPv6 literals are bracketed only when a port follows (`[2001:db8::1]:4648`), as Go's
  * `net.JoinHostPort` does.
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 /** `host:port`, bracketing IPv6; the bare host when `port` is undefined. */
 export function formatHostPort(host: string, port?: number | string): string {
@@ -69,4 +69,25 @@ export function parsePort(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;
   const port = Number(text);
   return port <= 65535 ? port : undefined;
+}
+
+const loopbackAddresses = new BlockList();
+loopbackAddresses.addSubnet('127.0.0.0', 8, 'ipv4');
+loopbackAddresses.addAddress('::1', 'ipv6');
+
+/**
+ * True for `localhost`, 127.0.0.0/8 and ::1 (with or without brackets, and IPv4-mapped
+ * `::ffff:127.x.y.z`). Names other than `localhost` are not resolved: they are refused.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = stripBrackets(host).toLowerCase();
+  if (bare === 'localhost' || bare === 'localhost.') return true;
+  const family = isIP(bare);
+  if (family === 4) return loopbackAddresses.check(bare, 'ipv4');
+  if (family === 6) {
+    const mapped = bare.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+    if (mapped?.[1]) return loopbackAddresses.check(mapped[1], 'ipv4');
+    return loopbackAddresses.check(bare, 'ipv6');
+  }
+  return false;
 }

@@ -7,6 +7,7 @@ import { parseGoBool, parseGoDuration } from './duration.js';
 import { type ArgProblem, ProviderArgsError } from './errors.js';
 import type { AnyProvider, ArgSchema, ArgSpec } from './provider.js';
 import { didYouMean } from './suggest.js';
+import { REDACTED } from './redact.js';
 
 /** Keys every provider accepts besides its own schema. */
 const RESERVED = new Set(['provider']);
@@ -106,7 +107,7 @@ function defaultValue(spec: ArgSpec): unknown {
 type Coerced = { value: unknown } | { problem: ArgProblem };
 
 function coerce(key: string, text: string, spec: ArgSpec, source: string): Coerced {
-  const shown = spec.secret ? '***' : JSON.stringify(text);
+  const shown = spec.secret ? REDACTED : JSON.stringify(text);
   const from = source === 'config' ? '' : ` (from ${source})`;
   const bad = (why: string): Coerced => ({ problem: { key, message: `${key}: ${shown}${from} ${why}` } });
   switch (spec.type) {

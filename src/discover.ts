@@ -12,6 +12,7 @@ import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
+import { REDACTED } from './redact.js';
 
 /** The timeout a discovery call gets when the caller gives none. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -95,7 +96,7 @@ export class Discover {
       config = parseConfig(cfg);
     } catch (error) {
       if (error instanceof ConfigParseError) {
-        const key = secretFragment(cfg, error.key) ? '***' : error.key;
+        const key = secretFragment(cfg, error.key) ? REDACTED : error.key;
         const message = key === error.key ? error.message : `${key}${error.message.slice(error.key.length)}`;
         throw new ConfigParseError(`discover: ${message}`, key, error.offset);
       }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { formatHostPort, ipVersion, splitHostPort } from '../src/address.js';
+import { formatHostPort, ipVersion, isLoopbackHost, splitHostPort } from '../src/address.js';
 
 const formatted: Array<[string, number | undefined, string]> = [
   ['10.0.0.1', undefined, '10.0.0.1'],
@@ -40,3 +40,18 @@ test('ipVersion tells v4, v6 (with zone or brackets) and names apart', (t) => {
   t.is(ipVersion('fe80::1%eth0'), 6);
   t.is(ipVersion('example.com'), 0);
 });
+
+// The sim, the HTTP loopback guard and srv's nameserver check share this one definition.
+const loopbacks: Array<[string, boolean]> = [
+  ['127.8.9.10', true],
+  ['[::1]', true],
+  ['::ffff:127.0.0.1', true],
+  ['localhost', true],
+  ['10.0.0.1', false],
+  ['::ffff:10.0.0.1', false],
+  ['fe80::1', false],
+  ['', false],
+];
+for (const [host, expected] of loopbacks) {
+  test(`isLoopbackHost(${JSON.stringify(host)})`, (t) => t.is(isLoopbackHost(host), expected));
+}

@@ -15,7 +15,7 @@ import {
   TimeoutError,
 } from '../src/errors.js';
 import { createHttpClient } from '../src/http/client.js';
-import { isLoopbackHost } from '../src/http/proxy.js';
+import { isLoopbackHost } from '../src/address.js';
 import { redactUrl } from '../src/http/redact.js';
 import { startHttpServer, startHttpsServer, testCert } from './helpers/servers.js';
 

@@ -2,7 +2,7 @@
  * Pure parts of the `srv` provider: the query name, RFC 2782 ordering, records -> targets,
  * the `nameserver` argument, and DNS error codes -> readable reasons. No I/O.
  */
-import { formatHostPort, ipVersion, splitHostPort } from '../../src/address.js';
+import { formatHostPort, ipVersion, isLoopbackHost, splitHostPort } from '../../src/address.js';
 import type { Target } from '../../src/provider.js';
 
 /** One SRV record as `node:dns` returns it (`name` is the target host, without a trailing dot). */
@@ -105,10 +105,7 @@ export function parseNameserver(text: string): string | undefined {
 /** True for an `IP:port` server string whose IP is a loopback address. */
 export function isLoopbackServer(server: string): boolean {
   const parsed = splitHostPort(server);
-  if (parsed === undefined) return false;
-  const host = parsed.host;
-  if (ipVersion(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  return parsed !== undefined && ipVersion(parsed.host) !== 0 && isLoopbackHost(parsed.host);
 }
 
 /** Reasons for the `node:dns` (c-ares) error codes, worded like Go's resolver errors where it has one. */

@@ -8,6 +8,7 @@ import { toMs } from '../duration.js';
 import { AutojoinError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
+import { REDACTED } from '../redact.js';
 
 export const USAGE = `Usage: discover [flags] <command> [args]
 
@@ -130,7 +131,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
         const { secretKeys } = await import('../args.js');
         const secrets = secretKeys(checked.provider);
         const args = Object.fromEntries(
-          Object.entries(checked.validated.args).map(([k, v]) => [k, secrets.has(k) && v !== undefined ? '***' : v]),
+          Object.entries(checked.validated.args).map(([k, v]) => [k, secrets.has(k) && v !== undefined ? REDACTED : v]),
         );
         io.stdout(`${JSON.stringify({ provider: checked.provider.name, config: checked.redacted, args, sources: checked.validated.sources }, null, 2)}\n`);
       } else {

@@ -2,6 +2,7 @@
  * The go-discover config printer (`Config.String()`), plus optional redaction of secrets.
  */
 
+import { REDACTED } from '../redact.js';
 import { compareCodePoints, goQuote, toWellFormed } from './go.js';
 
 /** Options for {@link formatConfig}. */
@@ -36,7 +37,6 @@ export const DEFAULT_SECRET_KEYS: readonly string[] = Object.freeze([
   'token',
 ]);
 
-const REDACTED = '***';
 // PR #287 (go-discover v1.1.0) added `=` so the printed form always re-parses.
 const NEEDS_QUOTES = /[ "\\=]/;
 

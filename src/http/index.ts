@@ -1,4 +1,5 @@
 /** The one HTTP stack: client, proxy-aware agents, retry policy and redaction. */
+export { isLoopbackHost } from '../address.js';
 export {
   autojoinVersion,
   createHttpClient,
@@ -12,7 +13,6 @@ export {
   createAgents,
   type DispatchingAgents,
   type Env,
-  isLoopbackHost,
   noProxyMatches,
   proxyForUrl,
 } from './proxy.js';

@@ -9,9 +9,9 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { LoopbackOnlyError, NetworkError } from '../errors.js';
+import { formatHostPort, isLoopbackHost } from '../address.js';
 import { redactUrl } from './redact.js';
 
 /** Environment variables, as in `process.env`. */
@@ -75,27 +75,6 @@ export function proxyForUrl(url: string | URL, env: Env = process.env): string |
   // no proxy speaks. Go (hence go-discover) and curl both read it as http://proxy:3128.
   if (!proxy.includes('://')) proxy = `http://${proxy}`;
   return proxy;
-}
-
-const loopbackAddresses = new net.BlockList();
-loopbackAddresses.addSubnet('127.0.0.0', 8, 'ipv4');
-loopbackAddresses.addAddress('::1', 'ipv6');
-
-/**
- * True for `localhost`, 127.0.0.0/8 and ::1 (with or without brackets, and IPv4-mapped
- * `::ffff:127.x.y.z`). Names other than `localhost` are not resolved: they are refused.
- */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost' || bare === 'localhost.') return true;
-  const family = net.isIP(bare);
-  if (family === 4) return loopbackAddresses.check(bare, 'ipv4');
-  if (family === 6) {
-    const mapped = bare.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped?.[1]) return loopbackAddresses.check(mapped[1], 'ipv4');
-    return loopbackAddresses.check(bare, 'ipv6');
-  }
-  return false;
 }
 
 /**
@@ -199,7 +178,7 @@ function dispatching<A extends http.Agent>(
   (agent as unknown as Dispatcher).addRequest = (req, options) => {
     const host = String(options.hostname ?? options.host ?? 'localhost');
     const port = options.port ?? (scheme === 'https:' ? 443 : 80);
-    const target = `${scheme}//${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+    const target = `${scheme}//${formatHostPort(host, port)}`;
     const proxy = proxyForUrl(target, settings.env);
     try {
       if (proxy) assertUsableProxy(proxy, redactUrl(target));

@@ -3,11 +3,9 @@
  * Every URL the HTTP stack prints goes through {@link redactUrl} first.
  */
 
-/** Query parameter names whose values are masked: anything that looks like a credential. */
-const SECRET_PARAM = /token|key|secret|signature|password|passwd|credential|auth|sig$/i;
+import { isSecretName, REDACTED } from '../redact.js';
 
-/** What a masked value is replaced with. */
-export const REDACTED = '***';
+export { REDACTED } from '../redact.js';
 
 /**
  * Returns `url` without user info and with credential-like query values masked.
@@ -41,7 +39,7 @@ export function redactUrl(url: string | URL): string {
         } catch {
           // Keep the raw name; it is only used for the test below.
         }
-        return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+        return isSecretName(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
       })
       .join('&');
     parsed.search = `?${query}`;

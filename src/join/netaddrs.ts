@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { isIP } from 'node:net';
 import { AbortError, TimeoutError } from '../errors.js';
 import { JoinConfigError, NetaddrsError } from './errors.js';
+import { isSecretName, REDACTED } from '../redact.js';
 
 /** go-netaddrs reads at most this much of stderr into its error; more is noise. */
 const STDERR_LIMIT = 1024;
@@ -16,9 +17,6 @@ const STDERR_LIMIT = 1024;
 export function execArgv(entry: string): string[] {
   return entry.slice('exec='.length).split(/\s+/).filter((field) => field !== '');
 }
-
-/** Argument names whose values are secrets: `--token=...`, `password=...`, `--api-key ...`. */
-const SECRET_NAME = /(token|secret|passw(or)?d|credentials?|(api|access|private|secret|auth|client|signing)[-_]?key)$|^-*key$/i;
 
 /**
  * The `exec=` entry as logs and errors show it: values of arguments that look like secrets
@@ -31,11 +29,11 @@ export function redactExecEntry(entry: string): string {
     if (field === '' || /^\s+$/.test(field)) return field;
     if (hideNext) {
       hideNext = false;
-      return '***';
+      return REDACTED;
     }
     const eq = field.indexOf('=');
-    if (eq > 0) return SECRET_NAME.test(field.slice(0, eq)) ? `${field.slice(0, eq + 1)}***` : field;
-    if (field.startsWith('-') && SECRET_NAME.test(field)) hideNext = true;
+    if (eq > 0) return isSecretName(field.slice(0, eq)) ? `${field.slice(0, eq + 1)}${REDACTED}` : field;
+    if (field.startsWith('-') && isSecretName(field)) hideNext = true;
     return field;
   });
   return `exec=${shown.join('')}`;

@@ -9,6 +9,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
+import { formatHostPort, isLoopbackHost } from '../address.js';
 import { AutojoinError, LoopbackOnlyError } from '../errors.js';
 import { ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
@@ -73,7 +74,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   const host = options.host ?? '127.0.0.1';
   // The sim hands out working fake credentials and a control endpoint: never beyond loopback.
-  if (host !== 'localhost' && !isLoopback(host)) throw new LoopbackOnlyError(host);
+  if (!isLoopbackHost(host)) throw new LoopbackOnlyError(host);
   const stateDir = resolve(options.stateDir ?? '.sim');
   const clock = options.clock ?? (() => performance.now());
   const modules = options.modules ?? (await loadBuiltinSims());
@@ -156,7 +157,7 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
     };
 
     if (scheme === 'http' && simReq.url.pathname.startsWith('/_sim/')) {
-      if (!isLoopback(req.socket.remoteAddress)) {
+      if (!isLoopbackHost(req.socket.remoteAddress ?? '')) {
         sendJson(res, 403, { error: 'sim_control_loopback_only' });
         return;
       }
@@ -233,8 +234,8 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
     httpServer.close();
     throw err;
   }
-  urls.http = `http://${formatHost(host)}:${(httpServer.address() as AddressInfo).port}`;
-  urls.https = `https://${formatHost(host)}:${(httpsServer.address() as AddressInfo).port}`;
+  urls.http = `http://${formatHostPort(host, (httpServer.address() as AddressInfo).port)}`;
+  urls.https = `https://${formatHostPort(host, (httpsServer.address() as AddressInfo).port)}`;
 
   try {
     for (const m of modules) await m.setup?.(ctx);
@@ -295,7 +296,7 @@ function assertUniqueNames(apis: SimApi[]): void {
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolveListen, reject) => {
     const fail = (err: NodeJS.ErrnoException) => {
-      const message = `sim: cannot listen on ${formatHost(host)}:${port}: ${err.code ?? err.message}`;
+      const message = `sim: cannot listen on ${formatHostPort(host, port)}: ${err.code ?? err.message}`;
       reject(new AutojoinError('ERR_SIM_LISTEN', message, { cause: err }));
     };
     server.once('error', fail);
@@ -305,10 +306,6 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolveListen();
     });
   });
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** The whole request body, or undefined past {@link MAX_BODY_BYTES}. */
@@ -347,12 +344,6 @@ function headersFor(answer: SimResponse, length: number): Record<string, string>
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   writeResponse(res, { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
-}
-
-/** Whether a peer address is loopback (IPv4, IPv6 or IPv4-mapped). */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
