@@ -82,3 +82,8 @@ test('cross-argument checks run after per-key checks', (t) => {
 test('secretKeys includes aliases', (t) => {
   t.deepEqual([...secretKeys(echo)].sort(), ['api_token', 'token']);
 });
+
+test('a negative duration is refused for every provider, before it runs', (t) => {
+  const error = t.throws(() => validateArgs(echo, raw({ addrs: 'a', delay: '-5s' }), { env: {} }), { instanceOf: ProviderArgsError });
+  t.regex(error.message, /delay: "-5s" is negative/);
+});

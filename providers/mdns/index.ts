@@ -63,7 +63,6 @@ export default defineProvider({
   ],
   validate(args) {
     const problems: ArgProblem[] = [];
-    if (args.timeout < 0) problems.push({ key: 'timeout', message: `timeout must not be negative (got ${args.timeout} ms)` });
     if (!args.v4 && !args.v6) {
       problems.push({ key: 'v6', message: 'v4 and v6 are both false: no address could ever be returned' });
     }
