@@ -1,0 +1,64 @@
+// The main job as a user runs it: `discover sim` in its own process, `npm run demo`, and the CLI's
+// own bound on a hung provider.
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import path from 'node:path';
+import test from 'ava';
+import { CLI, childEnv, ROOT, runDiscover } from './helpers/cli.js';
+
+test('--timeout ends a provider that never answers: exit 1 and a typed message', async (t) => {
+  const started = Date.now();
+  const result = await runDiscover(['-q', '--timeout', '300ms', '--plugin', 'test/fixtures/hang-plugin.mjs', 'addrs', 'provider=hang']);
+  t.is(result.code, 1);
+  t.is(result.stderr, 'discover-hang timed out after 300 ms\n');
+  t.is(result.stdout, '');
+  t.true(Date.now() - started < 10_000);
+});
+
+test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIGINT)', async (t) => {
+  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0'], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  const printed = new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+      if (/discover addrs 'provider=gce/.test(out)) resolve();
+    });
+  });
+  await printed;
+  const port = Number(/on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  t.true(port > 0);
+  t.regex(out, /export NODE_EXTRA_CA_CERTS=/);
+  t.regex(out, /export AZURE_AUTHORITY_HOST=https:\/\/127\.0\.0\.1:/);
+  t.regex(out, /export AWS_EC2_METADATA_SERVICE_ENDPOINT=http:\/\/127\.0\.0\.1:/);
+  t.regex(out, /export GCE_METADATA_HOST=127\.0\.0\.1:/);
+  const health = await fetch(`http://127.0.0.1:${port}/_sim/health`);
+  t.is(health.status, 200);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  t.is(await exited, 0);
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+  t.true(refused, 'the listener is closed after SIGINT');
+});
+
+test('npm run demo finds every simulated provider\'s addresses and prints no secret', async (t) => {
+  const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/demo.js')], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+  t.is(result.code, 0, result.stdout);
+  for (const provider of ['aws', 'azure', 'consul', 'gce']) t.regex(result.stdout, new RegExp(`^${provider}\\n  config   provider=${provider} `, 'm'));
+  t.regex(result.stdout, /found {4}10\.0\.1\.11 10\.0\.2\.12 10\.0\.3\.13/);
+  t.regex(result.stdout, /secret_access_key=\*\*\*/);
+  t.notRegex(result.stdout, /simulator-secret-key-not-real|simulator-client-secret-not-real/);
+  t.notRegex(result.stdout, /FAILED/);
+});
