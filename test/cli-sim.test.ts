@@ -62,3 +62,18 @@ test('npm run demo finds every simulated provider\'s addresses and prints no sec
   t.notRegex(result.stdout, /simulator-secret-key-not-real|simulator-client-secret-not-real/);
   t.notRegex(result.stdout, /FAILED/);
 });
+
+test('a bad fleet file exits 2 naming the field; a missing one names the file', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-fleet-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const fleet = path.join(dir, 'bad.yaml');
+  writeFileSync(fleet, 'instances:\n  - id: x\n    cloud: aws\n    private_ipv4: 10.0.0.300\n');
+  const bad = await runDiscover(['sim', '--fleet', fleet]);
+  t.is(bad.code, 2);
+  t.is(bad.stderr, 'fleet: instances[0].private_ipv4: "10.0.0.300" is not an IPv4 address\n');
+  const missing = await runDiscover(['sim', '--fleet', path.join(dir, 'none.yaml')]);
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /^fleet: cannot read .*none\.yaml: ENOENT/);
+});

@@ -46,7 +46,7 @@ const OPTIONS = {
 export function isConfigError(error: unknown): boolean {
   return (
     error instanceof AutojoinError &&
-    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY'].includes(
+    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY', 'ERR_FLEET'].includes(
       error.code,
     )
   );
