@@ -37,7 +37,7 @@ const catalogEntry = (over: Partial<CatalogServiceEntry>): CatalogServiceEntry =
   ...over,
 });
 
-const catalogCases: Array<{ name: string; entries: CatalogServiceEntry[]; addrType?: 'service' | 'node'; expect: unknown[] }> = [
+const catalogCases: Array<{ name: string; entries: CatalogServiceEntry[]; expect: unknown[] }> = [
   {
     name: 'empty ServiceAddress falls back to the node Address',
     entries: [catalogEntry({})],
@@ -49,12 +49,6 @@ const catalogCases: Array<{ name: string; entries: CatalogServiceEntry[]; addrTy
     expect: [{ address: '172.16.0.9', port: 4648, name: 'n1', id: 'nomad-n1', zone: 'dc1', meta: { tags: 'serf' } }],
   },
   {
-    name: 'addr_type=node ignores ServiceAddress',
-    entries: [catalogEntry({ ServiceAddress: '172.16.0.9' })],
-    addrType: 'node',
-    expect: [{ address: '10.0.0.1', port: 4648, name: 'n1', id: 'nomad-n1', zone: 'dc1', meta: { tags: 'serf' } }],
-  },
-  {
     name: 'port 0 means no port; null tags; IPv6 kept bare',
     entries: [catalogEntry({ Address: '2001:db8::5', ServicePort: 0, ServiceTags: null, ServiceID: '', Datacenter: '' })],
     expect: [{ address: '2001:db8::5', name: 'n1' }],
@@ -63,7 +57,7 @@ const catalogCases: Array<{ name: string; entries: CatalogServiceEntry[]; addrTy
 ];
 for (const c of catalogCases) {
   test(`catalogTargets: ${c.name}`, (t) => {
-    t.deepEqual(catalogTargets(c.entries, c.addrType), c.expect);
+    t.deepEqual(catalogTargets(c.entries), c.expect);
   });
 }
 
@@ -76,7 +70,6 @@ test('healthTargets: Service.Address, else Node.Address; Service.Port', (t) => {
     { address: '10.0.0.1', port: 4647, name: 'a', id: 'nomad-a', zone: 'dc2', meta: { tags: 'rpc' } },
     { address: 'b.internal', port: 4647, name: 'b' },
   ]);
-  t.deepEqual(healthTargets(entries, 'node').map((x) => x.address), ['10.0.0.1', '10.0.0.2']);
 });
 
 const malformedCases: Array<[unknown, 'catalog' | 'health', string | undefined]> = [
@@ -148,12 +141,11 @@ test('passing=true: only instances whose checks pass', async (t) => {
   t.deepEqual(addrs, ['172.16.0.1:4648', '10.0.0.2:4648']);
 });
 
-test('datacenter, several tags (ANDed), addr_type=node, token from CONSUL_HTTP_TOKEN, address from CONSUL_HTTP_ADDR', async (t) => {
+test('datacenter, several tags (ANDed), token from CONSUL_HTTP_TOKEN, address from CONSUL_HTTP_ADDR', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [consulSim]);
   const env = { CONSUL_HTTP_TOKEN: TOKEN, CONSUL_HTTP_ADDR: new URL(sim.httpUrl).host, AUTOJOIN_LOOPBACK_ONLY: '1' };
   t.deepEqual(await engine.addrs('provider=consul service=nomad datacenter=eu', { env }), ['10.9.0.1:4648']);
   t.deepEqual(await engine.addrs('provider=consul service=nomad tag=serf,rpc', { env }), []);
-  t.deepEqual(await engine.addrs('provider=consul service=nomad tag=rpc addr_type=node', { env }), ['10.0.0.1:4647']);
 });
 
 test('defaults: service nomad (no service= needed), address from CONSUL_HTTP_ADDR', async (t) => {

@@ -5,9 +5,6 @@
  */
 import type { Target } from '../../src/provider.js';
 
-/** Which address of an instance to use. */
-export type ConsulAddrType = 'service' | 'node';
-export const CONSUL_ADDR_TYPES: readonly ConsulAddrType[] = ['service', 'node'];
 
 /** One element of `GET /v1/catalog/service/:name` (the fields read here). */
 export interface CatalogServiceEntry {
@@ -40,8 +37,9 @@ interface Instance {
   tags: readonly string[];
 }
 
-function toTarget(instance: Instance, addrType: ConsulAddrType): Target | undefined {
-  const address = addrType === 'node' ? instance.nodeAddress : instance.serviceAddress || instance.nodeAddress;
+function toTarget(instance: Instance): Target | undefined {
+  // Consul's rule: the service address, or its node's when the service registered none.
+  const address = instance.serviceAddress || instance.nodeAddress;
   if (!address) return undefined;
   const target: Target = { address, name: instance.node };
   if (instance.port !== undefined && instance.port > 0) target.port = instance.port;
@@ -68,7 +66,7 @@ export function malformed(body: unknown, kind: 'catalog' | 'health'): string | u
  * Targets of a catalog answer, in the order Consul sent them (it sorts by node, or by
  * distance with `near`). Instances without any address are left out.
  */
-export function catalogTargets(entries: readonly CatalogServiceEntry[], addrType: ConsulAddrType = 'service'): Target[] {
+export function catalogTargets(entries: readonly CatalogServiceEntry[]): Target[] {
   return entries.flatMap((e) => {
     const target = toTarget(
       {
@@ -80,14 +78,13 @@ export function catalogTargets(entries: readonly CatalogServiceEntry[], addrType
         datacenter: e.Datacenter,
         tags: e.ServiceTags ?? [],
       },
-      addrType,
     );
     return target ? [target] : [];
   });
 }
 
 /** Targets of a health answer (already filtered by Consul when `passing` was asked for). */
-export function healthTargets(entries: readonly HealthServiceEntry[], addrType: ConsulAddrType = 'service'): Target[] {
+export function healthTargets(entries: readonly HealthServiceEntry[]): Target[] {
   return entries.flatMap((e) => {
     const target = toTarget(
       {
@@ -99,7 +96,6 @@ export function healthTargets(entries: readonly HealthServiceEntry[], addrType: 
         datacenter: e.Node.Datacenter,
         tags: e.Service.Tags ?? [],
       },
-      addrType,
     );
     return target ? [target] : [];
   });
@@ -128,14 +124,12 @@ export function consulBaseUrl(address: string, ssl = false): URL | undefined {
 /** The request URL for one lookup. `tag` repeats (Consul ANDs them); `passing` is a bare flag. */
 export function serviceUrl(
   base: URL,
-  options: { service: string; passing: boolean; tags: readonly string[]; dc?: string; namespace?: string; filter?: string },
+  options: { service: string; passing: boolean; tags: readonly string[]; dc?: string },
 ): URL {
   const path = options.passing ? 'health' : 'catalog';
   const url = new URL(`${base.pathname.replace(/\/$/, '')}/v1/${path}/service/${encodeURIComponent(options.service)}`, base);
   if (options.dc) url.searchParams.set('dc', options.dc);
   for (const tag of options.tags) url.searchParams.append('tag', tag);
-  if (options.namespace) url.searchParams.set('ns', options.namespace);
-  if (options.filter) url.searchParams.set('filter', options.filter);
   // `?passing` with no value, as the Consul API client sends it.
   return options.passing ? new URL(`${url.href}${url.search ? '&' : '?'}passing`) : url;
 }

@@ -7,7 +7,7 @@ import { AbortError, AutojoinError, MalformedResponseError, NetworkError, Provid
 import { parseGoBool } from '../../src/duration.js';
 import { classifyHttpError, parseRetryAfter, retryCall } from '../../src/http/retry.js';
 import { defineProvider } from '../../src/provider.js';
-import { CONSUL_ADDR_TYPES, type CatalogServiceEntry, catalogTargets, consulBaseUrl, type HealthServiceEntry, healthTargets, malformed, serviceUrl } from './extract.js';
+import { type CatalogServiceEntry, catalogTargets, consulBaseUrl, type HealthServiceEntry, healthTargets, malformed, serviceUrl } from './extract.js';
 
 /** Statuses where Consul says to slow down: 429 (another server may answer) and 503 (none can). */
 const THROTTLE_STATUSES = new Set([429, 503]);
@@ -28,12 +28,6 @@ export default defineProvider({
       default: false,
       help: 'Only instances whose checks all pass (`/v1/health/service?passing`); otherwise every registered instance (`/v1/catalog/service`), as Nomad asks.',
     },
-    addr_type: {
-      type: 'enum',
-      values: CONSUL_ADDR_TYPES,
-      default: 'service',
-      help: "`service`: the service's address, or its node's when it has none; `node`: always the node's address.",
-    },
     address: {
       type: 'string',
       default: '127.0.0.1:8500',
@@ -46,12 +40,10 @@ export default defineProvider({
       help: 'URI scheme for a bare `host:port` address; when absent, `https` if `CONSUL_HTTP_SSL` is true, else `http`.',
     },
     token: { type: 'string', secret: true, env: ['CONSUL_HTTP_TOKEN'], help: 'ACL token, sent as `X-Consul-Token`.' },
-    namespace: { type: 'string', help: 'Consul Enterprise namespace (`ns`).' },
-    filter: { type: 'string', help: 'A Consul filter expression, passed through, e.g. `ServiceMeta.role == "server"`.' },
   },
   notes: [
     'Each instance gives `address:port` with the service port, so joiners need no default port. The address is ' +
-      'the service address, or the node address when the service registered none (`addr_type=node`: always the node).',
+      'the service address, or the node address when the service registered none.',
     'Without `passing` the catalog is read, with no health filter, exactly as Nomad clients discover servers; ' +
       'with `passing=true` only instances whose every check (node checks included) passes.',
     'A bare `host:port` address uses `scheme` (else https when `CONSUL_HTTP_SSL` is true, else http). Consul answers 429/503 when it ' +
@@ -79,8 +71,6 @@ export default defineProvider({
       passing: args.passing,
       tags: args.tag ?? [],
       dc: args.datacenter,
-      namespace: args.namespace,
-      filter: args.filter,
     });
     const operation = args.passing ? 'HealthService' : 'CatalogService';
     ctx.log.debug(`discover-consul: GET ${url.pathname}${url.search}`);
@@ -120,8 +110,8 @@ export default defineProvider({
     const problem = malformed(body, args.passing ? 'health' : 'catalog');
     if (problem) throw new MalformedResponseError(`discover-consul: ${operation}: ${problem}`, `${url.origin}${url.pathname}`);
     const targets = args.passing
-      ? healthTargets(body as HealthServiceEntry[], args.addr_type)
-      : catalogTargets(body as CatalogServiceEntry[], args.addr_type);
+      ? healthTargets(body as HealthServiceEntry[])
+      : catalogTargets(body as CatalogServiceEntry[]);
     ctx.log.debug(`discover-consul: ${targets.length} instance(s) of ${args.service}`);
     return targets;
   },

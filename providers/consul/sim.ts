@@ -162,7 +162,6 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse {
   const name = decodeURIComponent(encodedName);
   const dc = params.get('dc') || DEFAULT_DC;
   if (!datacenters(ctx).includes(dc)) return text(404, `No path to datacenter`);
-  if (params.has('filter')) return text(400, 'filter expressions are not supported by the autojoin simulator');
   const tags = params.getAll('tag');
   const visible = visibleServices(ctx);
   const matching = visible.filter(
