@@ -3,7 +3,6 @@
 // `discover -q addrs <config>` in a process of its own, as a user would run it, so its wall time
 // and peak RSS are its own. Baseline: a bare `node -e 0` measured the same way in the same run.
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { FleetInstance } from '../src/sim/fleet.js';
 import { loadFleet, startSim } from '../src/sim/index.js';
 import { defaultFleetPath } from '../src/sim/run.js';
@@ -32,7 +31,6 @@ for (let i = 0; i < PER_CLOUD; i++) {
 }
 const sim = await startSim({
   fleet: { ...base, instances, services: [], page_size: { 'aws-ec2': 1000, 'gce-compute': 500, 'azure-arm': 1000 } },
-  stateDir: path.join(ROOT, '.sim'),
 });
 
 interface Run {

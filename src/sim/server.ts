@@ -4,11 +4,12 @@
  * wire formats live in `providers/<name>/sim.ts`; nothing here names a cloud.
  */
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { formatHostPort, isLoopbackHost } from '../address.js';
 import { AutojoinError, LoopbackOnlyError } from '../errors.js';
 import { ensureCa, issueServerCert } from './ca.js';
@@ -26,12 +27,16 @@ export interface StartSimOptions {
   httpPort?: number;
   /** @default 0 (a free port) */
   httpsPort?: number;
-  /** Where modules write credential files (and the CA, unless `caDir` says otherwise). @default `.sim` under the current directory */
+  /**
+   * Where modules write credential files (the GCE service-account key, federated tokens...).
+   * @default a fresh temporary folder, removed on close: two sims started from the same folder
+   * never overwrite each other's files
+   */
   stateDir?: string;
   /**
-   * Where the CA lives, when not in `stateDir`: tests give each sim its own `stateDir` (so two
-   * sims never overwrite each other's credential files) but share one CA that their process trusts.
-   * @default stateDir
+   * Where the CA lives: one CA shared by every sim started from the same folder, so a trusting
+   * process (NODE_EXTRA_CA_CERTS) keeps working across sim restarts.
+   * @default stateDir when given, else `.sim` under the current directory
    */
   caDir?: string;
   /** Listen address; only loopback addresses make sense. @default '127.0.0.1' */
@@ -75,14 +80,15 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   const host = options.host ?? '127.0.0.1';
   // The sim hands out working fake credentials and a control endpoint: never beyond loopback.
   if (!isLoopbackHost(host)) throw new LoopbackOnlyError(host);
-  const stateDir = resolve(options.stateDir ?? '.sim');
+  const ownStateDir = options.stateDir === undefined;
+  const stateDir = ownStateDir ? await mkdtemp(join(tmpdir(), 'autojoin-sim-')) : resolve(options.stateDir as string);
   const clock = options.clock ?? (() => performance.now());
   const modules = options.modules ?? (await loadBuiltinSims());
   const apis: SimApi[] = modules.flatMap((m) => m.apis);
   assertUniqueNames(apis);
 
   await mkdir(stateDir, { recursive: true });
-  const ca = await ensureCa(resolve(options.caDir ?? stateDir));
+  const ca = await ensureCa(resolve(options.caDir ?? options.stateDir ?? '.sim'));
   const serverCert = await issueServerCert(ca);
 
   let fleet = options.fleet;
@@ -254,6 +260,7 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
     httpsServer.closeAllConnections();
     for (const socket of sockets) socket.destroy();
     await done;
+    if (ownStateDir) await rm(stateDir, { recursive: true, force: true });
   }
 
   return {
