@@ -25,8 +25,8 @@ function decodeRanges(encoded: string): Uint32Array {
   return ranges;
 }
 
-/** Flat `[start0, end0, start1, end1, …]`, inclusive, sorted. */
-const PRINT_RANGES = decodeRanges(PRINT_RANGES_ENCODED);
+/** Flat `[start0, end0, start1, end1, …]`, inclusive, sorted; decoded on first use (start-up time). */
+let printRanges: Uint32Array | undefined;
 
 /**
  * Go's `strconv.IsPrint(r)`: letters, marks, numbers, punctuation, symbols and the ASCII
@@ -40,12 +40,14 @@ export function goIsPrint(codePoint: number): boolean {
     if (codePoint >= 0xa1) return codePoint !== 0xad;
     return false;
   }
+  printRanges ??= decodeRanges(PRINT_RANGES_ENCODED);
+  const ranges = printRanges;
   let low = 0;
-  let high = PRINT_RANGES.length / 2 - 1;
+  let high = ranges.length / 2 - 1;
   while (low <= high) {
     const mid = (low + high) >>> 1;
-    if (codePoint < PRINT_RANGES[mid * 2]!) high = mid - 1;
-    else if (codePoint > PRINT_RANGES[mid * 2 + 1]!) low = mid + 1;
+    if (codePoint < ranges[mid * 2]!) high = mid - 1;
+    else if (codePoint > ranges[mid * 2 + 1]!) low = mid + 1;
     else return true;
   }
   return false;
