@@ -1,25 +1,16 @@
 /**
- * The built-in providers, as lazy loaders: no cloud SDK is imported until its provider runs.
- * A new provider adds one line here (and, when it has a simulated API, one in ./sims.ts).
+ * The composition: the built-in providers, one line each (descriptor and simulator module, both
+ * loaded lazily, so no cloud SDK is imported until its provider runs). The package's entry points
+ * hand this list to the engine, the CLI and the simulator; nothing under `src/` imports it.
+ * Adding a provider: create `providers/<name>/` (see docs/plugins.md) and add its line here.
  */
-import type { AnyProvider } from '../src/provider.js';
-import type { SimModule } from '../src/sim/types.js';
+import type { ProviderEntry } from '../src/builtins.js';
 
-type Loader<T> = () => Promise<{ default: T }>;
-
-export const builtinProviders: Record<string, Loader<AnyProvider>> = {
-  aws: () => import('./aws/index.js'),
-  azure: () => import('./azure/index.js'),
-  consul: () => import('./consul/index.js'),
-  gce: () => import('./gce/index.js'),
-  mdns: () => import('./mdns/index.js'),
-  srv: () => import('./srv/index.js'),
-};
-
-/** Simulated APIs, by provider name, for `discover sim`. */
-export const builtinSims: Record<string, Loader<SimModule>> = {
-  aws: () => import('./aws/sim.js'),
-  azure: () => import('./azure/sim.js'),
-  consul: () => import('./consul/sim.js'),
-  gce: () => import('./gce/sim.js'),
-};
+export const builtins: readonly ProviderEntry[] = [
+  { name: 'aws', provider: () => import('./aws/index.js'), sim: () => import('./aws/sim.js') },
+  { name: 'azure', provider: () => import('./azure/index.js'), sim: () => import('./azure/sim.js') },
+  { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
+  { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
+  { name: 'mdns', provider: () => import('./mdns/index.js') },
+  { name: 'srv', provider: () => import('./srv/index.js') },
+];

@@ -13,13 +13,13 @@ const binOf = (name, file) => path.join(import.meta.dirname, '..', 'node_modules
 const out = `dist.build-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 const result = spawnSync(process.execPath, [binOf('typescript', 'bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { stdio: 'inherit' });
-if (!existsSync(`${out}/src/cli/main.js`)) {
+if (!existsSync(`${out}/entry/discover.js`)) {
   rmSync(out, { recursive: true, force: true });
-  console.error('build failed: src/cli/main.js was not emitted');
+  console.error('build failed: entry/discover.js was not emitted');
   process.exit(1);
 }
 if (result.status !== 0) console.error('build: tsc reported type errors (emitted anyway; `npm run typecheck` shows them)');
-chmodSync(`${out}/src/cli/main.js`, 0o755);
+chmodSync(`${out}/entry/discover.js`, 0o755);
 
 // `discover help` / `providers` read the built-in providers' help from this file, generated from the
 // same descriptors, so they start without loading any provider module (test/cli.test.ts checks it
@@ -31,6 +31,7 @@ const cache = spawnSync(
     '-e',
     `import { writeFileSync } from 'node:fs';
      import { fullHelp, providerHelp } from './${out}/src/help.js';
+     import './${out}/entry/compose.js';
      import { ProviderRegistry } from './${out}/src/registry.js';
      const providers = await new ProviderRegistry().loadAll();
      writeFileSync('${out}/builtin-help.json', JSON.stringify({

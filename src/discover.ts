@@ -10,6 +10,7 @@ import { toMs } from './duration.js';
 import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
+import type { ProviderEntry } from './builtins.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
 import { REDACTED } from './redact.js';
@@ -50,8 +51,8 @@ export interface DiscoverConstructorOptions {
   providers?: AnyProvider[];
   /** Plugin modules or paths, loaded on first use. */
   plugins?: string[];
-  /** Include the built-in providers. @default true */
-  builtins?: boolean;
+  /** Include the built-in providers (`true`), none (`false`), or this composition instead. @default true */
+  builtins?: boolean | readonly ProviderEntry[];
 }
 
 /** A set of providers and the calls that use them. `new Discover()` has every built-in. */

@@ -1,13 +1,14 @@
 /**
- * Provider names -> lazy loaders. Built-ins come from `providers/index.ts`; plugins from an npm
- * module or a path. A provider module is imported only when it is first used, and its SDK only
+ * Provider names -> lazy loaders. Built-ins come from the composition (`src/builtins.ts`, filled
+ * from `providers/index.ts` by the entry points); plugins from an npm module or a path. A
+ * provider module is imported only when it is first used, and its SDK only
  * when its `discover` runs.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { builtinProviders } from '../providers/index.js';
+import { builtins as composedBuiltins, type ProviderEntry } from './builtins.js';
 import { ProviderRegistryError } from './errors.js';
 import type { AnyProvider } from './provider.js';
 
@@ -17,11 +18,14 @@ export class ProviderRegistry {
   readonly #loaders = new Map<string, Loader>();
   readonly #loaded = new Map<string, AnyProvider>();
 
-  /** @param builtins include the built-in providers @default true */
-  constructor(builtins = true) {
-    if (!builtins) return;
-    for (const [name, load] of Object.entries(builtinProviders)) {
-      this.#loaders.set(name, async () => (await load()).default);
+  /**
+   * @param builtins `true` for the composition's built-in providers, `false` for none, or a list
+   * of entries to use instead @default true
+   */
+  constructor(builtins: boolean | readonly ProviderEntry[] = true) {
+    const entries = builtins === true ? composedBuiltins() : builtins === false ? [] : builtins;
+    for (const entry of entries) {
+      this.#loaders.set(entry.name, async () => (await entry.provider()).default);
     }
   }
 

@@ -50,7 +50,7 @@ test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIG
 
 test('npm run demo finds every simulated provider\'s addresses and prints no secret', async (t) => {
   const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/demo.js')], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/entry/demo.js')], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.on('close', (code) => resolve({ code, stdout }));

@@ -94,7 +94,7 @@ for (const command of [['help'], ['providers'], ['check', 'provider=aws', 'tag_k
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'imports.txt');
     const { execFileSync } = await import('node:child_process');
-    execFileSync(process.execPath, ['--import', './test/helpers/trace-imports.mjs', 'dist/src/cli/main.js', ...command], {
+    execFileSync(process.execPath, ['--import', './test/helpers/trace-imports.mjs', 'dist/entry/discover.js', ...command], {
       cwd: ROOT,
       env: { ...process.env, TRACE_IMPORTS_FILE: file },
     });

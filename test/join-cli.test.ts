@@ -169,11 +169,11 @@ test('joinedFromOutput reads Nomad and Consul join output', (t) => {
   t.is(joinedFromOutput('ok\n', 9), 9);
 });
 
-/** The real CLI entry point as a process: `node --import tsx src/cli/main.ts join ...`. */
+/** The real CLI entry point as a process: `node --import tsx entry/discover.ts join ...`. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const options = { cwd: ROOT, timeout: 30_000, env: { ...process.env, ...env } };
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], options, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'entry/discover.ts', ...args], options, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -207,7 +207,7 @@ test('end to end against the simulated Consul: a late server is joined, and --wa
     [consulSim],
   );
   const entry = `provider=consul service=nomad tag=serf address=${sim.httpUrl}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'join', '--backoff', '--backoff-initial', '100ms', '--watch', '--watch-interval', '200ms', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'entry/discover.ts', 'join', '--backoff', '--backoff-initial', '100ms', '--watch', '--watch-interval', '200ms', entry], {
     cwd: ROOT,
     env: { ...process.env, CONSUL_HTTP_TOKEN: 'sim-token-cli' },
   });
@@ -326,7 +326,7 @@ test('e2e: -- COMMAND gets the discovered addresses; a failing run is retried; i
  * when a stderr line matches (after the first attempt, say), `done` with the exit and output.
  */
 function spawnCli(t: ExecutionContext, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'entry/discover.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
   t.teardown(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';

@@ -16,7 +16,7 @@ import { fleetSummary, renderPaste, shellQuote } from '../src/sim/paste.js';
 import { defaultFleetPath, runSim } from '../src/sim/run.js';
 import { loadBuiltinSims } from '../src/sim/server.js';
 import type { SimApi, SimErrorKind, SimModule, SimRequest } from '../src/sim/types.js';
-import { builtinSims } from '../providers/index.js';
+import { builtins } from '../providers/index.js';
 import { SIM_CA_DIR, startTestSim } from './helpers/sim.js';
 
 const execFileAsync = promisify(execFile);
@@ -178,12 +178,12 @@ test('the HTTPS certificate also names localhost', async (t) => {
   t.is(stdout.trim(), '200');
 });
 
-test('loads every builtinSims module when none are given', async (t) => {
+test('loads every built-in simulator module of the composition when none are given', async (t) => {
   const modules = await loadBuiltinSims();
-  t.is(modules.length, Object.keys(builtinSims).length);
+  t.is(modules.length, builtins.filter((entry) => entry.sim).length);
   t.deepEqual(
     modules.map((m) => m.provider),
-    Object.keys(builtinSims),
+    builtins.flatMap((entry) => (entry.sim ? [entry.name] : [])),
   );
 });
 
@@ -791,7 +791,7 @@ test('every block discover sim prints for the demo fleet works as pasted', async
       const config = shellUnquote(/^discover addrs (.*)$/m.exec(block)?.[1] ?? '');
       t.true(config.startsWith(`provider=${provider} `), block);
       const env = { ...process.env, ...exportsOf(common ?? ''), ...exportsOf(block) };
-      const { stdout } = await execFileAsync(process.execPath, ['--import=tsx', join(repoRoot, 'src', 'cli', 'main.ts'), 'addrs', '-q', config], {
+      const { stdout } = await execFileAsync(process.execPath, ['--import=tsx', join(repoRoot, 'entry', 'discover.ts'), 'addrs', '-q', config], {
         env,
         cwd: repoRoot,
       });

@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { formatHostPort, isLoopbackHost } from '../address.js';
 import { AutojoinError, LoopbackOnlyError } from '../errors.js';
+import { builtinSimModules } from '../builtins.js';
 import { ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
 import { FaultBook, type FaultDecision, corruptBody, truncatedBody } from './faults.js';
@@ -21,7 +22,7 @@ import type { FaultSpec, SimApi, SimContext, SimModule, SimRequest, SimResponse 
 export interface StartSimOptions {
   /** The estate to serve (see `loadFleet`). */
   fleet: Fleet;
-  /** Cloud modules to serve. @default every entry of `builtinSims` in providers/index.ts */
+  /** Cloud modules to serve. @default every built-in simulator module of the composition */
   modules?: SimModule[];
   /** @default 0 (a free port) */
   httpPort?: number;
@@ -285,11 +286,9 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   };
 }
 
-/** Every module listed in `builtinSims`, loaded now. */
+/** Every built-in simulator module of the composition (`src/builtins.ts`), loaded now. */
 export async function loadBuiltinSims(): Promise<SimModule[]> {
-  const { builtinSims } = await import('../../providers/index.js');
-  const loaded = await Promise.all(Object.values(builtinSims).map((load) => load()));
-  return loaded.map((m) => m.default);
+  return builtinSimModules();
 }
 
 function assertUniqueNames(apis: SimApi[]): void {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+export const CLI = path.join(ROOT, 'dist/entry/discover.js');
 
 export interface CliResult {
   code: number;

@@ -17,7 +17,7 @@ export const SIM_CA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /**
  * A running sim on free ports, closed (and its state folder removed) by the test's teardown.
- * @param modules the cloud modules to serve; @default every module in `builtinSims`
+ * @param modules the cloud modules to serve; @default every built-in simulator module
  * @example const sim = await startTestSim(t, fleet, [awsSim]);
  */
 export async function startTestSim(

@@ -6,9 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Discover } from './discover.js';
+import './compose.js';
+import { Discover } from '../src/discover.js';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli', 'main.js');
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'discover.js');
 
 interface Block {
   provider: string;
