@@ -1,14 +1,12 @@
-// Writes docs/providers/<name>.md from the descriptors (`npm run docs`); `--check` exits 1 on drift.
+// `npm run docs`: writes every generated file (docs/providers/*.md, the README's provider table,
+// docs/sim.md's tables, fixtures/fleets/demo.yaml); `--check` exits 1 on drift instead.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { providerMarkdown } from '../src/help.js';
-import { ProviderRegistry } from '../src/registry.js';
+import '../entry/compose.js';
+import { generatedFiles } from './docs-lib.js';
 
 const check = process.argv.includes('--check');
-const registry = new ProviderRegistry();
 let drift = 0;
-for (const provider of await registry.loadAll()) {
-  const file = `docs/providers/${provider.name}.md`;
-  const wanted = providerMarkdown(provider);
+for (const [file, wanted] of await generatedFiles()) {
   let current = '';
   try {
     current = readFileSync(file, 'utf8');

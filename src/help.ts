@@ -114,3 +114,10 @@ export function providerMarkdown(provider: AnyProvider): string {
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
+
+/** The README's provider table: name, summary, link to the generated doc. */
+export function providerTable(providers: readonly AnyProvider[]): string {
+  const lines = ['| provider | what it finds | docs |', '| --- | --- | --- |'];
+  for (const p of providers) lines.push(`| \`${p.name}\` | ${p.summary} | [docs/providers/${p.name}.md](docs/providers/${p.name}.md) |`);
+  return lines.join('\n');
+}

@@ -1,15 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import test from 'ava';
-import { providerMarkdown } from '../src/help.js';
 import { ProviderRegistry } from '../src/registry.js';
+import { generatedFiles } from '../scripts/docs-lib.js';
 
 const registry = new ProviderRegistry();
 const providers = await registry.loadAll();
+const generated = await generatedFiles();
 
-for (const provider of providers) {
-  test(`docs/providers/${provider.name}.md matches the descriptor`, (t) => {
-    const committed = readFileSync(`docs/providers/${provider.name}.md`, 'utf8');
-    t.is(committed, providerMarkdown(provider), 'run `npm run docs` and commit the result');
+for (const [file, wanted] of generated) {
+  test(`${file} matches what the descriptors and simulator modules generate`, (t) => {
+    t.is(readFileSync(file, 'utf8'), wanted, 'run `npm run docs` and commit the result');
   });
 }
 

@@ -20,6 +20,8 @@ import { builtins } from '../providers/index.js';
 import { SIM_CA_DIR, startTestSim } from './helpers/sim.js';
 
 const execFileAsync = promisify(execFile);
+/** The built-in simulator modules: what the fleets below are checked against. */
+const modules = await loadBuiltinSims();
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // --- a tiny cloud of our own: the sim's contract, not an SDK mock ---
@@ -541,6 +543,37 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
     problems: ['credentials.aws: expected a mapping, got "key"', 'instances: expected a list, got a mapping', 'page_size.aws-ec2: expected a whole number at least 1, got 0'],
   },
   {
+    name: 'an unknown cloud, with the choices',
+    doc: { instances: [{ id: 'a', cloud: 'awz', labels: { x: 'y' } }] },
+    problems: ['instances[0].cloud: unknown cloud "awz" (did you mean "aws"?)'],
+  },
+  {
+    name: 'a cloud no module serves lists the clouds',
+    doc: { instances: [{ id: 'a', cloud: 'digitalocean' }], credentials: { nimbus: { key: 'k' } } },
+    problems: [
+      'credentials.nimbus: unknown cloud "nimbus" (the clouds: aws, azure, consul, gce)',
+      'instances[0].cloud: unknown cloud "digitalocean" (the clouds: aws, azure, consul, gce)',
+    ],
+  },
+  {
+    name: "another cloud's field",
+    doc: { instances: [{ id: 'a', cloud: 'aws', labels: { role: 'x' }, scale_set: 's' }] },
+    problems: ['instances[0].labels: unknown field', 'instances[0].scale_set: unknown field'],
+  },
+  {
+    name: 'a credential field the module does not declare, and a missing required one',
+    doc: { credentials: { aws: { access_key_id: 'AKID', secret_key: 'x' } } },
+    problems: ['credentials.aws.secret_key: unknown field', 'credentials.aws.secret_access_key: required'],
+  },
+  {
+    name: 'faults and page sizes of an API no module serves',
+    doc: { faults: { 'aws-ec22': { error: 'server' } }, page_size: { 'gce-compte': 10 } },
+    problems: [
+      'page_size.gce-compte: no module serves an API named "gce-compte" (did you mean "gce-compute"?)',
+      'faults.aws-ec22: no module serves an API named "aws-ec22" (did you mean "aws-ec2"?)',
+    ],
+  },
+  {
     name: 'not a mapping at all',
     doc: ['a'],
     problems: ['(top level): expected a mapping, got a list'],
@@ -548,26 +581,29 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
 ];
 for (const c of invalidFleets) {
   test(`fleet validation: ${c.name}`, (t) => {
-    const err = t.throws(() => validateFleet(c.doc), { instanceOf: FleetError, code: 'ERR_FLEET' });
+    const err = t.throws(() => validateFleet(c.doc, modules), { instanceOf: FleetError, code: 'ERR_FLEET' });
     t.deepEqual(err?.problems, c.problems);
     t.is(err?.message, c.problems.map((p) => `fleet: ${p}`).join('\n'));
   });
 }
 
 test('fleet validation fills defaults and keeps tag values as text', (t) => {
-  const fleet = parseFleet(`
+  const fleet = parseFleet(
+    `
 instances:
   - id: i-1
     cloud: aws
     tags: { role: nomad-server, port: 4647, on: true }
 services:
   - { node: n1, node_address: 10.0.0.1, service: nomad, port: 4647 }
-`);
+`,
+    modules,
+  );
   t.deepEqual(fleet.credentials, {});
   t.is(fleet.instances[0]?.state, 'running');
   t.deepEqual(fleet.instances[0]?.tags, { role: 'nomad-server', port: '4647', on: 'true' });
   t.is(fleet.services?.[0]?.health, 'passing');
-  t.deepEqual(validateFleet({}), { credentials: {}, instances: [] });
+  t.deepEqual(validateFleet({}, modules), { credentials: {}, instances: [] });
   t.deepEqual(validateFaultSpec({ error: 503, error_count: 2 }), { error: 503, error_count: 2 });
 });
 
@@ -577,7 +613,7 @@ test('loadFleet reads JSON and YAML, and names unreadable or unparsable files', 
   await writeFile(join(dir, 'f.json'), JSON.stringify({ instances: [{ id: 'a', cloud: 'gce', state: 'TERMINATED' }] }));
   t.is((await loadFleet(join(dir, 'f.json'))).instances[0]?.state, 'TERMINATED');
   await writeFile(join(dir, 'bad.yaml'), 'instances: [\n');
-  await t.throwsAsync(loadFleet(join(dir, 'bad.yaml')), { instanceOf: FleetError, message: /^fleet: not valid YAML or JSON: / });
+  await t.throwsAsync(loadFleet(join(dir, 'bad.yaml')), { instanceOf: FleetError, message: /^fleet: .*bad\.yaml: not valid YAML or JSON: / });
   await t.throwsAsync(loadFleet(join(dir, 'missing.yaml')), { instanceOf: FleetError, message: /^fleet: cannot read .*missing\.yaml: ENOENT$/ });
   await writeFile(join(dir, 'empty.yaml'), '');
   t.deepEqual(await loadFleet(join(dir, 'empty.yaml')), { credentials: {}, instances: [] });
@@ -753,9 +789,9 @@ test('runSim rejects an invalid fleet before listening', async (t) => {
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const fleetPath = join(dir, 'fleet.yaml');
   await writeFile(fleetPath, 'instances:\n  - { id: a, cloud: aws, private_ipv4: 300.1.1.1 }\n');
-  await t.throwsAsync(runSim({ fleetPath, stateDir: dir, modules: [], stdout: () => {}, signal: new AbortController().signal }), {
+  await t.throwsAsync(runSim({ fleetPath, stateDir: dir, modules, stdout: () => {}, signal: new AbortController().signal }), {
     instanceOf: FleetError,
-    message: 'fleet: instances[0].private_ipv4: "300.1.1.1" is not an IPv4 address',
+    message: `fleet: ${fleetPath}: instances[0].private_ipv4: "300.1.1.1" is not an IPv4 address`,
   });
 });
 

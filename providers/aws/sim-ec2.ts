@@ -4,7 +4,7 @@
  * bodies (`<Response><Errors><Error><Code>…`).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { FleetInstance } from '../../src/sim/fleet.js';
+import type { AwsInstance as FleetInstance } from './sim-fleet.js';
 import type { SimResponse } from '../../src/sim/types.js';
 
 /** EC2's bounds for `MaxResults`. */

@@ -5,7 +5,7 @@
  * `x-amzn-ErrorType`). Fleet instances with `ecs: {cluster, family}` are tasks.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { FleetInstance } from '../../src/sim/fleet.js';
+import type { AwsInstance as FleetInstance } from './sim-fleet.js';
 import type { SimResponse } from '../../src/sim/types.js';
 import { stateOf, zoneOf } from './sim-ec2.js';
 

@@ -5,8 +5,9 @@
  * instance; "this" task its first ECS task.
  */
 import { randomBytes } from 'node:crypto';
-import type { FleetInstance } from '../../src/sim/fleet.js';
-import { visibleInstances } from '../../src/sim/index.js';
+import type { AwsInstance as FleetInstance } from './sim-fleet.js';
+import { fleetCredentials, visibleInstances } from '../../src/sim/index.js';
+import type { SimAwsCredentials } from './sim-sigv4.js';
 import type { SimApi, SimContext, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { regionOf, zoneOf } from './sim-ec2.js';
 import { clusterArn, taskArn } from './sim-ecs.js';
@@ -19,7 +20,7 @@ export const DEFAULT_ACCOUNT = '123456789012';
 export const DEFAULT_REGION = 'us-east-1';
 
 export function accountId(ctx: SimContext): string {
-  return ctx.fleet.credentials.aws?.account_id ?? DEFAULT_ACCOUNT;
+  return fleetCredentials<{ account_id?: string }>(ctx, 'aws')?.account_id ?? DEFAULT_ACCOUNT;
 }
 
 function header(req: SimRequest, name: string): string | undefined {
@@ -32,7 +33,7 @@ const imdsTokens = new WeakMap<SimContext, Set<string>>();
 
 /** The instance the simulated IMDS describes: the first EC2 instance of the fleet. */
 function selfInstance(ctx: SimContext): FleetInstance | undefined {
-  return visibleInstances(ctx, 'aws').find((i) => !i.ecs);
+  return visibleInstances<FleetInstance>(ctx, 'aws').find((i) => !i.ecs);
 }
 
 function text(status: number, body: string, contentType = 'text/plain'): SimResponse {
@@ -41,6 +42,7 @@ function text(status: number, body: string, contentType = 'text/plain'): SimResp
 
 export const imdsApi: SimApi = {
   name: 'aws-imds',
+  summary: 'EC2 instance metadata (IMDSv2 token, region, credentials)',
   match: (req) => req.url.pathname.startsWith('/latest/'),
   handle(req, ctx) {
     const tokens = imdsTokens.get(ctx) ?? new Set<string>();
@@ -60,7 +62,7 @@ export const imdsApi: SimApi = {
     if (token === undefined || !tokens.has(token)) return text(401, '');
     const self = selfInstance(ctx);
     const region = (self && regionOf(self)) ?? DEFAULT_REGION;
-    const creds = ctx.fleet.credentials.aws;
+    const creds = fleetCredentials<SimAwsCredentials>(ctx, 'aws');
     switch (path) {
       case '/latest/dynamic/instance-identity/document':
         return text(
@@ -119,10 +121,11 @@ export const imdsApi: SimApi = {
 
 export const ecsMetadataApi: SimApi = {
   name: 'aws-ecs-metadata',
+  summary: 'ECS task metadata',
   match: (req) => req.url.pathname.startsWith(ECS_METADATA_PREFIX),
   handle(req, ctx) {
     if (req.method !== 'GET' || !req.url.pathname.endsWith('/task')) return text(404, '');
-    const task = visibleInstances(ctx, 'aws').find((i) => i.ecs);
+    const task = visibleInstances<FleetInstance>(ctx, 'aws').find((i) => i.ecs);
     if (!task) return text(404, '');
     const region = regionOf(task) ?? DEFAULT_REGION;
     const scope = { region, accountId: accountId(ctx) };

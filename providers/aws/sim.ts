@@ -8,19 +8,19 @@
  * EC2 and ECS share `POST /`; they are told apart by the SigV4 credential scope's service and
  * `X-Amz-Target`. Each region sees only its own instances (instances without region: every region).
  */
-import type { FleetInstance } from '../../src/sim/fleet.js';
-import { visibleInstances } from '../../src/sim/index.js';
+import { fleetCredentials, visibleInstances } from '../../src/sim/index.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { describeInstances, describeInstancesXml, ec2Error, parseDescribeInstances, regionOf } from './sim-ec2.js';
 import { ECS_TARGET_PREFIX, ecsError, handleEcs } from './sim-ecs.js';
 import { accountId, DEFAULT_REGION, ecsMetadataApi, imdsApi } from './sim-metadata.js';
-import { type SigV4Verdict, scopeService, verifySigV4 } from './sim-sigv4.js';
+import { type AwsInstance, awsFleet } from './sim-fleet.js';
+import { type SigV4Verdict, type SimAwsCredentials, scopeService, verifySigV4 } from './sim-sigv4.js';
 
 export { ECS_METADATA_PREFIX, ecsMetadataUri, IMDS_ROLE } from './sim-metadata.js';
 
 /** Instances (not ECS tasks) and tasks of the request's region. */
-function inRegion(ctx: SimContext, region: string, ecs: boolean): FleetInstance[] {
-  return visibleInstances(ctx, 'aws').filter((i) => Boolean(i.ecs) === ecs && (regionOf(i) ?? region) === region);
+function inRegion(ctx: SimContext, region: string, ecs: boolean): AwsInstance[] {
+  return visibleInstances<AwsInstance>(ctx, 'aws').filter((i) => Boolean(i.ecs) === ecs && (regionOf(i) ?? region) === region);
 }
 
 function header(req: SimRequest, name: string): string | undefined {
@@ -56,13 +56,14 @@ function ec2AuthError(verdict: Exclude<SigV4Verdict, { ok: true }>): SimResponse
 
 const ec2Api: SimApi = {
   name: 'aws-ec2',
+  summary: 'EC2 Query API (DescribeInstances, DescribeRegions...)',
   match: (req) =>
     req.method === 'POST' &&
     req.url.pathname === '/' &&
     header(req, 'x-amz-target') === undefined &&
     (scopeService(req) === 'ec2' || /(^|&)Action=/.test(req.body.toString('utf8'))),
   async handle(req, ctx) {
-    const verdict = await verifySigV4(req, ctx.fleet.credentials.aws);
+    const verdict = await verifySigV4(req, fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
     if (!verdict.ok) return ec2AuthError(verdict);
     const form = new URLSearchParams(req.body.toString('utf8'));
     const action = form.get('Action');
@@ -115,12 +116,13 @@ function ecsAuthError(verdict: Exclude<SigV4Verdict, { ok: true }>): SimResponse
 
 const ecsApi: SimApi = {
   name: 'aws-ecs',
+  summary: 'ECS JSON API (ListClusters, ListTasks, DescribeTasks)',
   match: (req) =>
     req.method === 'POST' &&
     req.url.pathname === '/' &&
     ((header(req, 'x-amz-target') ?? '').startsWith(ECS_TARGET_PREFIX) || scopeService(req) === 'ecs'),
   async handle(req, ctx) {
-    const verdict = await verifySigV4(req, ctx.fleet.credentials.aws);
+    const verdict = await verifySigV4(req, fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
     if (!verdict.ok) return ecsAuthError(verdict);
     const target = header(req, 'x-amz-target') ?? '';
     let body: Record<string, unknown>;
@@ -149,12 +151,18 @@ const ecsApi: SimApi = {
 const awsSim: SimModule = {
   provider: 'aws',
   apis: [ecsApi, ec2Api, imdsApi, ecsMetadataApi],
+  fleet: awsFleet,
+  connect: {
+    config: '`endpoint=http://127.0.0.1:PORT`, `access_key_id`, `secret_access_key`',
+    env: '`AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT`',
+    why: 'EC2 and ECS calls go to `endpoint`; region and credential lookups through IMDS reach the sim, never 169.254.169.254',
+  },
   paste(ctx) {
-    const instances = visibleInstances(ctx, 'aws');
+    const instances = visibleInstances<AwsInstance>(ctx, 'aws');
     const sample = instances.find((i) => !i.ecs && Object.keys(i.tags ?? {}).length > 0);
     if (!sample) return undefined;
     const [tagKey, tagValue] = Object.entries(sample.tags ?? {})[0] as [string, string];
-    const creds = ctx.fleet.credentials.aws;
+    const creds = fleetCredentials<SimAwsCredentials>(ctx, 'aws');
     const pairs = [
       'provider=aws',
       `region=${regionOf(sample) ?? DEFAULT_REGION}`,

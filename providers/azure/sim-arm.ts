@@ -196,6 +196,7 @@ function serve(req: SimRequest, ctx: SimContext): SimResponse {
 /** The `azure-arm` API of the simulator. */
 export const armApi: SimApi = {
   name: 'azure-arm',
+  summary: 'Resource Manager (VMs, NICs, scale sets)',
   match: (req) => /^\/subscriptions\//i.test(req.url.pathname),
   handle: serve,
   errorResponse: (kind) => armErrorResponse(kind),

@@ -197,6 +197,7 @@ async function serve(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
 /** The `azure-identity` API of the simulator (faults set apart from ARM's). */
 export const identityApi: SimApi = {
   name: 'azure-identity',
+  summary: 'Entra ID token, discovery and managed-identity endpoints',
   match: (req) => req.url.pathname === MSI_PATH || OPENID.test(req.url.pathname) || TOKEN.test(req.url.pathname),
   // Faults hit token requests; the authority metadata MSAL reads first stays reachable.
   faultable: (req) => !OPENID.test(req.url.pathname),

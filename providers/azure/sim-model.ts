@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { AzureInstance } from './sim-fleet.js';
 
 /** Defaults for instances that leave these out. */
 export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
@@ -116,7 +117,7 @@ function buildModel(fleet: Fleet): ArmModel {
   subOf(defaultSub);
 
   const uniformIndex = new Map<string, number>();
-  for (const inst of fleet.instances) {
+  for (const inst of fleet.instances as AzureInstance[]) {
     if (inst.cloud !== 'azure') continue;
     const sub = subOf(inst.subscription ?? defaultSub);
     const rg = inst.resource_group ?? DEFAULT_RESOURCE_GROUP;

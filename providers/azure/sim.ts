@@ -9,18 +9,25 @@ import { join } from 'node:path';
 import { formatConfig } from '../../src/config/format.js';
 import type { SimModule } from '../../src/sim/types.js';
 import { armApi } from './sim-arm.js';
+import { type AzureInstance, azureFleet } from './sim-fleet.js';
 import { DEFAULT_RESOURCE_GROUP } from './sim-model.js';
 import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER, azureCredentials, identityApi } from './sim-identity.js';
 
 const azureSim: SimModule = {
   provider: 'azure',
   apis: [identityApi, armApi],
+  fleet: azureFleet,
+  connect: {
+    config: '`endpoint=https://127.0.0.1:PORT+1`, `tenant_id`, `client_id`, `secret_access_key`, `subscription_id`',
+    env: '`AZURE_AUTHORITY_HOST=https://127.0.0.1:PORT+1`; for managed identity `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`',
+    why: 'MSAL insists on an HTTPS authority; Resource Manager calls go to `endpoint`',
+  },
   async setup(ctx) {
     // Workload identity reads its federated token from a file; the token endpoint accepts this one.
     await writeFile(join(ctx.stateDir, FEDERATED_TOKEN_FILE), `sim-federated-${randomUUID()}\n`, { mode: 0o600 });
   },
   paste(ctx) {
-    const azure = ctx.fleet.instances.filter((i) => i.cloud === 'azure');
+    const azure = ctx.fleet.instances.filter((i): i is AzureInstance => i.cloud === 'azure');
     if (azure.length === 0) return undefined;
     const creds = azureCredentials(ctx.fleet);
     const tagged = azure.find((i) => i.tags && Object.keys(i.tags).length > 0 && !(i.scale_set && i.orchestration !== 'flexible'));

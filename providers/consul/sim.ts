@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { visibleServices } from '../../src/sim/index.js';
 import type { FleetService } from '../../src/sim/fleet.js';
+import { consulFleet } from './sim-fleet.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 
 /** The datacenter of services that name none, and the agent's own. */
@@ -180,6 +181,7 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse {
 
 const api: SimApi = {
   name: 'consul',
+  summary: "Consul catalog and health API, from the fleet's `services`",
   match: (req) => req.url.pathname.startsWith('/v1/catalog/') || req.url.pathname.startsWith('/v1/health/'),
   handle,
   errorResponse(kind) {
@@ -191,6 +193,12 @@ const api: SimApi = {
 const consulSim: SimModule = {
   provider: 'consul',
   apis: [api],
+  fleet: consulFleet,
+  connect: {
+    config: '`address=http://127.0.0.1:PORT`',
+    env: '`CONSUL_HTTP_TOKEN` when the fleet sets a token',
+    why: 'the catalog and health API are plain HTTP, as a local agent serves them',
+  },
   paste(ctx) {
     const first = visibleServices(ctx)[0] ?? ctx.fleet.services?.[0];
     if (first === undefined) return undefined;

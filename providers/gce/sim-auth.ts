@@ -7,6 +7,7 @@ import { createPublicKey, createVerify, generateKeyPair, type KeyObject, randomB
 import { promisify } from 'node:util';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fleetCredentials } from '../../src/sim/index.js';
 import type { SimContext, SimResponse } from '../../src/sim/types.js';
 
 /** File name of the service-account key the simulator writes into its state folder. */
@@ -28,11 +29,11 @@ interface AuthState {
 const states = new WeakMap<SimContext, AuthState>();
 
 export function simProject(ctx: SimContext): string {
-  return ctx.fleet.credentials.gce?.project ?? 'sim-project';
+  return fleetCredentials<{ project?: string }>(ctx, 'gce')?.project ?? 'sim-project';
 }
 
 function clientEmailOf(ctx: SimContext): string {
-  return ctx.fleet.credentials.gce?.client_email ?? `autojoin-sim@${simProject(ctx)}.iam.gserviceaccount.com`;
+  return fleetCredentials<{ client_email?: string }>(ctx, 'gce')?.client_email ?? `autojoin-sim@${simProject(ctx)}.iam.gserviceaccount.com`;
 }
 
 /** Path of the service-account key file for this simulator. */

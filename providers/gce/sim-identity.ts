@@ -4,6 +4,7 @@
  * (sim-auth.ts checks the assertions). Neither is faultable: faults target compute calls.
  */
 import { createHash } from 'node:crypto';
+import { fleetCredentials } from '../../src/sim/index.js';
 import type { SimApi, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { handleTokenRequest, issueToken, oauthError, simProject } from './sim-auth.js';
 
@@ -13,6 +14,7 @@ function metadataText(body: string, contentType = 'application/text'): SimRespon
 
 export const metadataApi: SimApi = {
   name: 'gce-metadata',
+  summary: 'GCE metadata server',
   match: (req) => req.url.pathname.startsWith('/computeMetadata/'),
   faultable: () => false,
   handle(req, ctx) {
@@ -29,7 +31,7 @@ export const metadataApi: SimApi = {
       case '/computeMetadata/v1/instance/zone':
         return metadataText(`projects/${numericProject(project)}/zones/us-central1-a`);
       case '/computeMetadata/v1/instance/service-accounts/default/email':
-        return metadataText(ctx.fleet.credentials.gce?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`);
+        return metadataText(fleetCredentials<{ client_email?: string }>(ctx, 'gce')?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`);
       case '/computeMetadata/v1/instance/service-accounts/default/token':
         return metadataText(JSON.stringify(issueToken(ctx)), 'application/json');
       default:
@@ -48,6 +50,7 @@ function numericProject(project: string): string {
 
 export const tokenApi: SimApi = {
   name: 'gce-oauth',
+  summary: 'OAuth2 token endpoint',
   match: (req) => req.url.pathname === '/token',
   faultable: () => false,
   handle(req: SimRequest, ctx) {

@@ -3,7 +3,7 @@
  * Shapes follow https://cloud.google.com/compute/docs/reference/rest/v1/instances and .../zones.
  */
 import { createHash } from 'node:crypto';
-import type { FleetInstance } from '../../src/sim/fleet.js';
+import type { GceInstance as FleetInstance } from './sim-fleet.js';
 import type { SimResponse } from '../../src/sim/types.js';
 import { type FieldTree, RawJson, renderJson } from './sim-fields.js';
 

@@ -6,7 +6,7 @@
  * compute calls only.
  */
 import { createHash } from 'node:crypto';
-import type { FleetInstance } from '../../src/sim/fleet.js';
+import { type GceInstance as FleetInstance, gceFleet } from './sim-fleet.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
 import { type FieldTree, FieldSelectionError, parseFields, renderJson } from './sim-fields.js';
@@ -231,6 +231,7 @@ function fieldSelection(req: SimRequest): FieldTree | undefined | FieldSelection
 
 const computeApi: SimApi = {
   name: 'gce-compute',
+  summary: 'Compute Engine (instances, aggregated lists, zones)',
   match: (req) => req.url.pathname.startsWith(COMPUTE_PREFIX),
   handle(req, ctx) {
     if (!tokenValid(ctx, req.headers.authorization)) return unauthenticated(!req.headers.authorization);
@@ -273,10 +274,16 @@ const computeApi: SimApi = {
 const gceSim: SimModule = {
   provider: 'gce',
   apis: [computeApi, metadataApi, tokenApi],
+  fleet: gceFleet,
+  connect: {
+    config: "`endpoint=http://127.0.0.1:PORT`, `credentials_file=<the sim's state folder>/gce-service-account.json`",
+    env: '`GCE_METADATA_HOST=127.0.0.1:PORT`',
+    why: "the service-account key is the sim's own; its `token_uri` points at the sim's OAuth endpoint",
+  },
   setup: (ctx) => writeServiceAccount(ctx),
   paste(ctx) {
     const project = simProject(ctx);
-    const mine = ctx.fleet.instances.filter((i) => i.cloud === 'gce' && (i.project ?? project) === project);
+    const mine = (ctx.fleet.instances as FleetInstance[]).filter((i) => i.cloud === 'gce' && (i.project ?? project) === project);
     if (mine.length === 0) return undefined;
     // A condition the fleet's first instance meets: the provider needs a label or a network tag.
     const first = mine.find((i) => Object.keys(i.labels ?? {}).length > 0) ?? mine.find((i) => (i.network_tags ?? []).length > 0);

@@ -4,13 +4,15 @@
  */
 import type { Fleet, FleetInstance } from './fleet.js';
 import type { FaultBook } from './faults.js';
-import { FleetError, validateFaultSpec, validateFleet, validateInstances } from './load.js';
+import { FleetError, type FleetSchema, validateFaultSpec, validateFleet, validateInstances } from './load.js';
 import type { SimApi, SimContext, SimRequest, SimResponse } from './types.js';
 
 /** What the control endpoint may read and change in a running sim. */
 export interface SimControl {
   ctx: SimContext;
   apis: readonly SimApi[];
+  /** What fleets and instances posted at run time are checked against. */
+  schema: FleetSchema;
   faults: FaultBook;
   counts(): Record<string, number>;
   resetCounts(): void;
@@ -54,12 +56,13 @@ export function handleControl(req: SimRequest, sim: SimControl): SimResponse {
     }
     if (route === 'GET /_sim/fleet') return json(200, sim.ctx.fleet);
     if (route === 'POST /_sim/fleet') {
-      sim.setFleet(validateFleet(readJson(req)));
+      sim.setFleet(validateFleet(readJson(req), sim.schema));
       return json(200, { instances: sim.ctx.fleet.instances.length });
     }
     if (route === 'POST /_sim/instances') {
       const added = validateInstances(
         readJson(req),
+        sim.schema,
         sim.ctx.fleet.instances.map((i) => i.id),
       );
       sim.addInstances(added);

@@ -5,10 +5,10 @@
 import type { FleetInstance, FleetService } from './fleet.js';
 import type { SimContext } from './types.js';
 
-export type { Fleet, FleetCredentials, FleetInstance, FleetService } from './fleet.js';
+export type * from './fleet.js';
 export type * from './types.js';
 export { type RunningSim, type StartSimOptions, loadBuiltinSims, startSim } from './server.js';
-export { FleetError, loadFleet, parseFleet, validateFleet } from './load.js';
+export { demoFleet, FleetError, type FleetSchema, fleetSchema, loadFleet, parseFleet, validateFleet } from './load.js';
 export { FaultBook, corruptBody } from './faults.js';
 
 /** Whether an entry with `appear_after_ms` has appeared yet. */
@@ -16,9 +16,17 @@ export function isVisible(entry: { appear_after_ms?: number }, ctx: Pick<SimCont
   return entry.appear_after_ms === undefined || ctx.elapsedMs() >= entry.appear_after_ms;
 }
 
-/** The instances of `cloud` that exist now (those with `appear_after_ms` in the future are hidden). */
-export function visibleInstances(ctx: Pick<SimContext, 'fleet' | 'elapsedMs'>, cloud: string): FleetInstance[] {
-  return ctx.fleet.instances.filter((i) => i.cloud === cloud && isVisible(i, ctx));
+/**
+ * The instances of `cloud` that exist now (those with `appear_after_ms` in the future are hidden),
+ * typed as the module's own instance shape (its fleet fields were checked when the fleet loaded).
+ */
+export function visibleInstances<T extends FleetInstance = FleetInstance>(ctx: Pick<SimContext, 'fleet' | 'elapsedMs'>, cloud: string): T[] {
+  return ctx.fleet.instances.filter((i) => i.cloud === cloud && isVisible(i, ctx)) as T[];
+}
+
+/** `credentials.<cloud>` of the current fleet, typed as the module declared it; undefined when absent. */
+export function fleetCredentials<T extends object>(ctx: Pick<SimContext, 'fleet'>, cloud: string): T | undefined {
+  return ctx.fleet.credentials[cloud] as T | undefined;
 }
 
 /** The Consul catalog entries that exist now. */

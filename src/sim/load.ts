@@ -7,8 +7,18 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { AutojoinError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import type { Fleet, FleetCredentials, FleetInstance, FleetService } from './fleet.js';
-import type { FaultSpec } from './types.js';
+import { builtinSimModules } from '../builtins.js';
+import type {
+  Fleet,
+  FleetAddresses,
+  FleetChecker,
+  FleetCredentials,
+  FleetFieldSpec,
+  FleetInstance,
+  FleetModuleSpec,
+  FleetService,
+} from './fleet.js';
+import type { FaultSpec, SimModule } from './types.js';
 
 /** The fleet file is unreadable or invalid. `problems` lists every field at fault. */
 export class FleetError extends AutojoinError {
@@ -20,39 +30,73 @@ export class FleetError extends AutojoinError {
   }
 }
 
-/** Read and validate a fleet file (`.yaml`, `.yml` or `.json`). */
-export async function loadFleet(path: string): Promise<Fleet> {
+/** What a fleet is checked against: the modules that will serve it. */
+export interface FleetSchema {
+  /** `cloud:` value -> the module's fleet spec. */
+  readonly clouds: ReadonlyMap<string, FleetModuleSpec>;
+  /** Every SimApi name (the keys of `faults` and `page_size`). */
+  readonly apis: readonly string[];
+  /** Top-level blocks modules own, with their checks. */
+  readonly blocks: ReadonlyMap<string, FleetFieldSpec>;
+}
+
+/** The schema of the fleets `modules` can serve. */
+export function fleetSchema(modules: readonly SimModule[]): FleetSchema {
+  const clouds = new Map<string, FleetModuleSpec>();
+  const blocks = new Map<string, FleetFieldSpec>();
+  for (const module of modules) {
+    const spec = module.fleet ?? {};
+    clouds.set(spec.cloud ?? module.provider, spec);
+    for (const [name, block] of Object.entries(spec.blocks ?? {})) blocks.set(name, block);
+  }
+  return { clouds, apis: modules.flatMap((m) => m.apis.map((a) => a.name)), blocks };
+}
+
+type SchemaSource = FleetSchema | readonly SimModule[];
+const toSchema = (source: SchemaSource): FleetSchema => (Array.isArray(source) ? fleetSchema(source as SimModule[]) : (source as FleetSchema));
+
+/**
+ * Read and validate a fleet file (`.yaml`, `.yml` or `.json`) against the modules that will serve it.
+ * @param modules @default the composition's built-in simulator modules
+ */
+export async function loadFleet(path: string, modules?: SchemaSource): Promise<Fleet> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new FleetError([`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`], { cause: err });
   }
-  return parseFleet(text);
+  try {
+    return parseFleet(text, modules ?? (await builtinSimModules()));
+  } catch (err) {
+    // Name the file in every problem: a fleet is often one of several.
+    if (err instanceof FleetError) throw new FleetError(err.problems.map((p) => `${path}: ${p}`), { cause: err.cause });
+    throw err;
+  }
 }
 
 /** Parse fleet text (YAML or JSON) and validate it. */
-export function parseFleet(text: string): Fleet {
+export function parseFleet(text: string, modules: SchemaSource): Fleet {
   let value: unknown;
   try {
     value = parseYaml(text);
   } catch (err) {
     throw new FleetError([`not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`], { cause: err });
   }
-  return validateFleet(value ?? {});
+  return validateFleet(value ?? {}, modules);
 }
 
 /** Validate a parsed fleet document and fill defaults; throws {@link FleetError} listing every problem. */
-export function validateFleet(value: unknown): Fleet {
-  const v = new Validator();
+export function validateFleet(value: unknown, modules: SchemaSource): Fleet {
+  const v = new Validator(toSchema(modules));
   const fleet = v.fleet(value);
   if (v.problems.length > 0) throw new FleetError(v.problems);
   return fleet;
 }
 
 /** Validate instances added at run time (`POST /_sim/instances`), against the ids already present. */
-export function validateInstances(value: unknown, existingIds: Iterable<string> = []): FleetInstance[] {
-  const v = new Validator();
+export function validateInstances(value: unknown, modules: SchemaSource, existingIds: Iterable<string> = []): FleetInstance[] {
+  const v = new Validator(toSchema(modules));
   const list = Array.isArray(value) ? value : [value];
   const seen = new Set(existingIds);
   const instances = list.map((item, i) => v.instance(item, Array.isArray(value) ? `instances[${i}]` : 'instance', seen));
@@ -62,70 +106,51 @@ export function validateInstances(value: unknown, existingIds: Iterable<string> 
 
 /** Validate one fault spec (`POST /_sim/faults`). */
 export function validateFaultSpec(value: unknown, where = 'spec'): FaultSpec {
-  const v = new Validator();
+  const v = new Validator(fleetSchema([]));
   const spec = v.faultSpec(value, where);
   if (v.problems.length > 0) throw new FleetError(v.problems);
   return spec;
 }
 
+/** The demo fleet: every module's slice, merged in the modules' order. */
+export function demoFleet(modules: readonly SimModule[]): Fleet {
+  const fleet: Fleet = { credentials: {}, instances: [], services: [] };
+  for (const module of modules) {
+    const slice = module.fleet?.demo;
+    if (!slice) continue;
+    for (const [key, value] of Object.entries(slice)) {
+      if (key === 'credentials') Object.assign(fleet.credentials, value);
+      else if (key === 'instances') fleet.instances.push(...(value as FleetInstance[]));
+      else if (key === 'services') fleet.services?.push(...(value as FleetService[]));
+      else if (key === 'page_size') fleet.page_size = { ...fleet.page_size, ...(value as Record<string, number>) };
+      else fleet[key] = value;
+    }
+  }
+  return validateFleet(JSON.parse(JSON.stringify(fleet)), modules);
+}
+
 const FLEET_KEYS = ['credentials', 'instances', 'services', 'page_size', 'faults'] as const;
-const INSTANCE_KEYS = [
-  'id',
-  'cloud',
-  'name',
-  'region',
-  'zone',
-  'state',
-  'tags',
-  'labels',
-  'network_tags',
-  'private_ipv4',
-  'public_ipv4',
-  'private_ipv6',
-  'public_ipv6',
-  'extra_nics',
-  'resource_group',
-  'scale_set',
-  'orchestration',
-  'subscription',
-  'project',
-  'ecs',
-  'appear_after_ms',
-] as const;
+const INSTANCE_KEYS = ['id', 'cloud', 'name', 'region', 'zone', 'state', 'tags', 'private_ipv4', 'public_ipv4', 'private_ipv6', 'public_ipv6', 'extra_nics', 'appear_after_ms'] as const;
 const NIC_KEYS = ['private_ipv4', 'public_ipv4', 'private_ipv6', 'public_ipv6'] as const;
-const SERVICE_KEYS = [
-  'node',
-  'node_address',
-  'service',
-  'service_address',
-  'port',
-  'tags',
-  'datacenter',
-  'health',
-  'appear_after_ms',
-] as const;
-const FAULT_KEYS = [
-  'latency_ms',
-  'error',
-  'error_count',
-  'auth_reject',
-  'malformed',
-  'truncated',
-  'reset',
-  'rate_limit',
-] as const;
+const SERVICE_KEYS = ['node', 'node_address', 'service', 'service_address', 'port', 'tags', 'datacenter', 'health', 'appear_after_ms'] as const;
+const FAULT_KEYS = ['latency_ms', 'error', 'error_count', 'auth_reject', 'malformed', 'truncated', 'reset', 'rate_limit'] as const;
 const ERROR_KINDS = ['throttle', 'server', 'unavailable', 'auth', 500, 503] as const;
 
 type Obj = Record<string, unknown>;
 
 /** Collects problems instead of stopping at the first, so one run shows every mistake. */
-class Validator {
+class Validator implements FleetChecker {
   readonly problems: string[] = [];
+  readonly #schema: FleetSchema;
+
+  constructor(schema: FleetSchema) {
+    this.#schema = schema;
+  }
 
   fleet(value: unknown): Fleet {
     const root = this.object(value, '(top level)');
     if (!root) return { credentials: {}, instances: [] };
-    this.knownKeys(root, FLEET_KEYS, '');
+    this.knownKeys(root, [...FLEET_KEYS, ...this.#schema.blocks.keys()], '');
     const fleet: Fleet = {
       credentials: this.credentials(root.credentials),
       instances: [],
@@ -142,7 +167,8 @@ class Validator {
         fleet.page_size = {};
         for (const [api, size] of Object.entries(sizes)) {
           const n = this.int(size, `page_size.${api}`, 1);
-          if (n !== undefined) fleet.page_size[api] = n;
+          if (!this.#schema.apis.includes(api)) this.problems.push(`page_size.${api}: no module serves an API named ${quote(api)}${this.#apiChoices(api)}`);
+          else if (n !== undefined) fleet.page_size[api] = n;
         }
       }
     }
@@ -150,10 +176,27 @@ class Validator {
       const faults = this.object(root.faults, 'faults');
       if (faults) {
         fleet.faults = {};
-        for (const [api, spec] of Object.entries(faults)) fleet.faults[api] = this.faultSpec(spec, `faults.${api}`);
+        for (const [api, spec] of Object.entries(faults)) {
+          const checked = this.faultSpec(spec, `faults.${api}`);
+          if (!this.#schema.apis.includes(api)) this.problems.push(`faults.${api}: no module serves an API named ${quote(api)}${this.#apiChoices(api)}`);
+          else fleet.faults[api] = checked;
+        }
       }
     }
+    for (const [name, block] of this.#schema.blocks) {
+      if (root[name] !== undefined) fleet[name] = block.check(root[name], name, this);
+    }
     return fleet;
+  }
+
+  #apiChoices(api: string): string {
+    const hint = didYouMean(api, this.#schema.apis);
+    return hint || ` (the APIs: ${this.#schema.apis.join(', ') || 'none'})`;
+  }
+
+  #cloudChoices(cloud: string): string {
+    const clouds = [...this.#schema.clouds.keys()];
+    return didYouMean(cloud, clouds) || ` (the clouds: ${clouds.join(', ') || 'none'})`;
   }
 
   credentials(value: unknown): FleetCredentials {
@@ -162,12 +205,23 @@ class Validator {
     if (!creds) return {};
     const out: FleetCredentials = {};
     for (const [cloud, entry] of Object.entries(creds)) {
+      const spec = this.#schema.clouds.get(cloud);
+      if (!spec) {
+        this.problems.push(`credentials.${cloud}: unknown cloud ${quote(cloud)}${this.#cloudChoices(cloud)}`);
+        continue;
+      }
       const fields = this.object(entry, `credentials.${cloud}`);
       if (!fields) continue;
+      const known = Object.keys(spec.credentials ?? {});
+      this.knownKeys(fields, known, `credentials.${cloud}.`);
       const strings: Record<string, string> = {};
       for (const [key, field] of Object.entries(fields)) {
+        if (!known.includes(key)) continue;
         const s = this.string(field, `credentials.${cloud}.${key}`);
         if (s !== undefined) strings[key] = s;
+      }
+      for (const [key, field] of Object.entries(spec.credentials ?? {})) {
+        if (field.required && strings[key] === undefined && fields[key] === undefined) this.problems.push(`credentials.${cloud}.${key}: required`);
       }
       out[cloud] = strings;
     }
@@ -177,21 +231,23 @@ class Validator {
   instance(value: unknown, where: string, seen: Set<string>): FleetInstance {
     const raw = this.object(value, where);
     if (!raw) return { id: '', cloud: '' };
-    this.knownKeys(raw, INSTANCE_KEYS, `${where}.`);
     const id = this.requiredString(raw.id, `${where}.id`) ?? '';
     if (id && seen.has(id)) this.problems.push(`${where}.id: ${quote(id)} is used by another instance`);
     seen.add(id);
     const cloud = this.requiredString(raw.cloud, `${where}.cloud`) ?? '';
+    const spec = this.#schema.clouds.get(cloud);
+    if (cloud && !spec) this.problems.push(`${where}.cloud: unknown cloud ${quote(cloud)}${this.#cloudChoices(cloud)}`);
+    const own = spec?.instanceFields ?? {};
+    // An unknown cloud's fields cannot be judged: report the cloud alone.
+    if (spec || !cloud) this.knownKeys(raw, [...INSTANCE_KEYS, ...Object.keys(own)], `${where}.`);
     const instance: FleetInstance = { id, cloud, state: 'running' };
-    for (const key of ['name', 'region', 'zone', 'state', 'resource_group', 'scale_set', 'subscription', 'project'] as const) {
+    for (const key of ['name', 'region', 'zone', 'state'] as const) {
       if (raw[key] !== undefined) {
         const s = this.string(raw[key], `${where}.${key}`);
         if (s !== undefined) instance[key] = s;
       }
     }
     if (raw.tags !== undefined) instance.tags = this.stringMap(raw.tags, `${where}.tags`);
-    if (raw.labels !== undefined) instance.labels = this.stringMap(raw.labels, `${where}.labels`);
-    if (raw.network_tags !== undefined) instance.network_tags = this.stringList(raw.network_tags, `${where}.network_tags`);
     Object.assign(instance, this.addresses(raw, where));
     if (raw.extra_nics !== undefined) {
       instance.extra_nics = (this.array(raw.extra_nics, `${where}.extra_nics`) ?? []).map((nic, i) => {
@@ -202,24 +258,18 @@ class Validator {
         return this.addresses(fields, path);
       });
     }
-    if (raw.orchestration !== undefined) {
-      instance.orchestration = this.oneOf(raw.orchestration, `${where}.orchestration`, ['uniform', 'flexible'] as const);
-    }
-    if (raw.ecs !== undefined) {
-      const ecs = this.object(raw.ecs, `${where}.ecs`);
-      if (ecs) {
-        this.knownKeys(ecs, ['cluster', 'family'], `${where}.ecs.`);
-        const cluster = this.requiredString(ecs.cluster, `${where}.ecs.cluster`);
-        const family = this.requiredString(ecs.family, `${where}.ecs.family`);
-        if (cluster !== undefined && family !== undefined) instance.ecs = { cluster, family };
-      }
-    }
     if (raw.appear_after_ms !== undefined) instance.appear_after_ms = this.number(raw.appear_after_ms, `${where}.appear_after_ms`, 0);
+    for (const [key, field] of Object.entries(own)) {
+      if (raw[key] === undefined) continue;
+      const value = field.check(raw[key], `${where}.${key}`, this);
+      if (value !== undefined) instance[key] = value;
+    }
+    spec?.validateInstance?.(instance, where, this);
     return instance;
   }
 
-  addresses(raw: Obj, where: string): Pick<FleetInstance, (typeof NIC_KEYS)[number]> {
-    const out: Pick<FleetInstance, (typeof NIC_KEYS)[number]> = {};
+  addresses(raw: Obj, where: string): FleetAddresses {
+    const out: FleetAddresses = {};
     for (const key of ['private_ipv4', 'public_ipv4'] as const) {
       if (raw[key] === undefined) continue;
       const s = this.string(raw[key], `${where}.${key}`);

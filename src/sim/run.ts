@@ -5,13 +5,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFleet } from './load.js';
+import { builtinSimModules } from '../builtins.js';
+import { demoFleet, loadFleet } from './load.js';
 import { renderPaste } from './paste.js';
 import { startSim } from './server.js';
 import type { SimModule, SimPaste } from './types.js';
 
 export interface RunSimOptions {
-  /** @default fixtures/fleets/demo.yaml in the package */
+  /** @default the demo fleet: every module's demo slice (`fixtures/fleets/demo.yaml` is a copy) */
   fleetPath?: string;
   /** HTTP port; HTTPS takes the next one. @default free ports */
   port?: number;
@@ -38,11 +39,12 @@ export function defaultFleetPath(): string {
 
 /** Run the simulator until `signal` aborts; resolves once it has closed. */
 export async function runSim(options: RunSimOptions): Promise<void> {
+  const modules = options.modules ?? (await builtinSimModules());
   const fleetPath = options.fleetPath ?? defaultFleetPath();
-  const fleet = await loadFleet(fleetPath);
+  const fleet = options.fleetPath === undefined ? demoFleet(modules) : await loadFleet(options.fleetPath, modules);
   const sim = await startSim({
     fleet,
-    ...(options.modules ? { modules: options.modules } : {}),
+    modules,
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     ...(options.port !== undefined ? { httpPort: options.port, httpsPort: options.port === 0 ? 0 : options.port + 1 } : {}),
   });

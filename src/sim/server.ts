@@ -16,6 +16,7 @@ import { builtinSimModules } from '../builtins.js';
 import { ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
 import { FaultBook, type FaultDecision, corruptBody, truncatedBody } from './faults.js';
+import { fleetSchema } from './load.js';
 import type { Fleet, FleetInstance } from './fleet.js';
 import type { FaultSpec, SimApi, SimContext, SimModule, SimRequest, SimResponse } from './types.js';
 
@@ -123,6 +124,7 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   const control = {
     ctx,
     apis,
+    schema: fleetSchema(modules),
     faults,
     counts: () => Object.fromEntries(counters),
     resetCounts: () => counters.clear(),

@@ -4,7 +4,7 @@
  * module owns its wire format and its error bodies.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Fleet } from './fleet.js';
+import type { Fleet, FleetModuleSpec } from './fleet.js';
 
 export interface SimRequest {
   method: string;
@@ -43,6 +43,8 @@ export interface SimContext {
 export interface SimApi {
   /** Unique API name, also the key for faults and counters, e.g. `aws-ec2`, `azure-arm`, `gce-compute`. */
   name: string;
+  /** What it serves, for docs/sim.md, e.g. `EC2 Query API (DescribeInstances)`. */
+  summary?: string;
   /** Whether this API serves the request (first match wins, in registration order). */
   match(req: SimRequest): boolean;
   /** Whether this request is a data-plane call that faults apply to (token and metadata calls may opt out). */
@@ -66,6 +68,10 @@ export interface SimModule {
   /** The provider this module serves. */
   provider: string;
   apis: SimApi[];
+  /** The fleet fields, credential block and demo slice of this module's cloud. */
+  fleet?: FleetModuleSpec;
+  /** How a client is pointed at this module, for docs/sim.md's table (Markdown, one cell each). */
+  connect?: { config: string; env: string; why: string };
   /** Called once at start (write credential files, keys...). */
   setup?(ctx: SimContext): Promise<void> | void;
   /** What to print for this provider; undefined when the fleet has nothing for it. */

@@ -1,0 +1,48 @@
+/**
+ * Every generated file and section, from the descriptors and the simulator modules: used by
+ * `npm run docs` to write them and by test/docs.test.ts to fail on drift.
+ */
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { builtinSimModules } from '../src/builtins.js';
+import { providerMarkdown, providerTable } from '../src/help.js';
+import { ProviderRegistry } from '../src/registry.js';
+import { apisTable, cloudFieldsTable, connectTable, credentialsTable } from '../src/sim/docs.js';
+import { demoFleet } from '../src/sim/load.js';
+
+/** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. */
+export function replaceSection(text: string, name: string, content: string): string {
+  const open = `<!-- generated:${name} (npm run docs) -->`;
+  const close = `<!-- /generated:${name} -->`;
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`no generated section ${name}`);
+  return `${text.slice(0, start + open.length)}\n${content}\n${text.slice(end)}`;
+}
+
+const DEMO_HEADER = `# The demo estate served by \`discover sim\` when no --fleet is given, written by \`npm run docs\`
+# from each simulator module's demo slice (providers/<name>/sim*.ts): edit the slices, not this.
+# Every credential below is the simulator's own fake value; none of it works anywhere but on 127.0.0.1.
+# Addresses come from the documentation ranges (RFC 5737 TEST-NETs, RFC 3849 2001:db8::/32).
+`;
+
+/** Path -> wanted content of every generated file. */
+export async function generatedFiles(root = '.'): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const providers = await new ProviderRegistry().loadAll();
+  for (const provider of providers) files.set(`docs/providers/${provider.name}.md`, providerMarkdown(provider));
+
+  const readme = readFileSync(`${root}/README.md`, 'utf8');
+  files.set('README.md', replaceSection(readme, 'providers', providerTable(providers)));
+
+  const modules = await builtinSimModules();
+  let sim = readFileSync(`${root}/docs/sim.md`, 'utf8');
+  sim = replaceSection(sim, 'connect', connectTable(modules));
+  sim = replaceSection(sim, 'credentials', credentialsTable(modules));
+  sim = replaceSection(sim, 'cloud-fields', cloudFieldsTable(modules));
+  sim = replaceSection(sim, 'apis', apisTable(modules));
+  files.set('docs/sim.md', sim);
+
+  files.set('fixtures/fleets/demo.yaml', DEMO_HEADER + stringify(demoFleet(modules), { lineWidth: 0 }));
+  return files;
+}
