@@ -5,7 +5,8 @@
  */
 import { parseGoBool, parseGoDuration } from './duration.js';
 import { type ArgProblem, ProviderArgsError } from './errors.js';
-import type { AnyProvider, ArgSchema, ArgSpec } from './provider.js';
+import type { AnyProvider, ArgRule, ArgSchema, ArgSpec } from './provider.js';
+import { ipVersion, splitHostPort } from './address.js';
 import { didYouMean } from './suggest.js';
 import { REDACTED } from './redact.js';
 
@@ -93,6 +94,7 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
     }
   }
 
+  problems.push(...checkRules(provider.rules ?? [], sources, problems));
   if (problems.length === 0 && provider.validate) problems.push(...provider.validate(args as never));
   if (problems.length > 0) throw new ProviderArgsError(provider.name, problems);
   return { args, warnings, sources };
@@ -143,14 +145,80 @@ function coerce(key: string, text: string, spec: ArgSpec, source: string): Coerc
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad('is not an http or https URL');
       return { value: text };
     }
-    case 'list':
-      return {
-        value: text
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      };
+    case 'list': {
+      const items = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      const values = spec.values;
+      const wrong = values ? items.filter((item) => !values.includes(item)) : [];
+      if (values && wrong.length > 0) {
+        const first = wrong[0] as string;
+        return bad(`has ${JSON.stringify(first)}, which is not one of ${values.join(', ')}${didYouMean(first, values)}`);
+      }
+      return { value: items };
+    }
+    case 'hostport': {
+      const parsed = splitHostPort(text);
+      if (!parsed) return bad('is not host, host:port or [IPv6]:port');
+      if (spec.ipOnly && ipVersion(parsed.host) === undefined) return bad('does not start with an IP address (host names are not accepted here)');
+      if (spec.portRequired && parsed.port === undefined) return bad('has no port (use host:port)');
+      return { value: text };
+    }
   }
+}
+
+const joinAnd = (keys: readonly string[]) =>
+  keys.length <= 2 ? keys.join(' and ') : `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
+const withWhy = (message: string, why: string | undefined, separator: string) => (why ? `${message}${separator}${why}` : message);
+
+/**
+ * The cross-argument rules of a schema, each in one message format. A key counts as given when
+ * it came from the config or the environment (not from a default). Keys already at fault are
+ * left to their own message.
+ */
+export function checkRules(rules: readonly ArgRule[], sources: Readonly<Record<string, string>>, already: readonly ArgProblem[] = []): ArgProblem[] {
+  const faulty = new Set(already.map((p) => p.key));
+  const given = (key: string) => faulty.has(key) || (sources[key] !== undefined && sources[key] !== 'default');
+  const problems: ArgProblem[] = [];
+  for (const rule of rules) {
+    if ('together' in rule) {
+      const present = rule.together.filter(given);
+      const missing = rule.together.find((key) => !given(key));
+      if (present.length > 0 && missing !== undefined) {
+        const all = rule.together.length === 2 ? ['both', 'neither'] : ['all', 'none'];
+        problems.push({ key: missing, message: withWhy(`${joinAnd(rule.together)} go together: give ${all[0]}, or ${all[1]}`, rule.why, ' ') });
+      }
+    } else if ('requires' in rule) {
+      if (given(rule.requires) && !rule.needs.every(given)) {
+        problems.push({ key: rule.requires, message: withWhy(`${rule.requires} needs ${joinAnd(rule.needs)}`, rule.why, ': ') });
+      }
+    } else {
+      const groups = rule.oneOf.map((group) => ({ group, present: group.filter(given) }));
+      const used = groups.filter((g) => g.present.length > 0);
+      const choices = rule.oneOf.map(joinAnd).join(', or ');
+      if (used.length > 1) {
+        problems.push({ key: used[0]?.group[0] as string, message: withWhy(`use either ${choices}, not both`, rule.why, ': ') });
+      } else if (used.length === 1) {
+        const { group, present } = used[0] as (typeof groups)[number];
+        const missing = group.find((key) => !given(key));
+        if (missing !== undefined) problems.push({ key: missing, message: `${missing} is required with ${joinAnd(present)}` });
+      } else if (rule.required) {
+        problems.push({ key: rule.oneOf[0]?.[0] as string, message: withWhy(`give ${choices}`, rule.why, ': ') });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The cross-argument problems of already-typed arguments: the schema's rules (every key with a
+ * value counts as given), then the provider's own `validate`. For table tests of a descriptor.
+ */
+export function crossArgProblems(provider: AnyProvider, args: Readonly<Record<string, unknown>>): ArgProblem[] {
+  const sources = Object.fromEntries(Object.entries(args).flatMap(([key, value]) => (value === undefined ? [] : [[key, 'config']])));
+  const problems = checkRules(provider.rules ?? [], sources);
+  return [...problems, ...(provider.validate?.(args as never) ?? [])];
 }
 
 /** Keys (and aliases) a provider marks secret, for redaction. */

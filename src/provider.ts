@@ -63,20 +63,31 @@ export interface UrlArg extends ArgBase {
   default?: string;
 }
 /** A comma-separated list; empty items are dropped. */
-export interface ListArg extends ArgBase {
+export interface ListArg<V extends string = string> extends ArgBase {
   type: 'list';
-  default?: readonly string[];
+  default?: readonly V[];
+  /** When set, every item must be one of these (a list of enum values). */
+  values?: readonly V[];
+}
+/** `host`, `host:port`, `[v6]` or `[v6]:port`; the typed value is the text as given. */
+export interface HostPortArg extends ArgBase {
+  type: 'hostport';
+  default?: string;
+  /** The host must be an IP address, not a name. @default false */
+  ipOnly?: boolean;
+  /** A port must be given. @default false */
+  portRequired?: boolean;
 }
 
-export type ArgSpec = StringArg | BoolArg | IntArg | DurationArg | EnumArg | UrlArg | ListArg;
+export type ArgSpec = StringArg | BoolArg | IntArg | DurationArg | EnumArg | UrlArg | ListArg | HostPortArg;
 export type ArgSchema = Record<string, ArgSpec>;
 
 type ValueOf<S extends ArgSpec> = S extends BoolArg
   ? boolean
   : S extends IntArg | DurationArg
     ? number
-    : S extends ListArg
-      ? string[]
+    : S extends ListArg<infer V>
+      ? V[]
       : S extends EnumArg<infer V>
         ? V
         : string;
@@ -131,16 +142,38 @@ export interface ProviderDescriptor<S extends ArgSchema = ArgSchema> {
   notes?: readonly string[];
   /** Sample config strings for the help and docs. */
   examples?: readonly string[];
-  /** Checks across arguments (e.g. "tag_name and tag_value, or resource_group and vm_scale_set"). */
+  /**
+   * Rules across arguments, each with one message format (see {@link ArgRule}). They are checked
+   * together with every argument's own check, so one run reports every problem.
+   */
+  rules?: readonly ArgRule[];
+  /** Checks across arguments that no {@link ArgRule} expresses; runs when every argument parsed. */
   validate?(args: ArgsOf<S>): readonly ArgProblem[];
   discover(args: ArgsOf<S>, ctx: ProviderContext): Promise<Target[]>;
 }
+
+/**
+ * A rule across arguments. An argument counts as given when it has a value (from the config,
+ * an environment variable or a default).
+ * - `together`: give all of them or none (`a and b go together: give both, or neither`).
+ * - `requires`: `key` needs every one of `needs` (`a needs b`).
+ * - `oneOf`: groups of arguments; at most one group may be given, and with `required` exactly
+ *   one, complete (`give tag_name and tag_value, or resource_group and vm_scale_set`).
+ * `why` is appended to the message after a colon.
+ * @example rules: [{ together: ['access_key_id', 'secret_access_key'], why: 'or neither, for the default chain' }]
+ */
+export type ArgRule<K extends string = string> =
+  | { together: readonly K[]; why?: string }
+  | { requires: K; needs: readonly K[]; why?: string }
+  | { oneOf: readonly (readonly K[])[]; required?: boolean; why?: string };
 
 /** A provider with its schema erased, as the registry holds it. */
 export type AnyProvider = ProviderDescriptor<ArgSchema>;
 
 /** Declares a provider. Returns the descriptor unchanged, typed. */
-export function defineProvider<const S extends ArgSchema>(descriptor: ProviderDescriptor<S>): ProviderDescriptor<S> {
+export function defineProvider<const S extends ArgSchema>(
+  descriptor: ProviderDescriptor<S> & { rules?: readonly ArgRule<keyof S & string>[] },
+): ProviderDescriptor<S> {
   return descriptor;
 }
 

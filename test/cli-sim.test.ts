@@ -72,7 +72,11 @@ test('a bad fleet file exits 2 naming the field; a missing one names the file', 
   writeFileSync(fleet, 'instances:\n  - id: x\n    cloud: aws\n    private_ipv4: 10.0.0.300\n');
   const bad = await runDiscover(['sim', '--fleet', fleet]);
   t.is(bad.code, 2);
-  t.is(bad.stderr, 'fleet: instances[0].private_ipv4: "10.0.0.300" is not an IPv4 address\n');
+  t.is(bad.stderr, `fleet: ${fleet}: instances[0].private_ipv4: "10.0.0.300" is not an IPv4 address\n`);
+  writeFileSync(fleet, 'instances:\n  - id: x\n    cloud: awz\n');
+  const unknownCloud = await runDiscover(['sim', '--fleet', fleet]);
+  t.is(unknownCloud.code, 2);
+  t.is(unknownCloud.stderr, `fleet: ${fleet}: instances[0].cloud: unknown cloud "awz" (did you mean "aws"?)\n`);
   const missing = await runDiscover(['sim', '--fleet', path.join(dir, 'none.yaml')]);
   t.is(missing.code, 2);
   t.regex(missing.stderr, /^fleet: cannot read .*none\.yaml: ENOENT/);

@@ -86,23 +86,16 @@ export default defineProvider({
     'provider=aws service=ecs ecs_cluster=prod ecs_family=consul tag_key=role tag_value=server',
     'provider=aws region=us-east-1 tag_key=role tag_value=db access_key_id=AKIA... secret_access_key=... endpoint=https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com',
   ],
+  rules: [
+    { requires: 'tag_value', needs: ['tag_key'] },
+    { together: ['access_key_id', 'secret_access_key'], why: 'to use the default credential chain' },
+    { requires: 'session_token', needs: ['access_key_id', 'secret_access_key'] },
+  ],
   validate(args) {
     const { tags, problems } = tagFilters(args);
     const list = [...problems];
     if (tags.length === 0 && problems.length === 0) {
       list.push({ key: 'tag_key', message: 'tag_key (with tag_value) or tags is required: without a tag condition every instance would match' });
-    }
-    if (args.tag_value && !args.tag_key) {
-      list.push({ key: 'tag_value', message: 'tag_value is set but tag_key is not' });
-    }
-    if (Boolean(args.access_key_id) !== Boolean(args.secret_access_key)) {
-      list.push({
-        key: args.access_key_id ? 'secret_access_key' : 'access_key_id',
-        message: 'access_key_id and secret_access_key go together: give both, or neither to use the default credential chain',
-      });
-    }
-    if (args.session_token && !(args.access_key_id && args.secret_access_key)) {
-      list.push({ key: 'session_token', message: 'session_token needs access_key_id and secret_access_key' });
     }
     if (args.service === 'ecs' && args.addr_type !== 'private_v4') {
       list.push({ key: 'addr_type', message: `addr_type=${args.addr_type} is not available with service=ecs: ECS tasks give their private IPv4 only` });

@@ -88,32 +88,18 @@ export default defineProvider({
     'provider=azure tag_name=role tag_value=nomad addr_type=public_v4 subscription_id=SUB',
     'provider=azure tag_name=consul tag_value=server subscription_id=SUB endpoint=https://management.usgovcloudapi.net authority_host=https://login.microsoftonline.us',
   ],
+  rules: [
+    {
+      oneOf: [
+        ['tag_name', 'tag_value'],
+        ['resource_group', 'vm_scale_set'],
+      ],
+      required: true,
+      why: 'the configuration names no VMs otherwise',
+    },
+  ],
   validate(args) {
     const problems: ArgProblem[] = [];
-    const tags = Boolean(args.tag_name) || Boolean(args.tag_value);
-    const vmss = Boolean(args.resource_group) || Boolean(args.vm_scale_set);
-    const tagsComplete = Boolean(args.tag_name) && Boolean(args.tag_value);
-    const vmssComplete = Boolean(args.resource_group) && Boolean(args.vm_scale_set);
-    if (tags && vmss) {
-      problems.push({
-        key: 'tag_name',
-        message: 'use either tag_name and tag_value, or resource_group and vm_scale_set, not both',
-      });
-    } else if (tags && !tagsComplete) {
-      const missing = args.tag_name ? 'tag_value' : 'tag_name';
-      problems.push({ key: missing, message: `${missing} is required with ${missing === 'tag_value' ? 'tag_name' : 'tag_value'}` });
-    } else if (vmss && !vmssComplete) {
-      const missing = args.resource_group ? 'vm_scale_set' : 'resource_group';
-      problems.push({
-        key: missing,
-        message: `${missing} is required with ${missing === 'vm_scale_set' ? 'resource_group' : 'vm_scale_set'}`,
-      });
-    } else if (!tags && !vmss) {
-      problems.push({
-        key: 'tag_name',
-        message: 'unclear configuration: give tag_name and tag_value, or resource_group and vm_scale_set',
-      });
-    }
     const given = [args.tenant_id, args.client_id, args.secret_access_key].filter(Boolean).length;
     if (args.secret_access_key && given < 3) {
       problems.push({

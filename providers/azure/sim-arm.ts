@@ -4,6 +4,7 @@
  * behind a bearer token from the simulated Entra ID. Errors carry ARM's real bodies.
  */
 import { randomUUID } from 'node:crypto';
+import { isVisible } from '../../src/sim/index.js';
 import type { SimApi, SimContext, SimErrorKind, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { type Placed, type Subscription, armModel } from './sim-model.js';
 import { verifyToken } from './sim-token.js';
@@ -101,8 +102,7 @@ function page(req: SimRequest, ctx: SimContext, items: ReadonlyArray<Placed | Js
 }
 
 function visible<P extends Placed>(placed: P[], ctx: SimContext, keep: (p: P) => boolean = () => true): P[] {
-  const now = ctx.elapsedMs();
-  return placed.filter((p) => p.appearAfterMs <= now && keep(p));
+  return placed.filter((p) => isVisible({ appear_after_ms: p.appearAfterMs }, ctx) && keep(p));
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();

@@ -6,6 +6,7 @@
  * compute calls only.
  */
 import { createHash } from 'node:crypto';
+import { visibleInstances } from '../../src/sim/index.js';
 import { type GceInstance as FleetInstance, gceFleet } from './sim-fleet.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
@@ -36,10 +37,7 @@ function rawJson(body: string, status = 200): SimResponse {
 
 function instancesOf(ctx: SimContext, project: string): FleetInstance[] {
   const defaultProject = simProject(ctx);
-  const now = ctx.elapsedMs();
-  return ctx.fleet.instances.filter(
-    (i) => i.cloud === 'gce' && (i.project ?? defaultProject) === project && (i.appear_after_ms ?? 0) <= now,
-  );
+  return visibleInstances<FleetInstance>(ctx, 'gce').filter((i) => (i.project ?? defaultProject) === project);
 }
 
 function projectKnown(ctx: SimContext, project: string): boolean {

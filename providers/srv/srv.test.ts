@@ -3,11 +3,11 @@
  */
 import { createSocket } from 'node:dgram';
 import test from 'ava';
-import { Discover } from '../src/discover.js';
-import { AbortError, LoopbackOnlyError, ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
-import { createHttpClient } from '../src/http/index.js';
-import { silentLogger } from '../src/log.js';
-import type { ProviderContext } from '../src/provider.js';
+import { Discover } from '../../src/discover.js';
+import { AbortError, LoopbackOnlyError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { silentLogger } from '../../src/log.js';
+import type { ProviderContext } from '../../src/provider.js';
 import {
   type SrvRecord,
   describeDnsError,
@@ -17,9 +17,9 @@ import {
   parseNameserver,
   srvQueryName,
   srvTargets,
-} from '../providers/srv/extract.js';
-import srv from '../providers/srv/index.js';
-import { startDnsmasq } from './helpers/dnsmasq.js';
+} from './extract.js';
+import srv from './index.js';
+import { startDnsmasq } from '../../test/helpers/dnsmasq.js';
 
 const engine = new Discover({ builtins: false, providers: [srv] });
 

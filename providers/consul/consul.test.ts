@@ -4,8 +4,8 @@
  * and inside the retry-join loop.
  */
 import test from 'ava';
-import consul from '../providers/consul/index.js';
-import consulSim from '../providers/consul/sim.js';
+import consul from './index.js';
+import consulSim from './sim.js';
 import {
   type CatalogServiceEntry,
   catalogTargets,
@@ -14,12 +14,12 @@ import {
   healthTargets,
   malformed,
   serviceUrl,
-} from '../providers/consul/extract.js';
-import { Discover } from '../src/discover.js';
-import { ProviderArgsError, ProviderError } from '../src/errors.js';
-import { retryJoin } from '../src/join/index.js';
-import type { Fleet, FleetService } from '../src/sim/fleet.js';
-import { startTestSim } from './helpers/sim.js';
+} from './extract.js';
+import { Discover } from '../../src/discover.js';
+import { ProviderArgsError, ProviderError } from '../../src/errors.js';
+import { retryJoin } from '../../src/join/index.js';
+import type { Fleet, FleetService } from '../../src/sim/fleet.js';
+import { startTestSim } from '../../test/helpers/sim.js';
 
 const engine = new Discover({ builtins: false, providers: [consul] });
 const TOKEN = 'sim-consul-token-0001';

@@ -5,7 +5,8 @@
 import type { Reservation } from '@aws-sdk/client-ec2';
 import type { Task } from '@aws-sdk/client-ecs';
 import test from 'ava';
-import { classifyAwsError, toProviderError } from '../providers/aws/errors.js';
+import { crossArgProblems } from '../../src/args.js';
+import { classifyAwsError, toProviderError } from './errors.js';
 import {
   type AwsAddrType,
   ec2Filters,
@@ -13,10 +14,10 @@ import {
   regionFromArn,
   targetsFromReservations,
   targetsFromTasks,
-} from '../providers/aws/extract.js';
-import aws, { tagFilters } from '../providers/aws/index.js';
-import { imdsEndpoint, metadataTimeoutMs, withoutProxyEnv } from '../providers/aws/region.js';
-import { AbortError, ProviderError, TimeoutError } from '../src/errors.js';
+} from './extract.js';
+import aws, { tagFilters } from './index.js';
+import { imdsEndpoint, metadataTimeoutMs, withoutProxyEnv } from './region.js';
+import { AbortError, ProviderError, TimeoutError } from '../../src/errors.js';
 
 // Shapes as the SDK parses them from the XML in sdk-notes.md §3a.
 const reservations: Reservation[] = [
@@ -182,7 +183,7 @@ const validateCases: Array<{ name: string; args: Record<string, unknown>; keys: 
 ];
 for (const c of validateCases) {
   test(`validate: ${c.name}`, (t) => {
-    const problems = aws.validate?.(c.args as never) ?? [];
+    const problems = crossArgProblems(aws, c.args);
     t.deepEqual(
       problems.map((p) => p.key),
       c.keys,

@@ -5,23 +5,23 @@
  * proven by tinyproxy's log. Nothing leaves loopback.
  */
 import test, { type ExecutionContext } from 'ava';
-import aws from '../providers/aws/index.js';
-import awsSim, { ecsMetadataUri } from '../providers/aws/sim.js';
-import { Discover } from '../src/discover.js';
-import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
-import { createHttpClient } from '../src/http/index.js';
-import { silentLogger } from '../src/log.js';
-import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
-import type { RunningSim } from '../src/sim/server.js';
-import type { SimModule } from '../src/sim/types.js';
-import { startTestSim } from './helpers/sim.js';
-import { startTinyproxy } from './helpers/tinyproxy.js';
+import aws from './index.js';
+import awsSim, { ecsMetadataUri } from './sim.js';
+import { Discover } from '../../src/discover.js';
+import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { silentLogger } from '../../src/log.js';
+import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { RunningSim } from '../../src/sim/server.js';
+import type { SimModule } from '../../src/sim/types.js';
+import { startTestSim } from '../../test/helpers/sim.js';
+import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
 const engine = new Discover({ builtins: false, providers: [aws] });
 
 // Load the SDK once up front: its synchronous require would otherwise stall the first tests' event loop.
 test.before(async () => {
-  await import('../providers/aws/client.js');
+  await import('./client.js');
 });
 
 const KEY = 'AKIDSIMULATOR0000001';

@@ -6,15 +6,15 @@
  */
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { Discover, type DiscoverOptions } from '../src/discover.js';
-import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../src/errors.js';
-import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
-import type { RunningSim } from '../src/sim/server.js';
-import azure from '../providers/azure/index.js';
-import azureSim from '../providers/azure/sim.js';
-import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER } from '../providers/azure/sim-identity.js';
-import { startTestSim } from './helpers/sim.js';
-import { startTinyproxy } from './helpers/tinyproxy.js';
+import { Discover, type DiscoverOptions } from '../../src/discover.js';
+import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { RunningSim } from '../../src/sim/server.js';
+import azure from './index.js';
+import azureSim from './sim.js';
+import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER } from './sim-identity.js';
+import { startTestSim } from '../../test/helpers/sim.js';
+import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
 const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
 const CLIENT = 'bbbbbbbb-0000-0000-0000-000000000002';
@@ -353,8 +353,8 @@ test('proxy: NO_PROXY sends the same calls direct', async (t) => {
 
 test('sim: ARM wire format, absolute nextLinks to the serving listener, ARM auth errors', async (t) => {
   const s = await setup(t, 4);
-  const { createHttpClient } = await import('../src/http/index.js');
-  const { issueToken } = await import('../providers/azure/sim-token.js');
+  const { createHttpClient } = await import('../../src/http/index.js');
+  const { issueToken } = await import('./sim-token.js');
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());
   const any = () => true;
@@ -395,7 +395,7 @@ test('sim: ARM wire format, absolute nextLinks to the serving listener, ARM auth
 
 test('sim: the token endpoint answers a wrong secret with the real AADSTS7000215 JSON', async (t) => {
   const s = await setup(t);
-  const { createHttpClient } = await import('../src/http/index.js');
+  const { createHttpClient } = await import('../../src/http/index.js');
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: 'nope', scope: 'https://management.azure.com/.default' });
@@ -427,7 +427,7 @@ test.serial('no credentials configured anywhere: managed identity would call IMD
   await forgetManagedIdentitySource();
   t.teardown(forgetManagedIdentitySource);
   t.is(process.env.IDENTITY_ENDPOINT, undefined, 'this test needs IMDS as the managed-identity source');
-  const { createHttpClient } = await import('../src/http/index.js');
+  const { createHttpClient } = await import('../../src/http/index.js');
   const http = createHttpClient({ env: s.env });
   t.teardown(() => http.destroy());
   t.true(http.loopbackOnly, 'the guard refuses 169.254.169.254 before connecting');

@@ -6,10 +6,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { Discover } from '../src/discover.js';
-import { LoopbackOnlyError, ProviderArgsError } from '../src/errors.js';
-import { createHttpClient } from '../src/http/index.js';
-import { silentLogger } from '../src/log.js';
+import { Discover } from '../../src/discover.js';
+import { LoopbackOnlyError, ProviderArgsError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { silentLogger } from '../../src/log.js';
 import {
   type MdnsRecord,
   collectInstances,
@@ -17,13 +17,13 @@ import {
   mdnsTargets,
   pickAddress,
   serviceName,
-} from '../providers/mdns/extract.js';
-import mdns from '../providers/mdns/index.js';
-import { LINK, type Netns, createNetns } from './helpers/netns.js';
-import type { ResponderConfig, ResponderInstance } from './helpers/mdns-responder.js';
+} from './extract.js';
+import mdns from './index.js';
+import { LINK, type Netns, createNetns } from '../../test/helpers/netns.js';
+import type { ResponderConfig, ResponderInstance } from '../../test/helpers/mdns-responder.js';
 
-const RESPONDER = fileURLToPath(new URL('./helpers/mdns-responder.ts', import.meta.url));
-const QUERY = fileURLToPath(new URL('./helpers/mdns-query.ts', import.meta.url));
+const RESPONDER = fileURLToPath(new URL('../../test/helpers/mdns-responder.ts', import.meta.url));
+const QUERY = fileURLToPath(new URL('../../test/helpers/mdns-query.ts', import.meta.url));
 const SERVICE = '_nomad._tcp';
 
 const node = (n: number, a: string[], aaaa: string[], port = 4647 + n): ResponderInstance => ({

@@ -3,8 +3,9 @@
  * tag matching, Flexible scale set membership, SDK error mapping and the retry verdicts.
  */
 import test from 'ava';
-import { AbortError, ProviderError } from '../src/errors.js';
-import { classifyAzureError, toAzureError } from '../providers/azure/errors.js';
+import { crossArgProblems } from '../../src/args.js';
+import { AbortError, ProviderError } from '../../src/errors.js';
+import { classifyAzureError, toAzureError } from './errors.js';
 import {
   type AzureAddrType,
   compactNic,
@@ -15,8 +16,8 @@ import {
   nicHasTag,
   nicTargets,
   publicIpIndex,
-} from '../providers/azure/extract.js';
-import azure from '../providers/azure/index.js';
+} from './extract.js';
+import azure from './index.js';
 
 const RG = '/subscriptions/s/resourceGroups/rg/providers';
 const pip = (name: string, ipAddress?: string, version = 'IPv4') => ({
@@ -237,7 +238,7 @@ for (const c of validateCases) {
   test(`validate: ${c.name}`, (t) => {
     const args = { subscription_id: 'sub', addr_type: 'private_v4', msft_telemetry_opt_in: false, ...c.args } as Parameters<NonNullable<typeof azure.validate>>[0];
     t.deepEqual(
-      azure.validate!(args).map((p) => p.key),
+      crossArgProblems(azure, args).map((p) => p.key),
       c.problems,
     );
   });

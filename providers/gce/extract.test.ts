@@ -4,16 +4,16 @@
  * error bodies -> ProviderError and the retry verdict, argument checks, endpoint parsing.
  */
 import test from 'ava';
-import { gcloudCredentialsPath, metadataBase } from '../providers/gce/auth.js';
-import { endpointOptions } from '../providers/gce/client.js';
-import { classifyGceError, parseGoogleError, toProviderError } from '../providers/gce/errors.js';
-import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from '../providers/gce/fields.js';
-import { extractTargets, type GceInstance, type GceSelection, instanceAddress, zoneName } from '../providers/gce/extract.js';
-import { instanceFilter, quoteFilterValue, zoneFilter } from '../providers/gce/filter.js';
-import { checkArgs, statusSet } from '../providers/gce/index.js';
-import { FieldSelectionError, parseFields, RawJson, renderJson } from '../providers/gce/sim-fields.js';
-import { type FieldLookup, FilterSyntaxError, parseFilter } from '../providers/gce/sim-filter.js';
-import { AbortError, HttpStatusError, LoopbackOnlyError, ProviderError } from '../src/errors.js';
+import { gcloudCredentialsPath, metadataBase } from './auth.js';
+import { endpointOptions } from './client.js';
+import { classifyGceError, parseGoogleError, toProviderError } from './errors.js';
+import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
+import { extractTargets, type GceInstance, type GceSelection, instanceAddress, zoneName } from './extract.js';
+import { instanceFilter, quoteFilterValue, zoneFilter } from './filter.js';
+import { checkArgs, statusSet } from './index.js';
+import { FieldSelectionError, parseFields, RawJson, renderJson } from './sim-fields.js';
+import { type FieldLookup, FilterSyntaxError, parseFilter } from './sim-filter.js';
+import { AbortError, HttpStatusError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
 
 const ZONE_URL = 'https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a';
 

@@ -7,14 +7,14 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import test from 'ava';
-import { describeInstances, globMatch, parseDescribeInstances } from '../providers/aws/sim-ec2.js';
-import { parseAuthorization, verifySigV4 } from '../providers/aws/sim-sigv4.js';
-import awsSim, { ecsMetadataUri, IMDS_ROLE } from '../providers/aws/sim.js';
-import { createHttpClient } from '../src/http/index.js';
-import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
-import type { RunningSim } from '../src/sim/server.js';
-import type { SimRequest } from '../src/sim/types.js';
-import { startTestSim } from './helpers/sim.js';
+import { describeInstances, globMatch, parseDescribeInstances } from './sim-ec2.js';
+import { parseAuthorization, verifySigV4 } from './sim-sigv4.js';
+import awsSim, { ecsMetadataUri, IMDS_ROLE } from './sim.js';
+import { createHttpClient } from '../../src/http/index.js';
+import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { RunningSim } from '../../src/sim/server.js';
+import type { SimRequest } from '../../src/sim/types.js';
+import { startTestSim } from '../../test/helpers/sim.js';
 
 const CREDS = { access_key_id: 'AKIDWIRE', secret_access_key: 'wire-secret' };
 

@@ -1,0 +1,41 @@
+/**
+ * `autojoin/provider`: the provider kit. Everything a provider needs, built-in or plugin: the
+ * descriptor and its argument schema (with cross-argument rules), the typed errors, the one
+ * retried API call, address helpers, and the simulator kit. The built-in providers import only
+ * this module from the engine, so an out-of-tree plugin can do all that a built-in does.
+ *
+ * @example
+ * import { defineProvider, retryCall, classifyHttpError, ProviderError } from 'autojoin/provider';
+ */
+export {
+  ADDR_TYPES,
+  type AddrType,
+  type AnyProvider,
+  type ArgRule,
+  type ArgSchema,
+  type ArgSpec,
+  type ArgsOf,
+  defineProvider,
+  type ProviderContext,
+  type ProviderDescriptor,
+  type Target,
+} from '../provider.js';
+export { checkRules, crossArgProblems } from '../args.js';
+export * from '../errors.js';
+export {
+  backoffDelay,
+  classifyHttpError,
+  DEFAULT_MAX_ATTEMPTS,
+  parseRetryAfter,
+  type RetryClock,
+  type RetryOptions,
+  type RetryVerdict,
+  retryCall,
+  TRANSIENT_SOCKET_CODES,
+} from '../http/retry.js';
+export type { HttpClient, HttpRequestOptions, HttpResponse } from '../http/types.js';
+export { formatHostPort, type HostPort, ipVersion, isLoopbackHost, parsePort, splitHostPort, stripBrackets } from '../address.js';
+export { parseGoBool, parseGoDuration } from '../duration.js';
+export type { Logger } from '../log.js';
+export { REDACTED, isSecretName } from '../redact.js';
+export * from './sim.js';
