@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the main job, offline. Starts `discover sim` on the demo fleet as a separate
- * process, reads the settings it prints, and runs `discover addrs` for each provider exactly as a
+ * process, reads the settings it prints as JSON (`--format json`), and runs `discover addrs` for each provider exactly as a
  * user pasting them would, showing the redacted config string, the addresses and the time taken.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,52 +8,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import './compose.js';
 import { Discover } from '../src/discover.js';
+import type { SimPasteData } from '../src/sim/paste.js';
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'discover.js');
 
-interface Block {
-  provider: string;
-  env: Record<string, string>;
-  config: string;
-}
-
-/** Undoes the sim's POSIX single-quoting (`'a'\''b'` -> `a'b`). */
-function shellUnquote(text: string): string {
-  let out = '';
-  const re = /'([^']*)'|\\(.)|([^'\\]+)/g;
-  for (const m of text.matchAll(re)) out += m[1] ?? m[2] ?? m[3] ?? '';
-  return out;
-}
-
-function parsePaste(text: string): { common: Record<string, string>; blocks: Block[] } {
-  const common: Record<string, string> = {};
-  const blocks: Block[] = [];
-  let current: Record<string, string> = common;
-  let provider = '';
-  for (const line of text.split('\n')) {
-    const header = /^# (\S+)$/.exec(line);
-    if (header && header[1] !== 'every') {
-      provider = header[1] as string;
-      current = {};
-    }
-    const exported = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (exported) current[exported[1] as string] = shellUnquote(exported[2] as string);
-    const command = /^discover addrs (.*)$/.exec(line);
-    if (command) blocks.push({ provider, env: current, config: shellUnquote(command[1] as string) });
-  }
-  return { common, blocks };
-}
-
-function startSim(): Promise<{ child: ChildProcess; paste: string }> {
+/** Starts `discover --format json sim` and reads the one line of settings it prints. */
+function startSim(): Promise<{ child: ChildProcess; paste: SimPasteData }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'sim', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [cli, '--format', 'json', 'sim', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    let idle: NodeJS.Timeout | undefined;
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      clearTimeout(idle);
-      // The sim prints its settings in one go and then serves; a short quiet spell means it is done.
-      idle = setTimeout(() => resolve({ child, paste: out }), 150);
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve({ child, paste: JSON.parse(out.slice(0, nl)) as SimPasteData });
     });
     child.once('exit', (code) => reject(new Error(`discover sim exited with ${code} before printing its settings`)));
     child.once('error', reject);
@@ -75,9 +42,8 @@ function runAddrs(config: string, env: Record<string, string>): Promise<{ code: 
 const { child, paste } = await startSim();
 let failures = 0;
 try {
-  const { common, blocks } = parsePaste(paste);
-  const header = paste.split('\n')[0] ?? '';
-  console.log(`autojoin demo: ${header.replace(/^# /, '')}`);
+  const { env: common, blocks } = paste;
+  console.log(`autojoin demo: the simulator on ${paste.httpUrl} and ${paste.httpsUrl}`);
   console.log('Each provider runs as `discover -q addrs <config>` in its own process, with the settings the simulator printed.\n');
   const engine = new Discover();
   for (const block of blocks) {

@@ -11,6 +11,7 @@ import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownPro
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { ProviderEntry } from './builtins.js';
+import type { SimModule } from './sim/types.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
 import { REDACTED } from './redact.js';
@@ -78,6 +79,12 @@ export class Discover {
   async names(): Promise<string[]> {
     await this.#ready();
     return this.registry.names();
+  }
+
+  /** The simulator modules of the built-ins and the plugins, for `discover sim`. */
+  async simModules(): Promise<SimModule[]> {
+    await this.#ready();
+    return this.registry.simModules();
   }
 
   /** Loads one provider's descriptor. @throws UnknownProviderError */

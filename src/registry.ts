@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { builtins as composedBuiltins, type ProviderEntry } from './builtins.js';
+import { builtinSimModules, builtins as composedBuiltins, type ProviderEntry } from './builtins.js';
+import type { SimModule } from './sim/types.js';
 import { ProviderRegistryError } from './errors.js';
 import type { AnyProvider } from './provider.js';
 
@@ -17,6 +18,8 @@ type Loader = () => Promise<AnyProvider>;
 export class ProviderRegistry {
   readonly #loaders = new Map<string, Loader>();
   readonly #loaded = new Map<string, AnyProvider>();
+  readonly #entries: readonly ProviderEntry[];
+  readonly #pluginSims: SimModule[] = [];
 
   /**
    * @param builtins `true` for the composition's built-in providers, `false` for none, or a list
@@ -24,6 +27,7 @@ export class ProviderRegistry {
    */
   constructor(builtins: boolean | readonly ProviderEntry[] = true) {
     const entries = builtins === true ? composedBuiltins() : builtins === false ? [] : builtins;
+    this.#entries = entries;
     for (const entry of entries) {
       this.#loaders.set(entry.name, async () => (await entry.provider()).default);
     }
@@ -64,9 +68,15 @@ export class ProviderRegistry {
     return Promise.all(this.names().map((name) => this.load(name)));
   }
 
+  /** The simulator modules of the built-ins and of every plugin loaded so far, for `discover sim`. */
+  async simModules(): Promise<SimModule[]> {
+    return [...(await builtinSimModules(this.#entries)), ...this.#pluginSims];
+  }
+
   /**
    * Loads a plugin: an npm module name (resolved from `cwd`) or a file path. The module's default
    * export is a descriptor or an array of them; a named export `providers` (array) also works.
+   * A named export `simModules` (array) adds the plugin's simulated APIs to `discover sim`.
    */
   async loadPlugin(specifier: string, cwd = process.cwd()): Promise<string[]> {
     let url: string;
@@ -94,6 +104,13 @@ export class ProviderRegistry {
       checkDescriptor(provider, `plugin ${specifier}`);
       this.register(provider);
       names.push(provider.name);
+    }
+    const sims = module.simModules;
+    if (sims !== undefined) {
+      if (!Array.isArray(sims) || sims.some((m) => typeof m?.provider !== 'string' || !Array.isArray(m?.apis))) {
+        throw new ProviderRegistryError(`discover: plugin ${specifier}: simModules must be an array of simulator modules ({ provider, apis })`);
+      }
+      this.#pluginSims.push(...(sims as SimModule[]));
     }
     return names;
   }

@@ -1,5 +1,5 @@
 // A complete third-party provider: `provider=static addrs=10.0.0.1,10.0.0.2 port=4648`.
-import { defineProvider } from 'autojoin';
+import { defineProvider } from 'autojoin/provider';
 
 export default defineProvider({
   name: 'static',

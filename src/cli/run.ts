@@ -69,7 +69,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   // `join` and `sim` own their flags; global flags may precede them.
-  const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
+  // Global flags that take a value (`--format json`) are skipped with their value.
+  const valueFlags = new Set(['--format', '-format', '--timeout', '-timeout', '--plugin', '-plugin']);
+  const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !valueFlags.has(argv[i - 1] ?? ''));
   const command = commandIndex < 0 ? undefined : argv[commandIndex];
   if (command === 'join' || command === 'sim') {
     const global = parseFlags(argv.slice(0, commandIndex));
@@ -78,7 +80,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const { runJoin } = await import('./join.js');
       return runJoin(global.values.q ? ['-q', ...rest] : rest, io);
     }
-    return runSimCommand(rest, io);
+    return runSimCommand(rest, io, global.values.plugin, global.values.format);
   }
 
   const split = configStart(argv);
@@ -217,7 +219,8 @@ async function helpText(plugins: string[] | undefined, io: CliIo): Promise<strin
   return `${USAGE}\n${fullHelp(providers)}`;
 }
 
-async function runSimCommand(argv: string[], io: CliIo): Promise<number> {
+async function runSimCommand(argv: string[], io: CliIo, plugins: string[] = [], format = 'text'): Promise<number> {
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
   let values: { fleet?: string; port?: string };
   try {
     ({ values } = parseArgs({ args: argv, options: { fleet: { type: 'string' }, port: { type: 'string' } }, strict: true }));
@@ -230,6 +233,10 @@ async function runSimCommand(argv: string[], io: CliIo): Promise<number> {
     if (!/^\d+$/.test(values.port) || port > 65534) throw new UsageError(`discover sim: --port: "${values.port}" is not a port number`);
   }
   const { runSim } = await import('../sim/index.js');
-  await runSim({ fleetPath: values.fleet, port, stdout: io.stdout, signal: io.signal });
+  const { Discover } = await import('../discover.js');
+  // Plugins (--plugin, DISCOVER_PLUGINS) may bring simulated APIs of their own.
+  const engine = new Discover({ plugins: [...plugins, ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)] });
+  const modules = await engine.simModules();
+  await runSim({ fleetPath: values.fleet, port, modules, format, stdout: io.stdout, signal: io.signal });
   return EXIT_OK;
 }

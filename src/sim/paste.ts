@@ -10,6 +10,28 @@ export function simEnv(ctx: Pick<SimContext, 'caPath'>): Record<string, string> 
   return { NODE_EXTRA_CA_CERTS: ctx.caPath };
 }
 
+/** What `discover --format json sim` prints, one line: the listeners, the common env, a block per provider. */
+export interface SimPasteData {
+  httpUrl: string;
+  httpsUrl: string;
+  caPath: string;
+  /** Environment every client needs (the CA). */
+  env: Record<string, string>;
+  /** Per provider: a working config string and its own environment (the common env not repeated). */
+  blocks: SimPaste[];
+}
+
+/** The paste as data, for programs (the demo, tests) instead of scraping the text. */
+export function pasteData(pastes: readonly SimPaste[], ctx: Pick<SimContext, 'caPath' | 'httpUrl' | 'httpsUrl'>): SimPasteData {
+  const env = simEnv(ctx);
+  const blocks = pastes.map((p) => ({
+    provider: p.provider,
+    config: p.config,
+    env: Object.fromEntries(Object.entries(p.env).filter(([name, value]) => env[name] !== value)),
+  }));
+  return { httpUrl: ctx.httpUrl, httpsUrl: ctx.httpsUrl, caPath: ctx.caPath, env, blocks };
+}
+
 /** Quote a value for a POSIX shell: single quotes, with `'` written as `'\''`. */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;

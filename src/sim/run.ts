@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinSimModules } from '../builtins.js';
 import { demoFleet, loadFleet } from './load.js';
-import { renderPaste } from './paste.js';
+import { pasteData, renderPaste } from './paste.js';
 import { startSim } from './server.js';
 import type { SimModule, SimPaste } from './types.js';
 
@@ -20,6 +20,8 @@ export interface RunSimOptions {
   stateDir?: string;
   /** Modules to serve. @default every built-in sim */
   modules?: SimModule[];
+  /** `text`: the shell paste blocks; `json`: the same as one line of {@link SimPasteData}. @default 'text' */
+  format?: 'text' | 'json';
   stdout: (text: string) => void;
   /** Aborting it stops the sim (the CLI wires SIGINT and SIGTERM to it). */
   signal: AbortSignal;
@@ -53,7 +55,11 @@ export async function runSim(options: RunSimOptions): Promise<void> {
       const paste = m.paste?.(sim.ctx);
       return paste ? [paste] : [];
     });
-    options.stdout(renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }));
+    options.stdout(
+      options.format === 'json'
+        ? `${JSON.stringify(pasteData(pastes, sim.ctx))}\n`
+        : renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }),
+    );
     if (!options.signal.aborted) {
       await new Promise<void>((resolveRun) => options.signal.addEventListener('abort', () => resolveRun(), { once: true }));
     }
