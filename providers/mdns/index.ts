@@ -70,7 +70,7 @@ export default defineProvider({
   },
   async discover(args, ctx) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
-    if (ctx.env.AUTOJOIN_LOOPBACK_ONLY === '1' && !(await inNamedNetworkNamespace())) {
+    if (ctx.http.loopbackOnly && !(await inNamedNetworkNamespace())) {
       throw new LoopbackOnlyError(`the mDNS groups ${GROUP_V4} and ${GROUP_V6}`);
     }
     const name = serviceName(args.service, args.domain);

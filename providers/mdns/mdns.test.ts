@@ -249,6 +249,14 @@ test('AUTOJOIN_LOOPBACK_ONLY refuses to multicast from the host namespace', asyn
   });
 });
 
+test('the guard is the HTTP stack\'s: a caller env without AUTOJOIN_LOOPBACK_ONLY does not switch it off', async (t) => {
+  t.is(process.env.AUTOJOIN_LOOPBACK_ONLY, '1');
+  const http = createHttpClient({ env: {} });
+  const ctx = { http, log: silentLogger, signal: new AbortController().signal, deadline: undefined, userAgent: 'test', env: {} };
+  const args = { service: SERVICE, domain: 'local', timeout: 100, v4: true, v6: true, interface: undefined };
+  await t.throwsAsync(mdns.discover(args, ctx), { instanceOf: LoopbackOnlyError });
+});
+
 // --- pure parts ------------------------------------------------------------------------------
 
 const ptr = (instance: string, service = '_nomad._tcp.local'): MdnsRecord => ({ name: service, type: 'PTR', data: instance });

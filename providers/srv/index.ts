@@ -67,7 +67,7 @@ export default defineProvider({
     const name = srvQueryName(args.service, args.proto, args.domain);
     const resolver = new Resolver({ timeout: TRY_TIMEOUT_MS, tries: TRIES });
     if (args.nameserver !== undefined) resolver.setServers([parseNameserver(args.nameserver) ?? args.nameserver]);
-    if (ctx.env.AUTOJOIN_LOOPBACK_ONLY === '1') {
+    if (ctx.http.loopbackOnly) {
       const outside = resolver.getServers().find((server) => !isLoopbackServer(server));
       if (outside !== undefined) throw new LoopbackOnlyError(outside);
     }

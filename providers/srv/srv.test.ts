@@ -235,6 +235,13 @@ test('AUTOJOIN_LOOPBACK_ONLY refuses a name server beyond loopback before sendin
   });
 });
 
+test('the guard is the HTTP stack\'s: a caller env without AUTOJOIN_LOOPBACK_ONLY does not switch it off', async (t) => {
+  // The test process runs with AUTOJOIN_LOOPBACK_ONLY=1 (package.json's ava env); the call's own env lacks it.
+  t.is(process.env.AUTOJOIN_LOOPBACK_ONLY, '1');
+  const args = { service: 'nomad', proto: 'tcp', domain: 'example.test', nameserver: '192.0.2.53' };
+  await t.throwsAsync(srv.discover(args, context(new AbortController().signal, {})), { instanceOf: LoopbackOnlyError });
+});
+
 // --- pure parts ------------------------------------------------------------------------------
 
 const queryNames: Array<[string, string, string, string]> = [

@@ -37,4 +37,9 @@ export interface HttpClient {
   proxyFor(url: string | URL): string | undefined;
   /** `autojoin/<version>`, plus the caller's own user agent when one was given. */
   readonly userAgent: string;
+  /**
+   * Only loopback hosts may be reached (`AUTOJOIN_LOOPBACK_ONLY=1` in the caller's env or the
+   * process's). Providers that open sockets of their own (DNS, multicast) obey it too.
+   */
+  readonly loopbackOnly: boolean;
 }
