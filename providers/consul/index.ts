@@ -101,7 +101,7 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
         'skipped, and the call fails only when none has instances and one failed. The `-v` log carries Nomad\'s lines: ' +
         '`bootstrap contacting Consul DCs`, `discovered following servers`, `unable to query service ...`, `no Nomad Servers advertising service ...`.',
       'TLS follows the Consul CLI\'s variables: `CONSUL_CACERT`, `CONSUL_CLIENT_CERT` + `CONSUL_CLIENT_KEY`, `CONSUL_TLS_SERVER_NAME`, ' +
-        '`CONSUL_HTTP_SSL_VERIFY` (or the arguments above, which win). The files are read at each lookup.',
+        '`CONSUL_HTTP_SSL_VERIFY` (or the arguments above, which win). They apply to an https address only; the files are read at each lookup.',
     ],
     examples: [
       'provider=consul service=nomad tag=serf',
