@@ -337,6 +337,23 @@ test('https: trusted CA works; an untrusted certificate fails with a hint, never
   t.deepEqual(srv.requests(), ['GET /', 'GET /']);
 });
 
+test('https: per-request tls options (ca, servername, rejectUnauthorized) apply to that request only', async (t) => {
+  const srv = await startHttpsServer(t, (_req, res) => res.end('tls ok'));
+  const { cert } = await testCert();
+  const client = createHttpClient();
+  t.teardown(() => client.destroy());
+  t.is((await client.request(`${srv.url}/`, { tls: { ca: cert } })).text(), 'tls ok');
+  t.is((await client.request(`${srv.url}/`, { tls: { ca: cert, servername: 'localhost' } })).text(), 'tls ok');
+  await t.throwsAsync(client.request(`${srv.url}/`, { tls: { ca: cert, servername: 'other.example' } }), {
+    instanceOf: NetworkError,
+    // The caller chose the CA: no NODE_EXTRA_CA_CERTS hint.
+    message: /TLS verification failed \(ERR_TLS_CERT_ALTNAME_INVALID: .*other\.example.*\)$/,
+  });
+  t.is((await client.request(`${srv.url}/`, { tls: { rejectUnauthorized: false } })).text(), 'tls ok');
+  // A pooled connection made with other settings is not reused for a request without them.
+  await t.throwsAsync(client.request(`${srv.url}/`), { instanceOf: NetworkError, message: /DEPTH_ZERO_SELF_SIGNED_CERT/ });
+});
+
 test('NODE_EXTRA_CA_CERTS is how a private CA is trusted (no ca option needed)', async (t) => {
   const srv = await startHttpsServer(t, (_req, res) => res.end('trusted via env'));
   const { cert } = await testCert();

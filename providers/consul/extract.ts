@@ -121,15 +121,38 @@ export function consulBaseUrl(address: string, ssl = false): URL | undefined {
   return url;
 }
 
-/** The request URL for one lookup. `tag` repeats (Consul ANDs them); `passing` is a bare flag. */
-export function serviceUrl(
-  base: URL,
-  options: { service: string; passing: boolean; tags: readonly string[]; dc?: string },
-): URL {
+/** Query options of one lookup beyond the service: Consul API `QueryOptions`. */
+export interface ServiceQuery {
+  service: string;
+  passing: boolean;
+  tags: readonly string[];
+  dc?: string;
+  /** `near=`: sort by round-trip time from this node (`_agent`: the agent asked). */
+  near?: string;
+  /** `stale`: any server may answer, not only the leader (AllowStale). */
+  stale?: boolean;
+  /** `wait=`, as the API client writes it (`2000ms`). */
+  wait?: string;
+}
+
+/**
+ * The request URL for one lookup. `tag` repeats (Consul ANDs them); `passing` is a bare flag.
+ * Parameters come in the order Go's `url.Values.Encode` sorts them: dc, near, stale, tag, wait.
+ */
+export function serviceUrl(base: URL, options: ServiceQuery): URL {
   const path = options.passing ? 'health' : 'catalog';
   const url = new URL(`${base.pathname.replace(/\/$/, '')}/v1/${path}/service/${encodeURIComponent(options.service)}`, base);
   if (options.dc) url.searchParams.set('dc', options.dc);
+  if (options.near) url.searchParams.set('near', options.near);
+  // The API client sets `stale` to "", which encodes as `stale=`.
+  if (options.stale) url.searchParams.set('stale', '');
   for (const tag of options.tags) url.searchParams.append('tag', tag);
+  if (options.wait) url.searchParams.set('wait', options.wait);
   // `?passing` with no value, as the Consul API client sends it.
   return options.passing ? new URL(`${url.href}${url.search ? '&' : '?'}passing`) : url;
+}
+
+/** `GET /v1/catalog/datacenters` under the agent's base URL (a path prefix kept). */
+export function datacentersUrl(base: URL): URL {
+  return new URL(`${base.pathname.replace(/\/$/, '')}/v1/catalog/datacenters`, base);
 }

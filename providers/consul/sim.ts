@@ -3,7 +3,8 @@
  * (provider-apis.md §13), from the fleet's `services`:
  * - `GET /v1/catalog/service/:name?dc=&tag=` — every registered instance, no health filter;
  * - `GET /v1/health/service/:name?dc=&tag=&passing` — instances with their checks;
- * - `GET /v1/catalog/datacenters`.
+ * - `GET /v1/catalog/datacenters` — the agent's own (`dc1`) first, then the others by name.
+ * `stale` and `near` are accepted (no coordinates: the order stays by node name).
  * With `credentials.consul.token` set, requests must present it (`X-Consul-Token`,
  * `Authorization: Bearer` or `?token=`), else 403 `ACL not found`.
  */
@@ -43,8 +44,15 @@ function stableId(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * Every datacenter the fleet names, as `/v1/catalog/datacenters` lists them: by round-trip time
+ * from the agent, so its own (`dc1`) comes first; the sim has no coordinates, so the rest follow
+ * by name.
+ */
 function datacenters(ctx: SimContext): string[] {
-  return [...new Set([DEFAULT_DC, ...(ctx.fleet.services ?? []).map((s) => s.datacenter ?? DEFAULT_DC)])].sort();
+  const others = new Set((ctx.fleet.services ?? []).map((s) => s.datacenter ?? DEFAULT_DC));
+  others.delete(DEFAULT_DC);
+  return [DEFAULT_DC, ...[...others].sort()];
 }
 
 /** The index Consul would report: it moves whenever the visible catalog changes. */

@@ -45,6 +45,11 @@ export interface StartSimOptions {
   host?: string;
   /** Milliseconds, monotonic: drives `ctx.elapsedMs()` and the rate-limit buckets. @default performance.now */
   clock?: () => number;
+  /**
+   * The HTTPS listener refuses a TLS handshake without a client certificate signed by the sim's CA
+   * (mutual TLS, as Consul's `verify_incoming`). @default false
+   */
+  requireClientCert?: boolean;
 }
 
 /** A started simulator. */
@@ -220,7 +225,8 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   };
 
   const httpServer = createServer({ keepAlive: true }, onRequest('http'));
-  const httpsServer = createHttpsServer({ cert: serverCert.cert, key: serverCert.key, keepAlive: true }, onRequest('https'));
+  const clientAuth = options.requireClientCert ? { requestCert: true, rejectUnauthorized: true, ca: ca.caCert } : {};
+  const httpsServer = createHttpsServer({ cert: serverCert.cert, key: serverCert.key, keepAlive: true, ...clientAuth }, onRequest('https'));
   for (const server of [httpServer, httpsServer]) {
     // Clients keep connections for a while between polls; the default 5 s drops them mid-benchmark.
     server.keepAliveTimeout = 65_000;
