@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { generate } from 'selfsigned';
-import consul from '../providers/consul/index.js';
-import consulSim from '../providers/consul/sim.js';
-import { Discover } from '../src/discover.js';
-import { ProviderArgsError, ProviderError } from '../src/errors.js';
-import type { Fleet } from '../src/sim/fleet.js';
-import type { RunningSim } from '../src/sim/server.js';
-import { SIM_CA_DIR, startTestSim } from './helpers/sim.js';
+import consul from './index.js';
+import consulSim from './sim.js';
+import { Discover } from '../../src/discover.js';
+import { ProviderArgsError, ProviderError } from '../../src/errors.js';
+import type { Fleet } from '../../src/sim/fleet.js';
+import type { RunningSim } from '../../src/sim/server.js';
+import { SIM_CA_DIR, startTestSim } from '../../test/helpers/sim.js';
 
 const engine = new Discover({ builtins: false, providers: [consul] });
 

@@ -4,8 +4,8 @@
  * The pure order first, then the walk against the simulator, whose requests are recorded.
  */
 import test from 'ava';
-import { createConsulProvider } from '../providers/consul/index.js';
-import consulSim from '../providers/consul/sim.js';
+import { createConsulProvider } from './index.js';
+import consulSim from './sim.js';
 import {
   DATACENTER_QUERY_LIMIT,
   datacenterOrder,
@@ -13,13 +13,13 @@ import {
   hclogList,
   malformedDatacenters,
   shuffleStrings,
-} from '../providers/consul/walk.js';
-import { Discover } from '../src/discover.js';
-import { MalformedResponseError, ProviderArgsError, ProviderError } from '../src/errors.js';
-import type { Logger } from '../src/log.js';
-import type { Fleet, FleetService } from '../src/sim/fleet.js';
-import type { SimModule, SimResponse } from '../src/sim/types.js';
-import { startTestSim } from './helpers/sim.js';
+} from './walk.js';
+import { Discover } from '../../src/discover.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
+import type { Fleet, FleetService } from '../../src/sim/fleet.js';
+import type { SimModule, SimResponse } from '../../src/sim/types.js';
+import { startTestSim } from '../../test/helpers/sim.js';
 
 /** A seeded stand-in for Math.random (a 32-bit LCG): the same seed, the same shuffle. */
 function seeded(seed: number): () => number {
