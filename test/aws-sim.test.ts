@@ -277,6 +277,20 @@ test('describeInstances: the fleet page size and MaxResults, the smaller wins', 
   t.true(all.ok && all.instances.length === instances.length && all.nextToken === undefined);
 });
 
+test('describeInstances without MaxResults answers every match at once, past 1,000 and past the fleet page size', (t) => {
+  // EC2 API reference, DescribeInstances: "We do not recommend using [it] without MaxResults ...
+  // can be slow or throttled" — the answer is whole, never truncated.
+  const base = fleet().instances.find((i) => !i.ecs) as Fleet['instances'][number];
+  const many = Array.from({ length: 1500 }, (_, n) => ({ ...base, id: `i-${n.toString(16).padStart(17, '0')}` }));
+  const whole = describeInstances(many, { filters: [], instanceIds: [] }, 2);
+  t.true(whole.ok);
+  t.is(whole.ok ? whole.instances.length : 0, 1500);
+  t.is(whole.ok ? whole.nextToken : 'error', undefined);
+  const paged = describeInstances(many, { filters: [], instanceIds: [], maxResults: 1000 }, undefined);
+  t.is(paged.ok ? paged.instances.length : 0, 1000);
+  t.not(paged.ok ? paged.nextToken : undefined, undefined);
+});
+
 test('parseAuthorization: well-formed SigV4 only', (t) => {
   const sig = 'a'.repeat(64);
   t.deepEqual(parseAuthorization(`AWS4-HMAC-SHA256 Credential=AKID/20261125/eu-west-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=${sig}`), {
