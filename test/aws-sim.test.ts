@@ -8,7 +8,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import test from 'ava';
 import { describeInstances, globMatch, parseDescribeInstances } from '../providers/aws/sim-ec2.js';
-import { parseAuthorization, verifySigV4 } from '../providers/aws/sim-sigv4.js';
+import { DEFAULT_SIM_AWS_CREDENTIALS, parseAuthorization, verifySigV4 } from '../providers/aws/sim-sigv4.js';
 import awsSim, { ecsMetadataUri, IMDS_ROLE } from '../providers/aws/sim.js';
 import { createHttpClient } from '../src/http/index.js';
 import type { Fleet, FleetInstance } from '../src/sim/fleet.js';
@@ -123,6 +123,23 @@ test('EC2 paging: MaxResults pages with an opaque nextToken; a forged token is I
   const forged = await signed(sim, 'ec2', 'Action=DescribeInstances&Version=2016-11-15&NextToken=bzEuMDAwMDAwMDA', FORM);
   t.is(forged.status, 400);
   t.regex(forged.text(), /<Code>InvalidParameterValue<\/Code>/);
+});
+
+test('a fleet without AWS credentials still checks signatures: the default fake pair only, as AWS refuses any other', async (t) => {
+  const bare = fleet();
+  delete bare.credentials.aws;
+  const sim = await startTestSim(t, bare, [awsSim]);
+  const body = 'Action=DescribeInstances&Version=2016-11-15';
+  const { access_key_id: key, secret_access_key: secret } = DEFAULT_SIM_AWS_CREDENTIALS;
+  const anyKey = await signed(sim, 'ec2', body, FORM, 'any-secret', 'AKIDANYTHING');
+  t.is(anyKey.status, 401);
+  t.regex(anyKey.text(), /<Code>AuthFailure<\/Code>/);
+  const wrongSecret = await signed(sim, 'ec2', body, FORM, 'not-it', key);
+  t.is(wrongSecret.status, 403);
+  const ecs = await signed(sim, 'ecs', '{}', ecsHeaders('ListClusters'), 'any-secret', 'AKIDANYTHING');
+  t.true(ecs.status >= 400, `ECS answered ${ecs.status}`);
+  const good = await signed(sim, 'ec2', body, FORM, secret, key);
+  t.is(good.status, 200);
 });
 
 test('EC2 errors are EC2 XML: no signature 401, wrong secret 403 SignatureDoesNotMatch, unknown key 401 AuthFailure, bad MaxResults 400', async (t) => {

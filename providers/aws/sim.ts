@@ -14,7 +14,7 @@ import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimRespon
 import { describeInstances, describeInstancesXml, ec2Error, parseDescribeInstances, regionOf } from './sim-ec2.js';
 import { ECS_TARGET_PREFIX, ecsError, handleEcs } from './sim-ecs.js';
 import { accountId, DEFAULT_REGION, ecsMetadataApi, imdsApi } from './sim-metadata.js';
-import { type SigV4Verdict, scopeService, verifySigV4 } from './sim-sigv4.js';
+import { type SigV4Verdict, scopeService, simAwsCredentials, verifySigV4 } from './sim-sigv4.js';
 
 export { ECS_METADATA_PREFIX, ecsMetadataUri, IMDS_ROLE } from './sim-metadata.js';
 
@@ -154,7 +154,7 @@ const awsSim: SimModule = {
     const sample = instances.find((i) => !i.ecs && Object.keys(i.tags ?? {}).length > 0);
     if (!sample) return undefined;
     const [tagKey, tagValue] = Object.entries(sample.tags ?? {})[0] as [string, string];
-    const creds = ctx.fleet.credentials.aws;
+    const creds = simAwsCredentials(ctx.fleet.credentials.aws);
     const pairs = [
       'provider=aws',
       `region=${regionOf(sample) ?? DEFAULT_REGION}`,
