@@ -14,6 +14,7 @@ for (const name of benches.filter((b) => only.length === 0 || only.includes(b)))
     env: {
       ...process.env,
       NODE_EXTRA_CA_CERTS: '.sim/ca.pem',
+      AUTOJOIN_SIM_DIR: '.sim',
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       METADATA_SERVER_DETECTION: 'none',

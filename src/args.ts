@@ -8,7 +8,7 @@ import { type ArgProblem, ProviderArgsError } from './errors.js';
 import type { AnyProvider, ArgRule, ArgSchema, ArgSpec } from './provider.js';
 import { ipVersion, splitHostPort } from './address.js';
 import { didYouMean } from './suggest.js';
-import { REDACTED } from './redact.js';
+import { REDACTED, redactUserInfo, scrubSecrets, userInfoSecrets } from './redact.js';
 
 /** Keys every provider accepts besides its own schema. */
 const RESERVED = new Set(['provider']);
@@ -96,8 +96,12 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
 
   problems.push(...checkRules(provider.rules ?? [], sources, problems));
   if (problems.length === 0 && provider.validate) problems.push(...provider.validate(args as never));
+  // A provider's own messages may quote a value (`address "http://u:p@h" is not ...`): every known
+  // secret value, and any URL's user-info, is masked before a message leaves.
+  const secrets = configSecrets(provider, raw, args);
+  for (const problem of problems) problem.message = scrubSecrets(problem.message, secrets);
   if (problems.length > 0) throw new ProviderArgsError(provider.name, problems);
-  return { args, warnings, sources };
+  return { args, warnings: warnings.map((warning) => scrubSecrets(warning, secrets)), sources };
 }
 
 function defaultValue(spec: ArgSpec): unknown {
@@ -109,7 +113,7 @@ function defaultValue(spec: ArgSpec): unknown {
 type Coerced = { value: unknown } | { problem: ArgProblem };
 
 function coerce(key: string, text: string, spec: ArgSpec, source: string): Coerced {
-  const shown = spec.secret ? REDACTED : JSON.stringify(text);
+  const shown = spec.secret ? REDACTED : JSON.stringify(redactUserInfo(text));
   const from = source === 'config' ? '' : ` (from ${source})`;
   const bad = (why: string): Coerced => ({ problem: { key, message: `${key}: ${shown}${from} ${why}` } });
   switch (spec.type) {
@@ -230,4 +234,46 @@ export function secretKeys(provider: AnyProvider): Set<string> {
     for (const alias of spec.aliases ?? []) keys.add(alias);
   }
   return keys;
+}
+
+/** Every key a provider accepts (schema keys, aliases, `provider`): the rest are masked when printed. */
+export function knownKeys(provider: AnyProvider): Set<string> {
+  const keys = new Set<string>(RESERVED);
+  for (const [key, spec] of Object.entries(provider.args)) {
+    keys.add(key);
+    for (const alias of spec.aliases ?? []) keys.add(alias);
+  }
+  return keys;
+}
+
+/**
+ * The secret values of a config, for scrubbing free text (errors, log lines): the values of the
+ * provider's secret keys (given or taken from the environment), of keys it does not know (a
+ * mistyped `tokn=`), and the user-info of every URL-like value.
+ */
+export function configSecrets(provider: AnyProvider, raw: ReadonlyMap<string, string>, args: Record<string, unknown> = {}): string[] {
+  const secret = secretKeys(provider);
+  const known = knownKeys(provider);
+  const values: string[] = [];
+  for (const [key, value] of raw) {
+    if (secret.has(key) || !known.has(key)) values.push(value);
+    values.push(...userInfoSecrets(value));
+  }
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value !== 'string') continue;
+    if (secret.has(key)) values.push(value);
+    values.push(...userInfoSecrets(value));
+  }
+  return values;
+}
+
+/** Validated args as `check --format json` prints them: secret values `***`, URL user-info masked. */
+export function redactArgs(provider: AnyProvider, args: Record<string, unknown>): Record<string, unknown> {
+  const secret = secretKeys(provider);
+  const shown = (value: unknown): unknown => {
+    if (typeof value === 'string') return redactUserInfo(value);
+    if (Array.isArray(value)) return value.map(shown);
+    return value;
+  };
+  return Object.fromEntries(Object.entries(args).map(([key, value]) => [key, secret.has(key) && value !== undefined ? REDACTED : shown(value)]));
 }

@@ -4,8 +4,8 @@
  * `discover: <parse error>`.
  */
 import { formatHostPort } from './address.js';
-import { type ValidatedArgs, secretKeys, validateArgs } from './args.js';
-import { DEFAULT_SECRET_KEYS, formatConfig, parseConfig } from './config/index.js';
+import { configSecrets, knownKeys, secretKeys, type ValidatedArgs, validateArgs } from './args.js';
+import { formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
 import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
 import type { HttpClient } from './http/types.js';
@@ -14,7 +14,7 @@ import type { ProviderEntry } from './builtins.js';
 import type { SimModule } from './sim/types.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
-import { REDACTED } from './redact.js';
+import { isSecretName, REDACTED, scrubError, scrubSecrets } from './redact.js';
 
 /** The timeout a discovery call gets when the caller gives none. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -45,6 +45,8 @@ export interface CheckedConfig {
   /** The normalised config string with secret values printed as `***`. */
   redacted: string;
   validated: ValidatedArgs;
+  /** The config's secret values (secret keys, unknown keys, URL user-info), for scrubbing free text. */
+  secrets: string[];
 }
 
 export interface DiscoverConstructorOptions {
@@ -104,7 +106,7 @@ export class Discover {
       config = parseConfig(cfg);
     } catch (error) {
       if (error instanceof ConfigParseError) {
-        const key = secretFragment(cfg, error.key) ? REDACTED : error.key;
+        const key = secretFragment(cfg, error.key, await this.#secretKeyNames()) ? REDACTED : error.key;
         const message = key === error.key ? error.message : `${key}${error.message.slice(error.key.length)}`;
         throw new ConfigParseError(`discover: ${message}`, key, error.offset);
       }
@@ -114,14 +116,21 @@ export class Discover {
     if (name === '') throw new NoProviderError();
     const provider = await this.provider(name);
     const validated = validateArgs(provider, config, options);
-    const redacted = formatConfig(config, { redact: true, secretKeys: secretKeys(provider) });
-    return { provider, config, redacted, validated };
+    const redacted = formatConfig(config, { redact: true, secretKeys: secretKeys(provider), knownKeys: knownKeys(provider) });
+    return { provider, config, redacted, validated, secrets: configSecrets(provider, config, validated.args) };
+  }
+
+  /** Every registered provider's secret keys: a config that does not parse names no provider yet. */
+  async #secretKeyNames(): Promise<Set<string>> {
+    const names = new Set<string>();
+    for (const provider of await this.registry.loadAll()) for (const key of secretKeys(provider)) names.add(key);
+    return names;
   }
 
   /** Discovers targets. Duplicates (same address and port) are dropped, first kept, order kept. */
   async discover(cfg: string, options: DiscoverOptions = {}): Promise<Target[]> {
     const checked = await this.check(cfg, options);
-    const log = options.logger ?? silentLogger;
+    const log = scrubbingLogger(options.logger ?? silentLogger, checked.secrets);
     for (const warning of checked.validated.warnings) log.warn(warning);
     log.debug(`discover: Using provider "${checked.provider.name}"`);
     const targets = await runProvider(checked, options, log);
@@ -177,7 +186,8 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
   } catch (error) {
     // Whatever the provider threw while being aborted, the caller learns why: timeout or abort.
     if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
+    // A provider or SDK message may quote a secret value (an echoed endpoint, a token): masked here.
+    throw scrubError(error, checked.secrets);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -189,12 +199,20 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
  * rest of an unquoted secret (`secret_access_key=abc def`), naming it would print part of the
  * secret, so the engine prints `***` instead (a documented deviation).
  */
-function secretFragment(cfg: string, key: string): boolean {
+function secretFragment(cfg: string, key: string, secretKeyNames: ReadonlySet<string>): boolean {
   if (key === '') return false;
   const at = cfg.lastIndexOf(key);
   if (at < 0) return false;
   const before = /([^\s=]+)\s*=\s*\S+\s+$/.exec(cfg.slice(0, at));
-  return before !== null && DEFAULT_SECRET_KEYS.includes(before[1] as string);
+  if (before === null) return false;
+  const name = before[1] as string;
+  return secretKeyNames.has(name) || isSecretName(name);
+}
+
+/** Every line a provider logs goes out with the config's secret values masked. */
+function scrubbingLogger(log: Logger, secrets: readonly string[]): Logger {
+  const scrub = (write: (message: string) => void) => (message: string) => write(scrubSecrets(message, secrets));
+  return { debug: scrub(log.debug.bind(log)), info: scrub(log.info.bind(log)), warn: scrub(log.warn.bind(log)), error: scrub(log.error.bind(log)) };
 }
 
 /** The go-discover string form of a target. */

@@ -5,7 +5,7 @@
  * const peers = await addrs('provider=aws region=eu-west-1 tag_key=role tag_value="nomad server"');
  */
 export { formatHostPort, ipVersion, splitHostPort } from './address.js';
-export { secretKeys, type ValidatedArgs, validateArgs } from './args.js';
+export { knownKeys, secretKeys, type ValidatedArgs, validateArgs } from './args.js';
 export { formatConfig, parseConfig } from './config/index.js';
 export {
   addrs,

@@ -1,7 +1,6 @@
 import test from 'ava';
 import {
   compareCodePoints,
-  DEFAULT_SECRET_KEYS,
   formatConfig,
   goIsPrint,
   goQuote,
@@ -127,9 +126,25 @@ test('redact: values of secret keys print as ***', (t) => {
   );
 });
 
-test('redact without secretKeys uses the default credential keys', (t) => {
-  t.true(DEFAULT_SECRET_KEYS.includes('secret_access_key'));
-  t.is(formatConfig({ provider: 'os', password: 'hunter2', user_name: 'u' }, { redact: true }), 'provider=os password=*** user_name=u');
+test('redact without secretKeys masks every value but the provider name: the printer names no cloud', (t) => {
+  t.is(formatConfig({ provider: 'os', password: 'hunter2', user_name: 'u' }, { redact: true }), 'provider=os password=*** user_name=***');
+});
+
+test('redact: keys outside knownKeys are masked (a mistyped secret key under --lenient)', (t) => {
+  const cfg = { provider: 'x', tokn: 'SECRET1', secret_acces_key: 'SECRET2', region: 'r' };
+  t.is(
+    formatConfig(cfg, { redact: true, secretKeys: [], knownKeys: ['provider', 'region'] }),
+    'provider=x region=r secret_acces_key=*** tokn=***',
+  );
+});
+
+test('redact: the user-info of any URL value is masked, parsable or not', (t) => {
+  const cfg = { provider: 'x', endpoint: 'http://u:SECRET@h:1/p', address: 'http://u:SE/CRET@:x', other: 'a@b' };
+  t.is(
+    formatConfig(cfg, { redact: true, secretKeys: [] }),
+    'provider=x address=http://***@:x endpoint=http://***@h:1/p other=a@b',
+  );
+  t.is(formatConfig(cfg, { redact: false }).includes('SECRET'), true, 'unredacted output keeps it');
 });
 
 test('redact: false, or no options, prints secrets as they are', (t) => {

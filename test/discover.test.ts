@@ -93,3 +93,30 @@ test('a timeout that fires while the engine is still starting rejects cleanly', 
   // 0 disables; 1 ms fires before the HTTP stack has loaded in a fresh engine.
   await t.throwsAsync(fresh.addrs('provider=echo addrs=10.0.0.1 delay=50ms', { timeout: 1 }), { instanceOf: TimeoutError });
 });
+
+test('a provider that logs or throws a secret value has it masked (any secret arg, env or URL user-info)', async (t) => {
+  const leaky = {
+    ...echo,
+    name: 'leaky',
+    async discover(args: { token?: string; endpoint?: string }, ctx: { log: Logger }) {
+      ctx.log.debug(`calling ${args.endpoint} with ${args.token}`);
+      throw new Error(`rejected token ${args.token} at ${args.endpoint}`, { cause: new Error(`echo ${args.token}`) });
+    },
+  } as unknown as typeof echo;
+  const leakyEngine = new Discover({ builtins: false, providers: [leaky] });
+  const lines: string[] = [];
+  const logger: Logger = { debug: (m) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} };
+  const error = await t.throwsAsync(leakyEngine.addrs('provider=leaky addrs=a token=t0k3nVALUE endpoint=http://u:pAssW0rd@127.0.0.1:1', { logger }));
+  t.is(error?.message, 'rejected token *** at http://***@127.0.0.1:1');
+  t.is((error?.cause as Error | undefined)?.message, 'echo ***');
+  t.true(lines.includes('calling http://***@127.0.0.1:1 with ***'), lines.join('\n'));
+  const fromEnv = await t.throwsAsync(leakyEngine.addrs('provider=leaky addrs=a', { env: { ECHO_TOKEN: 'envT0KEN' } }));
+  t.is(fromEnv?.message, 'rejected token *** at undefined');
+});
+
+test('check masks unknown keys under lenient, URL user-info, and a secret fragment after any secret key', async (t) => {
+  const checked = await engine.check('provider=echo addrs=a tokn=abc endpoint=http://u:p@h:1', { env: {}, lenient: true });
+  t.is(checked.redacted, 'provider=echo addrs=a endpoint=http://***@h:1 tokn=***');
+  // `api_token` is a secret alias of echo's token (its descriptor), not a cloud name in the core.
+  await t.throwsAsync(engine.check('provider=echo api_token=abc d3f'), { instanceOf: ConfigParseError, message: "discover: ***: missing '='" });
+});

@@ -33,6 +33,9 @@ const redactions: Array<[string, string]> = [
   ['https://h.example/?client_secret=a&password=b&q=a%20b', 'https://h.example/?client_secret=***&password=***&q=a%20b'],
   ['https://u:p@[::1]:8443/p?Token=x#frag', 'https://[::1]:8443/p?Token=***#frag'],
   ['not a url but //user:pw@host', 'not a url but //host'],
+  // A `/` or `#` in the password: the URL does not parse (or parses wrongly) before the last `@`.
+  ['http://puser:SEC/X@127.0.0.1:3128', 'http://127.0.0.1:3128'],
+  ['http://puser:SE/C RET@[127.0.0.1', 'http://[127.0.0.1'],
 ];
 for (const [input, expected] of redactions) {
   test(`redactUrl(${JSON.stringify(input)})`, (t) => t.is(redactUrl(input), expected));

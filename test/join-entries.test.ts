@@ -51,6 +51,12 @@ const redactions: Array<[string, string]> = [
   ['exec=peers --secret s --port 1', 'exec=peers --secret *** --port 1'],
   ['exec=peers CONSUL_HTTP_TOKEN=t --auth-token=q --secret-key=z', 'exec=peers CONSUL_HTTP_TOKEN=*** --auth-token=*** --secret-key=***'],
   ['exec=peers --role server', 'exec=peers --role server'],
+  // The name rule's flags and headers, and URL user-info (issue 8 item 11).
+  ['exec=vault read --secret-id abc --pass def -p ghi --bearer jkl', 'exec=vault read --secret-id *** --pass *** -p *** --bearer ***'],
+  ['exec=curl -s -H Authorization: Bearer abc https://h/peers', 'exec=curl -s -H Authorization: Bearer *** https://h/peers'],
+  ['exec=curl --header=Authorization: Basic abc', 'exec=curl --header=Authorization: Basic ***'],
+  ['exec=curl https://u:p/w@h/peers --url=http://a:b@h', 'exec=curl https://***@h/peers --url=http://***@h'],
+  ['exec=peers --token= abc -v', 'exec=peers --token= *** -v'],
 ];
 for (const [entry, shown] of redactions) {
   test(`redactExecEntry(${JSON.stringify(entry)})`, (t) => {

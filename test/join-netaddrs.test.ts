@@ -101,3 +101,16 @@ test('in the loop, a hung command is cut off by the entry timeout and the others
   t.deepEqual(result.addresses, ['10.0.0.1:4648', '[fe80::1%lo]:4648']);
   t.is(reports[0]?.entries[0]?.error?.message, `failed to retrieve IP addresses from executable: executable ${join(dir, 'hang')} timed out after 300 ms`);
 });
+
+test('a secret argument the command prints back is masked in its error (stdout and stderr)', async (t) => {
+  const signal = new AbortController().signal;
+  // echo prints its arguments: the "IP" it returns is the token.
+  const echoed = await t.throwsAsync(execAddrs('exec=echo --token=s3cr3tTOKEN', { signal }), { instanceOf: NetaddrsError });
+  t.is(echoed?.message, 'failed to retrieve IP addresses from executable: executable returned invalid IP address: --token=***');
+  // ls names the path it cannot open on stderr: `-p` is a password flag by the name rule.
+  const stderr = await t.throwsAsync(execAddrs('exec=ls -p /nonexistent/p4ssw0rdX', { signal }), { instanceOf: NetaddrsError });
+  t.regex(stderr?.message ?? '', /executable failed with exit code 2: ls: .*\*\*\*/);
+  t.notRegex(stderr?.message ?? '', /p4ssw0rdX/);
+  const url = await t.throwsAsync(execAddrs('exec=echo https://user:pw0rdURL@h/x', { signal }), { instanceOf: NetaddrsError });
+  t.notRegex(url?.message ?? '', /pw0rdURL/);
+});

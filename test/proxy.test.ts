@@ -283,6 +283,12 @@ test('a SOCKS or malformed proxy setting fails clearly, without credentials, bef
     message: /^invalid proxy URL http:\/\/\[127\.0\.0\.1 \(from HTTP_PROXY/,
   });
   t.notRegex(err.message, /hunter2/);
+  // A `/` in the password stops the URL parsing before the `@`: the password must not be shown either.
+  for (const setting of ['http://puser:SEC/RETpw@127.0.0.1:3128', 'http://puser:SEC/RETpw@[127.0.0.1']) {
+    const slash = createHttpClient({ env: { HTTP_PROXY: setting } });
+    const slashError = await t.throwsAsync(slash.request(`${target.url}/`), { instanceOf: NetworkError });
+    t.notRegex(slashError?.message ?? '', /SEC|RETpw|puser/, setting);
+  }
   // The SDK path reports the same error through the request's 'error' event.
   const viaAgent = await new Promise<Error>((resolve) => {
     http.get(`${target.url}/`, { agent: socks.httpAgent }, () => resolve(new Error('answered'))).on('error', resolve);

@@ -700,6 +700,7 @@ test('renderPaste prints the common env and one block per provider', (t) => {
     text,
     [
       '# autojoin simulator on http://127.0.0.1:1 and https://127.0.0.1:2 (control: http://127.0.0.1:1/_sim/health). Ctrl-C stops it.',
+      '# state (CA certificate and private key, mode 0700): /x/.sim',
       '# Paste a block into another shell:',
       '',
       '# every provider',

@@ -91,8 +91,9 @@ export type DescribeResult =
   | { ok: false; status: number; code: string; message: string };
 
 /**
- * Filters then pages `instances` (already narrowed to the request's region). The page size is the
- * smaller of `MaxResults` and the fleet's `page_size['aws-ec2']` (default 1000).
+ * Filters then pages `instances` (already narrowed to the request's region). Without `MaxResults`
+ * every match comes in one answer, as EC2 gives it; with it the page size is the smaller of
+ * `MaxResults` and the fleet's `page_size['aws-ec2']`.
  */
 export function describeInstances(
   instances: readonly FleetInstance[],
@@ -116,6 +117,9 @@ export function describeInstances(
   const matching = instances.filter(
     (i) => (ids.size === 0 || ids.has(i.id)) && params.filters.every((f) => instanceMatches(i, f) === true),
   );
+  // Without MaxResults EC2 answers every match at once (documented as slow and throttle-prone, never
+  // truncated), so the fleet's page size only caps the pages of a paginated call.
+  if (params.maxResults === undefined && params.nextToken === undefined) return { ok: true, instances: matching };
   const pageSize = Math.min(params.maxResults ?? EC2_MAX_RESULTS, fleetPageSize ?? EC2_MAX_RESULTS);
   let offset = 0;
   if (params.nextToken !== undefined) {

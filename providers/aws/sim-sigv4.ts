@@ -59,12 +59,26 @@ export interface SimAwsCredentials {
 }
 
 /**
- * Checks a request's signature against `credentials`. When the fleet has a session token the
+ * What the sim accepts when the fleet names no AWS credentials: the demo's fake pair. AWS refuses
+ * every unsigned or wrongly signed call, so the sim never accepts "any signature" either.
+ */
+export const DEFAULT_SIM_AWS_CREDENTIALS: Readonly<SimAwsCredentials> = Object.freeze({
+  access_key_id: 'AKIDSIMULATOR0000000',
+  secret_access_key: 'simulator-secret-key-not-real',
+});
+
+/** The fleet's AWS credentials, or {@link DEFAULT_SIM_AWS_CREDENTIALS} when it names none. */
+export function simAwsCredentials(fleetCredentials: SimAwsCredentials | undefined): SimAwsCredentials {
+  return fleetCredentials ?? DEFAULT_SIM_AWS_CREDENTIALS;
+}
+
+/**
+ * Checks a request's signature against `credentials` (the defaults when undefined). When the fleet has a session token the
  * request must carry it in `x-amz-security-token` (temporary credentials are useless without it).
  */
 export async function verifySigV4(
   req: SimRequest,
-  credentials: SimAwsCredentials | undefined,
+  fleetCredentials: SimAwsCredentials | undefined,
   now: number = Date.now(),
 ): Promise<SigV4Verdict> {
   const auth = parseAuthorization(req.headers.authorization);
@@ -72,7 +86,7 @@ export async function verifySigV4(
   if (!auth || !amzDate || !auth.signedHeaders.includes('host')) return { ok: false, reason: 'missing' };
   const signingDate = parseAmzDate(amzDate);
   if (!(Math.abs(now - signingDate.getTime()) <= MAX_CLOCK_SKEW_MS)) return { ok: false, reason: 'expired' };
-  if (!credentials) return { ok: true, auth };
+  const credentials = simAwsCredentials(fleetCredentials);
   if (auth.accessKeyId !== credentials.access_key_id) return { ok: false, reason: 'unknown-key' };
   const token = header(req, 'x-amz-security-token');
   if (credentials.session_token !== undefined && token !== credentials.session_token) return { ok: false, reason: 'bad-token' };

@@ -8,7 +8,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import test from 'ava';
 import { describeInstances, globMatch, parseDescribeInstances } from './sim-ec2.js';
-import { parseAuthorization, verifySigV4 } from './sim-sigv4.js';
+import { DEFAULT_SIM_AWS_CREDENTIALS, parseAuthorization, verifySigV4 } from './sim-sigv4.js';
 import awsSim, { ecsMetadataUri, IMDS_ROLE } from './sim.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
@@ -123,6 +123,23 @@ test('EC2 paging: MaxResults pages with an opaque nextToken; a forged token is I
   const forged = await signed(sim, 'ec2', 'Action=DescribeInstances&Version=2016-11-15&NextToken=bzEuMDAwMDAwMDA', FORM);
   t.is(forged.status, 400);
   t.regex(forged.text(), /<Code>InvalidParameterValue<\/Code>/);
+});
+
+test('a fleet without AWS credentials still checks signatures: the default fake pair only, as AWS refuses any other', async (t) => {
+  const bare = fleet();
+  delete bare.credentials.aws;
+  const sim = await startTestSim(t, bare, [awsSim]);
+  const body = 'Action=DescribeInstances&Version=2016-11-15';
+  const { access_key_id: key, secret_access_key: secret } = DEFAULT_SIM_AWS_CREDENTIALS;
+  const anyKey = await signed(sim, 'ec2', body, FORM, 'any-secret', 'AKIDANYTHING');
+  t.is(anyKey.status, 401);
+  t.regex(anyKey.text(), /<Code>AuthFailure<\/Code>/);
+  const wrongSecret = await signed(sim, 'ec2', body, FORM, 'not-it', key);
+  t.is(wrongSecret.status, 403);
+  const ecs = await signed(sim, 'ecs', '{}', ecsHeaders('ListClusters'), 'any-secret', 'AKIDANYTHING');
+  t.true(ecs.status >= 400, `ECS answered ${ecs.status}`);
+  const good = await signed(sim, 'ec2', body, FORM, secret, key);
+  t.is(good.status, 200);
 });
 
 test('EC2 errors are EC2 XML: no signature 401, wrong secret 403 SignatureDoesNotMatch, unknown key 401 AuthFailure, bad MaxResults 400', async (t) => {
@@ -275,6 +292,20 @@ test('describeInstances: the fleet page size and MaxResults, the smaller wins', 
   t.true(first.ok && first.instances.length === 4 && first.nextToken !== undefined);
   const all = describeInstances(instances, { filters: [], instanceIds: [] }, undefined);
   t.true(all.ok && all.instances.length === instances.length && all.nextToken === undefined);
+});
+
+test('describeInstances without MaxResults answers every match at once, past 1,000 and past the fleet page size', (t) => {
+  // EC2 API reference, DescribeInstances: "We do not recommend using [it] without MaxResults ...
+  // can be slow or throttled" — the answer is whole, never truncated.
+  const base = fleet().instances.find((i) => !i.ecs) as Fleet['instances'][number];
+  const many = Array.from({ length: 1500 }, (_, n) => ({ ...base, id: `i-${n.toString(16).padStart(17, '0')}` }));
+  const whole = describeInstances(many, { filters: [], instanceIds: [] }, 2);
+  t.true(whole.ok);
+  t.is(whole.ok ? whole.instances.length : 0, 1500);
+  t.is(whole.ok ? whole.nextToken : 'error', undefined);
+  const paged = describeInstances(many, { filters: [], instanceIds: [], maxResults: 1000 }, undefined);
+  t.is(paged.ok ? paged.instances.length : 0, 1000);
+  t.not(paged.ok ? paged.nextToken : undefined, undefined);
 });
 
 test('parseAuthorization: well-formed SigV4 only', (t) => {

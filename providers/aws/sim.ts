@@ -14,7 +14,7 @@ import { describeInstances, describeInstancesXml, ec2Error, parseDescribeInstanc
 import { ECS_TARGET_PREFIX, ecsError, handleEcs } from './sim-ecs.js';
 import { accountId, DEFAULT_REGION, ecsMetadataApi, imdsApi } from './sim-metadata.js';
 import { type AwsInstance, awsFleet } from './sim-fleet.js';
-import { type SigV4Verdict, type SimAwsCredentials, scopeService, verifySigV4 } from './sim-sigv4.js';
+import { type SigV4Verdict, type SimAwsCredentials, scopeService, simAwsCredentials, verifySigV4 } from './sim-sigv4.js';
 
 export { ECS_METADATA_PREFIX, ecsMetadataUri, IMDS_ROLE } from './sim-metadata.js';
 
@@ -162,7 +162,7 @@ const awsSim: SimModule = {
     const sample = instances.find((i) => !i.ecs && Object.keys(i.tags ?? {}).length > 0);
     if (!sample) return undefined;
     const [tagKey, tagValue] = Object.entries(sample.tags ?? {})[0] as [string, string];
-    const creds = fleetCredentials<SimAwsCredentials>(ctx, 'aws');
+    const creds = simAwsCredentials(fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
     const pairs = [
       'provider=aws',
       `region=${regionOf(sample) ?? DEFAULT_REGION}`,

@@ -366,7 +366,18 @@ test('sim: ARM wire format, absolute nextLinks to the serving listener, ARM auth
   const forged = await http.request(list, { okStatus: any, headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.forged' } });
   t.deepEqual(forged.json(), { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } });
 
-  const authorization = `Bearer ${issueToken({ aud: 'https://management.azure.com', tid: TENANT, appid: CLIENT }).token}`;
+  // ARM accepts a token for itself only: here, the listener's URL (as management.azure.com for Azure's ARM).
+  for (const [claims, status, code] of [
+    [{ aud: 'https://management.azure.com', tid: TENANT, appid: CLIENT }, 401, 'InvalidAuthenticationTokenAudience'],
+    [{ aud: 'https://graph.microsoft.com', tid: TENANT, appid: CLIENT }, 401, 'InvalidAuthenticationTokenAudience'],
+    [{ aud: s.sim.httpsUrl, tid: 'cccccccc-0000-0000-0000-000000000009', appid: CLIENT }, 401, 'InvalidAuthenticationTokenTenant'],
+    [{ aud: s.sim.httpsUrl, tid: TENANT, appid: 'eeeeeeee-0000-0000-0000-000000000005' }, 403, 'AuthorizationFailed'],
+  ] as const) {
+    const refused = await http.request(list, { okStatus: any, headers: { authorization: `Bearer ${issueToken(claims).token}` } });
+    t.is(refused.status, status, code);
+    t.is(refused.json<{ error: { code: string } }>().error.code, code);
+  }
+  const authorization = `Bearer ${issueToken({ aud: s.sim.httpsUrl, tid: TENANT, appid: CLIENT }).token}`;
   const noVersion = await http.request(list.replace(/\?.*/, ''), { okStatus: any, headers: { authorization } });
   t.is(noVersion.json<{ error: { code: string } }>().error.code, 'MissingApiVersionParameter');
 

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { isVisible } from '../../src/sim/index.js';
 import type { SimApi, SimContext, SimErrorKind, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { type Placed, type Subscription, armModel } from './sim-model.js';
-import { verifyToken } from './sim-token.js';
+import { azureCredentials } from './sim-identity.js';
+import { type TokenClaims, tokenMismatch, verifyToken } from './sim-token.js';
 
 /** Azure's page size for these lists (a fleet's `page_size['azure-arm']` overrides it). */
 export const ARM_PAGE_SIZE = 1000;
@@ -42,6 +43,44 @@ function unauthorized(missing: boolean): SimResponse {
         'www-authenticate':
           'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The access token is invalid."',
       });
+}
+
+/**
+ * ARM accepts a token only for itself (`aud`: this listener's URL, as `https://management.azure.com`
+ * is ARM's own), from the subscription's tenant, for an application that holds a role there (the
+ * fleet's client id). Texts are ARM's (InvalidAuthenticationTokenAudience, ...Tenant, AuthorizationFailed).
+ */
+function refuseClaims(req: SimRequest, ctx: SimContext, claims: TokenClaims, path: string): SimResponse | undefined {
+  const creds = azureCredentials(ctx.fleet);
+  const origin = `${req.url.protocol}//${req.url.host}`;
+  const mismatch = tokenMismatch(claims, { audiences: [origin, `${origin}/`], tenant: creds.tenant_id, appIds: [creds.client_id] });
+  const challenge = (description: string) => ({
+    'www-authenticate': `Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="${description}"`,
+  });
+  switch (mismatch) {
+    case 'audience':
+      return armError(
+        401,
+        'InvalidAuthenticationTokenAudience',
+        `The access token has been obtained for wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences '${origin}/','${origin}'.`,
+        challenge('The access token has been obtained for wrong audience or resource.'),
+      );
+    case 'tenant':
+      return armError(
+        401,
+        'InvalidAuthenticationTokenTenant',
+        `The access token is from the wrong issuer 'https://sts.windows.net/${claims.tid}/'. It must match the tenant 'https://sts.windows.net/${creds.tenant_id}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${creds.tenant_id}' to get the token.`,
+        challenge('The access token is from the wrong issuer.'),
+      );
+    case 'app':
+      return armError(
+        403,
+        'AuthorizationFailed',
+        `The client '${claims.appid}' with object id '${claims.appid}' does not have authorization to perform action 'read' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      );
+    default:
+      return undefined;
+  }
 }
 
 /** The fault bodies ARM really sends. */
@@ -129,9 +168,12 @@ function serve(req: SimRequest, ctx: SimContext): SimResponse {
   const auth = req.headers.authorization;
   if (!auth) return unauthorized(true);
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
-  if (!bearer || !verifyToken(bearer[1]!)) return unauthorized(false);
+  const claims = bearer ? verifyToken(bearer[1]!) : undefined;
+  if (!claims) return unauthorized(false);
 
   const subId = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1] ?? '';
+  const refused = refuseClaims(req, ctx, claims, path);
+  if (refused) return refused;
   const sub = armModel(ctx.fleet).subscriptions.get(subId.toLowerCase());
   if (!sub) return armError(404, 'SubscriptionNotFound', `The subscription '${subId}' could not be found.`);
 

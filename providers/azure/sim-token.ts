@@ -61,3 +61,21 @@ export function verifyToken(token: string, nowS = Math.floor(Date.now() / 1000))
     return undefined;
   }
 }
+
+/** What the resource checks besides the signature: who the token is for, from and about. */
+export interface TokenExpectation {
+  /** The audiences the resource accepts (ARM: its own URL, with or without the final `/`). */
+  audiences: readonly string[];
+  /** The tenant of the subscription. */
+  tenant: string;
+  /** The application ids that hold a role on the subscription. */
+  appIds: readonly string[];
+}
+
+/** Why a valid token is still refused, or undefined when it is accepted. */
+export function tokenMismatch(claims: TokenClaims, expected: TokenExpectation): 'audience' | 'tenant' | 'app' | undefined {
+  if (!expected.audiences.includes(claims.aud)) return 'audience';
+  if (claims.tid.toLowerCase() !== expected.tenant.toLowerCase()) return 'tenant';
+  if (!expected.appIds.some((id) => id.toLowerCase() === String(claims.appid).toLowerCase())) return 'app';
+  return undefined;
+}

@@ -513,6 +513,32 @@ test('simulator compute and metadata: bearer token required, Metadata-Flavor req
   t.true(scopes.filter((x) => !x.instances).every((x) => x.warning?.code === 'NO_RESULTS_ON_PAGE'));
 });
 
+test('simulator scopes: compute refuses a token without a compute scope (403 ACCESS_TOKEN_SCOPE_INSUFFICIENT); the metadata token honours ?scopes=', async (t) => {
+  const s = await setup(t);
+  const url = `${s.sim.httpUrl}/compute/v1/projects/${PROJECT}/aggregated/instances`;
+  const metadataToken = async (query: string) => {
+    const answer = await fetch(`${s.sim.httpUrl}/computeMetadata/v1/instance/service-accounts/default/token${query}`, { headers: { 'Metadata-Flavor': 'Google' } });
+    return `Bearer ${((await answer.json()) as { access_token: string }).access_token}`;
+  };
+  const storage = await fetch(url, { headers: { authorization: await metadataToken(`?scopes=${encodeURIComponent('https://www.googleapis.com/auth/devstorage.read_only')}`) } });
+  t.is(storage.status, 403);
+  const body = (await storage.json()) as { error: { status: string; details: Array<{ reason: string }> } };
+  t.is(body.error.status, 'PERMISSION_DENIED');
+  t.is(body.error.details[0]?.reason, 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
+  const readonly = await fetch(url, {
+    headers: { authorization: await metadataToken(`?scopes=${encodeURIComponent('https://www.googleapis.com/auth/userinfo.email,https://www.googleapis.com/auth/compute.readonly')}`) },
+  });
+  t.is(readonly.status, 200);
+  t.is((await fetch(url, { headers: { authorization: await metadataToken('') } })).status, 200, 'no scopes=: the instance default, cloud-platform');
+  // The key-file flow: the token carries the assertion's scopes.
+  const key = JSON.parse(readFileSync(s.keyFile, 'utf8')) as { private_key: string; client_email: string; token_uri: string };
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: key.client_email, aud: key.token_uri, scope: 'https://www.googleapis.com/auth/devstorage.read_only', iat: now, exp: now + 3600 };
+  const granted = await tokenRequest(s, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion(key.private_key, claims) });
+  t.is(granted.status, 200);
+  t.is((await fetch(url, { headers: { authorization: `Bearer ${String(granted.body.access_token)}` } })).status, 403);
+});
+
 /** The gce sim with its compute API wrapped: records each request's field mask, optionally refuses masks like an old server. */
 function recordingSim(refuseMasks: boolean): { module: SimModule; masks: Array<string | undefined> } {
   const masks: Array<string | undefined> = [];

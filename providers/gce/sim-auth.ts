@@ -21,8 +21,8 @@ interface AuthState {
   publicKey: KeyObject;
   clientEmail: string;
   tokenUri: string;
-  /** access token -> expiry (epoch ms) */
-  tokens: Map<string, number>;
+  /** access token -> expiry (epoch ms) and the OAuth scopes it was granted */
+  tokens: Map<string, { expiry: number; scopes: readonly string[] }>;
 }
 
 /** Per running simulator (tests run several in one process, some sharing a state folder). */
@@ -78,19 +78,42 @@ function stateOf(ctx: SimContext): AuthState {
   return state;
 }
 
-/** Issues a random access token, valid for an hour. */
-export function issueToken(ctx: SimContext): { access_token: string; expires_in: number; token_type: 'Bearer' } {
+/**
+ * The scopes a VM's default service account holds when the metadata server is asked without
+ * `scopes=` (the "Allow full access to all Cloud APIs" access scope).
+ */
+export const DEFAULT_INSTANCE_SCOPES: readonly string[] = ['https://www.googleapis.com/auth/cloud-platform'];
+
+/**
+ * Scopes that let a token read Compute Engine instances (the Compute API's discovery document lists
+ * these for `instances.aggregatedList` / `instances.list` / `zones.list`).
+ */
+export const COMPUTE_READ_SCOPES: readonly string[] = [
+  'https://www.googleapis.com/auth/compute',
+  'https://www.googleapis.com/auth/compute.readonly',
+  'https://www.googleapis.com/auth/cloud-platform',
+  'https://www.googleapis.com/auth/cloud-platform.read-only',
+];
+
+/** Issues a random access token for `scopes`, valid for an hour. */
+export function issueToken(ctx: SimContext, scopes: readonly string[]): { access_token: string; expires_in: number; token_type: 'Bearer' } {
   const token = `ya29.sim-${randomBytes(24).toString('base64url')}`;
-  stateOf(ctx).tokens.set(token, Date.now() + TOKEN_LIFETIME_S * 1000);
+  stateOf(ctx).tokens.set(token, { expiry: Date.now() + TOKEN_LIFETIME_S * 1000, scopes: [...scopes] });
   return { access_token: token, expires_in: TOKEN_LIFETIME_S, token_type: 'Bearer' };
 }
 
-/** Whether the `Authorization` header carries a live token this simulator issued. */
-export function tokenValid(ctx: SimContext, authorization: string | undefined): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!m) return false;
-  const expiry = stateOf(ctx).tokens.get(m[1]!);
-  return expiry !== undefined && expiry > Date.now();
+/**
+ * What is wrong with the `Authorization` header for a call needing one of `anyOf` scopes: `missing`,
+ * `invalid` (not a live token this simulator issued), `scope` (a live token without such a scope),
+ * or undefined when it is accepted.
+ */
+export function tokenProblem(ctx: SimContext, authorization: string | undefined, anyOf: readonly string[]): 'missing' | 'invalid' | 'scope' | undefined {
+  if (!authorization) return 'missing';
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (!m) return 'invalid';
+  const issued = stateOf(ctx).tokens.get(m[1]!);
+  if (issued === undefined || issued.expiry <= Date.now()) return 'invalid';
+  return issued.scopes.some((scope) => anyOf.includes(scope)) ? undefined : 'scope';
 }
 
 function json(status: number, body: unknown): SimResponse {
@@ -143,9 +166,9 @@ export function handleTokenRequest(ctx: SimContext, body: Buffer): SimResponse {
   if (!(iat <= now + CLOCK_SKEW_S && exp > now - CLOCK_SKEW_S && exp - iat <= 3600)) {
     return oauthError(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
   }
-  const scopes = String(claims.scope ?? '').split(/\s+/);
-  if (!scopes.some((s) => s.startsWith('https://www.googleapis.com/auth/'))) {
+  const scopes = String(claims.scope ?? '').split(/\s+/).filter((scope) => scope !== '');
+  if (scopes.length === 0 || !scopes.every((s) => s.startsWith('https://www.googleapis.com/auth/'))) {
     return oauthError(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
   }
-  return json(200, issueToken(ctx));
+  return json(200, issueToken(ctx, scopes));
 }

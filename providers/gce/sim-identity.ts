@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { fleetCredentials } from '../../src/sim/index.js';
 import type { SimApi, SimRequest, SimResponse } from '../../src/sim/types.js';
-import { handleTokenRequest, issueToken, oauthError, simProject } from './sim-auth.js';
+import { DEFAULT_INSTANCE_SCOPES, handleTokenRequest, issueToken, oauthError, simProject } from './sim-auth.js';
 
 function metadataText(body: string, contentType = 'application/text'): SimResponse {
   return { status: 200, headers: { 'metadata-flavor': 'Google', 'content-type': contentType, server: 'Metadata Server for VM' }, body };
@@ -33,7 +33,8 @@ export const metadataApi: SimApi = {
       case '/computeMetadata/v1/instance/service-accounts/default/email':
         return metadataText(fleetCredentials<{ client_email?: string }>(ctx, 'gce')?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`);
       case '/computeMetadata/v1/instance/service-accounts/default/token':
-        return metadataText(JSON.stringify(issueToken(ctx)), 'application/json');
+        // The token carries the scopes asked for (`?scopes=a,b`), else the instance's own.
+        return metadataText(JSON.stringify(issueToken(ctx, requestedScopes(req))), 'application/json');
       default:
         return { status: 404, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: 'Not Found\n' };
     }
@@ -43,6 +44,16 @@ export const metadataApi: SimApi = {
     return { status, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: `${status}\n` };
   },
 };
+
+/** The metadata server's `scopes` query parameter: comma-separated (repeated parameters too). */
+function requestedScopes(req: SimRequest): readonly string[] {
+  const asked = req.url.searchParams
+    .getAll('scopes')
+    .flatMap((value) => value.split(','))
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== '');
+  return asked.length > 0 ? asked : DEFAULT_INSTANCE_SCOPES;
+}
 
 function numericProject(project: string): string {
   return (BigInt(`0x${createHash('sha256').update(project).digest('hex').slice(0, 10)}`) % 1_000_000_000_000n).toString();

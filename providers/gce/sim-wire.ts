@@ -236,3 +236,19 @@ export function unauthenticated(missing: boolean): SimResponse {
     },
   );
 }
+
+/**
+ * Compute's answer to a live token without a Compute scope (a token asked for another API):
+ * 403 `ACCESS_TOKEN_SCOPE_INSUFFICIENT`, as Google sends it.
+ */
+export function insufficientScopes(): SimResponse {
+  const response = googleError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', 'insufficientPermissions', {
+    headers: { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="https://www.googleapis.com/auth/compute"' },
+  });
+  const body = JSON.parse(response.body as string) as { error: Record<string, unknown> };
+  body.error.errors = [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }];
+  body.error.details = [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', domain: 'googleapis.com', metadata: { service: 'compute.googleapis.com' } },
+  ];
+  return { ...response, body: JSON.stringify(body, null, 2) };
+}

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { visibleInstances } from '../../src/sim/index.js';
 import { type GceInstance as FleetInstance, gceFleet } from './sim-fleet.js';
 import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
-import { serviceAccountPath, simProject, tokenValid, writeServiceAccount } from './sim-auth.js';
+import { COMPUTE_READ_SCOPES, serviceAccountPath, simProject, tokenProblem, writeServiceAccount } from './sim-auth.js';
 import { type FieldTree, FieldSelectionError, parseFields, renderJson } from './sim-fields.js';
 import { type FieldLookup, FilterSyntaxError, type FilterPredicate, parseFilter } from './sim-filter.js';
 import { metadataApi, tokenApi } from './sim-identity.js';
@@ -22,6 +22,7 @@ import {
   noResultsScope,
   STANDARD_ZONES,
   statusOf,
+  insufficientScopes,
   unauthenticated,
   zoneOf,
   zoneResource,
@@ -232,7 +233,8 @@ const computeApi: SimApi = {
   summary: 'Compute Engine (instances, aggregated lists, zones)',
   match: (req) => req.url.pathname.startsWith(COMPUTE_PREFIX),
   handle(req, ctx) {
-    if (!tokenValid(ctx, req.headers.authorization)) return unauthenticated(!req.headers.authorization);
+    const refused = tokenProblem(ctx, req.headers.authorization, COMPUTE_READ_SCOPES);
+    if (refused) return refused === 'scope' ? insufficientScopes() : unauthenticated(refused === 'missing');
     const path = req.url.pathname;
     const segments = path.slice(COMPUTE_PREFIX.length).split('/').map(decodeURIComponent);
     if (req.method !== 'GET') {

@@ -8,7 +8,6 @@ import { toMs } from '../duration.js';
 import { AutojoinError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
-import { REDACTED } from '../redact.js';
 
 export const USAGE = `Usage: discover [flags] <command> [args]
 
@@ -130,11 +129,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       const checked = await engine.check(rest.join(' '), { env: io.env, lenient: values.lenient });
       for (const warning of checked.validated.warnings) io.stderr(`${warning}\n`);
       if (format === 'json') {
-        const { secretKeys } = await import('../args.js');
-        const secrets = secretKeys(checked.provider);
-        const args = Object.fromEntries(
-          Object.entries(checked.validated.args).map(([k, v]) => [k, secrets.has(k) && v !== undefined ? REDACTED : v]),
-        );
+        const { redactArgs } = await import('../args.js');
+        const args = redactArgs(checked.provider, checked.validated.args);
         io.stdout(`${JSON.stringify({ provider: checked.provider.name, config: checked.redacted, args, sources: checked.validated.sources }, null, 2)}\n`);
       } else {
         io.stdout(`${checked.redacted}\n`);

@@ -2,40 +2,30 @@
  * The go-discover config printer (`Config.String()`), plus optional redaction of secrets.
  */
 
-import { REDACTED } from '../redact.js';
+import { REDACTED, redactUserInfo } from '../redact.js';
 import { compareCodePoints, goQuote, toWellFormed } from './go.js';
 
 /** Options for {@link formatConfig}. */
 export interface FormatConfigOptions {
   /**
-   * Print the value of every key in `secretKeys` as `***`.
+   * Print the value of every key in `secretKeys`, and of every key outside `knownKeys`, as `***`,
+   * and mask the user-info of URL values (`http://***@host`).
    * @default false
    */
   redact?: boolean;
   /**
-   * The keys whose values are secret, matched exactly (keys are case-sensitive).
-   * @default DEFAULT_SECRET_KEYS
+   * The keys whose values are secret, matched exactly (keys are case-sensitive): a provider's
+   * descriptor says which (`secretKeys(provider)` in the engine). Without it every value but the
+   * provider name is masked, since the printer cannot know which are secret.
    */
   secretKeys?: Iterable<string>;
+  /**
+   * The keys the provider knows; the value of any other key is masked: a mistyped key accepted by
+   * `--lenient` (`tokn=`, `secret_acces_key=`) may well hold a secret.
+   * @default every key is known
+   */
+  knownKeys?: Iterable<string>;
 }
-
-/**
- * go-discover's credential arguments, used when `redact` is set without `secretKeys`.
- * Callers that know a provider's schema should pass its secret keys instead.
- */
-export const DEFAULT_SECRET_KEYS: readonly string[] = Object.freeze([
-  'access_key_id',
-  'access_key_secret',
-  'api_key',
-  'api_token',
-  'auth_token',
-  'client_secret',
-  'password',
-  'secret_access_key',
-  'secret_id',
-  'secret_key',
-  'token',
-]);
 
 // PR #287 (go-discover v1.1.0) added `=` so the printed form always re-parses.
 const NEEDS_QUOTES = /[ "\\=]/;
@@ -55,7 +45,7 @@ function quoteIfNeeded(s: string): string {
  *
  * @example
  *   formatConfig({ tag_value: 'consul server', provider: 'aws', secret_access_key: 'abc' },
- *     { redact: true })
+ *     { redact: true, secretKeys: ['secret_access_key'] })
  *   // 'provider=aws secret_access_key=*** tag_value="consul server"'
  */
 export function formatConfig(
@@ -64,7 +54,10 @@ export function formatConfig(
 ): string {
   const entries: Iterable<readonly [string, string]> =
     cfg instanceof Map ? cfg.entries() : Object.entries(cfg as Readonly<Record<string, string>>);
-  const secrets = options.redact ? new Set(options.secretKeys ?? DEFAULT_SECRET_KEYS) : undefined;
+  const secrets = options.secretKeys === undefined ? undefined : new Set(options.secretKeys);
+  const known = options.knownKeys === undefined ? undefined : new Set(options.knownKeys);
+  const masked = (key: string) =>
+    options.redact === true && key !== 'provider' && (secrets === undefined || secrets.has(key) || (known !== undefined && !known.has(key)));
 
   let provider: string | undefined;
   const rest: Array<readonly [string, string]> = [];
@@ -82,7 +75,7 @@ export function formatConfig(
   for (const [key, value] of rest) {
     // Go reads a missing key as "" and skips it; a JS caller may also hand us `undefined`.
     if (value === undefined || value === '') continue;
-    const shown = secrets?.has(key) ? REDACTED : value;
+    const shown = masked(key) ? REDACTED : options.redact ? redactUserInfo(value) : value;
     pairs.push(`${quoteIfNeeded(key)}=${quoteIfNeeded(shown)}`);
   }
   return pairs.join(' ');

@@ -3,5 +3,5 @@
  * (Go's `Config.String()`), and the Go string helpers they are built on.
  */
 export { parseConfig } from './parse.js';
-export { DEFAULT_SECRET_KEYS, type FormatConfigOptions, formatConfig } from './format.js';
+export { type FormatConfigOptions, formatConfig } from './format.js';
 export { compareCodePoints, goIsPrint, goQuote, goTrimSpace, goUnquote, isGoSpace, toWellFormed } from './go.js';

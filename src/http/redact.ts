@@ -3,9 +3,9 @@
  * Every URL the HTTP stack prints goes through {@link redactUrl} first.
  */
 
-import { isSecretName, REDACTED } from '../redact.js';
+import { isSecretName, REDACTED, userInfoSecrets } from '../redact.js';
 
-export { REDACTED } from '../redact.js';
+export { REDACTED, scrubSecrets } from '../redact.js';
 
 /**
  * Returns `url` without user info and with credential-like query values masked.
@@ -20,7 +20,8 @@ export function redactUrl(url: string | URL): string {
   try {
     parsed = new URL(String(url));
   } catch {
-    return String(url).replace(/\/\/[^/@\s]*@/, '//');
+    // Up to the last `@`: a password holding `/` or a space (`http://u:a/b@h`) does not parse.
+    return String(url).replace(/\/\/.*@/s, '//');
   }
   parsed.username = '';
   parsed.password = '';
@@ -47,22 +48,10 @@ export function redactUrl(url: string | URL): string {
   return parsed.href;
 }
 
-/**
- * Removes the given secrets (e.g. a proxy's user name and password, raw and URL-decoded)
- * from free text such as a lower layer's error message.
- */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length === 0) continue;
-    out = out.split(secret).join(REDACTED);
-  }
-  return out;
-}
-
 /** The user name and password of `url` (raw and decoded), for {@link scrubSecrets}. */
 export function urlSecrets(url: string | undefined): string[] {
   if (!url) return [];
+  const raw = userInfoSecrets(url);
   try {
     const parsed = new URL(url);
     const parts = [parsed.username, parsed.password].filter((s) => s.length > 0);
@@ -74,8 +63,8 @@ export function urlSecrets(url: string | undefined): string[] {
       }
     });
     // Longest first so a password containing the user name is masked whole.
-    return [...new Set([...parts, ...decoded])].sort((a, b) => b.length - a.length);
+    return [...new Set([...parts, ...decoded, ...raw])].sort((a, b) => b.length - a.length);
   } catch {
-    return [];
+    return raw;
   }
 }

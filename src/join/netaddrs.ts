@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { isIP } from 'node:net';
 import { AbortError, TimeoutError } from '../errors.js';
 import { JoinConfigError, NetaddrsError } from './errors.js';
-import { isSecretName, REDACTED } from '../redact.js';
+import { isSecretName, REDACTED, redactUserInfo, scrubError, userInfoSecrets } from '../redact.js';
 
 /** go-netaddrs reads at most this much of stderr into its error; more is noise. */
 const STDERR_LIMIT = 1024;
@@ -18,25 +18,63 @@ export function execArgv(entry: string): string[] {
   return entry.slice('exec='.length).split(/\s+/).filter((field) => field !== '');
 }
 
+// Auth scheme words of an `Authorization:` header: the credential is the field after them.
+const AUTH_SCHEME = /^(bearer|basic|digest|token|negotiate)$/i;
+
 /**
- * The `exec=` entry as logs and errors show it: values of arguments that look like secrets
- * (`--token=abc`, `password=abc`, `--api-key abc`) become `***`.
+ * The `exec=` entry's fields, each with what logs and errors may show of it, by the one name rule
+ * ({@link isSecretName}): `--token=abc`, `password=abc`, `--api-key abc`, `--secret-id abc`, `-p abc`,
+ * `Authorization: Bearer abc`, `--header=Authorization: Bearer abc`, and the user-info of a URL.
  */
-export function redactExecEntry(entry: string): string {
+function classifyExecFields(entry: string): Array<{ field: string; shown: string; secret?: string }> {
   const fields = entry.slice('exec='.length).split(/(\s+)/);
   let hideNext = false;
-  const shown = fields.map((field) => {
-    if (field === '' || /^\s+$/.test(field)) return field;
+  return fields.map((field) => {
+    if (field === '' || /^\s+$/.test(field)) return { field, shown: field };
     if (hideNext) {
+      if (AUTH_SCHEME.test(field)) return { field, shown: field };
       hideNext = false;
-      return REDACTED;
+      return { field, shown: REDACTED, secret: field };
     }
     const eq = field.indexOf('=');
-    if (eq > 0) return isSecretName(field.slice(0, eq)) ? `${field.slice(0, eq + 1)}${REDACTED}` : field;
-    if (field.startsWith('-') && isSecretName(field)) hideNext = true;
-    return field;
+    if (eq > 0) {
+      const name = field.slice(0, eq);
+      const value = field.slice(eq + 1);
+      if (isSecretName(name)) {
+        if (value === '') hideNext = true;
+        return { field, shown: `${name}=${value === '' ? '' : REDACTED}`, secret: value };
+      }
+      // `--header=Authorization:` (the credential follows) or `-H=Authorization:Bearer` style values.
+      if (value.endsWith(':') && isSecretName(value)) hideNext = true;
+    } else if ((field.startsWith('-') || field.endsWith(':') || AUTH_SCHEME.test(field)) && isSecretName(field)) {
+      hideNext = true;
+    }
+    // A URL's user-info, the field itself a URL or the value of `--url=`.
+    const at = /^[a-z][a-z0-9+.-]*:\/\//i.test(field) ? 0 : field.indexOf('=') + 1;
+    const secret = userInfoSecrets(field.slice(at))[0];
+    return { field, shown: `${field.slice(0, at)}${redactUserInfo(field.slice(at))}`, ...(secret ? { secret } : {}) };
   });
-  return `exec=${shown.join('')}`;
+}
+
+/** The `exec=` entry as logs and errors show it: secret argument values and URL user-info become `***`. */
+export function redactExecEntry(entry: string): string {
+  return `exec=${classifyExecFields(entry)
+    .map((f) => f.shown)
+    .join('')}`;
+}
+
+/**
+ * The secret values of an `exec=` entry: masked wherever the command's output or error text would
+ * carry them into a message (a helper that prints its `--token` back).
+ */
+export function execSecrets(entry: string): string[] {
+  const secrets: string[] = [];
+  for (const { field, secret } of classifyExecFields(entry)) {
+    if (secret === undefined || secret === '') continue;
+    secrets.push(secret);
+    secrets.push(...userInfoSecrets(`x://${secret}@`));
+  }
+  return secrets;
 }
 
 /**
@@ -84,7 +122,10 @@ export async function execAddrs(entry: string, options: ExecOptions): Promise<st
   checkExecEntry(entry);
   const [command, ...args] = execArgv(entry) as [string, ...string[]];
   const { signal } = options;
-  return new Promise((resolve, reject) => {
+  // A helper that prints its own `--token` back (in stderr, or as a bad "IP") must not leak it.
+  const secrets = execSecrets(entry);
+  return new Promise((resolve, rejectRaw) => {
+    const reject = (error: unknown) => rejectRaw(scrubError(error, secrets));
     if (signal.aborted) return reject(abortReason(signal, command));
     const child = spawn(command, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: options.env as NodeJS.ProcessEnv });
     let stdout = '';

@@ -1,11 +1,13 @@
 /**
- * The simulator's certificate authority. The CA lives in the state folder (`.sim/` by default) so
- * that a process started with `NODE_EXTRA_CA_CERTS=.sim/ca.pem` trusts every sim started later;
- * the server certificate (`IP:127.0.0.1`, `DNS:localhost`) is issued afresh per process.
+ * The simulator's certificate authority. The CA lives in the user's state folder (see
+ * {@link defaultSimDir}) so that a process started with `NODE_EXTRA_CA_CERTS=<dir>/ca.pem` trusts
+ * every sim started later; the server certificate (`IP:127.0.0.1`, `DNS:localhost`) is issued
+ * afresh per process. The CA's private key never lands in the folder the user happens to be in.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** File names inside the state folder. */
@@ -32,12 +34,27 @@ export interface ServerCert {
 }
 
 /**
+ * Where `discover sim` keeps its CA when no folder is given: `$AUTOJOIN_SIM_DIR` when set, else
+ * `$XDG_STATE_HOME/autojoin/sim` (an absolute XDG_STATE_HOME only, as the XDG spec says), else
+ * `~/.local/state/autojoin/sim`. Never the current folder: it holds the CA's private key.
+ */
+export function defaultSimDir(env: Record<string, string | undefined> = process.env): string {
+  if (env.AUTOJOIN_SIM_DIR) return resolve(env.AUTOJOIN_SIM_DIR);
+  const xdg = env.XDG_STATE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.local', 'state');
+  return join(base, 'autojoin', 'sim');
+}
+
+/**
  * Reuse `stateDir/ca.pem` + `ca-key.pem` when both are present, parse, match and are not about to
  * expire; otherwise generate a new pair. Concurrent processes (ava workers) serialise on a lock
- * folder so they all end up trusting the same CA. The key is written with mode 0600.
+ * folder so they all end up trusting the same CA. A folder it creates gets mode 0700; both files are
+ * written with mode 0600.
  */
 export async function ensureCa(stateDir: string): Promise<SimCa> {
-  await mkdir(stateDir, { recursive: true });
+  // `mode` alone is narrowed by the umask and skipped for folders that exist: chmod what was made.
+  const created = await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) await chmod(stateDir, 0o700);
   const caPath = join(stateDir, CA_CERT_FILE);
   const keyPath = join(stateDir, CA_KEY_FILE);
   const found = await readValidCa(caPath, keyPath);
@@ -50,7 +67,7 @@ export async function ensureCa(stateDir: string): Promise<SimCa> {
     if (raced) return { caPath, ...raced, created: false };
     const generated = await generateCa();
     await writeAtomic(keyPath, generated.caKey, 0o600);
-    await writeAtomic(caPath, generated.caCert, 0o644);
+    await writeAtomic(caPath, generated.caCert, 0o600);
     return { caPath, ...generated, created: true };
   } finally {
     await unlock();
@@ -108,7 +125,12 @@ async function generateCa(): Promise<{ caCert: string; caKey: string }> {
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     ],
   });
-  return { caCert: pems.cert, caKey: pems.private };
+  return { caCert: withNewline(pems.cert), caKey: withNewline(pems.private) };
+}
+
+/** PEM files end with a newline (`cat ca.pem other.pem` must not glue two lines together). */
+function withNewline(pem: string): string {
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
 async function generateServerCert(ca: Pick<SimCa, 'caCert' | 'caKey'>): Promise<ServerCert> {

@@ -13,7 +13,7 @@ export function connectTable(modules: readonly SimModule[]): string {
   const lines = [
     row(['cloud', 'config string', 'environment', 'why']),
     row(['---', '---', '---', '---']),
-    row(['every one', '', '`NODE_EXTRA_CA_CERTS=<the CA path the sim prints>`', "trust the HTTPS listener's certificate"]),
+    row(['every one', '', '`NODE_EXTRA_CA_CERTS=<state folder>/ca.pem` (printed by `discover sim`)', "trust the HTTPS listener's certificate"]),
   ];
   for (const m of modules) if (m.connect) lines.push(row([code(m.provider), m.connect.config, m.connect.env, m.connect.why]));
   return lines.join('\n');

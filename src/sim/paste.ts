@@ -2,6 +2,7 @@
  * What `discover sim` prints: for each provider, the environment to export and a config string
  * that works against this sim, quoted for a POSIX shell so the block pastes as is.
  */
+import { dirname } from 'node:path';
 import type { Fleet } from './fleet.js';
 import type { SimContext, SimPaste } from './types.js';
 
@@ -51,6 +52,7 @@ export function renderPaste(
   const lines = [
     `# autojoin simulator on ${ctx.httpUrl} and ${ctx.httpsUrl} (control: ${ctx.httpUrl}/_sim/health). Ctrl-C stops it.`,
     ...(source ? [`# fleet ${source.path}: ${fleetSummary(source.fleet)}`] : []),
+    `# state (CA certificate and private key, mode 0700): ${dirname(ctx.caPath)}`,
     '# Paste a block into another shell:',
     '',
     '# every provider',

@@ -16,7 +16,7 @@ export interface RunSimOptions {
   fleetPath?: string;
   /** HTTP port; HTTPS takes the next one. @default free ports */
   port?: number;
-  /** @default `.sim` under the current directory */
+  /** Where the CA and the modules' files live. @default the CA in the user's state folder (`defaultSimDir`), the rest in a temporary folder */
   stateDir?: string;
   /** Modules to serve. @default every built-in sim */
   modules?: SimModule[];

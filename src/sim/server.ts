@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { formatHostPort, isLoopbackHost } from '../address.js';
 import { AutojoinError, LoopbackOnlyError } from '../errors.js';
 import { builtinSimModules } from '../builtins.js';
-import { ensureCa, issueServerCert } from './ca.js';
+import { defaultSimDir, ensureCa, issueServerCert } from './ca.js';
 import { handleControl } from './control.js';
 import { FaultBook, type FaultDecision, corruptBody, truncatedBody } from './faults.js';
 import { fleetSchema } from './load.js';
@@ -38,7 +38,7 @@ export interface StartSimOptions {
   /**
    * Where the CA lives: one CA shared by every sim started from the same folder, so a trusting
    * process (NODE_EXTRA_CA_CERTS) keeps working across sim restarts.
-   * @default stateDir when given, else `.sim` under the current directory
+   * @default stateDir when given, else the user's state folder ({@link defaultSimDir})
    */
   caDir?: string;
   /** Listen address; only loopback addresses make sense. @default '127.0.0.1' */
@@ -95,7 +95,7 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
   assertUniqueNames(apis);
 
   await mkdir(stateDir, { recursive: true });
-  const ca = await ensureCa(resolve(options.caDir ?? options.stateDir ?? '.sim'));
+  const ca = await ensureCa(resolve(options.caDir ?? options.stateDir ?? defaultSimDir()));
   const serverCert = await issueServerCert(ca);
 
   let fleet = options.fleet;

@@ -18,6 +18,8 @@ export interface CliResult {
 export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env = { ...process.env, ...extra };
   if (env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = path.resolve(ROOT, env.NODE_EXTRA_CA_CERTS);
+  // The repo's tests keep the sim's CA in the repo's .sim/ (a user's default is their state folder).
+  if (env.AUTOJOIN_SIM_DIR) env.AUTOJOIN_SIM_DIR = path.resolve(ROOT, env.AUTOJOIN_SIM_DIR);
   return env;
 }
 
