@@ -4,18 +4,32 @@
  * the original error, when there is one, is kept in `cause` (which is never printed by the CLI).
  */
 export class AutojoinError extends Error {
+  /**
+   * Whether errors of this class are config errors: bad input that waiting cannot fix (the CLI
+   * exits 2 for them, 1 for the rest). The one list is the classes that set it; see docs/errors.md.
+   */
+  static readonly configError: boolean = false;
   /** Stable machine-readable code, e.g. `ERR_CONFIG_PARSE`. */
   readonly code: string;
+  /** This error's class says it is a config error (exit 2 in the CLI). */
+  readonly configError: boolean;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+    this.configError = (new.target as typeof AutojoinError).configError;
   }
+}
+
+/** True for a config error: bad input that waiting cannot fix (exit 2 in the CLI). */
+export function isConfigError(error: unknown): boolean {
+  return error instanceof AutojoinError && error.configError;
 }
 
 /** The config string could not be parsed. `message` is go-discover's text to the letter. */
 export class ConfigParseError extends AutojoinError {
+  static override readonly configError = true;
   /** The key the error names (go-discover names the previous key; `''` when there is none). */
   readonly key: string;
   /** Offset in code points into the trimmed input where the parser stopped. */
@@ -38,6 +52,7 @@ export interface ArgProblem {
 
 /** A provider's arguments failed validation. Lists every problem at once. */
 export class ProviderArgsError extends AutojoinError {
+  static override readonly configError = true;
   readonly provider: string;
   readonly problems: readonly ArgProblem[];
 
@@ -51,6 +66,7 @@ export class ProviderArgsError extends AutojoinError {
 
 /** No `provider=` in the config string (`discover: no provider`). */
 export class NoProviderError extends AutojoinError {
+  static override readonly configError = true;
   constructor() {
     super('ERR_NO_PROVIDER', 'discover: no provider');
   }
@@ -58,6 +74,7 @@ export class NoProviderError extends AutojoinError {
 
 /** `provider=` names no registered provider. */
 export class UnknownProviderError extends AutojoinError {
+  static override readonly configError = true;
   readonly provider: string;
   readonly known: readonly string[];
 
@@ -70,6 +87,7 @@ export class UnknownProviderError extends AutojoinError {
 
 /** A provider could not be loaded or registered (plugin errors, duplicate names). */
 export class ProviderRegistryError extends AutojoinError {
+  static override readonly configError = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_PROVIDER_REGISTRY', message, options);
   }
@@ -171,6 +189,7 @@ export class LoopbackOnlyError extends AutojoinError {
 
 /** A bad value given to the library or CLI outside a config string (a flag, an option). */
 export class UsageError extends AutojoinError {
+  static override readonly configError = true;
   constructor(message: string) {
     super('ERR_USAGE', message);
   }

@@ -7,7 +7,6 @@
 export const MAX_FOREIGN_TEXT = 512;
 
 // C0 and C1 controls (ESC, NUL, CR, BEL, CSI...), DEL, and the bidi overrides that reorder a line.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
-import { AutojoinError, UsageError } from '../errors.js';
+import { isConfigError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 import { REDACTED } from '../redact.js';
@@ -42,15 +42,8 @@ const OPTIONS = {
   lenient: { type: 'boolean' },
 } as const;
 
-/** Errors that waiting cannot fix: bad flags, bad config strings, unknown providers. */
-export function isConfigError(error: unknown): boolean {
-  return (
-    error instanceof AutojoinError &&
-    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY', 'ERR_FLEET'].includes(
-      error.code,
-    )
-  );
-}
+/** Errors that waiting cannot fix (their classes say so): exit 2. */
+export { isConfigError };
 
 /** Index of the first `key=value` argument (not a flag), or argv.length. */
 function configStart(argv: readonly string[]): number {
@@ -105,7 +98,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`autojoin ${version}\n`);
     return EXIT_OK;
   }
-  const { Discover } = await import('../discover.js');
+  const { DEFAULT_TIMEOUT_MS, Discover } = await import('../discover.js');
   const engine = new Discover({ plugins });
   switch (verb) {
     case 'addrs': {
@@ -114,7 +107,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       if (!values.q) io.stderr(`Registered providers: [${(await engine.names()).join(' ')}]\n`);
       // As go-discover: the arguments are joined with single spaces into one config string.
       const cfg = rest.join(' ');
-      const options = { logger, timeout, signal: io.signal, env: io.env, lenient: values.lenient };
+      const timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
+      const deadline = timeoutMs > 0 ? (io.startedAt ?? Date.now()) + timeoutMs : undefined;
+      const options = { logger, timeout, deadline, signal: io.signal, env: io.env, lenient: values.lenient };
       if (format === 'json') {
         const { targetAddress } = await import('../discover.js');
         const targets = await engine.discover(cfg, options);
@@ -210,7 +205,7 @@ async function helpText(plugins: string[] | undefined, io: CliIo): Promise<strin
   const all = [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
   const cached = all.length === 0 ? fromHelpCache('help', [], 'text') : undefined;
   if (cached !== undefined) return cached;
-  const { Discover } = await import('../discover.js');
+  const { DEFAULT_TIMEOUT_MS, Discover } = await import('../discover.js');
   const { fullHelp } = await import('../help.js');
   const engine = new Discover({ plugins: [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)] });
   const providers = await Promise.all((await engine.names()).map((name) => engine.provider(name)));

@@ -3,6 +3,7 @@
  * per-request timeout, `AbortSignal`, the loopback guard, and typed, credential-free errors.
  */
 import { readFileSync } from 'node:fs';
+import { clampTimerMs, DEFAULT_TIMEOUT_MS } from '../clock.js';
 import http from 'node:http';
 import https from 'node:https';
 import {
@@ -45,8 +46,8 @@ export interface NodeHttpClient extends HttpClient {
   destroy(): void;
 }
 
-/** Default per-request timeout: connect, headers and the whole body. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default per-request timeout (connect, headers and the whole body): the one default of src/clock.ts, 60 s. */
+export { DEFAULT_TIMEOUT_MS };
 
 let cachedVersion: string | undefined;
 
@@ -203,7 +204,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
       }
     };
     const onAbort = () => finish(new AbortError(what, { cause: signal?.reason }));
-    const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), clampTimerMs(timeoutMs));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const fail = (err: unknown) => {
