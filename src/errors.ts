@@ -204,3 +204,18 @@ export class MalformedResponseError extends AutojoinError {
     this.url = url;
   }
 }
+
+/**
+ * A response body passed its size limit (`maxResponseBytes`); the connection was closed there,
+ * so an endless body never fills memory. `url` carries no credentials.
+ */
+export class ResponseTooLargeError extends AutojoinError {
+  readonly url: string;
+  readonly limitBytes: number;
+
+  constructor(url: string, limitBytes: number) {
+    super('ERR_RESPONSE_TOO_LARGE', `response from ${url} is larger than ${limitBytes} bytes; refused`);
+    this.url = url;
+    this.limitBytes = limitBytes;
+  }
+}
