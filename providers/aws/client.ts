@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
-import { retryCall } from '../../src/http/retry.js';
+import { apiCall } from '../../src/http/call.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { classifyAwsError, toProviderError } from './errors.js';
 import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, targetsFromTasks } from './extract.js';
@@ -26,8 +26,6 @@ const httpHandler = require('@smithy/node-http-handler') as typeof import('@smit
 export const EC2_PAGE_SIZE = 1000;
 /** ECS `ListClusters` / `ListTasks` allow 1..100; `DescribeTasks` takes at most 100 tasks. */
 export const ECS_PAGE_SIZE = 100;
-/** Attempts per API call, the first included (retries are ours, not the SDK's). */
-export const MAX_ATTEMPTS = 4;
 /** Socket idle timeout per request; the overall deadline is the context's. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -87,18 +85,9 @@ export function createEcsClient(options: AwsClientOptions, ctx: ProviderContext)
   return new ecsSdk.ECSClient(commonConfig(options, ctx));
 }
 
-/** One API call: the shared retry policy around one SDK attempt, errors made typed. */
-async function call<T>(operation: string, ctx: ProviderContext, send: () => Promise<T>): Promise<T> {
-  return retryCall(
-    async () => {
-      try {
-        return await send();
-      } catch (err) {
-        throw toProviderError(err, operation);
-      }
-    },
-    { classify: classifyAwsError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
-  );
+/** One API call: the shared retried call around one SDK attempt, errors made typed. */
+function call<T>(operation: string, ctx: ProviderContext, send: () => Promise<T>): Promise<T> {
+  return apiCall(ctx, { provider: 'aws', operation, toError: toProviderError, classify: classifyAwsError }, send);
 }
 
 /** `DescribeInstances` over every page, filtered by tags and `running`. */

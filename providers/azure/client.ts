@@ -6,7 +6,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { NetworkManagementClient, getContinuationToken } from '@azure/arm-network';
 import { ProviderError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { apiCall } from '../../src/http/call.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
 import { classifyAzureError, toAzureError } from './errors.js';
@@ -158,7 +158,7 @@ interface PageRequest {
 /**
  * Every item of a paged ARM list, each passed through `keep` (undefined drops it) as its page
  * arrives, so only what the provider needs outlives the page. Each page is one call under
- * `retryCall`: a failed page is fetched again from its nextLink, never the whole list, and a
+ * `apiCall`: a failed page is fetched again from its nextLink, never the whole list, and a
  * list that fails for good rejects (never a partial list).
  */
 async function collect<T extends object, R>(
@@ -173,20 +173,13 @@ async function collect<T extends object, R>(
   let token: string | undefined;
   do {
     const pageToken = token;
-    const page = await retryCall(
-      async () => {
-        try {
-          const result = await open({
-            abortSignal: ctx.signal,
-            page: pageToken === undefined ? undefined : { continuationToken: pageToken },
-          }).next();
-          return result.done ? undefined : result.value;
-        } catch (err) {
-          throw toAzureError(err, operation);
-        }
-      },
-      { classify: classifyAzureError, maxAttempts: ctx.maxAttempts, signal: ctx.signal, deadline: ctx.deadline },
-    );
+    const page = await apiCall(ctx, { provider: 'azure', operation, toError: toAzureError, classify: classifyAzureError }, async () => {
+      const result = await open({
+        abortSignal: ctx.signal,
+        page: pageToken === undefined ? undefined : { continuationToken: pageToken },
+      }).next();
+      return result.done ? undefined : result.value;
+    });
     if (page === undefined) break;
     for (const item of page) {
       const kept = keep(item);

@@ -3,9 +3,11 @@
  * their servers (`/v1/catalog/service/nomad?tag=rpc`), or only the healthy ones (`passing`).
  * Plain HTTP through the shared client; no SDK.
  */
-import { AbortError, AutojoinError, MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
+import { MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
 import { parseGoBool } from '../../src/duration.js';
-import { classifyHttpError, parseRetryAfter, retryCall } from '../../src/http/retry.js';
+import { apiCall } from '../../src/http/call.js';
+import { parseRetryAfter } from '../../src/http/retry.js';
+import { printableLine } from '../../src/text.js';
 import { defineProvider } from '../../src/provider.js';
 import { type CatalogServiceEntry, catalogTargets, consulBaseUrl, type HealthServiceEntry, healthTargets, malformed, serviceUrl } from './extract.js';
 
@@ -77,19 +79,14 @@ export default defineProvider({
     const headers: Record<string, string> = { accept: 'application/json' };
     if (args.token) headers['x-consul-token'] = args.token;
 
-    const body = await retryCall(
+    const body = await apiCall(
+      ctx,
+      { provider: 'consul', operation, toError: (error) => toConsulError(error, operation) },
       async () => {
-        let response: Awaited<ReturnType<typeof ctx.http.request>>;
-        try {
-          response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
-        } catch (error) {
-          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-          if (!(error instanceof NetworkError)) throw error;
-          throw new ProviderError('consul', error.message, { operation, cause: error });
-        }
+        const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
         if (response.status !== 200) {
           // Consul's error bodies are one line of plain text ("ACL not found", "No cluster leader").
-          const text = response.text().trim().split('\n')[0]?.slice(0, 200) || `HTTP ${response.status}`;
+          const text = printableLine(response.text().trim().split('\n')[0] ?? '', 200) || `HTTP ${response.status}`;
           throw new ProviderError('consul', text, {
             operation,
             status: response.status,
@@ -98,13 +95,6 @@ export default defineProvider({
           });
         }
         return response.json<unknown>();
-      },
-      {
-        // Network failures retry like the shared policy says; a ProviderError built from one has no status.
-        maxAttempts: ctx.maxAttempts,
-        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
-        signal: ctx.signal,
-        deadline: ctx.deadline,
       },
     );
     const problem = malformed(body, args.passing ? 'health' : 'catalog');
@@ -116,3 +106,9 @@ export default defineProvider({
     return targets;
   },
 });
+
+/** A failed request -> a ProviderError naming the operation; autojoin's own errors (abort, timeout, status) pass through. */
+function toConsulError(error: unknown, operation: string): unknown {
+  if (!(error instanceof NetworkError)) return error;
+  return new ProviderError('consul', error.message, { operation, cause: error });
+}

@@ -205,7 +205,7 @@ async function helpText(plugins: string[] | undefined, io: CliIo): Promise<strin
   const all = [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
   const cached = all.length === 0 ? fromHelpCache('help', [], 'text') : undefined;
   if (cached !== undefined) return cached;
-  const { DEFAULT_TIMEOUT_MS, Discover } = await import('../discover.js');
+  const { Discover } = await import('../discover.js');
   const { fullHelp } = await import('../help.js');
   const engine = new Discover({ plugins: [...(plugins ?? []), ...(io.env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)] });
   const providers = await Promise.all((await engine.names()).map((name) => engine.provider(name)));
