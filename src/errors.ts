@@ -1,3 +1,5 @@
+import { printableLine } from './text.js';
+
 /**
  * Every error autojoin throws on purpose is an {@link AutojoinError} with a stable `code`.
  * Messages never hold a secret: credentials are redacted before an error is built, and
@@ -125,7 +127,8 @@ export class ProviderError extends AutojoinError {
     const head = [details.status, details.cloudCode].filter((x) => x !== undefined).join(' ');
     super(
       details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER',
-      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${reason}`,
+      // The reason often quotes a server: terminal escapes and NUL bytes are made visible, the length bounded.
+      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${printableLine(reason)}`,
       { cause: details.cause },
     );
     this.provider = provider;

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
+import { MalformedResponseError } from '../../src/errors.js';
 import { apiCall } from '../../src/http/call.js';
+import { redactUrl } from '../../src/http/redact.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { classifyAwsError, toProviderError } from './errors.js';
 import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, targetsFromTasks } from './extract.js';
@@ -108,6 +110,13 @@ export async function discoverEc2(
     const command = new ec2Sdk.DescribeInstancesCommand({ Filters, MaxResults: EC2_PAGE_SIZE, NextToken: nextToken });
     const page = await call('DescribeInstances', ctx, () => client.send(command, { abortSignal: ctx.signal }));
     pages++;
+    // A real answer always has a reservationSet (maybe empty); an HTML page or an empty 200 has none.
+    if (page.Reservations === undefined) {
+      throw new MalformedResponseError(
+        'discover-aws: DescribeInstances: malformed response: no reservationSet in the answer (an HTML page or an empty body?)',
+        redactUrl(options.endpoint ?? `https://ec2.${options.region}.amazonaws.com/`),
+      );
+    }
     // Extract page by page: only the targets outlive a page, not the SDK's object tree.
     targets.push(...targetsFromReservations(page.Reservations ?? [], addrType));
     nextToken = page.NextToken || undefined;

@@ -3,7 +3,8 @@
  * exceptions (`name`, `$metadata.httpStatusCode`, `$response.headers`), never the request,
  * so no credential can leak into a message.
  */
-import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+import { AbortError, AutojoinError, MalformedResponseError, ProviderError } from '../../src/errors.js';
+import { printableLine } from '../../src/text.js';
 import { createClassifier } from '../../src/http/call.js';
 import { parseRetryAfter } from '../../src/http/retry.js';
 
@@ -47,6 +48,10 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
   const throttled = status === 429 || (cloudCode !== undefined && THROTTLE_CODES.has(cloudCode));
   const retryAfterMs = parseRetryAfter(header(e.$response?.headers, 'retry-after'), Date.now());
   const reason = describe(e, isServiceError);
+  // A 200 whose body is not the API's answer (HTML, JSON, garbage): never retried, never "no peers".
+  if (status !== undefined && status >= 200 && status < 300 && reason.startsWith('malformed response')) {
+    return new MalformedResponseError(`discover-aws: ${operation}: ${printableLine(reason, 300)}`, '', { cause: err });
+  }
   return new ProviderError('aws', reason, { operation, status, cloudCode, throttled, retryAfterMs, cause: err });
 }
 

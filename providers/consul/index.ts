@@ -56,6 +56,10 @@ export default defineProvider({
     'provider=consul service=nomad tag=rpc datacenter=eu-west passing=true address=consul.internal:8501 scheme=https',
   ],
   validate(args) {
+    // A header value cannot hold a newline or a control character: Node would throw a raw TypeError.
+    if (args.token !== undefined && /[\u0000-\u001f\u007f]/.test(args.token)) {
+      return [{ key: 'token', message: 'token holds a newline or another control character (a copy-paste slip?); the value is not shown' }];
+    }
     const base = consulBaseUrl(args.address, args.scheme === 'https');
     if (base === undefined) {
       return [{ key: 'address', message: `address "${args.address}" is not host:port or an http(s) URL without credentials or query` }];
