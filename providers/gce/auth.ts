@@ -62,6 +62,9 @@ export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri
         config.url = url;
       }
       config.agent = url.protocol === 'https:' ? ctx.http.httpsAgent : ctx.http.httpAgent;
+      // Redirects are never followed (docs/http.md): node-fetch would resend Authorization: Bearer
+      // to wherever the Location points. A 3xx comes back as an answer, and fails as one.
+      (config as { redirect?: string }).redirect = 'manual';
       const headers = config.headers;
       const ua = headers.get('user-agent');
       // The library resends the same config after a token refresh: add our product token once.
