@@ -50,7 +50,7 @@ test('apiCall: types each failure with the mapper, retries what the classifier a
     { instanceOf: ProviderError, message: 'discover-x: List failed: 503: down' },
   );
   t.deepEqual(seen, [1, 2, 3]);
-  t.is((error?.cause as Error).message, 'raw SDK error');
+  t.is((error?.cause as Error | undefined)?.message, 'raw SDK error');
 });
 
 test('apiCall: a Retry-After past the cap is logged under the provider and operation', async (t) => {
