@@ -91,3 +91,31 @@ export function isLoopbackHost(host: string): boolean {
   }
   return false;
 }
+
+// RFC 1123 host names (letters, digits, hyphens; underscores too, as DNS service labels use them).
+const DNS_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/** True for a DNS name: dot-separated labels of 1-63 characters, 253 in all, an optional final dot. */
+export function isDnsName(host: string): boolean {
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name === '' || name.length > 253) return false;
+  const labels = name.split('.');
+  // An all-numeric dotted name is a malformed IPv4 address (`010.0.0.1`, `1.2.3`), not a name.
+  if (labels.every((label) => /^\d+$/.test(label))) return false;
+  return labels.every((label) => DNS_LABEL.test(label));
+}
+
+/**
+ * Why an address and port cannot be a target, or undefined when they can: the address must be
+ * an IP (IPv6 with an optional zone) or a DNS name, the port an integer in 1-65535 or absent.
+ * @example targetProblem('10.0.0.1 -rf /etc', undefined) === 'not an IP address or DNS name'
+ */
+export function targetProblem(address: unknown, port: unknown): string | undefined {
+  if (typeof address !== 'string') return `the address is a ${address === null ? 'null' : typeof address}, not a string`;
+  if (ipVersion(address) === 0 && !isDnsName(address)) return 'not an IP address or DNS name';
+  if (ipVersion(address) === 4 && address.includes('%')) return 'an IPv4 address cannot carry a zone';
+  if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    return `port ${typeof port === 'string' ? JSON.stringify(port) : String(port)} is not in 1-65535`;
+  }
+  return undefined;
+}

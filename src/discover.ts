@@ -3,8 +3,9 @@
  * Errors keep go-discover's texts: `discover: no provider`, `discover: unknown provider X`,
  * `discover: <parse error>`.
  */
-import { formatHostPort } from './address.js';
+import { formatHostPort, targetProblem } from './address.js';
 import { configSecrets, knownKeys, secretKeys, type ValidatedArgs, validateArgs } from './args.js';
+import { DEFAULT_TIMEOUT_MS, systemClock } from './clock.js';
 import { formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
 import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
@@ -15,13 +16,29 @@ import type { SimModule } from './sim/types.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
 import { isSecretName, REDACTED, scrubError, scrubSecrets } from './redact.js';
+import { printable } from './text.js';
 
-/** The timeout a discovery call gets when the caller gives none. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
+export { DEFAULT_TIMEOUT_MS } from './clock.js';
+
+/**
+ * The longest config string accepted (64 KiB). A real one is a few hundred characters; the bound
+ * keeps parsing and error reporting of a pasted file or a runaway template well inside any timeout.
+ */
+export const MAX_CONFIG_LENGTH = 65_536;
 
 export interface DiscoverOptions {
-  /** Bound on the whole call, milliseconds or a Go duration (`'30s'`); 0 disables it. @default 60000 */
+  /**
+   * Bound on the whole call (loading the provider included), milliseconds or a Go duration
+   * (`'30s'`); 0 disables it. @default 60000
+   */
   timeout?: number | string;
+  /**
+   * Epoch ms at which the call ends, instead of `timeout` counted from the call: the CLI counts
+   * from the start of its process, so start-up and loading are inside `--timeout`. With
+   * `timeout: 0` no timer is armed: the caller's `signal` enforces the deadline (the join loop
+   * does so on its own clock), and retries only learn not to wait past it.
+   */
+  deadline?: number;
   signal?: AbortSignal;
   /** Receives `[DEBUG] discover: Using provider "aws"` and the providers' lines. @default silent */
   logger?: Logger;
@@ -101,6 +118,13 @@ export class Discover {
    * @throws ConfigParseError (prefixed `discover: `), NoProviderError, UnknownProviderError, ProviderArgsError
    */
   async check(cfg: string, options: Pick<DiscoverOptions, 'env' | 'lenient'> = {}): Promise<CheckedConfig> {
+    if (cfg.length > MAX_CONFIG_LENGTH) {
+      throw new ConfigParseError(
+        `discover: the config string is ${cfg.length} characters long; at most ${MAX_CONFIG_LENGTH} are accepted`,
+        '',
+        MAX_CONFIG_LENGTH,
+      );
+    }
     let config: Map<string, string>;
     try {
       config = parseConfig(cfg);
@@ -127,14 +151,29 @@ export class Discover {
     return names;
   }
 
-  /** Discovers targets. Duplicates (same address and port) are dropped, first kept, order kept. */
+  /**
+   * Discovers targets. Duplicates (same address and port) are dropped, first kept, order kept.
+   * One deadline and one timer bound the whole call: loading the provider, its API calls and
+   * their retries; a provider that ignores its signal is cut off all the same.
+   */
   async discover(cfg: string, options: DiscoverOptions = {}): Promise<Target[]> {
-    const checked = await this.check(cfg, options);
-    const log = scrubbingLogger(options.logger ?? silentLogger, checked.secrets);
-    for (const warning of checked.validated.warnings) log.warn(warning);
-    log.debug(`discover: Using provider "${checked.provider.name}"`);
-    const targets = await runProvider(checked, options, log);
-    return dedupe(targets);
+    const baseLog = options.logger ?? silentLogger;
+    let secrets: readonly string[] = [];
+    try {
+      return await withDeadline(options, async (signal, deadline, label) => {
+        const checked = await this.check(cfg, options);
+        secrets = checked.secrets;
+        label(`discover-${checked.provider.name}`);
+        const log = scrubbingLogger(baseLog, checked.secrets);
+        for (const warning of checked.validated.warnings) log.warn(warning);
+        log.debug(`discover: Using provider "${checked.provider.name}"`);
+        const targets = await runProvider(checked, options, log, signal, deadline);
+        return dedupe(validTargets(targets, checked.provider.name, log));
+      });
+    } catch (error) {
+      // A provider or SDK message may quote a secret value (an echoed endpoint, a token): masked here.
+      throw scrubError(error, secrets);
+    }
   }
 
   /** go-discover's `Addrs`: `ip`, `host:port`, `[v6]:port` strings. */
@@ -143,55 +182,76 @@ export class Discover {
   }
 }
 
-async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log: Logger): Promise<Target[]> {
+/**
+ * Runs `work` under the call's one deadline (`deadline`, else now + `timeout`) and the caller's
+ * signal: the signal handed to `work` aborts with a TimeoutError or AbortError, and the call
+ * rejects with that reason at once, whatever `work` does with it.
+ */
+async function withDeadline<T>(
+  options: DiscoverOptions,
+  work: (signal: AbortSignal, deadline: number | undefined, label: (what: string) => void) => Promise<T>,
+): Promise<T> {
   const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(options.timeout, 'timeout');
-  const env = options.env ?? process.env;
+  const deadline = options.deadline ?? (timeoutMs > 0 ? Date.now() + timeoutMs : undefined);
+  let what = 'discover';
   const controller = new AbortController();
-  const { provider } = checked;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let rejectEarly: (error: Error) => void = () => {};
   const early = new Promise<never>((_, reject) => {
     rejectEarly = reject;
   });
   // Handled from the start: a timeout or abort may fire before the race below is set up.
   early.catch(() => {});
-  const onAbort = () => {
-    const error = new AbortError(`discover-${provider.name}`, { cause: options.signal?.reason });
+  const stop = (error: Error) => {
     controller.abort(error);
     rejectEarly(error);
   };
+  const onAbort = () => stop(new AbortError(what, { cause: options.signal?.reason }));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (timeoutMs > 0) {
-    timer = setTimeout(() => {
-      const error = new TimeoutError(`discover-${provider.name}`, timeoutMs);
-      controller.abort(error);
-      rejectEarly(error);
-    }, timeoutMs);
+  if (deadline !== undefined && timeoutMs > 0) {
+    const limitMs = options.deadline !== undefined ? Math.max(0, Math.round(deadline - Date.now())) : timeoutMs;
+    const shownMs = options.deadline !== undefined && options.timeout !== undefined ? timeoutMs : limitMs;
+    timer = systemClock.setTimeout(() => stop(new TimeoutError(what, shownMs)), limitMs);
   }
   try {
-    const { createHttpClient } = await import('./http/index.js');
-    const http = options.http ?? createHttpClient({ env, userAgent: options.userAgent });
-    const ctx: ProviderContext = {
-      http,
-      log,
-      signal: controller.signal,
-      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
-      userAgent: http.userAgent,
-      env,
-      maxAttempts: options.maxAttempts,
-    };
-    // The race guarantees the call never outlives its timeout, even if a provider ignores the signal.
-    return await Promise.race([provider.discover(checked.validated.args as never, ctx), early]);
+    // The race guarantees the call never outlives its deadline, even if a provider ignores the signal.
+    return await Promise.race([
+      work(controller.signal, deadline, (label) => {
+        what = label;
+      }),
+      early,
+    ]);
   } catch (error) {
     // Whatever the provider threw while being aborted, the caller learns why: timeout or abort.
     if (controller.signal.aborted) throw controller.signal.reason;
-    // A provider or SDK message may quote a secret value (an echoed endpoint, a token): masked here.
-    throw scrubError(error, checked.secrets);
+    throw error;
   } finally {
-    clearTimeout(timer);
+    systemClock.clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+async function runProvider(
+  checked: CheckedConfig,
+  options: DiscoverOptions,
+  log: Logger,
+  signal: AbortSignal,
+  deadline: number | undefined,
+): Promise<Target[]> {
+  const env = options.env ?? process.env;
+  const { createHttpClient } = await import('./http/index.js');
+  const http = options.http ?? createHttpClient({ env, userAgent: options.userAgent });
+  const ctx: ProviderContext = {
+    http,
+    log,
+    signal,
+    deadline,
+    userAgent: http.userAgent,
+    env,
+    maxAttempts: options.maxAttempts,
+  };
+  return checked.provider.discover(checked.validated.args as never, ctx);
 }
 
 /**
@@ -199,14 +259,39 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
  * rest of an unquoted secret (`secret_access_key=abc def`), naming it would print part of the
  * secret, so the engine prints `***` instead (a documented deviation).
  */
-function secretFragment(cfg: string, key: string, secretKeyNames: ReadonlySet<string>): boolean {
+export function secretFragment(cfg: string, key: string, secretKeyNames: ReadonlySet<string> = new Set()): boolean {
+  const isSecret = (name: string) => secretKeyNames.has(name) || isSecretName(name);
   if (key === '') return false;
   const at = cfg.lastIndexOf(key);
   if (at < 0) return false;
-  const before = /([^\s=]+)\s*=\s*\S+\s+$/.exec(cfg.slice(0, at));
-  if (before === null) return false;
-  const name = before[1] as string;
-  return secretKeyNames.has(name) || isSecretName(name);
+  // Read backwards from the fragment, in one pass: whitespace, a value, `=` (spaces around it
+  // allowed), then the key that owns the value. (A regex anchored at the end, as before, was
+  // quadratic: 63 s for a 1 MB config.)
+  let i = at - 1;
+  const space = (c: string | undefined) => c !== undefined && /\s/.test(c);
+  if (!space(cfg[i])) return false;
+  while (i >= 0 && space(cfg[i])) i--;
+  const valueEnd = i;
+  while (i >= 0 && !space(cfg[i])) i--;
+  // The value is the `\S+` before the gap; an `=` inside it splits `key=value` written tightly.
+  const value = cfg.slice(i + 1, valueEnd + 1);
+  const eq = value.indexOf('=');
+  if (eq > 0) return isSecret(value.slice(0, eq));
+  if (eq === 0 && value.length > 1) {
+    // `key =value`: the key is the word before the spaces.
+    while (i >= 0 && space(cfg[i])) i--;
+    const keyEnd = i;
+    while (i >= 0 && !space(cfg[i]) && cfg[i] !== '=') i--;
+    return isSecret(cfg.slice(i + 1, keyEnd + 1));
+  }
+  // `key = value` or `key= value`: the value stands alone; `=` and the key come before it.
+  while (i >= 0 && space(cfg[i])) i--;
+  if (cfg[i] !== '=') return false;
+  i--;
+  while (i >= 0 && space(cfg[i])) i--;
+  const keyEnd = i;
+  while (i >= 0 && !space(cfg[i]) && cfg[i] !== '=') i--;
+  return isSecret(cfg.slice(i + 1, keyEnd + 1));
 }
 
 /** Every line a provider logs goes out with the config's secret values masked. */
@@ -218,6 +303,20 @@ function scrubbingLogger(log: Logger, secrets: readonly string[]): Logger {
 /** The go-discover string form of a target. */
 export function targetAddress(target: Target): string {
   return formatHostPort(target.address, target.port);
+}
+
+/**
+ * Every target a provider returns is checked here, in one place, before it reaches a caller: an
+ * IP or a DNS name, a port in 1-65535. A bad one is dropped with a warning naming the provider
+ * and the value (printable, bounded), so `$(discover addrs ...)` never splits a word in two.
+ */
+function validTargets(targets: readonly Target[], provider: string, log: Logger): Target[] {
+  return targets.filter((target) => {
+    const problem = targetProblem(target?.address, target?.port);
+    if (problem === undefined) return true;
+    log.warn(`discover-${provider}: dropped target ${printable(JSON.stringify(target?.address) ?? String(target?.address), 100)}: ${problem}`);
+    return false;
+  });
 }
 
 function dedupe(targets: Target[]): Target[] {

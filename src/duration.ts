@@ -57,3 +57,19 @@ export function parseGoBool(text: string): boolean | undefined {
   if (FALSE.has(text)) return false;
   return undefined;
 }
+
+/**
+ * Go's `time.Duration.String()` for whole milliseconds: `500ms`, `30s`, `1m30s`, `1.5s`, `1h0m0s`.
+ * Used in log lines that mirror Nomad's (`retry=30s`).
+ */
+export function formatGoDuration(ms: number): string {
+  const total = Math.round(ms);
+  if (total === 0) return '0s';
+  if (total < 1000) return `${total}ms`;
+  const hours = Math.floor(total / 3_600_000);
+  const minutes = Math.floor((total % 3_600_000) / 60_000);
+  const seconds = `${(total % 60_000) / 1000}`;
+  if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
+  if (minutes > 0) return `${minutes}m${seconds}s`;
+  return `${seconds}s`;
+}

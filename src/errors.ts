@@ -1,21 +1,37 @@
+import { printableLine } from './text.js';
+
 /**
  * Every error autojoin throws on purpose is an {@link AutojoinError} with a stable `code`.
  * Messages never hold a secret: credentials are redacted before an error is built, and
  * the original error, when there is one, is kept in `cause` (which is never printed by the CLI).
  */
 export class AutojoinError extends Error {
+  /**
+   * Whether errors of this class are config errors: bad input that waiting cannot fix (the CLI
+   * exits 2 for them, 1 for the rest). The one list is the classes that set it; see docs/errors.md.
+   */
+  static readonly configError: boolean = false;
   /** Stable machine-readable code, e.g. `ERR_CONFIG_PARSE`. */
   readonly code: string;
+  /** This error's class says it is a config error (exit 2 in the CLI). */
+  readonly configError: boolean;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+    this.configError = (new.target as typeof AutojoinError).configError;
   }
+}
+
+/** True for a config error: bad input that waiting cannot fix (exit 2 in the CLI). */
+export function isConfigError(error: unknown): boolean {
+  return error instanceof AutojoinError && error.configError;
 }
 
 /** The config string could not be parsed. `message` is go-discover's text to the letter. */
 export class ConfigParseError extends AutojoinError {
+  static override readonly configError = true;
   /** The key the error names (go-discover names the previous key; `''` when there is none). */
   readonly key: string;
   /** Offset in code points into the trimmed input where the parser stopped. */
@@ -38,6 +54,7 @@ export interface ArgProblem {
 
 /** A provider's arguments failed validation. Lists every problem at once. */
 export class ProviderArgsError extends AutojoinError {
+  static override readonly configError = true;
   readonly provider: string;
   readonly problems: readonly ArgProblem[];
 
@@ -51,6 +68,7 @@ export class ProviderArgsError extends AutojoinError {
 
 /** No `provider=` in the config string (`discover: no provider`). */
 export class NoProviderError extends AutojoinError {
+  static override readonly configError = true;
   constructor() {
     super('ERR_NO_PROVIDER', 'discover: no provider');
   }
@@ -58,6 +76,7 @@ export class NoProviderError extends AutojoinError {
 
 /** `provider=` names no registered provider. */
 export class UnknownProviderError extends AutojoinError {
+  static override readonly configError = true;
   readonly provider: string;
   readonly known: readonly string[];
 
@@ -70,6 +89,7 @@ export class UnknownProviderError extends AutojoinError {
 
 /** A provider could not be loaded or registered (plugin errors, duplicate names). */
 export class ProviderRegistryError extends AutojoinError {
+  static override readonly configError = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_PROVIDER_REGISTRY', message, options);
   }
@@ -107,7 +127,8 @@ export class ProviderError extends AutojoinError {
     const head = [details.status, details.cloudCode].filter((x) => x !== undefined).join(' ');
     super(
       details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER',
-      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${reason}`,
+      // The reason often quotes a server: terminal escapes and NUL bytes are made visible, the length bounded.
+      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${printableLine(reason)}`,
       { cause: details.cause },
     );
     this.provider = provider;
@@ -171,6 +192,7 @@ export class LoopbackOnlyError extends AutojoinError {
 
 /** A bad value given to the library or CLI outside a config string (a flag, an option). */
 export class UsageError extends AutojoinError {
+  static override readonly configError = true;
   constructor(message: string) {
     super('ERR_USAGE', message);
   }
@@ -183,5 +205,20 @@ export class MalformedResponseError extends AutojoinError {
   constructor(message: string, url: string, options?: { cause?: unknown }) {
     super('ERR_MALFORMED_RESPONSE', message, options);
     this.url = url;
+  }
+}
+
+/**
+ * A response body passed its size limit (`maxResponseBytes`); the connection was closed there,
+ * so an endless body never fills memory. `url` carries no credentials.
+ */
+export class ResponseTooLargeError extends AutojoinError {
+  readonly url: string;
+  readonly limitBytes: number;
+
+  constructor(url: string, limitBytes: number) {
+    super('ERR_RESPONSE_TOO_LARGE', `response from ${url} is larger than ${limitBytes} bytes; refused`);
+    this.url = url;
+    this.limitBytes = limitBytes;
   }
 }

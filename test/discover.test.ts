@@ -120,3 +120,35 @@ test('check masks unknown keys under lenient, URL user-info, and a secret fragme
   // `api_token` is a secret alias of echo's token (its descriptor), not a cloud name in the core.
   await t.throwsAsync(engine.check('provider=echo api_token=abc d3f'), { instanceOf: ConfigParseError, message: "discover: ***: missing '='" });
 });
+
+test('a config string over 64 KiB is a config error naming the limit', async (t) => {
+  const { MAX_CONFIG_LENGTH } = await import('../src/discover.js');
+  const cfg = `provider=echo addrs=${'a'.repeat(MAX_CONFIG_LENGTH)}`;
+  const error = await t.throwsAsync(engine.check(cfg), { instanceOf: ConfigParseError, code: 'ERR_CONFIG_PARSE' });
+  t.is(error.message, `discover: the config string is ${cfg.length} characters long; at most 65536 are accepted`);
+  t.true(error.configError);
+});
+
+// The secret scan reads backwards from the fragment once; these are the shapes it must still see.
+const fragmentCases: Array<[string, string, boolean]> = [
+  ['provider=aws secret_access_key=abc hunter2', 'hunter2', true],
+  ['provider=aws secret_access_key = abc hunter2', 'hunter2', true],
+  ['provider=aws secret_access_key= abc hunter2', 'hunter2', true],
+  ['provider=aws secret_access_key =abc hunter2', 'hunter2', true],
+  ['provider=aws secret_access_key=a=b hunter2', 'hunter2', true],
+  ['provider=aws region=eu west', 'west', false],
+  ['provider=aws secret_access_key=abc region=x west', 'west', false],
+  ['hunter2', 'hunter2', false],
+];
+for (const [cfg, key, expected] of fragmentCases) {
+  test(`secretFragment(${JSON.stringify(cfg)}, ${key}) is ${expected}`, async (t) => {
+    const { secretFragment } = await import('../src/discover.js');
+    t.is(secretFragment(cfg, key), expected);
+  });
+}
+
+test('a parse error after a 60k-character secret still hides the fragment', async (t) => {
+  const long = 'x'.repeat(60_000);
+  const error = await t.throwsAsync(engine.addrs(`provider=aws secret_access_key=abc ${long}`), { instanceOf: ConfigParseError });
+  t.is(error.message, "discover: ***: missing '='");
+});

@@ -1,4 +1,5 @@
 import FakeTimers from '@sinonjs/fake-timers';
+import { MAX_RETRY_AFTER_MS } from '../src/http/retry.js';
 import test from 'ava';
 import { AbortError, ProviderError, TimeoutError, UnknownProviderError } from '../src/errors.js';
 import {
@@ -321,7 +322,7 @@ test('a throttled provider stretches the next wait; Retry-After is honoured', as
     cloudCode: 'RequestLimitExceeded',
     throttled: true,
   });
-  const slowDown = new ProviderError('consul', 'rate limited', { operation: 'CatalogService', status: 429, throttled: true, retryAfterMs: 400_000 });
+  const slowDown = new ProviderError('consul', 'rate limited', { operation: 'CatalogService', status: 429, throttled: true, retryAfterMs: 250_000 });
   let call = 0;
   const discoverAddrs: DiscoverAddrs = async () => {
     call++;
@@ -335,7 +336,32 @@ test('a throttled provider stretches the next wait; Retry-After is honoured', as
   // 30 s doubled (capped at 60 s), spread ±50% around the mid draw; then Retry-After wins.
   t.deepEqual(
     reports.map((r) => r.nextDelayMs),
-    [60_000, 60_000, 400_000, undefined],
+    [60_000, 60_000, 250_000, undefined],
+  );
+});
+
+test('a Retry-After past the cap waits the cap, and the log says so', async (t) => {
+  const { clock, logger, reports, options } = setup();
+  // A server asked 2,200,000 s (611 h): before the cap, `discover join` printed "next attempt in 611h"
+  // and Node's timer overflowed to 1 ms, so it hammered the API.
+  const slowDown = new ProviderError('consul', 'rate limited', { operation: 'CatalogService', status: 429, throttled: true, retryAfterMs: 2_200_000_000 });
+  let call = 0;
+  const discoverAddrs: DiscoverAddrs = async () => {
+    call++;
+    if (call === 1) throw slowDown;
+    return ['10.0.0.1'];
+  };
+  const run = retryJoin({ ...options, entries: ['provider=consul'], discoverAddrs, join: (a) => a.length });
+  await clock.runAllAsync();
+  await run;
+  t.deepEqual(
+    reports.map((r) => r.nextDelayMs),
+    [MAX_RETRY_AFTER_MS, undefined],
+  );
+  t.is(clock.now, MAX_RETRY_AFTER_MS);
+  t.true(
+    logger.lines.some((line) => line === '[WARN] agent.joiner: the server asked to wait 611h6m40s (Retry-After); waiting 5m0s, the most honoured'),
+    logger.lines.join('\n'),
   );
 });
 

@@ -8,7 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import aws from './index.js';
 import awsSim, { ecsMetadataUri } from './sim.js';
 import { Discover } from '../../src/discover.js';
-import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
@@ -469,8 +469,8 @@ test('a malformed page is an error, never a partial list', async (t) => {
   const sim = await startTestSim(t, ec2Fleet(5), [awsSim]);
   sim.setFaults('aws-ec2', { malformed: true });
   await t.throwsAsync(addrs(ec2Config(sim)), {
-    instanceOf: ProviderError,
-    message: /^discover-aws: DescribeInstances failed: 200: malformed response: @aws-sdk XML parse error/,
+    instanceOf: MalformedResponseError,
+    message: /^discover-aws: DescribeInstances: malformed response: @aws-sdk XML parse error/,
   });
   t.is(sim.counts()['aws-ec2'], 1);
 });

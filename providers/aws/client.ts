@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
-import { retryCall } from '../../src/http/retry.js';
+import { MalformedResponseError } from '../../src/errors.js';
+import { apiCall } from '../../src/http/call.js';
+import { redactUrl } from '../../src/http/redact.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { classifyAwsError, toProviderError } from './errors.js';
 import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, targetsFromTasks } from './extract.js';
@@ -26,8 +28,6 @@ const httpHandler = require('@smithy/node-http-handler') as typeof import('@smit
 export const EC2_PAGE_SIZE = 1000;
 /** ECS `ListClusters` / `ListTasks` allow 1..100; `DescribeTasks` takes at most 100 tasks. */
 export const ECS_PAGE_SIZE = 100;
-/** Attempts per API call, the first included (retries are ours, not the SDK's). */
-export const MAX_ATTEMPTS = 4;
 /** Socket idle timeout per request; the overall deadline is the context's. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -87,18 +87,9 @@ export function createEcsClient(options: AwsClientOptions, ctx: ProviderContext)
   return new ecsSdk.ECSClient(commonConfig(options, ctx));
 }
 
-/** One API call: the shared retry policy around one SDK attempt, errors made typed. */
-async function call<T>(operation: string, ctx: ProviderContext, send: () => Promise<T>): Promise<T> {
-  return retryCall(
-    async () => {
-      try {
-        return await send();
-      } catch (err) {
-        throw toProviderError(err, operation);
-      }
-    },
-    { classify: classifyAwsError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
-  );
+/** One API call: the shared retried call around one SDK attempt, errors made typed. */
+function call<T>(operation: string, ctx: ProviderContext, send: () => Promise<T>): Promise<T> {
+  return apiCall(ctx, { provider: 'aws', operation, toError: toProviderError, classify: classifyAwsError }, send);
 }
 
 /** `DescribeInstances` over every page, filtered by tags and `running`. */
@@ -119,6 +110,13 @@ export async function discoverEc2(
     const command = new ec2Sdk.DescribeInstancesCommand({ Filters, MaxResults: EC2_PAGE_SIZE, NextToken: nextToken });
     const page = await call('DescribeInstances', ctx, () => client.send(command, { abortSignal: ctx.signal }));
     pages++;
+    // A real answer always has a reservationSet (maybe empty); an HTML page or an empty 200 has none.
+    if (page.Reservations === undefined) {
+      throw new MalformedResponseError(
+        'discover-aws: DescribeInstances: malformed response: no reservationSet in the answer (an HTML page or an empty body?)',
+        redactUrl(options.endpoint ?? `https://ec2.${options.region}.amazonaws.com/`),
+      );
+    }
     // Extract page by page: only the targets outlive a page, not the SDK's object tree.
     targets.push(...targetsFromReservations(page.Reservations ?? [], addrType));
     nextToken = page.NextToken || undefined;

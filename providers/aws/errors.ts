@@ -3,8 +3,10 @@
  * exceptions (`name`, `$metadata.httpStatusCode`, `$response.headers`), never the request,
  * so no credential can leak into a message.
  */
-import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
-import { parseRetryAfter, TRANSIENT_SOCKET_CODES } from '../../src/http/retry.js';
+import { AbortError, AutojoinError, MalformedResponseError, ProviderError } from '../../src/errors.js';
+import { printableLine } from '../../src/text.js';
+import { createClassifier } from '../../src/http/call.js';
+import { parseRetryAfter } from '../../src/http/retry.js';
 
 /** Error codes AWS uses to say "slow down" (EC2 Query, JSON protocols, S3-style). */
 const THROTTLE_CODES = new Set([
@@ -46,24 +48,18 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
   const throttled = status === 429 || (cloudCode !== undefined && THROTTLE_CODES.has(cloudCode));
   const retryAfterMs = parseRetryAfter(header(e.$response?.headers, 'retry-after'), Date.now());
   const reason = describe(e, isServiceError);
+  // A 200 whose body is not the API's answer (HTML, JSON, garbage): never retried, never "no peers".
+  if (status !== undefined && status >= 200 && status < 300 && reason.startsWith('malformed response')) {
+    return new MalformedResponseError(`discover-aws: ${operation}: ${printableLine(reason, 300)}`, '', { cause: err });
+  }
   return new ProviderError('aws', reason, { operation, status, cloudCode, throttled, retryAfterMs, cause: err });
 }
 
 /**
- * The retry decision for {@link retryCall}: throttling (honouring Retry-After), 5xx answers and
- * transient network failures are retried; auth, 4xx and malformed answers are not.
+ * The retry decision: the shared classifier (throttling with Retry-After, 5xx, transient socket
+ * failures and SDK timeouts retry; auth, 4xx and malformed answers do not).
  */
-export function classifyAwsError(err: unknown): { retry: boolean; afterMs?: number } {
-  if (!(err instanceof ProviderError)) return { retry: false };
-  if (err.throttled) return err.retryAfterMs === undefined ? { retry: true } : { retry: true, afterMs: err.retryAfterMs };
-  if (err.status !== undefined && err.cloudCode !== undefined) return { retry: err.status >= 500 };
-  const cause = err.cause as SdkErrorShape | undefined;
-  if (cause?.code !== undefined && TRANSIENT_SOCKET_CODES.has(cause.code)) return { retry: true };
-  if (cause?.name === 'TimeoutError') return { retry: true };
-  // A 5xx the SDK could not parse (e.g. an HTML page from a load balancer) is still transient.
-  if (err.status !== undefined && err.status >= 500) return { retry: true };
-  return { retry: false };
-}
+export const classifyAwsError = createClassifier();
 
 function describe(e: SdkErrorShape, isServiceError: boolean): string {
   const message = (e.message ?? '').trim();

@@ -208,7 +208,7 @@ test('toProviderError: a throttle names the operation, status and code, and carr
   t.is(pe.status, 503);
   t.true(pe.throttled);
   t.is(pe.retryAfterMs, 2000);
-  t.deepEqual(classifyAwsError(pe), { retry: true, afterMs: 2000 });
+  t.deepEqual(classifyAwsError(pe), { retry: true, throttled: true, afterMs: 2000 });
 });
 
 const classifyCases: Array<{ name: string; err: unknown; retry: boolean }> = [

@@ -5,8 +5,8 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { NetworkManagementClient, getContinuationToken } from '@azure/arm-network';
-import { ProviderError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { MalformedResponseError, ProviderError } from '../../src/errors.js';
+import { apiCall } from '../../src/http/call.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
 import { classifyAzureError, toAzureError } from './errors.js';
@@ -75,11 +75,11 @@ export async function runAzure(args: AzureRunArgs, ctx: ProviderContext): Promis
       collect(
         session,
         'NetworkInterfaces_ListAll',
-        (o) => session.network.networkInterfaces.listAll({ abortSignal: o.abortSignal }).byPage(o.page),
+        (o) => session.network.networkInterfaces.listAll({ abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
         (nic) => (nicHasTag(nic, tagName, tagValue) ? compactNic(nic) : undefined),
       ),
       wantPublic
-        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll({ abortSignal: o.abortSignal }).byPage(o.page), compactPublicIp)
+        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll({ abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page), compactPublicIp)
         : Promise.resolve([]),
     ]);
     return nicTargets(nics, args.addr_type, publicIpIndex(publicIps));
@@ -98,7 +98,7 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
   const uniform = await collect(
     session,
     'NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces',
-    (o) => network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, { abortSignal: o.abortSignal }).byPage(o.page),
+    (o) => network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
     compactNic,
   );
   if (uniform.length > 0) {
@@ -106,7 +106,7 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
       ? await collect(
           session,
           'PublicIPAddresses_ListVirtualMachineScaleSetPublicIPAddresses',
-          (o) => network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, { abortSignal: o.abortSignal }).byPage(o.page),
+          (o) => network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
           compactPublicIp,
         )
       : [];
@@ -116,9 +116,9 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
   const vms = await flexibleVms(session, rg, vmss);
   if (vms.length === 0) return [];
   const [nics, publicIps] = await Promise.all([
-    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, { abortSignal: o.abortSignal }).byPage(o.page), compactNic),
+    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page), compactNic),
     wantPublic
-      ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, { abortSignal: o.abortSignal }).byPage(o.page), compactPublicIp)
+      ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page), compactPublicIp)
       : Promise.resolve([]),
   ]);
   const members = flexibleScaleSetNics(vms, nics, rg, vmss);
@@ -140,7 +140,7 @@ async function flexibleVms(session: ArmSession, rg: string, vmss: string): Promi
   return collect(
     session,
     'VirtualMachines_List',
-    (o) => compute.virtualMachines.list(rg, { abortSignal: o.abortSignal, filter: `'virtualMachineScaleSet/id' eq '${setId}'` }).byPage(o.page),
+    (o) => compute.virtualMachines.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse, filter: `'virtualMachineScaleSet/id' eq '${setId}'` }).byPage(o.page),
     (vm): VmLike => ({
       ...(vm.id ? { id: vm.id } : {}),
       ...(vm.virtualMachineScaleSet?.id ? { virtualMachineScaleSet: { id: vm.virtualMachineScaleSet.id } } : {}),
@@ -151,6 +151,8 @@ async function flexibleVms(session: ArmSession, rg: string, vmss: string): Promi
 
 interface PageRequest {
   abortSignal: AbortSignal;
+  /** Sees each raw answer, so a 200 that is not an ARM list is caught instead of read as empty. */
+  onResponse: (raw: { status: number; parsedBody?: unknown; request: { url: string } }) => void;
   /** Resume at this page (`continuationToken` = the previous page's nextLink); undefined for the first. */
   page: { continuationToken: string } | undefined;
 }
@@ -158,7 +160,7 @@ interface PageRequest {
 /**
  * Every item of a paged ARM list, each passed through `keep` (undefined drops it) as its page
  * arrives, so only what the provider needs outlives the page. Each page is one call under
- * `retryCall`: a failed page is fetched again from its nextLink, never the whole list, and a
+ * `apiCall`: a failed page is fetched again from its nextLink, never the whole list, and a
  * list that fails for good rejects (never a partial list).
  */
 async function collect<T extends object, R>(
@@ -173,20 +175,27 @@ async function collect<T extends object, R>(
   let token: string | undefined;
   do {
     const pageToken = token;
-    const page = await retryCall(
-      async () => {
-        try {
-          const result = await open({
-            abortSignal: ctx.signal,
-            page: pageToken === undefined ? undefined : { continuationToken: pageToken },
-          }).next();
-          return result.done ? undefined : result.value;
-        } catch (err) {
-          throw toAzureError(err, operation);
-        }
-      },
-      { classify: classifyAzureError, maxAttempts: ctx.maxAttempts, signal: ctx.signal, deadline: ctx.deadline },
-    );
+    const page = await apiCall(ctx, { provider: 'azure', operation, toError: toAzureError, classify: classifyAzureError }, async () => {
+      let answer: { status: number; parsedBody?: unknown; request: { url: string } } | undefined;
+      const result = await open({
+        abortSignal: ctx.signal,
+        onResponse: (raw) => {
+          answer = raw;
+        },
+        page: pageToken === undefined ? undefined : { continuationToken: pageToken },
+      }).next();
+      // An ARM list answer is `{"value": [...], "nextLink": ...}`; an HTML page, an empty body or
+      // other JSON would otherwise read as "no items".
+      const body = answer?.parsedBody as { value?: unknown } | undefined;
+      if (answer !== undefined && answer.status === 200 && !Array.isArray(body?.value)) {
+        const url = new URL(answer.request.url);
+        throw new MalformedResponseError(
+          `discover-azure: ${operation}: malformed response: ${body === undefined || body === null ? 'an empty body' : typeof body === 'string' ? 'not JSON' : 'no "value" array'}, not an ARM list`,
+          `${url.origin}${url.pathname}`,
+        );
+      }
+      return result.done ? undefined : result.value;
+    });
     if (page === undefined) break;
     for (const item of page) {
       const kept = keep(item);

@@ -4,6 +4,7 @@
  * recognised by `name` and fields, so this file loads no SDK and can be table-tested.
  */
 import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+import { type Classifier, createClassifier } from '../../src/http/call.js';
 import { parseRetryAfter } from '../../src/http/retry.js';
 
 const PROVIDER = 'azure';
@@ -120,21 +121,14 @@ function lastAuthError(e: AzureErrorLike): AzureErrorLike {
 }
 
 /**
- * The retry decision for one failed Azure call: throttling and 5xx answers, and connections
- * that failed or broke mid-body, are retried (Retry-After honoured); refused credentials,
- * 4xx answers and bodies that are not JSON are final.
+ * The retry decision for one failed Azure call: the shared classifier (throttling and 5xx with
+ * Retry-After, connections that failed), plus Azure's own transient signs: a token error Entra ID
+ * or managed identity marks as temporary, a network code the SDK carries as its error code, and
+ * a body cut short (PARSE_ERROR without a status). Refused credentials, 4xx answers and bodies
+ * that are not JSON are final.
  */
-export function classifyAzureError(err: unknown): { retry: boolean; afterMs?: number } {
-  if (!(err instanceof ProviderError)) return { retry: false };
-  if (err.operation === 'GetToken') {
-    return transientTokenErrors.has(err) || (err.status !== undefined && err.status >= 500)
-      ? { retry: true, afterMs: err.retryAfterMs }
-      : { retry: false };
-  }
-  if (err.throttled) return { retry: true, afterMs: err.retryAfterMs };
-  if (err.status !== undefined && err.status >= 500) return { retry: true, afterMs: err.retryAfterMs };
-  if (err.status === undefined && err.cloudCode !== undefined && NETWORK_CODES.has(err.cloudCode)) return { retry: true };
-  // A body cut short (the connection closed mid-body): the SDK reports PARSE_ERROR without a status.
-  if (err.status === undefined && err.cloudCode === 'PARSE_ERROR') return { retry: true };
-  return { retry: false };
-}
+export const classifyAzureError: Classifier = createClassifier({
+  transient: (error) =>
+    transientTokenErrors.has(error) ||
+    (error.status === undefined && error.cloudCode !== undefined && (NETWORK_CODES.has(error.cloudCode) || error.cloudCode === 'PARSE_ERROR')),
+});

@@ -4,9 +4,11 @@
  * Plain HTTP through the shared client; no SDK.
  */
 import { formatHostPort } from '../../src/address.js';
-import { AbortError, AutojoinError, MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
+import { MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
 import { parseGoBool } from '../../src/duration.js';
-import { classifyHttpError, parseRetryAfter, retryCall } from '../../src/http/retry.js';
+import { apiCall } from '../../src/http/call.js';
+import { parseRetryAfter } from '../../src/http/retry.js';
+import { printableLine } from '../../src/text.js';
 import type { RequestTlsOptions } from '../../src/http/index.js';
 import { type ProviderContext, type Target, defineProvider } from '../../src/provider.js';
 import {
@@ -111,6 +113,10 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
     ],
     validate(args) {
       const problems: Array<{ key: string; message: string }> = [];
+      // A header value cannot hold a newline or a control character: Node would throw a raw TypeError.
+      if (args.token !== undefined && /[\u0000-\u001f\u007f]/.test(args.token)) {
+        return [{ key: 'token', message: 'token holds a newline or another control character (a copy-paste slip?); the value is not shown' }];
+      }
       if (args.walk_datacenters && args.datacenter !== undefined) {
         problems.push({ key: 'walk_datacenters', message: 'walk_datacenters=true walks every datacenter: leave out datacenter' });
       }
@@ -205,19 +211,14 @@ async function getJson(
   tls: RequestTlsOptions | undefined,
 ): Promise<unknown> {
   ctx.log.debug(`discover-consul: GET ${url.pathname}${url.search}`);
-  return retryCall(
+  return apiCall(
+    ctx,
+    { provider: 'consul', operation, toError: (error) => toConsulError(error, operation) },
     async () => {
-      let response: Awaited<ReturnType<typeof ctx.http.request>>;
-      try {
-        response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true, ...(tls ? { tls } : {}) });
-      } catch (error) {
-        if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-        if (!(error instanceof NetworkError)) throw error;
-        throw new ProviderError('consul', error.message, { operation, cause: error });
-      }
+      const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true, ...(tls ? { tls } : {}) });
       if (response.status !== 200) {
         // Consul's error bodies are one line of plain text ("ACL not found", "No cluster leader").
-        const text = response.text().trim().split('\n')[0]?.slice(0, 200) || `HTTP ${response.status}`;
+        const text = printableLine(response.text().trim().split('\n')[0] ?? '', 200) || `HTTP ${response.status}`;
         throw new ProviderError('consul', text, {
           operation,
           status: response.status,
@@ -227,14 +228,13 @@ async function getJson(
       }
       return response.json<unknown>();
     },
-    {
-      // Network failures retry like the shared policy says; a ProviderError built from one has no status.
-      maxAttempts: ctx.maxAttempts,
-      classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
-      signal: ctx.signal,
-      deadline: ctx.deadline,
-    },
   );
+}
+
+/** A failed request -> a ProviderError naming the operation; autojoin's own errors (abort, timeout, status) pass through. */
+function toConsulError(error: unknown, operation: string): unknown {
+  if (!(error instanceof NetworkError)) return error;
+  return new ProviderError('consul', error.message, { operation, cause: error });
 }
 
 /** Nomad's per-datacenter error text, around the reason this project's error gives. */

@@ -9,7 +9,7 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
 import { ProviderError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { apiCall } from '../../src/http/call.js';
 import type { ProviderContext } from '../../src/provider.js';
 import { classifyGceError, toProviderError } from './errors.js';
 
@@ -19,7 +19,6 @@ export const COMPUTE_SCOPE = 'https://www.googleapis.com/auth/compute';
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const DEFAULT_METADATA_HOST = 'metadata.google.internal';
 const METADATA_TIMEOUT_MS = 5_000;
-const MAX_ATTEMPTS = 4;
 
 /** Where the credentials came from (for the log; never the secret itself). */
 export type CredentialSource = 'credentials_file' | 'gcloud' | 'metadata';
@@ -63,6 +62,9 @@ export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri
         config.url = url;
       }
       config.agent = url.protocol === 'https:' ? ctx.http.httpsAgent : ctx.http.httpAgent;
+      // Redirects are never followed (docs/http.md): node-fetch would resend Authorization: Bearer
+      // to wherever the Location points. A 3xx comes back as an answer, and fails as one.
+      (config as { redirect?: string }).redirect = 'manual';
       const headers = config.headers;
       const ua = headers.get('user-agent');
       // The library resends the same config after a token refresh: add our product token once.
@@ -154,26 +156,22 @@ async function metadataGet(
     throw fail(operation, 'the metadata server is disabled (METADATA_SERVER_DETECTION=none); give credentials_file and project_name');
   }
   const url = `${metadataBase(ctx.env)}${pathAndQuery}`;
-  return retryCall(
+  return apiCall(
+    ctx,
+    { provider: 'gce', operation, toError: toProviderError, classify: classifyGceError },
     async () => {
-      let response: Awaited<ReturnType<ProviderContext['http']['request']>>;
-      try {
-        response = await ctx.http.request(url, {
-          headers: { 'Metadata-Flavor': 'Google', 'User-Agent': ctx.userAgent },
-          timeoutMs: METADATA_TIMEOUT_MS,
-          okStatus,
-          signal: ctx.signal,
-        });
-      } catch (err) {
-        throw toProviderError(err, operation);
-      }
+      const response = await ctx.http.request(url, {
+        headers: { 'Metadata-Flavor': 'Google', 'User-Agent': ctx.userAgent },
+        timeoutMs: METADATA_TIMEOUT_MS,
+        okStatus,
+        signal: ctx.signal,
+      });
       // Anything answering without the header is not a metadata server (a captive portal, a proxy page).
       if (response.headers['metadata-flavor'] !== 'Google') {
         throw fail(operation, `no GCE metadata server at ${new URL(url).host} (the answer lacks Metadata-Flavor: Google)`);
       }
       return response.text();
     },
-    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
   );
 }
 

@@ -8,15 +8,13 @@ import { setMaxListeners } from 'node:events';
 import { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js';
 import type { AuthClient } from 'google-auth-library';
 import { ProviderError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { apiCall } from '../../src/http/call.js';
 import type { ProviderContext } from '../../src/provider.js';
 import type { GceInstance } from './extract.js';
 import { classifyGceError, toProviderError } from './errors.js';
 import { AGGREGATED_FIELDS, FIELD_MASK_HEADER, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
 import { callAuth, sharedClients } from './shared.js';
 
-/** Attempts per API call, the first included (the SDK's own retries are off). */
-export const MAX_ATTEMPTS = 4;
 /** Compute's maximum page size. */
 export const PAGE_SIZE = 500;
 /** Zones listed at once when a zone_pattern asks for per-zone listing. */
@@ -65,18 +63,9 @@ interface MaskState {
   enabled: boolean;
 }
 
-/** One API call under the retry policy, its failure typed. */
+/** One API call under the shared retried call, its failure typed. */
 function attempt<T>(ctx: ProviderContext, operation: string, fn: () => Promise<T>): Promise<T> {
-  return retryCall(
-    async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw toProviderError(err, operation);
-      }
-    },
-    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
-  );
+  return apiCall(ctx, { provider: 'gce', operation, toError: toProviderError, classify: classifyGceError }, fn);
 }
 
 /** The page fields of compute list responses. */

@@ -14,7 +14,8 @@ import {
   ProviderError,
   TimeoutError,
 } from '../../src/errors.js';
-import { parseRetryAfter, type RetryVerdict, TRANSIENT_SOCKET_CODES } from '../../src/http/retry.js';
+import { type Classifier, createClassifier } from '../../src/http/call.js';
+import { parseRetryAfter, TRANSIENT_SOCKET_CODES } from '../../src/http/retry.js';
 
 /** `errors[].reason` values that mean "slow down" (quotaExceeded is not: it does not pass by waiting). */
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
@@ -200,17 +201,10 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
 }
 
 /**
- * The retry decision for `retryCall`: throttling (honouring Retry-After), 5xx and transient
- * network failures (resets, truncated bodies, timeouts) retry; auth, other 4xx and malformed
- * bodies do not.
+ * The retry decision: the shared classifier (throttling with Retry-After, 5xx, transient network
+ * failures: resets, truncated bodies, timeouts), plus gax's socket codes (`E...`) carried as the
+ * cloud code; auth, other 4xx and malformed bodies do not retry.
  */
-export function classifyGceError(err: unknown): RetryVerdict {
-  if (!(err instanceof ProviderError)) return { retry: false };
-  if (err.throttled) {
-    return err.retryAfterMs === undefined ? { retry: true, throttled: true } : { retry: true, throttled: true, afterMs: err.retryAfterMs };
-  }
-  if (err.status !== undefined) return { retry: err.status >= 500 };
-  if (err.cause instanceof NetworkError || err.cause instanceof TimeoutError) return { retry: true };
-  if (err.cloudCode !== undefined && /^E[A-Z]+$/.test(err.cloudCode)) return { retry: true };
-  return { retry: false };
-}
+export const classifyGceError: Classifier = createClassifier({
+  transient: (error) => error.cloudCode !== undefined && /^E[A-Z]+$/.test(error.cloudCode),
+});

@@ -322,7 +322,7 @@ test('toProviderError: network errors, malformed bodies, our own errors', (t) =>
 });
 
 test('classifyGceError: 5xx retried, 4xx not, non-provider errors not', (t) => {
-  t.deepEqual(classifyGceError(new ProviderError('gce', 'x', { operation: 'o', status: 500 })), { retry: true });
+  t.deepEqual(classifyGceError(new ProviderError('gce', 'x', { operation: 'o', status: 500 })), { retry: true, throttled: false });
   t.deepEqual(classifyGceError(new ProviderError('gce', 'x', { operation: 'o', status: 401 })), { retry: false });
   t.deepEqual(classifyGceError(new Error('x')), { retry: false });
 });

@@ -8,6 +8,11 @@ export interface CliIo {
   /** Whether stderr is a terminal (progress lines redraw only then). */
   isTTY: boolean;
   cwd: string;
+  /**
+   * Epoch ms when the process started (`performance.timeOrigin`): `--timeout` counts from here,
+   * so start-up and loading the provider are inside it. @default the moment the command runs
+   */
+  startedAt?: number;
 }
 
 export const EXIT_OK = 0;

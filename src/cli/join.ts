@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
-import { AbortError, AutojoinError, UsageError } from '../errors.js';
+import { AbortError, isConfigError, UsageError } from '../errors.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
 import type { RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
@@ -75,18 +75,6 @@ const OPTIONS = {
   q: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** Codes of errors that waiting cannot fix: exit 2. */
-const CONFIG_CODES = new Set([
-  'ERR_USAGE',
-  'ERR_CONFIG_PARSE',
-  'ERR_PROVIDER_ARGS',
-  'ERR_NO_PROVIDER',
-  'ERR_UNKNOWN_PROVIDER',
-  'ERR_PROVIDER_REGISTRY',
-  'ERR_JOIN_CONFIG',
-  'ERR_INVALID_ADDRESS',
-]);
 
 function integer(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
@@ -170,7 +158,7 @@ export async function runJoin(argv: string[], io: CliIo): Promise<number> {
     return await join(argv, io);
   } catch (error) {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
-    if (error instanceof AutojoinError && CONFIG_CODES.has(error.code)) return EXIT_USAGE;
+    if (isConfigError(error)) return EXIT_USAGE;
     return EXIT_FAILED;
   }
 }

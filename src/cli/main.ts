@@ -12,6 +12,8 @@ const code = await runCli(process.argv.slice(2), {
   signal: controller.signal,
   isTTY: Boolean(process.stderr.isTTY),
   cwd: process.cwd(),
+  // When node started, not when this line ran: --timeout covers start-up and loading too.
+  startedAt: performance.timeOrigin,
 });
 process.exitCode = code;
 // Let stdout drain, then leave even if an SDK left a keep-alive socket open.

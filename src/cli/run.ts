@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
-import { AutojoinError, UsageError } from '../errors.js';
+import { isConfigError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 
@@ -41,15 +41,8 @@ const OPTIONS = {
   lenient: { type: 'boolean' },
 } as const;
 
-/** Errors that waiting cannot fix: bad flags, bad config strings, unknown providers. */
-export function isConfigError(error: unknown): boolean {
-  return (
-    error instanceof AutojoinError &&
-    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY', 'ERR_FLEET'].includes(
-      error.code,
-    )
-  );
-}
+/** Errors that waiting cannot fix (their classes say so): exit 2. */
+export { isConfigError };
 
 /** Index of the first `key=value` argument (not a flag), or argv.length. */
 function configStart(argv: readonly string[]): number {
@@ -106,7 +99,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`autojoin ${version}\n`);
     return EXIT_OK;
   }
-  const { Discover } = await import('../discover.js');
+  const { DEFAULT_TIMEOUT_MS, Discover } = await import('../discover.js');
   const engine = new Discover({ plugins });
   switch (verb) {
     case 'addrs': {
@@ -115,7 +108,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       if (!values.q) io.stderr(`Registered providers: [${(await engine.names()).join(' ')}]\n`);
       // As go-discover: the arguments are joined with single spaces into one config string.
       const cfg = rest.join(' ');
-      const options = { logger, timeout, signal: io.signal, env: io.env, lenient: values.lenient };
+      const timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
+      const deadline = timeoutMs > 0 ? (io.startedAt ?? Date.now()) + timeoutMs : undefined;
+      const options = { logger, timeout, deadline, signal: io.signal, env: io.env, lenient: values.lenient };
       if (format === 'json') {
         const { targetAddress } = await import('../discover.js');
         const targets = await engine.discover(cfg, options);

@@ -3,6 +3,7 @@
  * per-request timeout, `AbortSignal`, the loopback guard, and typed, credential-free errors.
  */
 import { readFileSync } from 'node:fs';
+import { clampTimerMs, DEFAULT_TIMEOUT_MS } from '../clock.js';
 import http from 'node:http';
 import https from 'node:https';
 import {
@@ -11,9 +12,18 @@ import {
   HttpStatusError,
   MalformedResponseError,
   NetworkError,
+  ResponseTooLargeError,
   TimeoutError,
 } from '../errors.js';
-import { assertLoopback, assertUsableProxy, createAgents, type Env, proxyForUrl } from './proxy.js';
+import {
+  assertLoopback,
+  assertUsableProxy,
+  createAgents,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type Env,
+  proxyForUrl,
+  RESPONSE_LIMIT,
+} from './proxy.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
 
@@ -35,18 +45,25 @@ export interface HttpClientOptions {
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
   /** Most sockets per host and agent. @default Infinity (Node's default) */
   maxSockets?: number;
+  /**
+   * Most bytes one response may bring, through `request` and through the agents handed to SDKs;
+   * raise it for an API whose real pages are larger. @default 32 MiB (DEFAULT_MAX_RESPONSE_BYTES)
+   */
+  maxResponseBytes?: number;
 }
 
 /** The client {@link createHttpClient} returns: the shared interface plus a way to close pooled sockets. */
 export interface NodeHttpClient extends HttpClient {
   /** Whether the loopback guard is on for this client. */
   readonly loopbackOnly: boolean;
+  /** The bound on one response, in bytes. */
+  readonly maxResponseBytes: number;
   /** Closes every keep-alive socket (direct and tunnelled). Requests after this still work. */
   destroy(): void;
 }
 
-/** Default per-request timeout: connect, headers and the whole body. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default per-request timeout (connect, headers and the whole body): the one default of src/clock.ts, 60 s. */
+export { DEFAULT_TIMEOUT_MS };
 
 let cachedVersion: string | undefined;
 
@@ -87,7 +104,8 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
   const agentOptions: https.AgentOptions = { keepAlive: true };
   if (options.ca !== undefined) agentOptions.ca = options.ca as https.AgentOptions['ca'];
   if (options.maxSockets !== undefined) agentOptions.maxSockets = options.maxSockets;
-  const agents = createAgents({ env, loopbackOnly, agentOptions });
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const agents = createAgents({ env, loopbackOnly, agentOptions, maxResponseBytes });
   const userAgent = `autojoin/${autojoinVersion()}${options.userAgent ? ` ${options.userAgent}` : ''}`;
 
   const client: NodeHttpClient = {
@@ -95,6 +113,7 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
     httpsAgent: agents.httpsAgent,
     userAgent,
     loopbackOnly,
+    maxResponseBytes,
     proxyFor: (url) => proxyForUrl(url, env),
     request: (url, requestOptions) => send(client, env, url, requestOptions ?? {}),
     destroy: () => agents.destroy(),
@@ -209,7 +228,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
       }
     };
     const onAbort = () => finish(new AbortError(what, { cause: signal?.reason }));
-    const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), clampTimerMs(timeoutMs));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const fail = (err: unknown) => {
@@ -232,10 +251,17 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
       // not the network's, so it keeps its own type, and the timer must not outlive it.
       return finish(err as Error);
     }
+    if (options.maxResponseBytes !== undefined) (req as { [RESPONSE_LIMIT]?: number })[RESPONSE_LIMIT] = options.maxResponseBytes;
+    const limit = options.maxResponseBytes ?? client.maxResponseBytes;
     req.on('error', fail);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > limit) return fail(new ResponseTooLargeError(safeUrl, limit));
+        chunks.push(chunk);
+      });
       res.on('error', fail);
       res.on('aborted', () => fail(new Error('connection closed before the full body arrived')));
       res.on('end', () => {

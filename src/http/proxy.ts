@@ -10,7 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import { LoopbackOnlyError, NetworkError } from '../errors.js';
+import { LoopbackOnlyError, NetworkError, ResponseTooLargeError } from '../errors.js';
 import { formatHostPort, isLoopbackHost } from '../address.js';
 import { redactUrl } from './redact.js';
 
@@ -122,6 +122,35 @@ export interface AgentSettings {
   loopbackOnly: boolean;
   /** Passed to every underlying agent. @default { keepAlive: true } */
   agentOptions?: http.AgentOptions;
+  /** Most bytes any one response may bring (headers and body), for SDKs too. @default DEFAULT_MAX_RESPONSE_BYTES */
+  maxResponseBytes?: number;
+}
+
+/** Set on a ClientRequest (before its socket comes) to give it its own response limit. */
+export const RESPONSE_LIMIT = Symbol('autojoin.maxResponseBytes');
+
+/** The default bound on one response: 32 MiB, above any real page of the clouds' list APIs. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Bounds what one response may read from its socket: past `limit` bytes the request is destroyed
+ * with ResponseTooLargeError, which the SDK (or the client) sees as the request's error. Counted
+ * on the socket (a listener there does not change how the SDK reads the response).
+ */
+function capResponse(req: http.ClientRequest, target: string, defaultLimit: number): void {
+  req.once('socket', (socket) => {
+    const limit = (req as { [RESPONSE_LIMIT]?: number })[RESPONSE_LIMIT] ?? defaultLimit;
+    const start = socket.bytesRead;
+    const onData = () => {
+      if (socket.bytesRead - start > limit) {
+        socket.off('data', onData);
+        req.destroy(new ResponseTooLargeError(redactUrl(target), limit));
+      }
+    };
+    socket.on('data', onData);
+    // A kept-alive socket goes back to the pool: the next request counts afresh.
+    req.once('close', () => socket.off('data', onData));
+  });
 }
 
 /** `ClientRequest.onSocket(socket, err)`: how an agent hands a request its socket or its error. */
@@ -189,6 +218,7 @@ function dispatching<A extends http.Agent>(
       (req as unknown as SocketSink).onSocket(null, err as Error);
       return;
     }
+    capResponse(req, target, settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     const chosen: http.Agent = proxy ? viaProxy.get(proxy) : direct;
     (chosen as unknown as Dispatcher).addRequest(req, options);
   };

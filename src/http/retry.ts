@@ -4,7 +4,10 @@
  * (AWS `maxAttempts: 1`, Azure `retryOptions.maxRetries: 0`, GCE `retry: null`) so the two
  * never multiply; see docs/http.md.
  */
+import { type Clock, systemClock } from '../clock.js';
 import { AbortError, HttpStatusError, NetworkError, ProviderError } from '../errors.js';
+import { formatGoDuration } from '../duration.js';
+import type { Logger } from '../log.js';
 
 /** What a classifier says about one failure. */
 export interface RetryVerdict {
@@ -16,12 +19,8 @@ export interface RetryVerdict {
   throttled?: boolean;
 }
 
-/** The timer functions retryCall uses; injectable so tests can drive a fake clock. */
-export interface RetryClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The timer functions retryCall uses: the one {@link Clock}, injectable so tests can drive a fake clock. */
+export type RetryClock = Clock;
 
 /** Options for {@link retryCall}. */
 export interface RetryOptions {
@@ -41,17 +40,32 @@ export interface RetryOptions {
   random?: () => number;
   /** @default the global timers and Date.now */
   clock?: RetryClock;
+  /** Where a capped `Retry-After` is reported. @default silent */
+  log?: Logger;
+  /** What the log line names, e.g. `discover-aws: DescribeInstances`. @default 'retried call' */
+  what?: string;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 4;
 export const DEFAULT_BASE_DELAY_MS = 200;
 export const DEFAULT_MAX_DELAY_MS = 5000;
+/**
+ * The longest `Retry-After` honoured, in ms (5 minutes). A server asking for more (one asked for
+ * 611 hours) gets this, and the log says so; a deadline still cuts the wait shorter.
+ */
+export const MAX_RETRY_AFTER_MS = 300_000;
 
-const globalClock: RetryClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/**
+ * A server's `Retry-After` wait, capped at {@link MAX_RETRY_AFTER_MS}; the cap is logged on `log`.
+ * @example capRetryAfter(2_200_000_000, log, 'discover-consul: CatalogService') === 300_000
+ */
+export function capRetryAfter(afterMs: number, log: Logger | undefined, what: string): number {
+  if (afterMs <= MAX_RETRY_AFTER_MS) return Math.max(0, afterMs);
+  log?.warn(
+    `${what}: the server asked to wait ${formatGoDuration(afterMs)} (Retry-After); waiting ${formatGoDuration(MAX_RETRY_AFTER_MS)}, the most honoured`,
+  );
+  return MAX_RETRY_AFTER_MS;
+}
 
 /**
  * Full-jitter backoff: a uniform draw in `[0, min(maxDelayMs, baseDelayMs * 2^(retry-1)))`.
@@ -74,7 +88,7 @@ export async function retryCall<T>(fn: (attempt: number) => Promise<T>, opts: Re
   const baseDelayMs = opts.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const maxDelayMs = opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
   const random = opts.random ?? Math.random;
-  const clock = opts.clock ?? globalClock;
+  const clock = opts.clock ?? systemClock;
   const signal = opts.signal;
 
   for (let attempt = 1; ; attempt++) {
@@ -92,7 +106,7 @@ export async function retryCall<T>(fn: (attempt: number) => Promise<T>, opts: Re
     if (!verdict.retry) throw lastError;
     const delay =
       verdict.afterMs !== undefined
-        ? Math.max(0, verdict.afterMs)
+        ? capRetryAfter(verdict.afterMs, opts.log, opts.what ?? 'retried call')
         : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
     if (opts.deadline !== undefined && clock.now() + delay > opts.deadline) throw lastError;
     await sleep(delay, signal, clock);

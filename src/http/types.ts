@@ -7,8 +7,13 @@ export interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
-  /** Per-request timeout in milliseconds; the call rejects with `TimeoutError` past it. @default 30000 */
+  /** Per-request timeout in milliseconds; the call rejects with `TimeoutError` past it. @default 60000 */
   timeoutMs?: number;
+  /**
+   * Most bytes of body accepted; past it the connection is closed and the call rejects with
+   * `ResponseTooLargeError`. @default the client's `maxResponseBytes` (32 MiB)
+   */
+  maxResponseBytes?: number;
   signal?: AbortSignal;
   /** Statuses accepted as success; anything else throws `HttpStatusError`. @default 200-299 */
   okStatus?: (status: number) => boolean;

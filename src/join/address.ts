@@ -3,7 +3,7 @@
  * Nomad's client rules (`client/rpc.go` `resolveServer`, fixed for IPv6 in 1.9.4):
  * a missing port gets the default, a bare IPv6 literal is bracketed, `host:` gets the default.
  */
-import { formatHostPort, ipVersion, parsePort } from '../address.js';
+import { formatHostPort, ipVersion, isDnsName, parsePort } from '../address.js';
 import { InvalidAddressError } from './errors.js';
 
 /** The parts of an address; `port` undefined when it had none (or an empty one, `host:`). */
@@ -55,6 +55,11 @@ function checkedHost(input: string, host: string, port: number | undefined, text
   if (host === '') throw new InvalidAddressError(input, 'missing host');
   if (text.startsWith('[') && ipVersion(host) !== 6) throw new InvalidAddressError(input, 'brackets around a non-IPv6 host');
   if (/[\s/[\]]/.test(host)) throw new InvalidAddressError(input, 'invalid host');
+  if (ipVersion(host) === 0 && !isDnsName(host)) {
+    // getaddrinfo would read `010.0.0.1` as octal (8.0.0.1) and `10.1` as 10.0.0.1.
+    const reason = /^[\d.]+$/.test(host) ? 'not a valid IPv4 address (no leading zeros, four parts)' : 'not an IP address or DNS name';
+    throw new InvalidAddressError(input, reason);
+  }
   return { host, port };
 }
 

@@ -76,6 +76,7 @@ async function discoverOne(prepared: PreparedEntry, ctx: RoundContext): Promise<
     const work = entryAddresses(prepared, {
       signal: controller.signal,
       timeoutMs: ctx.timeoutMs,
+      deadline: ctx.timeoutMs > 0 ? Date.now() + ctx.timeoutMs : undefined,
       defaultPort: ctx.defaultPort,
       discoverAddrs: ctx.discoverAddrs,
       resolveHost: ctx.resolveHost,

@@ -9,6 +9,7 @@
  */
 import { formatHostPort, ipVersion } from '../address.js';
 import type { Logger } from '../log.js';
+import { REDACTED } from '../redact.js';
 import type { Target } from '../provider.js';
 import { parseJoinAddress } from './address.js';
 import { JoinConfigError } from './errors.js';
@@ -30,6 +31,7 @@ export type DiscoverAddrs = (
   options: {
     signal: AbortSignal;
     timeout: number;
+    deadline?: number;
     logger: Logger;
     env: Record<string, string | undefined>;
     userAgent?: string;
@@ -77,6 +79,12 @@ export async function prepareEntries(
     } else {
       // Consul expands these at config build; Nomad passes them on and fails to resolve them (nomad#8169).
       if (entry.includes('{{')) throw new JoinConfigError(entry, `${entry.trim()}: go-sockaddr templates are not supported in join entries`);
+      const pair = /^\s*([^\s=]+)=/.exec(entry);
+      if (pair) {
+        // A provider entry missing its provider=, or a key=value pasted as an entry: never a host name to ask DNS for.
+        const shown = `${pair[1]}=${REDACTED}`;
+        throw new JoinConfigError(shown, `${shown}: a join entry with "=" is not an address; a provider entry needs provider=NAME`);
+      }
       parseJoinAddress(entry);
       prepared.push({ entry, kind, label: entry.trim() });
     }
@@ -88,6 +96,8 @@ export async function prepareEntries(
 export interface EntryContext {
   signal: AbortSignal;
   timeoutMs: number;
+  /** Epoch ms (real time) when the entry's timeout passes; provider retries do not wait past it. */
+  deadline: number | undefined;
   defaultPort: number | undefined;
   discoverAddrs: DiscoverAddrs;
   resolveHost: ResolveHost;
@@ -108,7 +118,9 @@ export async function entryAddresses(prepared: PreparedEntry, ctx: EntryContext)
   } else if (prepared.kind === 'provider') {
     const found = await ctx.discoverAddrs(prepared.entry, {
       signal: ctx.signal,
-      timeout: ctx.timeoutMs,
+      // The attempt's own timer (on the loop's clock) aborts `signal`: one timer per entry and call.
+      timeout: 0,
+      deadline: ctx.deadline,
       logger: ctx.logger,
       env: ctx.env,
       userAgent: ctx.userAgent,

@@ -9,6 +9,7 @@ import { AutojoinError } from '../errors.js';
  * malformed literal address. Waiting cannot heal it, so the loop fails at once (CLI exit 2).
  */
 export class JoinConfigError extends AutojoinError {
+  static override readonly configError = true;
   /** The entry at fault, with secrets redacted. */
   readonly entry: string;
 
@@ -20,6 +21,7 @@ export class JoinConfigError extends AutojoinError {
 
 /** An address that cannot be turned into `host:port` (Go's `net.SplitHostPort` texts). */
 export class InvalidAddressError extends AutojoinError {
+  static override readonly configError = true;
   readonly address: string;
 
   constructor(address: string, reason: string) {

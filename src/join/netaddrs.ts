@@ -4,11 +4,12 @@
  * quotes and with an IPv6 `%zone`. Error texts are go-netaddrs'. Two departures, both fixes:
  * the zone is kept (Nomad drops it), and the command runs under a timeout (go-netaddrs has none).
  */
-import { spawn } from 'node:child_process';
 import { isIP } from 'node:net';
 import { AbortError, TimeoutError } from '../errors.js';
 import { JoinConfigError, NetaddrsError } from './errors.js';
 import { isSecretName, REDACTED, redactUserInfo, scrubError, userInfoSecrets } from '../redact.js';
+import { printableLine } from '../text.js';
+import { spawnGroup } from './process.js';
 
 /** go-netaddrs reads at most this much of stderr into its error; more is noise. */
 const STDERR_LIMIT = 1024;
@@ -102,21 +103,28 @@ export function parseExecOutput(stdout: string): string[] {
     const version = isIP(ip);
     // A zone only means something on IPv6; go-netaddrs keeps whatever follows `%`, so reject the nonsense.
     if (version === 0 || (percent >= 0 && (version !== 6 || zone === '' || zone.includes('%')))) {
-      throw new NetaddrsError(`executable returned invalid IP address: ${ip}`);
+      throw new NetaddrsError(`executable returned invalid IP address: ${printableLine(ip, 100)}`);
     }
     return token;
   });
 }
 
 export interface ExecOptions {
-  /** Kills the command when it aborts (the loop's per-entry timeout aborts it too). */
+  /** Kills the command's process group when it aborts (the loop's per-entry timeout aborts it too). */
   signal: AbortSignal;
   env?: Record<string, string | undefined>;
 }
 
+/** Most characters of stdout an `exec=` helper may print; past it the helper is killed and its entry fails. */
+export const EXEC_OUTPUT_LIMIT = 1024 * 1024;
+/** Longest line of stdout an `exec=` helper may print (an IPv6 address with a zone is under 64). */
+export const EXEC_LINE_LIMIT = 4096;
+
 /**
- * Runs an `exec=` entry and returns the IPs it printed.
- * @throws NetaddrsError (exit code, no output, bad IP, cannot start), or the signal's reason when aborted
+ * Runs an `exec=` entry in its own process group and returns the IPs it printed. The group is
+ * killed when the helper exits (a background child holding stdout open does not hold the
+ * entry up), when the signal aborts, and when the output passes its limits.
+ * @throws NetaddrsError (exit code, no output, too much output, bad IP, cannot start), or the signal's reason when aborted
  */
 export async function execAddrs(entry: string, options: ExecOptions): Promise<string[]> {
   checkExecEntry(entry);
@@ -127,22 +135,33 @@ export async function execAddrs(entry: string, options: ExecOptions): Promise<st
   return new Promise((resolve, rejectRaw) => {
     const reject = (error: unknown) => rejectRaw(scrubError(error, secrets));
     if (signal.aborted) return reject(abortReason(signal, command));
-    const child = spawn(command, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: options.env as NodeJS.ProcessEnv });
+    const { child, killGroup } = spawnGroup(command, args, { env: options.env });
     let stdout = '';
+    let lineLength = 0;
     let stderr = '';
     let settled = false;
     const finish = (fn: () => void) => {
+      killGroup();
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
       fn();
     };
-    const onAbort = () => {
-      child.kill('SIGKILL');
-      finish(() => reject(abortReason(signal, command)));
-    };
+    const onAbort = () => finish(() => reject(abortReason(signal, command)));
     signal.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (settled) return;
+      const lines = chunk.split('\n');
+      for (const [index, line] of lines.entries()) {
+        lineLength = (index === 0 ? lineLength : 0) + line.length;
+        if (lineLength > EXEC_LINE_LIMIT) break;
+      }
+      if (lineLength > EXEC_LINE_LIMIT) {
+        return finish(() => reject(new NetaddrsError(`executable printed a line longer than ${EXEC_LINE_LIMIT} characters to stdout`)));
+      }
+      if (stdout.length + chunk.length > EXEC_OUTPUT_LIMIT) {
+        return finish(() => reject(new NetaddrsError(`executable printed more than ${EXEC_OUTPUT_LIMIT} characters to stdout`)));
+      }
       stdout += chunk;
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -153,11 +172,13 @@ export async function execAddrs(entry: string, options: ExecOptions): Promise<st
       const text = error.code === 'ENOENT' ? `exec: "${command}": executable file not found in $PATH` : error.message;
       finish(() => reject(new NetaddrsError(text, { cause: error })));
     });
+    // The helper is done: whatever it left running is killed, which closes stdout and brings 'close'.
+    child.on('exit', () => killGroup());
     child.on('close', (code, killedBy) => {
       finish(() => {
         if (code !== 0) {
           const status = code ?? (killedBy ? `signal ${killedBy}` : 'unknown');
-          return reject(new NetaddrsError(`executable failed with exit code ${status}: ${stderr.trim()}`));
+          return reject(new NetaddrsError(`executable failed with exit code ${status}: ${printableLine(stderr.trim())}`));
         }
         try {
           resolve(parseExecOutput(stdout));

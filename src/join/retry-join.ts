@@ -8,6 +8,7 @@
  * backoff with jitter is opt-in; a throttled provider stretches the next wait; `watch` keeps
  * re-discovering after the first join (Nomad never does: nomad#7420).
  */
+import { capRetryAfter } from '../http/retry.js';
 import { checkConfig, DEFAULT_TIMEOUT_MS, discover } from '../discover.js';
 import { toMs } from '../duration.js';
 import type { NodeHttpClient } from '../http/index.js';
@@ -275,7 +276,12 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
     const exhausted = retryMax > 0 && attempt > retryMax;
     const delay = exhausted
       ? undefined
-      : nextDelay(policy, { failures, throttleStreak, retryAfterMs: throttle.retryAfterMs, random: random() });
+      : nextDelay(policy, {
+          failures,
+          throttleStreak,
+          retryAfterMs: throttle.retryAfterMs === undefined ? undefined : capRetryAfter(throttle.retryAfterMs, log, 'agent.joiner'),
+          random: random(),
+        });
     options.onAttempt?.({ attempt, phase: 'join', addresses, entries: outcomes, joined, error, nextDelayMs: delay });
     if (delay === undefined) {
       log.warn(`agent.joiner: join failed: error=${quote(error.message)}`);

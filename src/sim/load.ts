@@ -22,6 +22,7 @@ import type { FaultSpec, SimModule } from './types.js';
 
 /** The fleet file is unreadable or invalid. `problems` lists every field at fault. */
 export class FleetError extends AutojoinError {
+  static override readonly configError = true;
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[], options?: { cause?: unknown }) {
