@@ -33,7 +33,18 @@ export {
   retryCall,
   TRANSIENT_SOCKET_CODES,
 } from '../http/retry.js';
+export {
+  type ApiCallContext,
+  type ApiCallSpec,
+  apiCall,
+  type Classifier,
+  classifyProviderError,
+  createClassifier,
+  isTransientCause,
+} from '../http/call.js';
 export type { HttpClient, HttpRequestOptions, HttpResponse } from '../http/types.js';
+export { printable, printableLine } from '../text.js';
+export { type Clock, systemClock } from '../clock.js';
 export { formatHostPort, type HostPort, ipVersion, isLoopbackHost, parsePort, splitHostPort, stripBrackets } from '../address.js';
 export { parseGoBool, parseGoDuration } from '../duration.js';
 export type { Logger } from '../log.js';
