@@ -130,7 +130,7 @@ export async function admitRegistration(policy: AdmissionPolicy, request: Regist
   if (identity?.kind === 'intro' && claimsMatch) {
     const store = replayStore(policy);
     if (store && !(await store.use(identity.jti, identity.expiresAt))) {
-      authError = new IntroTokenError('ERR_INTRO_REPLAYED', `token jti ${JSON.stringify(identity.jti)} was used before`);
+      authError = new IntroTokenError('ERR_INTRO_REPLAYED', `token jti ${identity.jti} was used before`);
       identity = undefined;
     }
   }

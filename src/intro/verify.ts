@@ -154,7 +154,7 @@ function checkRegion(region: string, options: VerifyIntroOptions): void {
 async function consume(jti: unknown, expiresAt: number, options: VerifyIntroOptions): Promise<void> {
   if (!options.replay) return;
   if (typeof jti !== 'string' || jti === '') throw fail(INTRO_TOKEN_CODES.notIntro, 'token has no jti');
-  if (!(await options.replay.use(jti, expiresAt))) throw fail(INTRO_TOKEN_CODES.replayed, `token jti ${JSON.stringify(jti)} was used before`);
+  if (!(await options.replay.use(jti, expiresAt))) throw fail(INTRO_TOKEN_CODES.replayed, `token jti ${jti} was used before`);
 }
 
 /**
