@@ -19,6 +19,8 @@ Commands:
                               retry until peers are found or joined
   sim [--fleet FILE] [--port N]
                               serve the simulated cloud on 127.0.0.1
+  intro keygen|create|inspect|verify
+                              client introduction tokens (Nomad's format)
   providers                   list the providers
   help [provider]             this help, or one provider's
   version                     print the version
@@ -71,6 +73,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   // `join` and `sim` own their flags; global flags may precede them.
   const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
   const command = commandIndex < 0 ? undefined : argv[commandIndex];
+  if (command === 'intro') return (await import('./intro.js')).runIntro(argv.slice(commandIndex + 1), io);
   if (command === 'join' || command === 'sim') {
     const global = parseFlags(argv.slice(0, commandIndex));
     const rest = argv.slice(commandIndex + 1);
