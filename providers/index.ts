@@ -22,4 +22,5 @@ export const builtinSims: Record<string, Loader<SimModule>> = {
   azure: () => import('./azure/sim.js'),
   consul: () => import('./consul/sim.js'),
   gce: () => import('./gce/sim.js'),
+  intro: () => import('../src/intro/sim.js'),
 };

@@ -75,4 +75,6 @@ export interface Fleet {
   page_size?: Record<string, number>;
   /** Faults per SimApi name. */
   faults?: Record<string, FaultSpec>;
+  /** Client introduction (Nomad's JWKS, token minting, registration): read and checked by src/intro/sim.ts. */
+  intro?: unknown;
 }

@@ -68,7 +68,7 @@ export function validateFaultSpec(value: unknown, where = 'spec'): FaultSpec {
   return spec;
 }
 
-const FLEET_KEYS = ['credentials', 'instances', 'services', 'page_size', 'faults'] as const;
+const FLEET_KEYS = ['credentials', 'instances', 'services', 'page_size', 'faults', 'intro'] as const;
 const INSTANCE_KEYS = [
   'id',
   'cloud',
@@ -146,6 +146,8 @@ class Validator {
         }
       }
     }
+    // Checked by its module (src/intro/sim.ts) when the sim starts.
+    if (root.intro !== undefined) fleet.intro = root.intro;
     if (root.faults !== undefined) {
       const faults = this.object(root.faults, 'faults');
       if (faults) {
