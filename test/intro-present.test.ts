@@ -88,6 +88,14 @@ test('a JWKS endpoint that fails is a typed error naming the URL; one serving a 
   const url = `${server.url}/.well-known/jwks.json`;
   const token = await createIntroToken({ key: key.privateJwk });
   await t.throwsAsync(verifyIntroToken(token, { keys: new JwksCache({ url }) }), { instanceOf: IntroJwksError, code: 'ERR_INTRO_JWKS', message: /^jwks http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: cannot fetch/ });
+  // While it is down, it is asked at most once per refresh interval.
+  let clock = Date.now();
+  const down = new JwksCache({ url, now: () => clock });
+  for (let i = 0; i < 5; i++) await t.throwsAsync(verifyIntroToken(token, { keys: down }), { code: 'ERR_INTRO_JWKS' });
+  t.is(down.fetches, 1);
+  clock += 30_000;
+  await t.throwsAsync(verifyIntroToken(token, { keys: down }), { code: 'ERR_INTRO_JWKS' });
+  t.is(down.fetches, 2);
   body = JSON.stringify({ keys: [key.privateJwk] });
   await t.throwsAsync(verifyIntroToken(token, { keys: new JwksCache({ url }) }), { instanceOf: IntroJwksError, message: /keys\[0\] holds a private key/ });
 });

@@ -69,6 +69,7 @@ export class JwksCache implements KeySource {
   private keys: JWK[] | undefined;
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<void> | undefined;
+  private lastError: Error | undefined;
 
   constructor(options: JwksCacheOptions) {
     this.url = options.url;
@@ -80,6 +81,8 @@ export class JwksCache implements KeySource {
   }
 
   async key(kid: string): Promise<JWK | undefined> {
+    // Still no keys and the last fetch failed: the endpoint is down; do not ask again before the interval.
+    if (this.keys === undefined && this.lastError !== undefined && this.now() - this.fetchedAt < this.minRefreshMs) throw this.lastError;
     if (this.keys === undefined || this.now() - this.fetchedAt >= this.maxAgeMs) {
       await this.refresh(this.keys !== undefined);
     }
@@ -93,8 +96,10 @@ export class JwksCache implements KeySource {
     this.inFlight ??= this.fetch()
       .then((keys) => {
         this.keys = keys;
+        this.lastError = undefined;
       })
       .catch((error: unknown) => {
+        this.lastError = error as Error;
         if (!keepOnFailure || this.keys === undefined) throw error;
       })
       .finally(() => {
