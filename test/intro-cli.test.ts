@@ -188,3 +188,26 @@ test('join stops with a typed error (exit 1) once the token has expired', async 
   t.regex(result.stderr, /^retry join stopped: the intro token expired at \S+ after \d+ attempt\(s\) without a join; last error: .* exited with code 1\n$/);
   t.false(result.stderr.includes(token));
 });
+
+test('verify against a server\'s JWKS URL (the simulator playing Nomad), as an operator checks a token before boot', async (t) => {
+  const { default: introSim } = await import('../src/intro/sim.js');
+  const { validateFleet } = await import('../src/sim/load.js');
+  const { startTestSim } = await import('./helpers/sim.js');
+  const sim = await startTestSim(t, validateFleet({ instances: [], intro: { enforcement: 'strict', region: 'eu' } }), [introSim]);
+  const minted = await fetch(`${sim.httpUrl}/v1/acl/identity/client-introduction-token`, { method: 'PUT', body: '{"NodePool":"gpu","TTL":"20m"}' });
+  const { JWT: token } = (await minted.json()) as { JWT: string };
+  const jwks = `${sim.httpUrl}/.well-known/jwks.json`;
+  const ok = await runDiscover(['intro', 'verify', '-jwks', jwks, '-node-pool', 'gpu', '-node-name', 'gpu-1', '-region', 'eu'], {
+    env: { NOMAD_CLIENT_INTRO_TOKEN: token },
+  });
+  t.is(ok.code, 0, ok.stdout + ok.stderr);
+  t.regex(ok.stdout, /^Admitted: node pool "gpu", any node name, region eu, key [\w-]+ \(EdDSA\)\nExpires: \S+ \(in 1?\dm\d+s\)\n$/);
+  const wrongRegion = await runDiscover(['intro', 'verify', '-jwks', jwks, '-node-pool', 'gpu'], { env: { NOMAD_CLIENT_INTRO_TOKEN: token } });
+  t.is(wrongRegion.code, 1);
+  t.is(wrongRegion.stdout, 'Refused: token is for region "eu", not "global"\n');
+  await sim.close();
+  const down = await runDiscover(['intro', 'verify', '-jwks', jwks, '-node-pool', 'gpu'], { env: { NOMAD_CLIENT_INTRO_TOKEN: token } });
+  t.is(down.code, 1);
+  t.regex(down.stdout, /^Refused: jwks http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: cannot fetch: /);
+  t.false(`${ok.stdout}${down.stdout}${down.stderr}`.includes(token));
+});
