@@ -36,8 +36,11 @@ export function builtins(): readonly ProviderEntry[] {
   return composed;
 }
 
-/** Loads every built-in simulator module, in the composition's order. */
+/**
+ * Loads every built-in simulator module, in the composition's order, then the engine's own
+ * (client introduction: Nomad's JWKS and registration, not a cloud).
+ */
 export async function builtinSimModules(entries: readonly ProviderEntry[] = composed): Promise<SimModule[]> {
-  const loaders = entries.flatMap((entry) => (entry.sim ? [entry.sim] : []));
+  const loaders = [...entries.flatMap((entry) => (entry.sim ? [entry.sim] : [])), () => import('./intro/sim.js')];
   return (await Promise.all(loaders.map((load) => load()))).map((module) => module.default);
 }

@@ -25,3 +25,4 @@ export { type Logger, lineLogger, silentLogger } from './log.js';
 export * from './provider.js';
 export { ProviderRegistry } from './registry.js';
 export * from './join/index.js';
+export * from './intro/index.js';

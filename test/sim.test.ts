@@ -182,10 +182,11 @@ test('the HTTPS certificate also names localhost', async (t) => {
 
 test('loads every built-in simulator module of the composition when none are given', async (t) => {
   const modules = await loadBuiltinSims();
-  t.is(modules.length, builtins.filter((entry) => entry.sim).length);
+  // The composition's modules, then the engine's own (client introduction).
+  t.is(modules.length, builtins.filter((entry) => entry.sim).length + 1);
   t.deepEqual(
     modules.map((m) => m.provider),
-    builtins.flatMap((entry) => (entry.sim ? [entry.name] : [])),
+    [...builtins.flatMap((entry) => (entry.sim ? [entry.name] : [])), 'intro'],
   );
 });
 

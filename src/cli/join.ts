@@ -17,6 +17,7 @@ import { AbortError, isConfigError, UsageError } from '../errors.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
 import type { RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
+import { INTRO_JOIN_OPTIONS, INTRO_JOIN_USAGE, introCommandIo, introJoinOption } from './intro.js';
 import { createProgress } from './join-progress.js';
 
 export const JOIN_USAGE = `Usage: discover join [flags] ENTRY... [-- COMMAND ARGS...]
@@ -52,7 +53,7 @@ Flags:
   -v, --verbose        Nomad's log lines (agent.joiner: ...) besides the progress
   -q                   no progress or log output (errors are still printed)
   -h, --help           this help
-
+${INTRO_JOIN_USAGE}
 Exit status: 0 joined, 1 every attempt failed, 2 usage or config error.
 `;
 
@@ -74,6 +75,7 @@ const OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
   q: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
+  ...INTRO_JOIN_OPTIONS,
 } as const;
 
 function integer(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -244,10 +246,10 @@ async function join(argv: string[], io: CliIo): Promise<number> {
   // With --probe, what is printed (or handed to COMMAND) is the reachable subset of an attempt's addresses.
   let handed: { attempt: number; addresses: string[] } | undefined;
   const handedIn = (attempt: number, fallback: string[]) => (handed?.attempt === attempt ? handed.addresses : fallback);
-  const join = async (addresses: string[], info: { attempt: number; signal: AbortSignal }): Promise<number> => {
+  const join = async (addresses: string[], info: { attempt: number; signal: AbortSignal; introToken?: string }): Promise<number> => {
     const usable = values.probe ? await reachable(addresses, minJoined, probeMs, info.signal) : addresses;
     handed = { attempt: info.attempt, addresses: usable };
-    if (command.length > 0) return runJoinCommand(command, usable, io, info.signal, () => progress?.interrupted());
+    if (command.length > 0) return runJoinCommand(command, usable, introCommandIo(io, values, info.introToken), info.signal, () => progress?.interrupted());
     if (usable.length < minJoined) throw new Error(`found ${usable.length} of the ${minJoined} addresses needed`);
     return usable.length;
   };
@@ -261,6 +263,7 @@ async function join(argv: string[], io: CliIo): Promise<number> {
       signal: io.signal,
       logger,
       env: io.env,
+      introToken: introJoinOption(values, io, quiet || (values.verbose ?? false)),
       join,
       onAttempt: (report) => {
         progress?.attempt(report);

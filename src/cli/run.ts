@@ -18,6 +18,8 @@ Commands:
                               retry until peers are found or joined
   sim [--fleet FILE] [--port N]
                               serve the simulated cloud on 127.0.0.1
+  intro keygen|create|inspect|verify
+                              client introduction tokens (Nomad's format)
   providers                   list the providers
   help [provider]             this help, or one provider's
   version                     print the version
@@ -65,6 +67,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const valueFlags = new Set(['--format', '-format', '--timeout', '-timeout', '--plugin', '-plugin']);
   const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !valueFlags.has(argv[i - 1] ?? ''));
   const command = commandIndex < 0 ? undefined : argv[commandIndex];
+  if (command === 'intro') return (await import('./intro.js')).runIntro(argv.slice(commandIndex + 1), io);
   if (command === 'join' || command === 'sim') {
     const global = parseFlags(argv.slice(0, commandIndex));
     const rest = argv.slice(commandIndex + 1);

@@ -20,6 +20,7 @@ import { type CheckEntry, type DiscoverAddrs, type PreparedEntry, prepareEntries
 import { type EntryOutcome, RetryJoinExhaustedError } from './errors.js';
 import { type BackoffOptions, type DelayPolicy, nextDelay, resolvePolicy } from './policy.js';
 import { type ResolveHost, systemResolveHost } from './resolve.js';
+import type { IntroGuard, IntroTokenOption } from '../intro/present.js';
 
 /** What `join` is told besides the addresses. */
 export interface JoinInfo {
@@ -27,6 +28,8 @@ export interface JoinInfo {
   attempt: number;
   /** Aborts when the loop is stopped. */
   signal: AbortSignal;
+  /** The client introduction token to present, when `introToken` gave one. Never log it. */
+  introToken?: string;
 }
 
 /** What changed in a watch round whose new address set was joined. */
@@ -122,6 +125,13 @@ export interface RetryJoinOptions {
   resolveHost?: ResolveHost;
   /** Uniform random numbers in [0, 1) for jitter. @default Math.random */
   random?: () => number;
+  /**
+   * A client introduction token for `join` (in `info.introToken`): the token, or where to find it
+   * with Nomad's precedence (env, flag, `<stateDir>/intro_token.jwt`). An expired one fails at
+   * once; one expiring before the expected join is warned about; the loop stops with
+   * IntroTokenExpiredError when it expires before a join. See docs/intro-tokens.md.
+   */
+  introToken?: IntroTokenOption;
 }
 
 export interface RetryJoinResult {
@@ -188,6 +198,10 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
   if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
 
   const prepared = await prepareEntries(options.entries, options.checkEntry ?? defaultCheck, env);
+  const intro =
+    options.introToken === undefined
+      ? undefined
+      : await (await import('../intro/present.js')).prepareIntroToken(options.introToken, { env, now: () => clock.now(), logger: log, policy, retryMax });
   const started = clock.now();
   log.info(`agent.joiner: starting retry join: servers=${quote(prepared.map((p) => p.label).join(' '))}`);
 
@@ -196,7 +210,7 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
   const engine = engineDiscover(env, options.userAgent, policy.kind === 'backoff' ? 1 : undefined);
   const discoverAddrs = options.discoverAddrs ?? engine.discoverAddrs;
   try {
-    return await loop(options, { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env, discoverAddrs });
+    return await loop(options, { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env, discoverAddrs, intro });
   } finally {
     await engine.close();
   }
@@ -215,6 +229,7 @@ interface LoopState {
   log: Logger;
   env: Record<string, string | undefined>;
   discoverAddrs: DiscoverAddrs;
+  intro: IntroGuard | undefined;
 }
 
 async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJoinResult> {
@@ -236,7 +251,7 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
   /** Calls `join`; a throw or too few joined is the attempt's error. */
   const tryJoin = async (addresses: string[], attempt: number): Promise<{ joined: number; error?: Error }> => {
     try {
-      const joined = await options.join(addresses, { attempt, signal: joinSignal });
+      const joined = await options.join(addresses, { attempt, signal: joinSignal, ...(state.intro ? { introToken: state.intro.token } : {}) });
       return joined < minJoined ? { joined, error: new Error(`joined ${joined} of the ${minJoined} required`) } : { joined };
     } catch (caught) {
       return { joined: 0, error: caught instanceof Error ? caught : new Error(String(caught)) };
@@ -257,7 +272,9 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
   let failures = 0;
   let throttleStreak = 0;
   let result: RetryJoinResult | undefined;
+  let lastJoinError: Error | undefined;
   while (result === undefined) {
+    state.intro?.check(attempt, lastJoinError);
     attempt++;
     const { addresses, outcomes } = await round();
     if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
@@ -271,6 +288,7 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
       break;
     }
     failures++;
+    lastJoinError = error;
     const throttle = throttling(outcomes);
     throttleStreak = throttle.throttled ? throttleStreak + 1 : 0;
     const exhausted = retryMax > 0 && attempt > retryMax;

@@ -5,7 +5,7 @@
 import type { SimModule } from './types.js';
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-const cloudOf = (m: SimModule) => m.fleet?.cloud ?? m.provider;
+const cloudOf = (m: SimModule) => m.fleet?.cloud || m.provider;
 const code = (s: string) => `\`${s}\``;
 
 /** "Pointing each SDK at the sim". */

@@ -109,8 +109,8 @@ export interface FleetCredentialSpec {
 
 /** What a simulator module adds to the fleet file. */
 export interface FleetModuleSpec {
-  /** The `cloud:` value of its instances. @default the module's `provider` */
-  cloud?: string;
+  /** The `cloud:` value of its instances; `false` for a module with no instances or credentials. @default the module's `provider` */
+  cloud?: string | false;
   /** One sentence on how this cloud reads the shared fields (docs/sim.md). */
   summary?: string;
   /** Instance fields of this cloud beyond the shared ones. */

@@ -47,7 +47,7 @@ export function fleetSchema(modules: readonly SimModule[]): FleetSchema {
   const blocks = new Map<string, FleetFieldSpec>();
   for (const module of modules) {
     const spec = module.fleet ?? {};
-    clouds.set(spec.cloud ?? module.provider, spec);
+    if (spec.cloud !== false) clouds.set(spec.cloud ?? module.provider, spec);
     for (const [name, block] of Object.entries(spec.blocks ?? {})) blocks.set(name, block);
   }
   return { clouds, apis: modules.flatMap((m) => m.apis.map((a) => a.name)), blocks };
@@ -173,6 +173,8 @@ class Validator implements FleetChecker {
         }
       }
     }
+    // Checked by its module (src/intro/sim.ts) when the sim starts.
+    if (root.intro !== undefined) fleet.intro = root.intro;
     if (root.faults !== undefined) {
       const faults = this.object(root.faults, 'faults');
       if (faults) {

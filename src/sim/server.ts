@@ -175,6 +175,10 @@ export async function startSim(options: StartSimOptions): Promise<RunningSim> {
         sendJson(res, 403, { error: 'sim_control_loopback_only' });
         return;
       }
+      for (const api of apis) {
+        const own = await api.control?.(simReq, ctx);
+        if (own) return writeResponse(res, own);
+      }
       const answer = handleControl(simReq, control);
       writeResponse(res, answer);
       return;

@@ -52,6 +52,8 @@ export interface SimApi {
   handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> | SimResponse;
   /** The cloud's real error response for a fault or a refused credential. */
   errorResponse(kind: SimErrorKind, req: SimRequest, ctx: SimContext): SimResponse;
+  /** Answers this API's own `/_sim/...` control routes (state it keeps); undefined for any other. */
+  control?(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> | SimResponse | undefined;
 }
 
 /** What `discover sim` prints for one provider: a config string and the env to paste. */
