@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { builtinProviders } from '../providers/index.js';
 import { ProviderRegistryError } from './errors.js';
+import { preferBundle } from './load-bundle.js';
 import type { AnyProvider } from './provider.js';
 
 type Loader = () => Promise<AnyProvider>;
@@ -21,7 +22,9 @@ export class ProviderRegistry {
   constructor(builtins = true) {
     if (!builtins) return;
     for (const [name, load] of Object.entries(builtinProviders)) {
-      this.#loaders.set(name, async () => (await load()).default);
+      // The build's bundle of the provider when there is one (src/load-bundle.ts), else `load`.
+      const loadFast = preferBundle(name, load);
+      this.#loaders.set(name, async () => (await loadFast()).default);
     }
   }
 
