@@ -49,7 +49,8 @@ const cache = spawnSync(
        providers: providers.map((p) => ({ name: p.name, summary: p.summary, help: providerHelp(p) })),
      }));`,
   ],
-  { stdio: 'inherit' },
+  // The staging folder's bundles leave no V8 code cache behind: it would name files that are gone.
+  { stdio: 'inherit', env: { ...process.env, AUTOJOIN_CODE_CACHE: '0' } },
 );
 if (cache.status !== 0) {
   rmSync(out, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -26,10 +27,14 @@ export const BUNDLE_FORMAT = 1;
 /**
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
- * methods reach (see pruneProtos).
+ * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`: see the plugins of those names.
  */
 const SETTINGS = {
+  azure: {
+    armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
+  },
   gce: {
+    restOnlyGax: true,
     protos: {
       file: '@google-cloud/compute/build/protos/protos.json',
       methods: {
@@ -157,6 +162,60 @@ const prunedProtos = (settings) => ({
   },
 });
 
+/**
+ * @google-cloud/compute's clients `require('google-gax')` for three things when they run over
+ * REST (`fallback: 'rest'`, the only way the provider builds them): `fallback` (the REST
+ * transport), `loggingUtils` and `decodeAnyProtosInArray`. google-gax's index would also load its
+ * gRPC half (@grpc/grpc-js, http2, dns, proto-loader) at start-up; this gives them the REST half
+ * only, from the same google-gax files (the import path the compute docs themselves suggest).
+ */
+const restOnlyGax = {
+  name: 'rest-only-gax',
+  setup(build) {
+    // The google-gax the compute clients would load (its index is build/src/index.js).
+    const gaxDir = path.resolve(path.dirname(createRequire(require.resolve('@google-cloud/compute')).resolve('google-gax')), '../..');
+    build.onResolve({ filter: /^google-gax$/ }, (args) =>
+      /[\\/]@google-cloud[\\/]compute[\\/]/.test(args.importer) ? { path: 'google-gax (REST only)', namespace: 'rest-only-gax' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'rest-only-gax' }, () => ({
+      contents: [
+        "exports.fallback = require('./build/src/fallback.js');",
+        "exports.loggingUtils = require('google-logging-utils');",
+        "exports.decodeAnyProtosInArray = require('./build/src/util.js').decodeAnyProtosInArray;",
+      ].join('\n'),
+      resolveDir: gaxDir,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * arm-network's client builds all of its ~160 operation groups in its constructor, so every
+ * operations file stays in the bundle although the provider calls two groups. The constructor
+ * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
+ * groups' files then drop out of the bundle. A group left out is undefined on the client: the
+ * CLI tests against the simulator catch a provider that starts using one.
+ */
+const armOperations = (settings) => ({
+  name: 'arm-operations',
+  setup(build) {
+    const packageDir = fileURLToPath(import.meta.resolve(settings.package)).replace(/[\\/]dist[\\/].*$/, '');
+    const target = path.join(packageDir, settings.file);
+    build.onLoad({ filter: /ManagementClient\.js$/ }, (args) => {
+      if (args.path !== target) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      let kept = 0;
+      const contents = text.replace(/this\.(\w+) =\s*new (\w+)Impl\(this\);/g, (all, group) => {
+        if (!settings.keep.includes(group)) return '';
+        kept++;
+        return all;
+      });
+      if (kept !== settings.keep.length) throw new Error(`bundle: ${settings.package} lacks some of ${settings.keep.join(', ')}`);
+      return { contents, loader: 'js' };
+    });
+  },
+});
+
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 /** Builds <out>/bundles/. @returns the manifest. */
@@ -178,7 +237,13 @@ export async function bundleProviders(out, names = providerNames()) {
       outdir: staging,
       // dist-es (ESM) first where a package offers it, so tree-shaking applies (CommonJS cannot be shaken).
       mainFields: ['module', 'main'],
-      plugins: [externalEngine, inlineSchemaKeys, ...(settings.protos ? [prunedProtos(settings.protos)] : [])],
+      plugins: [
+        externalEngine,
+        inlineSchemaKeys,
+        ...(settings.protos ? [prunedProtos(settings.protos)] : []),
+        ...(settings.restOnlyGax ? [restOnlyGax] : []),
+        ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
+      ],
       minifySyntax: true,
       logLevel: 'warning',
       metafile: true,

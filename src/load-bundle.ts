@@ -8,7 +8,7 @@
  *
  * The cache: `$XDG_CACHE_HOME/autojoin` (else `~/.cache/autojoin`), folder 0700, files 0600,
  * written atomically (temporary file, then rename), one file per chunk keyed by the autojoin
- * version, the Node version and architecture, and the chunk's content hash. V8 itself refuses
+ * version, the Node version and architecture, the chunk's path and its content hash. V8 itself refuses
  * data made by another V8 or with other flags (then the chunk is compiled and the file
  * rewritten). `AUTOJOIN_CODE_CACHE=0` turns the cache off; the folder may be deleted at any time.
  */
@@ -153,7 +153,7 @@ class BundleLoader {
     if (hash === undefined) throw new Error(`autojoin: ${chunk} is not a chunk of ${this.#dir}`);
     const file = path.join(this.#dir, chunk);
     const source = readFileSync(file, 'utf8');
-    const cacheFile = this.#cacheDir && path.join(this.#cacheDir, `${path.basename(this.#dir)}-${chunk}-${cacheKey(hash)}.v8`);
+    const cacheFile = this.#cacheDir && path.join(this.#cacheDir, `${path.basename(this.#dir)}-${chunk}-${cacheKey(file, hash)}.v8`);
     let cachedData: Buffer | undefined;
     if (cacheFile) {
       try {
@@ -185,10 +185,13 @@ class BundleLoader {
 
 let keyPrefix: string | undefined;
 
-/** The cache key of a chunk: autojoin and Node versions, architecture, content hash. */
-function cacheKey(chunkHash: string): string {
+/**
+ * The cache key of a chunk: autojoin and Node versions, architecture, the chunk's path (compiled
+ * code keeps its file name for stack traces) and content hash.
+ */
+function cacheKey(file: string, chunkHash: string): string {
   keyPrefix ??= `${packageVersion()}\0${process.version}\0${process.arch}\0${BUNDLE_FORMAT}`;
-  return createHash('sha256').update(`${keyPrefix}\0${chunkHash}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${keyPrefix}\0${file}\0${chunkHash}`).digest('hex').slice(0, 32);
 }
 
 function packageVersion(): string {
