@@ -12,7 +12,6 @@
  * data made by another V8 or with other flags (then the chunk is compiled and the file
  * rewritten). `AUTOJOIN_CODE_CACHE=0` turns the cache off; the folder may be deleted at any time.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -106,12 +105,13 @@ interface PendingCache {
 }
 
 const pending: PendingCache[] = [];
+let written = 0;
 let exitHook = false;
 
 /** Writes the code cache of every chunk compiled without one. Failures only cost speed. */
 export function flushCodeCache(): void {
   for (const { script, file } of pending.splice(0)) {
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temporary = `${file}.${process.pid}-${++written}.tmp`;
     try {
       const data = script.createCachedData();
       const fd = openSync(temporary, 'wx', 0o600);
@@ -186,12 +186,19 @@ class BundleLoader {
 let keyPrefix: string | undefined;
 
 /**
- * The cache key of a chunk: autojoin and Node versions, architecture, the chunk's path (compiled
- * code keeps its file name for stack traces) and content hash.
+ * The cache key of a chunk: its content hash (from the manifest) and a hash of the autojoin and
+ * Node versions, the architecture and the chunk's path (compiled code keeps its file name for
+ * stack traces). FNV-1a: start-up pays for no crypto module here.
  */
 function cacheKey(file: string, chunkHash: string): string {
   keyPrefix ??= `${packageVersion()}\0${process.version}\0${process.arch}\0${BUNDLE_FORMAT}`;
-  return createHash('sha256').update(`${keyPrefix}\0${file}\0${chunkHash}`).digest('hex').slice(0, 32);
+  return `${chunkHash}-${fnv1a(`${keyPrefix}\0${file}`)}`;
+}
+
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 function packageVersion(): string {
