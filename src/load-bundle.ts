@@ -84,7 +84,9 @@ function bundled(module: ProviderModule): AnyProvider {
 /** Where the cache lives, or undefined when it is off or the folder is not safely ours. */
 function codeCache(): string | undefined {
   if (process.env.AUTOJOIN_CODE_CACHE === '0') return undefined;
-  const base = process.env.XDG_CACHE_HOME || (homedir() ? path.join(homedir(), '.cache') : '');
+  // A relative XDG_CACHE_HOME is invalid (XDG Base Directory spec): the default applies.
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : homedir() ? path.join(homedir(), '.cache') : '';
   if (!base || !path.isAbsolute(base)) return undefined;
   const dir = path.join(base, 'autojoin');
   try {
