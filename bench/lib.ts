@@ -69,3 +69,37 @@ export function interleaved(commands: Record<string, string[]>, runs: number, en
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** One whole process as measured by {@link runMeasured}. */
+export interface MeasuredRun {
+  ms: number;
+  /** Peak resident set size, MB (from bench/rss-report.mjs). */
+  rssMB: number;
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/**
+ * Runs `node [--import rss-report] ...args` without blocking this process's event loop (the
+ * simulator may be serving from here): wall time, peak RSS, output. Never throws: the caller
+ * checks `code` and `stdout`, so a failing or empty answer is reported, not timed.
+ */
+export function runMeasured(args: string[], env: Record<string, string | undefined>): Promise<MeasuredRun> {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--import', './bench/rss-report.mjs', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const rss = Number(/BENCH_PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+      resolve({ ms, rssMB: rss / 1024, stdout, stderr: stderr.replace(/\n?BENCH_PEAK_RSS_KB=\d+\n/, ''), code: code ?? 1 });
+    });
+  });
+}
+
+/** `met` or `NOT met`, for the goal lines benchmarks print. */
+export const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { bundleProviders } from './bundle-providers.mjs';
 
 // Packages' bin files are not always in their "exports" (nor is package.json); use the install path.
 const binOf = (name, file) => path.join(import.meta.dirname, '..', 'node_modules', name, file);
@@ -20,6 +21,16 @@ if (!existsSync(`${out}/entry/discover.js`)) {
 }
 if (result.status !== 0) console.error('build: tsc reported type errors (emitted anyway; `npm run typecheck` shows them)');
 chmodSync(`${out}/entry/discover.js`, 0o755);
+
+// Each built-in provider's code path bundled, SDK tree-shaken, for the CLI's fast path
+// (src/load-bundle.ts; docs/performance.md).
+try {
+  await bundleProviders(out);
+} catch (error) {
+  rmSync(out, { recursive: true, force: true });
+  console.error(`build failed: bundling the providers: ${error.message}`);
+  process.exit(1);
+}
 
 // `discover help` / `providers` read the built-in providers' help from this file, generated from the
 // same descriptors, so they start without loading any provider module (test/cli.test.ts checks it
@@ -39,7 +50,8 @@ const cache = spawnSync(
        providers: providers.map((p) => ({ name: p.name, summary: p.summary, help: providerHelp(p) })),
      }));`,
   ],
-  { stdio: 'inherit' },
+  // The staging folder's bundles leave no V8 code cache behind: it would name files that are gone.
+  { stdio: 'inherit', env: { ...process.env, AUTOJOIN_CODE_CACHE: '0' } },
 );
 if (cache.status !== 0) {
   rmSync(out, { recursive: true, force: true });

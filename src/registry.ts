@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { builtinSimModules, builtins as composedBuiltins, type ProviderEntry } from './builtins.js';
 import type { SimModule } from './sim/types.js';
 import { ProviderRegistryError } from './errors.js';
+import { preferBundle } from './load-bundle.js';
 import type { AnyProvider } from './provider.js';
 
 type Loader = () => Promise<AnyProvider>;
@@ -29,7 +30,9 @@ export class ProviderRegistry {
     const entries = builtins === true ? composedBuiltins() : builtins === false ? [] : builtins;
     this.#entries = entries;
     for (const entry of entries) {
-      this.#loaders.set(entry.name, async () => (await entry.provider()).default);
+      // For the composition's built-ins, the build's bundle of the provider when there is one (src/load-bundle.ts).
+      const load = builtins === true ? preferBundle(entry.name, entry.provider) : entry.provider;
+      this.#loaders.set(entry.name, async () => (await load()).default);
     }
   }
 

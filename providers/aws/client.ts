@@ -3,13 +3,12 @@
  * context, and walks every page. Loaded only when the provider runs (`index.ts` imports it
  * lazily), so `discover help` never loads the SDK.
  *
- * The SDK is loaded through `createRequire`: its CommonJS build loads in about half the time
- * of its ESM build (many small files); types come from `import type`.
+ * The SDK is imported by name, statically: the build bundles this file with the SDK's ESM build,
+ * tree-shaken to the one command used (scripts/bundle-providers.mjs, docs/performance.md).
  */
-import { createRequire } from 'node:module';
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MalformedResponseError } from '../../src/errors.js';
 import { apiCall } from '../../src/http/call.js';
 import { redactUrl } from '../../src/http/redact.js';
@@ -20,9 +19,6 @@ import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, 
 // The SDK prints a Node-version notice on stderr at the first client; discover's output stays clean.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const require = createRequire(import.meta.url);
-const ec2Sdk = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
-const httpHandler = require('@smithy/node-http-handler') as typeof import('@smithy/node-http-handler');
 
 /** EC2 allows 5..1000 per `DescribeInstances` page; the largest page means the fewest calls. */
 export const EC2_PAGE_SIZE = 1000;
@@ -60,7 +56,7 @@ function withToken(accessKeyId: string, secretAccessKey: string, sessionToken: s
 
 function commonConfig(options: AwsClientOptions, ctx: ProviderContext) {
   const credentials = staticCredentials(options, ctx.env);
-  const requestHandler: NodeHttpHandler = new httpHandler.NodeHttpHandler({
+  const requestHandler: NodeHttpHandler = new NodeHttpHandler({
     httpAgent: ctx.http.httpAgent,
     httpsAgent: ctx.http.httpsAgent,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -78,12 +74,12 @@ function commonConfig(options: AwsClientOptions, ctx: ProviderContext) {
 
 /** An EC2 client wired to the shared agents (proxy, keep-alive, loopback guard). */
 export function createEc2Client(options: AwsClientOptions, ctx: ProviderContext): EC2Client {
-  return new ec2Sdk.EC2Client(commonConfig(options, ctx));
+  return new EC2Client(commonConfig(options, ctx));
 }
 
 /** An ECS client wired the same way. The ECS SDK is loaded only for `service=ecs`. */
-export function createEcsClient(options: AwsClientOptions, ctx: ProviderContext): ECSClient {
-  const ecsSdk = require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs');
+export async function createEcsClient(options: AwsClientOptions, ctx: ProviderContext): Promise<ECSClient> {
+  const ecsSdk = await import('./ecs-sdk.js');
   return new ecsSdk.ECSClient(commonConfig(options, ctx));
 }
 
@@ -107,7 +103,7 @@ export async function discoverEc2(
   let nextToken: string | undefined;
   let pages = 0;
   do {
-    const command = new ec2Sdk.DescribeInstancesCommand({ Filters, MaxResults: EC2_PAGE_SIZE, NextToken: nextToken });
+    const command = new DescribeInstancesCommand({ Filters, MaxResults: EC2_PAGE_SIZE, NextToken: nextToken });
     const page = await call('DescribeInstances', ctx, () => client.send(command, { abortSignal: ctx.signal }));
     pages++;
     // A real answer always has a reservationSet (maybe empty); an HTML page or an empty 200 has none.
@@ -134,8 +130,8 @@ export async function discoverEcs(
   filter: { tags: readonly TagFilter[]; cluster?: string; family?: string },
   ctx: ProviderContext,
 ): Promise<{ targets: Target[] }> {
-  const ecsSdk = require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs');
-  const client = createEcsClient(options, ctx);
+  const ecsSdk = await import('./ecs-sdk.js');
+  const client = await createEcsClient(options, ctx);
   const abort = { abortSignal: ctx.signal };
   const clusters: string[] = [];
   if (filter.cluster) {

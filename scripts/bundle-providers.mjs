@@ -1,0 +1,285 @@
+// Bundles each built-in provider's code path (providers/<name>/index.ts and what it imports,
+// SDKs included) so `discover addrs` loads and compiles only what a lookup runs. Called by
+// scripts/build.mjs after tsc; docs/performance.md has the measurements behind every choice here.
+//
+// Output, in <out>/bundles/:
+//   <name>/*.cjs     esbuild's ESM code-split chunks turned into CommonJS: the entry holds the
+//                    descriptor (help, check), the SDK sits in chunks loaded by discover()'s own
+//                    import(); src/load-bundle.ts runs them through vm.Script with a V8 code cache.
+//   manifest.json    { format, providers: { <name>: { entry, chunks: { <file>: <sha256> } } } }
+//                    the hashes key the code cache.
+// Imports of the engine (src/) stay outside the bundles: they resolve to dist/src/*.js, the same
+// module instances the CLI uses, so `instanceof ProviderError` and the shared HTTP stack hold.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SRC = path.join(ROOT, 'src') + path.sep;
+const require = createRequire(import.meta.url);
+
+/** Bumped when the chunk format changes; the loader refuses another one. */
+export const BUNDLE_FORMAT = 1;
+
+/**
+ * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
+ * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
+ * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`: see the plugins of those names.
+ */
+const SETTINGS = {
+  azure: {
+    armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
+  },
+  gce: {
+    restOnlyGax: true,
+    protos: {
+      file: '@google-cloud/compute/build/protos/protos.json',
+      methods: {
+        'google.cloud.compute.v1.Instances': ['AggregatedList', 'List'],
+        'google.cloud.compute.v1.Zones': ['List'],
+      },
+    },
+  },
+};
+
+/** The built-in providers: every folder of providers/ with an index.ts. */
+export function providerNames() {
+  return readdirSync(path.join(ROOT, 'providers'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .filter((name) => {
+      try {
+        readFileSync(path.join(ROOT, 'providers', name, 'index.ts'));
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+}
+
+/** Engine modules stay external, addressed from bundles/<name>/ to <out>/src/. */
+const externalEngine = {
+  name: 'external-engine',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = path.resolve(args.resolveDir, args.path);
+      if (!target.startsWith(SRC)) return undefined;
+      const relative = path.relative(ROOT, target).replace(/\.ts$/, '.js').split(path.sep).join('/');
+      return { path: `../../${relative}`, external: true };
+    });
+  },
+};
+
+/**
+ * The AWS SDK's schema files write each shape as `[3, n0, _X, 0, [...], [{ [_xN]: _y }]]`. A
+ * computed key makes esbuild keep every shape (it cannot prove `[_xN]` free of side effects), so
+ * EC2's 1.3 MB of schemas would all stay for one command. The keys are plain string constants
+ * of the same file: writing them in place lets tree-shaking keep only the shapes reached.
+ */
+const inlineSchemaKeys = {
+  name: 'inline-schema-keys',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const constants = new Map();
+      for (const match of text.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) constants.set(match[1], match[2]);
+      const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The protobuf JSON descriptor reduced to what `methods` reach: those methods on their services,
+ * and every message and enum their requests and responses use (nested types travel with their
+ * parent). google-gax's REST transport reads only these to encode requests and decode answers.
+ */
+export function pruneProtos(full, methods) {
+  // The protobufjs google-gax itself uses to read the descriptor.
+  const protobuf = createRequire(require.resolve('google-gax'))('protobufjs');
+  const root = protobuf.Root.fromJSON(full);
+  const keep = new Set();
+  const visit = (type) => {
+    if (!type || keep.has(type.fullName)) return;
+    keep.add(type.fullName);
+    if (type instanceof protobuf.Type) {
+      for (const field of type.fieldsArray) {
+        field.resolve();
+        visit(field.resolvedType);
+      }
+    }
+  };
+  const source = (segments) => segments.reduce((node, name) => node.nested[name], full);
+  const pruned = {};
+  const place = (segments, value) => {
+    let node = pruned;
+    segments.forEach((name, i) => {
+      const from = source(segments.slice(0, i + 1));
+      node.nested ??= {};
+      // Namespaces keep their options (java_package, go_package...); types and services come whole.
+      node.nested[name] ??= i === segments.length - 1 ? value : from.options ? { options: from.options } : {};
+      node = node.nested[name];
+    });
+  };
+  for (const [service, names] of Object.entries(methods)) {
+    const resolved = root.lookupService(service);
+    for (const name of names) {
+      const method = resolved.methods[name];
+      if (!method) throw new Error(`bundle: ${service} has no method ${name}`);
+      method.resolve();
+      visit(method.resolvedRequestType);
+      visit(method.resolvedResponseType);
+    }
+    const segments = service.split('.');
+    const original = source(segments);
+    place(segments, { ...original, methods: Object.fromEntries(names.map((name) => [name, original.methods[name]])) });
+  }
+  for (const fullName of [...keep].sort()) {
+    const segments = fullName.slice(1).split('.');
+    // A type nested in a kept message is already there, inside its parent.
+    if (segments.slice(0, -1).some((_, i) => source(segments.slice(0, i + 1)).fields)) continue;
+    place(segments, source(segments));
+  }
+  // Check: every method and type resolves in the reduced descriptor.
+  const check = protobuf.Root.fromJSON(pruned);
+  for (const service of Object.keys(methods)) check.lookupService(service).resolveAll();
+  return { json: pruned, types: keep.size };
+}
+
+const prunedProtos = (settings) => ({
+  name: 'pruned-protos',
+  setup(build) {
+    const file = require.resolve(settings.file);
+    build.onLoad({ filter: /[\\/]protos\.json$/ }, (args) => {
+      if (args.path !== file) return undefined;
+      const { json } = pruneProtos(JSON.parse(readFileSync(file, 'utf8')), settings.methods);
+      return { contents: JSON.stringify(json), loader: 'json' };
+    });
+  },
+});
+
+/**
+ * @google-cloud/compute's clients `require('google-gax')` for three things when they run over
+ * REST (`fallback: 'rest'`, the only way the provider builds them): `fallback` (the REST
+ * transport), `loggingUtils` and `decodeAnyProtosInArray`. google-gax's index would also load its
+ * gRPC half (@grpc/grpc-js, http2, dns, proto-loader) at start-up; this gives them the REST half
+ * only, from the same google-gax files (the import path the compute docs themselves suggest).
+ */
+const restOnlyGax = {
+  name: 'rest-only-gax',
+  setup(build) {
+    // The google-gax the compute clients would load (its index is build/src/index.js).
+    const gaxDir = path.resolve(path.dirname(createRequire(require.resolve('@google-cloud/compute')).resolve('google-gax')), '../..');
+    build.onResolve({ filter: /^google-gax$/ }, (args) =>
+      /[\\/]@google-cloud[\\/]compute[\\/]/.test(args.importer) ? { path: 'google-gax (REST only)', namespace: 'rest-only-gax' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'rest-only-gax' }, () => ({
+      contents: [
+        "exports.fallback = require('./build/src/fallback.js');",
+        "exports.loggingUtils = require('google-logging-utils');",
+        "exports.decodeAnyProtosInArray = require('./build/src/util.js').decodeAnyProtosInArray;",
+      ].join('\n'),
+      resolveDir: gaxDir,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * arm-network's client builds all of its ~160 operation groups in its constructor, so every
+ * operations file stays in the bundle although the provider calls two groups. The constructor
+ * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
+ * groups' files then drop out of the bundle. A group left out is undefined on the client: the
+ * CLI tests against the simulator catch a provider that starts using one.
+ */
+const armOperations = (settings) => ({
+  name: 'arm-operations',
+  setup(build) {
+    const packageDir = fileURLToPath(import.meta.resolve(settings.package)).replace(/[\\/]dist[\\/].*$/, '');
+    const target = path.join(packageDir, settings.file);
+    build.onLoad({ filter: /ManagementClient\.js$/ }, (args) => {
+      if (args.path !== target) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      let kept = 0;
+      const contents = text.replace(/this\.(\w+) =\s*new (\w+)Impl\(this\);/g, (all, group) => {
+        if (!settings.keep.includes(group)) return '';
+        kept++;
+        return all;
+      });
+      if (kept !== settings.keep.length) throw new Error(`bundle: ${settings.package} lacks some of ${settings.keep.join(', ')}`);
+      return { contents, loader: 'js' };
+    });
+  },
+});
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/** Builds <out>/bundles/. @returns the manifest. */
+export async function bundleProviders(out, names = providerNames()) {
+  const bundles = path.join(path.resolve(out), 'bundles');
+  rmSync(bundles, { recursive: true, force: true });
+  const manifest = { format: BUNDLE_FORMAT, providers: {} };
+  for (const name of names) {
+    const settings = SETTINGS[name] ?? {};
+    const staging = path.join(bundles, `.${name}-esm`);
+    const result = await esbuild.build({
+      entryPoints: { index: path.join(ROOT, 'providers', name, 'index.ts') },
+      absWorkingDir: ROOT,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outdir: staging,
+      // dist-es (ESM) first where a package offers it, so tree-shaking applies (CommonJS cannot be shaken).
+      mainFields: ['module', 'main'],
+      plugins: [
+        externalEngine,
+        inlineSchemaKeys,
+        ...(settings.protos ? [prunedProtos(settings.protos)] : []),
+        ...(settings.restOnlyGax ? [restOnlyGax] : []),
+        ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
+      ],
+      minifySyntax: true,
+      logLevel: 'warning',
+      metafile: true,
+    });
+    const dir = path.join(bundles, name);
+    mkdirSync(dir, { recursive: true });
+    const chunks = {};
+    for (const file of Object.keys(result.metafile.outputs)) {
+      const base = path.basename(file);
+      const esm = readFileSync(path.join(ROOT, file), 'utf8');
+      // Each chunk as CommonJS, so the loader can hand V8 a script (with its code cache) instead
+      // of an ES module (Node 20 caches no module code). `import()` between chunks becomes require.
+      const cjs = await esbuild.transform(esm, {
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        supported: { 'dynamic-import': false },
+        // The loader passes each chunk's file URL (a script has no import.meta).
+        define: { 'import.meta.url': '__import_meta_url' },
+        sourcefile: base,
+        logLevel: 'warning',
+      });
+      const code = cjs.code.replace(/require\("\.\/([\w.-]+)\.js"\)/g, 'require("./$1.cjs")');
+      const target = base.replace(/\.js$/, '.cjs');
+      writeFileSync(path.join(dir, target), code);
+      chunks[target] = sha256(code).slice(0, 32);
+    }
+    rmSync(staging, { recursive: true, force: true });
+    manifest.providers[name] = { entry: 'index.cjs', chunks };
+  }
+  writeFileSync(path.join(bundles, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+// `node scripts/bundle-providers.mjs [out]`: rebuild the bundles of an existing build (default dist).
+if (import.meta.filename === process.argv[1]) {
+  const manifest = await bundleProviders(path.resolve(process.argv[2] ?? 'dist'));
+  for (const [name, bundle] of Object.entries(manifest.providers)) console.log(`${name}: ${Object.keys(bundle.chunks).length} chunks`);
+}
