@@ -141,7 +141,9 @@ export class Discover {
    */
   async discover(cfg: string, options: DiscoverOptions = {}): Promise<Target[]> {
     const log = options.logger ?? silentLogger;
-    return withDeadline(options, async (signal, deadline, label) => {
+    // Named from the start: the deadline may pass while the provider is still loading.
+    const named = /(?:^|\s)provider=([\w.-]+)/.exec(cfg.slice(0, 4096))?.[1];
+    return withDeadline(options, named === undefined ? 'discover' : `discover-${named}`, async (signal, deadline, label) => {
       const checked = await this.check(cfg, options);
       label(`discover-${checked.provider.name}`);
       for (const warning of checked.validated.warnings) log.warn(warning);
@@ -164,11 +166,12 @@ export class Discover {
  */
 async function withDeadline<T>(
   options: DiscoverOptions,
+  initialLabel: string,
   work: (signal: AbortSignal, deadline: number | undefined, label: (what: string) => void) => Promise<T>,
 ): Promise<T> {
   const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(options.timeout, 'timeout');
   const deadline = options.deadline ?? (timeoutMs > 0 ? Date.now() + timeoutMs : undefined);
-  let what = 'discover';
+  let what = initialLabel;
   const controller = new AbortController();
   let timer: unknown;
   let rejectEarly: (error: Error) => void = () => {};
