@@ -158,9 +158,11 @@ export class Discover {
    */
   async discover(cfg: string, options: DiscoverOptions = {}): Promise<Target[]> {
     const baseLog = options.logger ?? silentLogger;
+    // Named from the start: the deadline may pass while the provider is still loading.
+    const named = /(?:^|\s)provider=([\w.-]+)/.exec(cfg.slice(0, 4096))?.[1];
     let secrets: readonly string[] = [];
     try {
-      return await withDeadline(options, async (signal, deadline, label) => {
+      return await withDeadline(options, named === undefined ? 'discover' : `discover-${named}`, async (signal, deadline, label) => {
         const checked = await this.check(cfg, options);
         secrets = checked.secrets;
         label(`discover-${checked.provider.name}`);
@@ -189,11 +191,12 @@ export class Discover {
  */
 async function withDeadline<T>(
   options: DiscoverOptions,
+  initialLabel: string,
   work: (signal: AbortSignal, deadline: number | undefined, label: (what: string) => void) => Promise<T>,
 ): Promise<T> {
   const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(options.timeout, 'timeout');
   const deadline = options.deadline ?? (timeoutMs > 0 ? Date.now() + timeoutMs : undefined);
-  let what = 'discover';
+  let what = initialLabel;
   const controller = new AbortController();
   let timer: unknown;
   let rejectEarly: (error: Error) => void = () => {};
@@ -241,7 +244,12 @@ async function runProvider(
 ): Promise<Target[]> {
   const env = options.env ?? process.env;
   const { createHttpClient } = await import('./http/index.js');
-  const http = options.http ?? createHttpClient({ env, userAgent: options.userAgent });
+  const own = options.http === undefined ? createHttpClient({ env, userAgent: options.userAgent }) : undefined;
+  const http = options.http ?? (own as HttpClient);
+  // A client made for this call dies with it: when the deadline or the caller ends the call, its
+  // sockets (an SDK's request to a hung server among them) are closed at once, not 60-75 s later.
+  const closeOwn = () => own?.destroy();
+  signal.addEventListener('abort', closeOwn, { once: true });
   const ctx: ProviderContext = {
     http,
     log,
@@ -251,7 +259,12 @@ async function runProvider(
     env,
     maxAttempts: options.maxAttempts,
   };
-  return checked.provider.discover(checked.validated.args as never, ctx);
+  try {
+    return await checked.provider.discover(checked.validated.args as never, ctx);
+  } finally {
+    signal.removeEventListener('abort', closeOwn);
+    closeOwn();
+  }
 }
 
 /**

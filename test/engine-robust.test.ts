@@ -128,7 +128,7 @@ test('loading the provider is inside the timeout: a plugin whose module never fi
   // Top-level await that never settles: the import itself never ends.
   await writeFile(plugin, 'await new Promise(() => {});\nexport default {};\n');
   const engine = new Discover({ builtins: false, plugins: [plugin] });
-  await t.throwsAsync(engine.addrs('provider=stuck', { timeout: 200 }), { instanceOf: TimeoutError, message: 'discover timed out after 200 ms' });
+  await t.throwsAsync(engine.addrs('provider=stuck', { timeout: 200 }), { instanceOf: TimeoutError, message: 'discover-stuck timed out after 200 ms' });
 });
 
 test('the CLI counts --timeout from the start of its process: slow start-up uses it up', async (t) => {

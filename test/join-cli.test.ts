@@ -171,9 +171,12 @@ test('joinedFromOutput reads Nomad and Consul join output', (t) => {
 
 /** The real CLI entry point as a process: `node --import tsx entry/discover.ts join ...`. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const options = { cwd: ROOT, timeout: 30_000, env: { ...process.env, ...env } };
+  const limitMs = 120_000;
+  return new Promise((resolve, reject) => {
+    const options = { cwd: ROOT, timeout: limitMs, env: { ...process.env, ...env } };
     execFile(process.execPath, ['--import', 'tsx', 'entry/discover.ts', ...args], options, (error, stdout, stderr) => {
+      // Killed by this helper's own limit: a timeout, not an empty answer from the CLI.
+      if (error?.killed) return reject(new Error(`discover ${args.join(' ')}: killed after the helper's ${limitMs} ms limit; stderr so far: ${stderr}`));
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -297,7 +300,9 @@ test('e2e: peers that appear after a delay (appear_after_ms) are waited for, the
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, '10.0.0.1:4648 10.0.0.2:4648\n');
   const lines = r.stderr.trim().split('\n');
-  t.true(lines.length >= 4, r.stderr);
+  // At least one attempt before the peers appear and the one that joins; how many fit in the
+  // 300 ms depends on the machine's load, so the count is not pinned.
+  t.true(lines.length >= 2, r.stderr);
   t.true(
     lines.every((line, i) => line.startsWith(`discover join: attempt ${i + 1}: "provider=consul tag=serf" `)),
     r.stderr,
@@ -384,7 +389,7 @@ test('e2e: --probe tcp counts only addresses that accept a connection (real loop
   // Two of three must answer: srv-3 starts listening only after the first attempt failed.
   const lateServer = createServer((socket) => socket.destroy());
   t.teardown(() => new Promise<void>((resolve) => (lateServer.listening ? lateServer.close(() => resolve()) : resolve())));
-  const running = spawnCli(t, ['join', '--probe', 'tcp', '--min', '2', '--retry-interval', '50ms', '--timeout', '2s', 'provider=consul tag=serf'], env);
+  const running = spawnCli(t, ['join', '--probe', 'tcp', '--min', '2', '--retry-interval', '50ms', '--timeout', '60s', 'provider=consul tag=serf'], env);
   await running.waitFor(/attempt 1: /);
   lateServer.listen(late, '127.0.0.1');
   const r = await running.done;

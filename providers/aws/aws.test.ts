@@ -17,6 +17,9 @@ import type { SimModule } from '../../src/sim/types.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
+// Load the SDK before any test starts its clock: a call's timeout covers loading its provider.
+await import('./client.js');
+
 const engine = new Discover({ builtins: false, providers: [aws] });
 
 // Load the SDK once up front: its synchronous require would otherwise stall the first tests' event loop.

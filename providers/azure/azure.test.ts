@@ -16,6 +16,9 @@ import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER } from './sim-ident
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
+// Load the SDK before any test starts its clock: a call's timeout covers loading its provider.
+await import('./client.js');
+
 const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
 const CLIENT = 'bbbbbbbb-0000-0000-0000-000000000002';
 const SECRET = 'sim-Secret~value.1';
@@ -200,6 +203,27 @@ test.serial('no secret, nothing in the environment: managed identity through IDE
     ['10.2.0.4', '10.2.0.5'],
   );
   t.is(s.sim.counts()['azure-identity'], 1, 'one managed-identity token, shared by the network and compute clients');
+});
+
+test.serial('managed identity answering 500 once is retried, then the call succeeds', async (t) => {
+  const s = await setup(t);
+  await forgetManagedIdentitySource();
+  t.teardown(forgetManagedIdentitySource);
+  const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+  process.env.IDENTITY_ENDPOINT = `${s.sim.httpUrl}${MSI_PATH}`;
+  process.env.IDENTITY_HEADER = SIM_IDENTITY_HEADER;
+  t.teardown(() => {
+    for (const [key, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+  s.sim.setFaults('azure-identity', { error: 500, error_count: 1 });
+  t.deepEqual(
+    await engine().addrs(`provider=azure subscription_id=${SUB} resource_group=rg-sets vm_scale_set=flex endpoint=${s.sim.httpsUrl}`, { env: s.env }),
+    ['10.2.0.4', '10.2.0.5'],
+  );
+  t.is(s.sim.counts()['azure-identity'], 2, 'the 500, then the token');
 });
 
 test('validation happens before any request', async (t) => {

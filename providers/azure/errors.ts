@@ -91,7 +91,8 @@ const OAUTH_STATUS: Record<string, number> = { invalid_client: 401, server_error
 function tokenError(e: AzureErrorLike, err: unknown): ProviderError {
   const inner = e.name === 'AggregateAuthenticationError' ? lastAuthError(e) : e;
   const text = inner.errorResponse?.errorDescription ?? inner.errorResponse?.error_description ?? inner.message ?? 'no token';
-  const oauthError = inner.errorResponse?.error ?? /^([a-z_]+): Error\(s\):/.exec(text)?.[1];
+  // Managed identity prefixes the same text: `ManagedIdentityCredential: Authentication failed. Message server_error: Error(s): ...`.
+  const oauthError = inner.errorResponse?.error ?? /(?:^|\s)([a-z_]+): Error\(s\):/.exec(text)?.[1];
   const aadsts = /AADSTS\d+/.exec(text)?.[0];
   const description = /AADSTS\d+: (.*?)(?: Trace ID:|$)/.exec(text)?.[1] ?? firstLine(text);
   const status = typeof inner.statusCode === 'number' && inner.statusCode > 0 ? inner.statusCode : oauthError ? OAUTH_STATUS[oauthError] : undefined;
