@@ -248,15 +248,14 @@ export function knownKeys(provider: AnyProvider): Set<string> {
 
 /**
  * The secret values of a config, for scrubbing free text (errors, log lines): the values of the
- * provider's secret keys (given or taken from the environment), of keys it does not know (a
- * mistyped `tokn=`), and the user-info of every URL-like value.
+ * provider's secret keys (given or taken from the environment) and the user-info of every URL-like
+ * value. (Unknown keys never reach a provider; the printer masks their values.)
  */
 export function configSecrets(provider: AnyProvider, raw: ReadonlyMap<string, string>, args: Record<string, unknown> = {}): string[] {
   const secret = secretKeys(provider);
-  const known = knownKeys(provider);
   const values: string[] = [];
   for (const [key, value] of raw) {
-    if (secret.has(key) || !known.has(key)) values.push(value);
+    if (secret.has(key)) values.push(value);
     values.push(...userInfoSecrets(value));
   }
   for (const [key, value] of Object.entries(args)) {

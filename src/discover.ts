@@ -62,7 +62,7 @@ export interface CheckedConfig {
   /** The normalised config string with secret values printed as `***`. */
   redacted: string;
   validated: ValidatedArgs;
-  /** The config's secret values (secret keys, unknown keys, URL user-info), for scrubbing free text. */
+  /** The config's secret values (secret keys, URL user-info), for scrubbing free text. */
   secrets: string[];
 }
 

@@ -447,6 +447,26 @@ test('sim: the token endpoint answers a wrong secret with the real AADSTS7000215
   t.regex(body.error_description, /^AADSTS7000215: Invalid client secret provided\./);
 });
 
+test('sim: the token endpoint refuses a client-credentials scope without /.default (AADSTS1002012)', async (t) => {
+  const s = await setup(t);
+  const { createHttpClient } = await import('../src/http/index.js');
+  const http = createHttpClient({ env: {} });
+  t.teardown(() => http.destroy());
+  const ask = (scope: string) =>
+    http.request(`${s.sim.httpsUrl}/${TENANT}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: SECRET, scope }).toString(),
+      okStatus: () => true,
+    });
+  for (const scope of [`${s.sim.httpsUrl}/user_impersonation`, s.sim.httpsUrl, '']) {
+    const refused = await ask(scope);
+    t.is(refused.status, 400, scope);
+    t.deepEqual(refused.json<{ error_codes: number[] }>().error_codes, [1002012]);
+  }
+  t.is((await ask(`${s.sim.httpsUrl}/.default`)).status, 200);
+});
+
 test('sim: discover sim paste gives a working config and env', async (t) => {
   const s = await setup(t);
   const paste = azureSim.paste?.(s.sim.ctx);

@@ -158,6 +158,15 @@ async function tokenRequest(req: SimRequest, ctx: SimContext, tenant: string): P
     return aadError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   }
   const scope = form.get('scope') ?? '';
+  // Entra ID: the client-credentials flow takes one `<resource>/.default` scope, nothing else.
+  if (!/^\S+\/\.default$/.test(scope)) {
+    return aadError(
+      400,
+      'invalid_scope',
+      1002012,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    );
+  }
   const { token } = issueToken({ aud: resourceOf(scope), tid: tenant, appid: clientId });
   return json({ token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, ext_expires_in: TOKEN_LIFETIME_S, access_token: token });
 }
