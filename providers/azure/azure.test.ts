@@ -449,7 +449,7 @@ test('sim: the token endpoint answers a wrong secret with the real AADSTS7000215
 
 test('sim: the token endpoint refuses a client-credentials scope without /.default (AADSTS1002012)', async (t) => {
   const s = await setup(t);
-  const { createHttpClient } = await import('../src/http/index.js');
+  const { createHttpClient } = await import('../../src/http/index.js');
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());
   const ask = (scope: string) =>
