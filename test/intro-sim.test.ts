@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import test from 'ava';
 import { createIntroToken, INTRO_VIOLATION_METRIC, verifyIntroToken } from '../src/intro/index.js';
-import introSim, { readIntroFleet } from '../src/intro/sim.js';
+import introSim, { introFleetBlock, readIntroFleet } from '../src/intro/sim.js';
 import { FleetError, validateFleet } from '../src/sim/load.js';
 import { startTestSim } from './helpers/sim.js';
 
@@ -107,4 +107,13 @@ test('a bad intro block names every field at fault and stops the sim from starti
     'intro.single_use: expected true or false, got "yes"',
   ]);
   await t.throwsAsync(startTestSim(t, fleet({ enforcement: 'x' }), [introSim]), { code: 'ERR_FLEET', message: 'fleet: intro: invalid enforcement "x"' });
+});
+
+test('the block spec for module-owned fleet blocks reports the same problems and keeps a valid block as is', (t) => {
+  const checker = { problems: [] as string[] };
+  const block = { enforcement: 'strict', region: 'eu' };
+  t.is(introFleetBlock.check(block, 'intro', checker), block);
+  t.deepEqual(checker.problems, []);
+  t.is(introFleetBlock.check({ enforcement: 'x' }, 'intro', checker), undefined);
+  t.deepEqual(checker.problems, ['intro: invalid enforcement "x"']);
 });

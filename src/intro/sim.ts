@@ -87,6 +87,25 @@ export function readIntroFleet(fleet: object): IntroFleet | undefined {
   return { policy, region, alg: alg as IntroAlgorithm, singleUse: singleUse as boolean, ...(aclToken ? { aclToken } : {}) };
 }
 
+/**
+ * The `intro:` block as a fleet block spec (`{ help, check }`), for a simulator core where modules
+ * declare the top-level blocks they own (`fleet: { blocks: { intro: introFleetBlock } }`): `check`
+ * records every problem on the checker and returns the block unchanged when it is valid.
+ */
+export const introFleetBlock = {
+  help: "Nomad's client introduction side: `enforcement`, `default_identity_ttl`, `max_identity_ttl`, `region`, `alg`, `acl_token`, `single_use` (docs/intro-tokens.md).",
+  check(value: unknown, _where: string, checker: { problems: string[] }): unknown {
+    try {
+      readIntroFleet({ intro: value });
+      return value;
+    } catch (error) {
+      if (!(error instanceof FleetError)) throw error;
+      checker.problems.push(...error.problems);
+      return undefined;
+    }
+  },
+};
+
 /** One sim's intro state: its key, counters, log and registered nodes. */
 interface IntroState {
   privateJwk: JWK;
