@@ -296,7 +296,7 @@ const introSim: SimModule = {
   fleet: {
     cloud: false,
     summary: 'No instances: the `intro` block (below) sets the Nomad server the sim plays for client introduction.',
-    blocks: { intro: { help: 'Client introduction: enforcement level, TTL policy, keys (src/intro/sim.ts).', check: (value) => value } },
+    blocks: { intro: introFleetBlock },
   },
   setup(ctx) {
     // A bad block fails the start (exit 2), as a bad fleet does.
