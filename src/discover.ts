@@ -7,7 +7,7 @@ import { formatHostPort } from './address.js';
 import { type ValidatedArgs, secretKeys, validateArgs } from './args.js';
 import { DEFAULT_SECRET_KEYS, formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
-import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
+import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
@@ -91,6 +91,8 @@ export class Discover {
    * @throws ConfigParseError (prefixed `discover: `), NoProviderError, UnknownProviderError, ProviderArgsError
    */
   async check(cfg: string, options: Pick<DiscoverOptions, 'env' | 'lenient'> = {}): Promise<CheckedConfig> {
+    // From plain JavaScript: `addrs(undefined)` would otherwise be a TypeError deep in the parser.
+    if (typeof cfg !== 'string') throw new UsageError(`discover: the config string must be a string, not ${cfg === null ? 'null' : typeof cfg}`);
     let config: Map<string, string>;
     try {
       config = parseConfig(cfg);
