@@ -36,6 +36,8 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
   const env = options.env ?? process.env;
   const schema: ArgSchema = provider.args;
   const problems: ArgProblem[] = [];
+  // Unknown keys leave the typed arguments whole, so the provider's own checks can still run.
+  let unknownKeys = 0;
   const warnings: string[] = [];
   const args: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
@@ -49,7 +51,10 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
     if (known.has(key)) continue;
     const message = `unknown argument "${key}"${didYouMean(key, Object.keys(schema))}`;
     if (options.lenient) warnings.push(`discover-${provider.name}: ignoring ${message}`);
-    else problems.push({ key, message });
+    else {
+      problems.push({ key, message });
+      unknownKeys++;
+    }
   }
 
   for (const [key, spec] of Object.entries(schema)) {
@@ -93,7 +98,8 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
     }
   }
 
-  if (problems.length === 0 && provider.validate) problems.push(...provider.validate(args as never));
+  // A mistyped key and a missing condition come out in one run, not one run each.
+  if (problems.length === unknownKeys && provider.validate) problems.push(...provider.validate(args as never));
   if (problems.length > 0) throw new ProviderArgsError(provider.name, problems);
   return { args, warnings, sources };
 }
@@ -132,6 +138,7 @@ function coerce(key: string, text: string, spec: ArgSpec, source: string): Coerc
     }
     case 'enum':
       if (spec.values.includes(text)) return { value: text };
+      if (spec.refused?.[text]) return bad(`is not one of ${spec.values.join(', ')}: ${spec.refused[text]}`);
       return bad(`is not one of ${spec.values.join(', ')}${didYouMean(text, spec.values)}`);
     case 'url': {
       let url: URL;

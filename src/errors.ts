@@ -1,3 +1,5 @@
+import { didYouMean } from './suggest.js';
+
 /**
  * Every error autojoin throws on purpose is an {@link AutojoinError} with a stable `code`.
  * Messages never hold a secret: credentials are redacted before an error is built, and
@@ -62,7 +64,7 @@ export class UnknownProviderError extends AutojoinError {
   readonly known: readonly string[];
 
   constructor(provider: string, known: readonly string[]) {
-    super('ERR_UNKNOWN_PROVIDER', `discover: unknown provider ${provider} (known: ${known.join(', ')})`);
+    super('ERR_UNKNOWN_PROVIDER', `discover: unknown provider ${provider}${didYouMean(provider, known)} (known: ${known.join(', ')})`);
     this.provider = provider;
     this.known = known;
   }

@@ -56,6 +56,12 @@ export interface EnumArg<V extends string = string> extends ArgBase {
   type: 'enum';
   values: readonly V[];
   default?: V;
+  /**
+   * Values refused on purpose, with the advice to print instead of a "did you mean" (which would
+   * pick the nearest spelling, not the right value).
+   * @example { private_v6: 'every AWS IPv6 address is global unicast: use public_v6' }
+   */
+  refused?: Readonly<Record<string, string>>;
 }
 /** An absolute http(s) URL (or `host:port` when `allowHostPort` is set). */
 export interface UrlArg extends ArgBase {

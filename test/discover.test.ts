@@ -93,3 +93,10 @@ test('a timeout that fires while the engine is still starting rejects cleanly', 
   // 0 disables; 1 ms fires before the HTTP stack has loaded in a fresh engine.
   await t.throwsAsync(fresh.addrs('provider=echo addrs=10.0.0.1 delay=50ms', { timeout: 1 }), { instanceOf: TimeoutError });
 });
+
+test('a mistyped provider name gets a "did you mean"', async (t) => {
+  const { Discover } = await import('../src/discover.js');
+  const builtins = new Discover();
+  const error = await t.throwsAsync(builtins.check('provider=awz tag_key=a tag_value=b'), { instanceOf: UnknownProviderError });
+  t.is(error.message, 'discover: unknown provider awz (did you mean "aws"?) (known: aws, azure, consul, gce, mdns, srv)');
+});

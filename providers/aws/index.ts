@@ -26,6 +26,7 @@ const ARGS = {
     type: 'enum',
     values: ['private_v4', 'public_v4', 'public_v6'],
     default: 'private_v4',
+    refused: { private_v6: 'every AWS IPv6 address is global unicast: use public_v6' },
     help: 'private_v4 (the instance private IPv4), public_v4 (its public IPv4) or public_v6 (every IPv6 on every network interface). private_v6 is refused: every AWS IPv6 address is global unicast, use public_v6. ECS tasks give private_v4 only.',
   },
   access_key_id: { type: 'string', help: 'The AWS access key id. Default: AWS_ACCESS_KEY_ID, then the SDK default credential chain.' },
