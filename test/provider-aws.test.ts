@@ -613,3 +613,18 @@ test('loading the descriptor loads no AWS SDK module (discover help stays light)
   );
   t.is(stdout.trim(), '0');
 });
+
+test('off EC2 (instance metadata not answering) and no region: say what to give, then the cause', async (t) => {
+  const sim = await startTestSim(t, ec2Fleet(), [awsSim]);
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const offEc2 = env({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` });
+  await t.throwsAsync(addrs(`provider=aws tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpUrl}`, { env: offEc2 }), {
+    instanceOf: ProviderError,
+    message: /^discover-aws: region lookup failed: no region: give region= or set AWS_REGION \(no instance metadata answered: not on EC2\?\): .*ECONNREFUSED/,
+  });
+  t.is(sim.counts()['aws-ec2'] ?? 0, 0);
+});

@@ -135,13 +135,17 @@ export default defineProvider({
   ],
   validate: (args) => checkArgs(args),
   async discover(args, ctx) {
-    const { resolveAuth, metadataProjectId } = await import('./auth.js');
+    const { resolveAuth, metadataProjectId, offGce } = await import('./auth.js');
     const { createClients } = await import('./client.js');
-    const auth = await resolveAuth(args.credentials_file, ctx);
+    const auth = await resolveAuth(args.credentials_file, ctx).catch((err: unknown) => {
+      throw offGce(err, 'no credentials: give credentials_file= (or set GOOGLE_APPLICATION_CREDENTIALS) and project_name=');
+    });
     let project = args.project_name || auth.projectId;
     if (!project) {
       ctx.log.info('discover-gce: Looking up project name');
-      project = await metadataProjectId(ctx);
+      project = await metadataProjectId(ctx).catch((err: unknown) => {
+        throw offGce(err, 'no project: give project_name= (or set GOOGLE_CLOUD_PROJECT)');
+      });
     }
     ctx.log.info(`discover-gce: Project name is ${JSON.stringify(project)} (credentials: ${auth.source})`);
     const statuses = statusSet(args.status);
