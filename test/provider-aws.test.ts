@@ -628,3 +628,20 @@ test('off EC2 (instance metadata not answering) and no region: say what to give,
   });
   t.is(sim.counts()['aws-ec2'] ?? 0, 0);
 });
+
+test('each throttle retry is said in the log; the page count line counts what is printed, repeats said', async (t) => {
+  const fleet = ec2Fleet(5);
+  // A second instance with a server's address: printed once, so counted once.
+  fleet.instances.push({ id: 'i-repeat', cloud: 'aws', region: 'eu-west-1', tags: { role: 'nomad-server' }, private_ipv4: '10.0.1.0' });
+  const sim = await startTestSim(t, fleet, [awsSim]);
+  sim.setFaults('aws-ec2', { error: 'throttle', error_count: 2 });
+  const lines: string[] = [];
+  const logger = { debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const found = await engine.addrs(ec2Config(sim), { env: env(), timeout: 20_000, logger });
+  t.deepEqual(found, ALL_EU_SERVERS);
+  const retries = lines.filter((line) => /attempt \d of 4 in \d+ms$/.test(line));
+  t.is(retries.length, 2, lines.join('\n'));
+  t.regex(retries[0] ?? '', /^discover-aws: DescribeInstances failed: 503 RequestLimitExceeded: .*; throttled, attempt 2 of 4 in \d+ms$/);
+  t.regex(retries[1] ?? '', /; throttled, attempt 3 of 4 in \d+ms$/);
+  t.true(lines.includes(`discover-aws: DescribeInstances: ${ALL_EU_SERVERS.length} addresses in 5 pages (1 repeated, dropped)`), lines.join('\n'));
+});

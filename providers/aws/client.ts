@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
-import { retryCall } from '../../src/http/retry.js';
+import { logRetries, retryCall } from '../../src/http/retry.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { classifyAwsError, toProviderError } from './errors.js';
 import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, targetsFromTasks } from './extract.js';
@@ -97,7 +97,7 @@ async function call<T>(operation: string, ctx: ProviderContext, send: () => Prom
         throw toProviderError(err, operation);
       }
     },
-    { classify: classifyAwsError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+    { classify: classifyAwsError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline, onRetry: logRetries(ctx.log) },
   );
 }
 
@@ -123,7 +123,10 @@ export async function discoverEc2(
     targets.push(...targetsFromReservations(page.Reservations ?? [], addrType));
     nextToken = page.NextToken || undefined;
   } while (nextToken !== undefined);
-  ctx.log.debug(`discover-aws: DescribeInstances: ${targets.length} addresses in ${pages} pages`);
+  // Counted as printed: the engine drops repeats (one address on two instances), so say so.
+  const unique = new Set(targets.map((target) => `${target.address} ${target.port}`)).size;
+  const repeats = targets.length - unique;
+  ctx.log.debug(`discover-aws: DescribeInstances: ${unique} addresses in ${pages} pages${repeats ? ` (${repeats} repeated, dropped)` : ''}`);
   return { targets, pages };
 }
 

@@ -6,7 +6,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { NetworkManagementClient, getContinuationToken } from '@azure/arm-network';
 import { ProviderError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { logRetries, retryCall } from '../../src/http/retry.js';
 import type { ProviderContext, Target } from '../../src/provider.js';
 import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
 import { classifyAzureError, toAzureError } from './errors.js';
@@ -185,7 +185,7 @@ async function collect<T extends object, R>(
           throw toAzureError(err, operation);
         }
       },
-      { classify: classifyAzureError, maxAttempts: ctx.maxAttempts, signal: ctx.signal, deadline: ctx.deadline },
+      { classify: classifyAzureError, maxAttempts: ctx.maxAttempts, signal: ctx.signal, deadline: ctx.deadline, onRetry: logRetries(ctx.log) },
     );
     if (page === undefined) break;
     for (const item of page) {

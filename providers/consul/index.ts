@@ -5,7 +5,7 @@
  */
 import { AbortError, AutojoinError, MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
 import { parseGoBool } from '../../src/duration.js';
-import { classifyHttpError, parseRetryAfter, retryCall } from '../../src/http/retry.js';
+import { classifyHttpError, logRetries, parseRetryAfter, retryCall } from '../../src/http/retry.js';
 import { defineProvider } from '../../src/provider.js';
 import { type CatalogServiceEntry, catalogTargets, consulBaseUrl, type HealthServiceEntry, healthTargets, malformed, serviceUrl } from './extract.js';
 
@@ -105,6 +105,7 @@ export default defineProvider({
         classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
         signal: ctx.signal,
         deadline: ctx.deadline,
+        onRetry: logRetries(ctx.log),
       },
     );
     const problem = malformed(body, args.passing ? 'health' : 'catalog');

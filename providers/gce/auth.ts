@@ -9,7 +9,7 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
 import { NetworkError, ProviderError, TimeoutError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { logRetries, retryCall } from '../../src/http/retry.js';
 import type { ProviderContext } from '../../src/provider.js';
 import { classifyGceError, toProviderError } from './errors.js';
 
@@ -183,7 +183,7 @@ async function metadataGet(
       }
       return response.text();
     },
-    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline, onRetry: logRetries(ctx.log) },
   );
 }
 

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js';
 import type { AuthClient } from 'google-auth-library';
 import { ProviderError } from '../../src/errors.js';
-import { retryCall } from '../../src/http/retry.js';
+import { logRetries, retryCall } from '../../src/http/retry.js';
 import type { ProviderContext } from '../../src/provider.js';
 import type { GceInstance } from './extract.js';
 import { classifyGceError, toProviderError } from './errors.js';
@@ -75,7 +75,7 @@ function attempt<T>(ctx: ProviderContext, operation: string, fn: () => Promise<T
         throw toProviderError(err, operation);
       }
     },
-    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline },
+    { classify: classifyGceError, maxAttempts: ctx.maxAttempts ?? MAX_ATTEMPTS, signal: ctx.signal, deadline: ctx.deadline, onRetry: logRetries(ctx.log) },
   );
 }
 
