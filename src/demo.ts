@@ -37,7 +37,7 @@ function parsePaste(text: string): { common: Record<string, string>; blocks: Blo
     }
     const exported = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
     if (exported) current[exported[1] as string] = shellUnquote(exported[2] as string);
-    const command = /^discover addrs (.*)$/.exec(line);
+    const command = /^(?!#|export )\S.*? addrs (.*)$/.exec(line);
     if (command) blocks.push({ provider, env: current, config: shellUnquote(command[1] as string) });
   }
   return { common, blocks };

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { startedByNpx, stopWhenOrphaned } from './parent-watch.js';
 import { runCli } from './run.js';
 
 const controller = new AbortController();
 const stop = () => controller.abort();
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+if (startedByNpx(process.env)) stopWhenOrphaned(stop);
 
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

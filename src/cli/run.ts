@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 discovery failed, 2 usage or config error.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { toMs } from '../duration.js';
 import { AutojoinError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
@@ -299,6 +300,8 @@ async function runSimCommand(argv: string[], io: CliIo): Promise<number> {
     if (!/^\d+$/.test(portText) || port > 65534) throw new UsageError(`discover sim: --port: "${portText}" is not a port number`);
   }
   const { runSim } = await import('../sim/index.js');
-  await runSim({ fleetPath: values.fleet as string | undefined, port, stdout: io.stdout, signal: io.signal });
+  const { discoverCommand } = await import('./self-command.js');
+  const command = discoverCommand(io.env, io.cwd, fileURLToPath(new URL('./main.js', import.meta.url)));
+  await runSim({ fleetPath: values.fleet as string | undefined, port, stdout: io.stdout, signal: io.signal, command });
   return EXIT_OK;
 }

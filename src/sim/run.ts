@@ -20,6 +20,8 @@ export interface RunSimOptions {
   /** Modules to serve. @default every built-in sim */
   modules?: SimModule[];
   stdout: (text: string) => void;
+  /** How the user runs discover where they are, for the printed commands. @default 'discover' */
+  command?: string;
   /** Aborting it stops the sim (the CLI wires SIGINT and SIGTERM to it). */
   signal: AbortSignal;
 }
@@ -51,7 +53,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
       const paste = m.paste?.(sim.ctx);
       return paste ? [paste] : [];
     });
-    options.stdout(renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }));
+    options.stdout(renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }, options.command));
     if (!options.signal.aborted) {
       await new Promise<void>((resolveRun) => options.signal.addEventListener('abort', () => resolveRun(), { once: true }));
     }
