@@ -1,7 +1,6 @@
 // Compile src/ and providers/ to dist/ and make the CLI executable.
-// Runs from `npm ci` (prepare), so `npx discover` works right after install. npm may run it again
-// on its own (the first `npx discover` in a fresh clone does), possibly while discover processes
-// run from dist/: so the build goes to a fresh folder that replaces dist/ by rename, and dist/
+// Runs from `npm pack` (prepack), `npm test`, `npm run demo`, and bin/discover.js on the first run
+// in a fresh clone (there is no install script), possibly while discover processes run from dist/: so the build goes to a fresh folder that replaces dist/ by rename, and dist/
 // never stands half-built or missing for more than the instant between two renames.
 // Type errors are `npm test`'s gate (its type-check step); here tsc still emits, and says so.
 import { spawnSync } from 'node:child_process';

@@ -7,7 +7,7 @@ import { formatHostPort } from './address.js';
 import { type ValidatedArgs, secretKeys, validateArgs } from './args.js';
 import { DEFAULT_SECRET_KEYS, formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
-import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
+import { AbortError, ConfigParseError, MissingPackageError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
@@ -171,11 +171,23 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
   } catch (error) {
     // Whatever the provider threw while being aborted, the caller learns why: timeout or abort.
     if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
+    throw missingPackage(provider, error) ?? error;
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A cloud SDK that is not installed (an optional peer dependency): the import's
+ * "Cannot find package 'x'" becomes an error naming what to install.
+ */
+function missingPackage(provider: AnyProvider, error: unknown): MissingPackageError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  const name = /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/']+)/.exec((error as Error).message)?.[1];
+  if (name === undefined || name.startsWith('.') || name.startsWith('/')) return undefined;
+  return new MissingPackageError(provider.name, name, provider.packages ?? [], { cause: error });
 }
 
 /**

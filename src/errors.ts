@@ -171,6 +171,23 @@ export class LoopbackOnlyError extends AutojoinError {
   }
 }
 
+/**
+ * A provider needs an npm package that is not installed (the cloud SDKs are optional peer
+ * dependencies, installed per cloud). The message names what to install.
+ */
+export class MissingPackageError extends AutojoinError {
+  readonly provider: string;
+  /** The package that failed to load. */
+  readonly packageName: string;
+
+  constructor(provider: string, packageName: string, install: readonly string[], options?: { cause?: unknown }) {
+    const all = install.includes(packageName) ? install : [packageName, ...install];
+    super('ERR_MISSING_PACKAGE', `discover-${provider}: the package ${packageName} is not installed; install this provider's SDK: npm install ${all.join(' ')}`, options);
+    this.provider = provider;
+    this.packageName = packageName;
+  }
+}
+
 /** A bad value given to the library or CLI outside a config string (a flag, an option). */
 export class UsageError extends AutojoinError {
   constructor(message: string) {

@@ -137,6 +137,12 @@ export interface ProviderDescriptor<S extends ArgSchema = ArgSchema> {
   notes?: readonly string[];
   /** Sample config strings for the help and docs. */
   examples?: readonly string[];
+  /**
+   * npm packages `discover()` needs besides autojoin (a cloud SDK): installed by the user, per
+   * cloud. When one is missing the error names them all, ready for `npm install`.
+   * @example ['@aws-sdk/client-ec2', '@aws-sdk/client-ecs']
+   */
+  packages?: readonly string[];
   /** Checks across arguments (e.g. "tag_name and tag_value, or resource_group and vm_scale_set"). */
   validate?(args: ArgsOf<S>): readonly ArgProblem[];
   discover(args: ArgsOf<S>, ctx: ProviderContext): Promise<Target[]>;

@@ -70,6 +70,7 @@ export function tagFilters(args: AwsArgs): { tags: TagFilter[]; problems: ArgPro
 export default defineProvider({
   name: 'aws',
   summary: 'Amazon EC2 instances or ECS tasks by tag (AWS SDK for JavaScript v3).',
+  packages: ['@aws-sdk/client-ec2', '@aws-sdk/client-ecs', '@smithy/node-http-handler'],
   args: ARGS,
   notes: [
     'Credentials, first found: access_key_id + secret_access_key (+ session_token); AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); then the SDK default chain: AWS_PROFILE and the shared config/credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), SSO, web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI) and the EC2 instance role through IMDS.',

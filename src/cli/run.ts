@@ -80,7 +80,7 @@ const HINT = "Run 'discover help' for usage.";
 export function isConfigError(error: unknown): boolean {
   return (
     error instanceof AutojoinError &&
-    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY', 'ERR_FLEET'].includes(
+    ['ERR_CONFIG_PARSE', 'ERR_PROVIDER_ARGS', 'ERR_NO_PROVIDER', 'ERR_UNKNOWN_PROVIDER', 'ERR_USAGE', 'ERR_PROVIDER_REGISTRY', 'ERR_FLEET', 'ERR_MISSING_PACKAGE'].includes(
       error.code,
     )
   );
@@ -301,7 +301,8 @@ async function runSimCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const { runSim } = await import('../sim/index.js');
   const { discoverCommand } = await import('./self-command.js');
-  const command = discoverCommand(io.env, io.cwd, fileURLToPath(new URL('./main.js', import.meta.url)));
+  // The script that was run (bin/discover.js when installed), to compare with `discover` on PATH.
+  const command = discoverCommand(io.env, io.cwd, process.argv[1] ?? fileURLToPath(new URL('./main.js', import.meta.url)));
   await runSim({ fleetPath: values.fleet as string | undefined, port, stdout: io.stdout, signal: io.signal, command });
   return EXIT_OK;
 }
