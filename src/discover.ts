@@ -3,11 +3,19 @@
  * Errors keep go-discover's texts: `discover: no provider`, `discover: unknown provider X`,
  * `discover: <parse error>`.
  */
-import { formatHostPort } from './address.js';
+import { formatHostPort, ipVersion } from './address.js';
 import { type ValidatedArgs, secretKeys, validateArgs } from './args.js';
 import { DEFAULT_SECRET_KEYS, formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
-import { AbortError, ConfigParseError, MissingPackageError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
+import {
+  AbortError,
+  AutojoinError,
+  ConfigParseError,
+  HttpStatusError,
+  MalformedResponseError,
+  MissingPackageError,
+  NetworkError,
+  ProviderError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
@@ -119,7 +127,7 @@ export class Discover {
     for (const warning of checked.validated.warnings) log.warn(warning);
     log.debug(`discover: Using provider "${checked.provider.name}"`);
     const targets = await runProvider(checked, options, log);
-    return dedupe(targets);
+    return dedupe(checkTargets(checked.provider.name, targets));
   }
 
   /** go-discover's `Addrs`: `ip`, `host:port`, `[v6]:port` strings. */
@@ -171,11 +179,47 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
   } catch (error) {
     // Whatever the provider threw while being aborted, the caller learns why: timeout or abort.
     if (controller.signal.aborted) throw controller.signal.reason;
-    throw missingPackage(provider, error) ?? error;
+    throw missingPackage(provider, error) ?? named(provider.name, error);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * An error that does not say which provider it came from (a plugin letting a `ctx.http` error or a
+ * TypeError through) gets the `discover-<name>: ` prefix every provider error has.
+ */
+function named(name: string, error: unknown): unknown {
+  if (!(error instanceof Error) || error.message.startsWith(`discover-${name}`) || error.message.startsWith('discover-')) return error;
+  // What ctx.http throws keeps its class and code, and gets the name; anything foreign becomes a ProviderError.
+  if (error instanceof HttpStatusError || error instanceof NetworkError || error instanceof MalformedResponseError) {
+    error.message = `discover-${name}: ${error.message}`;
+    return error;
+  }
+  if (error instanceof AutojoinError) return error;
+  return new ProviderError(name, error.message, { cause: error });
+}
+
+/**
+ * What a provider returned, checked: every target an object with an IP or host name `address` and
+ * an optional port in 1-65535. A plugin's malformed target is an error naming it, never printed as is.
+ */
+function checkTargets(name: string, targets: unknown): Target[] {
+  const bad = (why: string) => new ProviderError(name, `returned a malformed target: ${why}`, { operation: 'discover' });
+  if (!Array.isArray(targets)) throw bad(`expected an array of { address, port? }, got ${typeof targets}`);
+  targets.forEach((target: unknown, i) => {
+    const shown = JSON.stringify(target)?.slice(0, 80) ?? String(target);
+    if (target === null || typeof target !== 'object') throw bad(`#${i} ${shown} is not an object { address, port? }`);
+    const { address, port } = target as { address?: unknown; port?: unknown };
+    if (typeof address !== 'string' || !(ipVersion(address) !== 0 || /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(address))) {
+      throw bad(`#${i} ${shown}: address is not an IP address or host name`);
+    }
+    if (port !== undefined && !(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535)) {
+      throw bad(`#${i} ${shown}: port is not an integer in 0-65535`);
+    }
+  });
+  return targets as Target[];
 }
 
 /**

@@ -5,15 +5,37 @@ import { didYouMean } from './suggest.js';
  * Messages never hold a secret: credentials are redacted before an error is built, and
  * the original error, when there is one, is kept in `cause` (which is never printed by the CLI).
  */
+/** The brand every autojoin error carries: the names of its classes, most specific first. */
+const KINDS = Symbol.for('autojoin.error.kinds');
+
 export class AutojoinError extends Error {
   /** Stable machine-readable code, e.g. `ERR_CONFIG_PARSE`. */
   readonly code: string;
+  declare readonly [KINDS]: readonly string[];
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) kinds.push((c as { name: string }).name);
+    Object.defineProperty(this, KINDS, { value: kinds });
   }
+
+  /**
+   * `instanceof` across copies of autojoin: a plugin that bundles (or installs) its own copy throws
+   * errors of its own classes; they still match these by brand (`Symbol.for`, shared by every copy).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const kinds = (value as { [KINDS]?: unknown } | null)?.[KINDS];
+    return Array.isArray(kinds) && kinds.includes(this.name);
+  }
+}
+
+/** Whether `value` is an autojoin error, from this copy of autojoin or another. */
+export function isAutojoinError(value: unknown): value is AutojoinError {
+  return value instanceof AutojoinError;
 }
 
 /** The config string could not be parsed. `message` is go-discover's text to the letter. */
@@ -105,15 +127,15 @@ export class ProviderError extends AutojoinError {
   readonly throttled: boolean;
   readonly retryAfterMs: number | undefined;
 
-  constructor(provider: string, reason: string, details: ProviderErrorDetails) {
+  constructor(provider: string, reason: string, details: Partial<ProviderErrorDetails> = {}) {
     const head = [details.status, details.cloudCode].filter((x) => x !== undefined).join(' ');
-    super(
-      details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER',
-      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${reason}`,
-      { cause: details.cause },
-    );
+    // A reason that already names the provider (a plugin passing on an error's message) is not prefixed again.
+    const prefix = `discover-${provider}: `;
+    const own = reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+    const what = details.operation ? `${details.operation} failed: ` : '';
+    super(details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER', `${prefix}${what}${head ? `${head}: ` : ''}${own}`, { cause: details.cause });
     this.provider = provider;
-    this.operation = details.operation;
+    this.operation = details.operation ?? '';
     this.status = details.status;
     this.cloudCode = details.cloudCode;
     this.throttled = details.throttled ?? false;

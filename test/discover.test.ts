@@ -74,11 +74,12 @@ test('check redacts secrets and reports sources without any network call', async
   t.is(checked.validated.sources.token, 'config');
 });
 
-test('register throws on a duplicate name', (t) => {
-  t.throws(() => new Discover({ builtins: false, providers: [echo, echo] }), {
+test('register throws on a duplicate name; the same descriptor twice is a no-op', (t) => {
+  t.throws(() => new Discover({ builtins: false, providers: [echo, { ...echo }] }), {
     instanceOf: ProviderRegistryError,
     message: 'discover: provider echo is already registered',
   });
+  t.deepEqual(new Discover({ builtins: false, providers: [echo, echo] }).registry.names(), ['echo']);
 });
 
 test('a parse error never names the rest of an unquoted secret', async (t) => {

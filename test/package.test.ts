@@ -106,3 +106,22 @@ test('a fresh clone: after npm ci (no install script builds anything) npx discov
   t.regex(result.stderr, /first run in this checkout: building dist\//);
   t.true(existsSync(path.join(clone, 'dist/src/cli/main.js')));
 });
+
+test.serial('DISCOVER_PLUGINS=./my-provider.js in a CommonJS project: require() style loads; import/export style says what to change', (t) => {
+  const { project } = setup();
+  writeFileSync(
+    path.join(project, 'my-provider.js'),
+    "const { defineProvider } = require('autojoin');\nmodule.exports = defineProvider({ name: 'cjs', summary: 'CommonJS plugin', args: {}, discover: async () => [{ address: '10.9.0.1', port: 4648 }] });\n",
+  );
+  writeFileSync(
+    path.join(project, 'esm-style.js'),
+    "import { defineProvider } from 'autojoin';\nexport default defineProvider({ name: 'esmstyle', summary: 'ESM syntax in a CommonJS project', args: {}, discover: async () => [{ address: '10.9.0.2' }] });\n",
+  );
+  const bin = path.join(project, 'node_modules/.bin/discover');
+  const env = childEnv({ DISCOVER_PLUGINS: './my-provider.js' });
+  t.is(execFileSync(bin, ['-q', 'addrs', 'provider=cjs'], { cwd: project, encoding: 'utf8', env }), '10.9.0.1:4648\n');
+  t.is(execFileSync(bin, ['join', '-q', 'provider=cjs'], { cwd: project, encoding: 'utf8', env }), '10.9.0.1:4648\n');
+  const esm = spawnSync(bin, ['-q', 'addrs', 'provider=esmstyle'], { cwd: project, encoding: 'utf8', env: childEnv({ DISCOVER_PLUGINS: './esm-style.js' }) });
+  t.is(esm.status, 2);
+  t.regex(esm.stderr, /discover: cannot load plugin \.\/esm-style\.js: Cannot use import statement outside a module \(import\/export in a CommonJS project: name the file \.mjs, set "type": "module", or use require\(\) and module\.exports\)\n$/);
+});
