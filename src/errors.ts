@@ -27,8 +27,10 @@ export class AutojoinError extends Error {
    * errors of its own classes; they still match these by brand (`Symbol.for`, shared by every copy).
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof (a subclass too)
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     const kinds = (value as { [KINDS]?: unknown } | null)?.[KINDS];
+    // biome-ignore lint/complexity/noThisInStatic: as above
     return Array.isArray(kinds) && kinds.includes(this.name);
   }
 }
