@@ -15,12 +15,14 @@ import {
   MalformedResponseError,
   MissingPackageError,
   NetworkError,
-  ProviderError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
+  ProviderError,
+  ProxyError, NoProviderError, TimeoutError, UnknownProviderError, UsageError } from './errors.js';
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
 import { REDACTED } from './redact.js';
+import { redactUrl } from './http/redact.js';
 
 /** The timeout a discovery call gets when the caller gives none. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -179,11 +181,37 @@ async function runProvider(checked: CheckedConfig, options: DiscoverOptions, log
   } catch (error) {
     // Whatever the provider threw while being aborted, the caller learns why: timeout or abort.
     if (controller.signal.aborted) throw controller.signal.reason;
-    throw missingPackage(provider, error) ?? named(provider.name, error);
+    throw missingPackage(provider, error) ?? proxyRefusal(provider.name, error, env) ?? named(provider.name, error);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A proxy's refusal, however the provider's SDK wrapped it (hpagent's `Bad response: 407` deep in
+ * an SDK error's causes, our client's `proxy refused the tunnel with HTTP 407`): one ProxyError
+ * naming the proxy, without credentials, and its answer.
+ */
+function proxyRefusal(name: string, error: unknown, env: Record<string, string | undefined>): ProxyError | undefined {
+  const proxy = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'HTTP_PROXY', 'http_proxy'].map((key) => env[key]).find((value) => value);
+  if (!proxy) return undefined;
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e !== null && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const message = String((e as { message?: unknown }).message ?? '');
+    const status = /\bBad response: (\d+)$/.exec(message)?.[1] ?? /proxy refused the tunnel with HTTP (\d+)/.exec(message)?.[1];
+    if (status === undefined) continue;
+    const hint = status === '407' || status === '401' ? ' (check the proxy credentials)' : '';
+    let shown: string;
+    try {
+      shown = redactUrl(proxy.includes('://') ? proxy : `http://${proxy}`);
+    } catch {
+      shown = 'from HTTP(S)_PROXY';
+    }
+    return new ProxyError(name, shown, `HTTP ${status}${hint}`, { cause: error });
+  }
+  return undefined;
 }
 
 /**

@@ -171,6 +171,26 @@ export class NetworkError extends AutojoinError {
   }
 }
 
+/**
+ * The proxy between us and a cloud API refused or failed the tunnel. The same error for every
+ * provider, whatever its SDK made of the proxy's answer. `proxy` carries no credentials.
+ * @example discover-aws: proxy http://127.0.0.1:3128/ refused the tunnel: HTTP 407 (check the proxy credentials)
+ */
+export class ProxyError extends AutojoinError {
+  readonly provider: string;
+  /** The proxy URL, credentials removed. */
+  readonly proxy: string;
+  /** What the proxy answered (`HTTP 407`), or how talking to it failed. */
+  readonly answer: string;
+
+  constructor(provider: string, proxy: string, answer: string, options?: { cause?: unknown }) {
+    super('ERR_PROXY', `discover-${provider}: proxy ${proxy} refused the tunnel: ${answer}`, options);
+    this.provider = provider;
+    this.proxy = proxy;
+    this.answer = answer;
+  }
+}
+
 /** An operation took longer than its timeout. */
 export class TimeoutError extends AutojoinError {
   readonly timeoutMs: number;
