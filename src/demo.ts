@@ -76,7 +76,8 @@ let failures = 0;
 try {
   const { common, blocks } = parsePaste(paste);
   const header = paste.split('\n')[0] ?? '';
-  console.log(`autojoin demo: ${header.replace(/^# /, '')}`);
+  // The sim's own banner says Ctrl-C stops it; the demo stops it itself when done.
+  console.log(`autojoin demo: ${header.replace(/^# /, '').replace(/\s*Ctrl-C stops it\.$/, '')}`);
   console.log('Each provider runs as `discover -q addrs <config>` in its own process, with the settings the simulator printed.\n');
   const engine = new Discover();
   for (const block of blocks) {

@@ -58,6 +58,9 @@ test('npm run demo finds every simulated provider\'s addresses and prints no sec
   t.is(result.code, 0, result.stdout);
   for (const provider of ['aws', 'azure', 'consul', 'gce']) t.regex(result.stdout, new RegExp(`^${provider}\\n  config   provider=${provider} `, 'm'));
   t.regex(result.stdout, /found {4}10\.0\.1\.11 10\.0\.2\.12 10\.0\.3\.13/);
+  // The demo stops the sim itself: its banner does not tell the user to press Ctrl-C.
+  t.notRegex(result.stdout, /Ctrl-C/);
+  t.regex(result.stdout, /^autojoin demo: autojoin simulator on http:\/\/127\.0\.0\.1:\d+ and https:\/\/127\.0\.0\.1:\d+ \(control: [^)]*\)\n/);
   t.regex(result.stdout, /secret_access_key=\*\*\*/);
   t.notRegex(result.stdout, /simulator-secret-key-not-real|simulator-client-secret-not-real/);
   t.notRegex(result.stdout, /FAILED/);
