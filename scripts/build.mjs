@@ -7,6 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
+// npm runs prepack not only for `npm pack` / `npm publish` but also when `npx discover` installs this
+// checkout into its cache: rebuilding then would swap dist/ under running processes (and tests) for
+// nothing, since bin/discover.js builds when dist/ is missing.
+if (process.env.npm_lifecycle_event === 'prepack' && !['pack', 'publish'].includes(process.env.npm_command ?? '') && existsSync('dist/src/cli/main.js')) {
+  process.exit(0);
+}
+
 // Packages' bin files are not always in their "exports" (nor is package.json); use the install path.
 const binOf = (name, file) => path.join(import.meta.dirname, '..', 'node_modules', name, file);
 const out = `dist.build-${process.pid}`;
