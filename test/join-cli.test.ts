@@ -304,7 +304,9 @@ test('e2e: peers that appear after a delay (appear_after_ms) are waited for, the
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, '10.0.0.1:4648 10.0.0.2:4648\n');
   const lines = r.stderr.trim().split('\n');
-  t.true(lines.length >= 4, r.stderr);
+  // At least the empty first attempt and the one that found both; on a loaded machine an attempt
+  // can take longer than the 300 ms delay, so how many lie between is not fixed.
+  t.true(lines.length >= 2, r.stderr);
   t.true(
     lines.every((line, i) => line.startsWith(`discover join: attempt ${i + 1}: "provider=consul tag=serf" `)),
     r.stderr,

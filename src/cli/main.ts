@@ -17,5 +17,6 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
 });
 process.exitCode = code;
-// Let stdout drain, then leave even if an SDK left a keep-alive socket open.
-process.stdout.write('', () => process.exit(code));
+// Let stderr and stdout drain (pipes are asynchronous: exiting at once can drop the error line),
+// then leave even if an SDK left a keep-alive socket open.
+process.stderr.write('', () => process.stdout.write('', () => process.exit(code)));
