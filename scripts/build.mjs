@@ -1,13 +1,19 @@
 // Compile src/ and providers/ to dist/ and make the CLI executable.
-// Runs from `npm ci` (prepare), so `npx discover` works right after install. npm may run it again
-// on its own (the first `npx discover` in a fresh clone does), possibly while discover processes
-// run from dist/: so the build goes to a fresh folder that replaces dist/ by rename, and dist/
+// Runs from `npm pack` (prepack), `npm test`, `npm run demo`, and bin/discover.js on the first run
+// in a fresh clone (there is no install script), possibly while discover processes run from dist/: so the build goes to a fresh folder that replaces dist/ by rename, and dist/
 // never stands half-built or missing for more than the instant between two renames.
 // Type errors are `npm test`'s gate (its type-check step); here tsc still emits, and says so.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { bundleProviders } from './bundle-providers.mjs';
+
+// npm runs prepack not only for `npm pack` / `npm publish` but also when `npx discover` installs this
+// checkout into its cache: rebuilding then would swap dist/ under running processes (and tests) for
+// nothing, since bin/discover.js builds when dist/ is missing.
+if (process.env.npm_lifecycle_event === 'prepack' && !['pack', 'publish'].includes(process.env.npm_command ?? '') && existsSync('dist/src/cli/main.js')) {
+  process.exit(0);
+}
 
 // Packages' bin files are not always in their "exports" (nor is package.json); use the install path.
 const binOf = (name, file) => path.join(import.meta.dirname, '..', 'node_modules', name, file);

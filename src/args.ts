@@ -37,6 +37,8 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
   const env = options.env ?? process.env;
   const schema: ArgSchema = provider.args;
   const problems: ArgProblem[] = [];
+  // Unknown keys leave the typed arguments whole, so the provider's own checks can still run.
+  let unknownKeys = 0;
   const warnings: string[] = [];
   const args: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
@@ -50,7 +52,10 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
     if (known.has(key)) continue;
     const message = `unknown argument "${key}"${didYouMean(key, Object.keys(schema))}`;
     if (options.lenient) warnings.push(`discover-${provider.name}: ignoring ${message}`);
-    else problems.push({ key, message });
+    else {
+      problems.push({ key, message });
+      unknownKeys++;
+    }
   }
 
   for (const [key, spec] of Object.entries(schema)) {
@@ -95,7 +100,8 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
   }
 
   problems.push(...checkRules(provider.rules ?? [], sources, problems));
-  if (problems.length === 0 && provider.validate) problems.push(...provider.validate(args as never));
+  // A mistyped key and a missing condition come out in one run, not one run each.
+  if (problems.length === unknownKeys && provider.validate) problems.push(...provider.validate(args as never));
   // A provider's own messages may quote a value (`address "http://u:p@h" is not ...`): every known
   // secret value, and any URL's user-info, is masked before a message leaves.
   const secrets = configSecrets(provider, raw, args);
@@ -138,6 +144,7 @@ function coerce(key: string, text: string, spec: ArgSpec, source: string): Coerc
     }
     case 'enum':
       if (spec.values.includes(text)) return { value: text };
+      if (spec.refused?.[text]) return bad(`is not one of ${spec.values.join(', ')}: ${spec.refused[text]}`);
       return bad(`is not one of ${spec.values.join(', ')}${didYouMean(text, spec.values)}`);
     case 'url': {
       let url: URL;

@@ -8,7 +8,21 @@ import { configSecrets, knownKeys, secretKeys, type ValidatedArgs, validateArgs 
 import { DEFAULT_TIMEOUT_MS, systemClock } from './clock.js';
 import { formatConfig, parseConfig } from './config/index.js';
 import { toMs } from './duration.js';
-import { AbortError, ConfigParseError, NoProviderError, TimeoutError, UnknownProviderError } from './errors.js';
+import {
+  AbortError,
+  AutojoinError,
+  ConfigParseError,
+  HttpStatusError,
+  MalformedResponseError,
+  MissingPackageError,
+  NetworkError,
+  NoProviderError,
+  ProviderError,
+  ProxyError,
+  TimeoutError,
+  UnknownProviderError,
+  UsageError,
+} from './errors.js';
 import type { HttpClient } from './http/types.js';
 import { type Logger, silentLogger } from './log.js';
 import type { ProviderEntry } from './builtins.js';
@@ -17,6 +31,7 @@ import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
 import { isSecretName, REDACTED, scrubError, scrubSecrets } from './redact.js';
 import { printable } from './text.js';
+import { redactUrl } from './http/redact.js';
 
 export { DEFAULT_TIMEOUT_MS } from './clock.js';
 
@@ -118,6 +133,8 @@ export class Discover {
    * @throws ConfigParseError (prefixed `discover: `), NoProviderError, UnknownProviderError, ProviderArgsError
    */
   async check(cfg: string, options: Pick<DiscoverOptions, 'env' | 'lenient'> = {}): Promise<CheckedConfig> {
+    // From plain JavaScript: `addrs(undefined)` would otherwise be a TypeError deep in the parser.
+    if (typeof cfg !== 'string') throw new UsageError(`discover: the config string must be a string, not ${cfg === null ? 'null' : typeof cfg}`);
     if (cfg.length > MAX_CONFIG_LENGTH) {
       throw new ConfigParseError(
         `discover: the config string is ${cfg.length} characters long; at most ${MAX_CONFIG_LENGTH} are accepted`,
@@ -260,11 +277,86 @@ async function runProvider(
     maxAttempts: options.maxAttempts,
   };
   try {
-    return await checked.provider.discover(checked.validated.args as never, ctx);
+    return checkTargets(checked.provider.name, await checked.provider.discover(checked.validated.args as never, ctx));
+  } catch (error) {
+    // Aborted: withDeadline reports why. Otherwise: a missing SDK, a proxy's refusal, or the provider's name.
+    if (signal.aborted) throw error;
+    throw missingPackage(checked.provider, error) ?? proxyRefusal(checked.provider.name, error, env) ?? named(checked.provider.name, error);
   } finally {
     signal.removeEventListener('abort', closeOwn);
     closeOwn();
   }
+}
+
+/**
+ * A proxy's refusal, however the provider's SDK wrapped it (hpagent's `Bad response: 407` deep in
+ * an SDK error's causes, our client's `proxy refused the tunnel with HTTP 407`): one ProxyError
+ * naming the proxy, without credentials, and its answer.
+ */
+function proxyRefusal(name: string, error: unknown, env: Record<string, string | undefined>): ProxyError | undefined {
+  const proxy = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'HTTP_PROXY', 'http_proxy'].map((key) => env[key]).find((value) => value);
+  if (!proxy) return undefined;
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e !== null && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const message = String((e as { message?: unknown }).message ?? '');
+    const status = /\bBad response: (\d+)$/.exec(message)?.[1] ?? /proxy refused the tunnel with HTTP (\d+)/.exec(message)?.[1];
+    if (status === undefined) continue;
+    const hint = status === '407' || status === '401' ? ' (check the proxy credentials)' : '';
+    let shown: string;
+    try {
+      shown = redactUrl(proxy.includes('://') ? proxy : `http://${proxy}`);
+    } catch {
+      shown = 'from HTTP(S)_PROXY';
+    }
+    return new ProxyError(name, shown, `HTTP ${status}${hint}`, { cause: error });
+  }
+  return undefined;
+}
+
+/**
+ * An error that does not say which provider it came from (a plugin letting a `ctx.http` error or a
+ * TypeError through) gets the `discover-<name>: ` prefix every provider error has.
+ */
+function named(name: string, error: unknown): unknown {
+  if (!(error instanceof Error) || error.message.startsWith(`discover-${name}`) || error.message.startsWith('discover-')) return error;
+  // What ctx.http throws keeps its class and code, and gets the name; anything foreign becomes a ProviderError.
+  if (error instanceof HttpStatusError || error instanceof NetworkError || error instanceof MalformedResponseError) {
+    error.message = `discover-${name}: ${error.message}`;
+    return error;
+  }
+  if (error instanceof AutojoinError) return error;
+  return new ProviderError(name, error.message, { cause: error });
+}
+
+/**
+ * The shape of what a provider returned: an array of objects with a string `address` and an
+ * optional numeric port. A plugin's malformed shape is an error naming it, never printed as is;
+ * a well-shaped target with a bad value is dropped with a warning ({@link validTargets}).
+ */
+function checkTargets(name: string, targets: unknown): Target[] {
+  const bad = (why: string) => new ProviderError(name, `returned a malformed target: ${why}`, { operation: 'discover' });
+  if (!Array.isArray(targets)) throw bad(`expected an array of { address, port? }, got ${typeof targets}`);
+  targets.forEach((target: unknown, i) => {
+    const shown = JSON.stringify(target)?.slice(0, 80) ?? String(target);
+    if (target === null || typeof target !== 'object') throw bad(`#${i} ${shown} is not an object { address, port? }`);
+    const { address, port } = target as { address?: unknown; port?: unknown };
+    if (typeof address !== 'string') throw bad(`#${i} ${printable(shown, 100)}: address is not a string`);
+    if (port !== undefined && typeof port !== 'number') throw bad(`#${i} ${printable(shown, 100)}: port is not a number`);
+  });
+  return targets as Target[];
+}
+
+/**
+ * A cloud SDK that is not installed (an optional peer dependency): the import's
+ * "Cannot find package 'x'" becomes an error naming what to install.
+ */
+function missingPackage(provider: AnyProvider, error: unknown): MissingPackageError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  const name = /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/']+)/.exec((error as Error).message)?.[1];
+  if (name === undefined || name.startsWith('.') || name.startsWith('/')) return undefined;
+  return new MissingPackageError(provider.name, name, provider.packages ?? [], { cause: error });
 }
 
 /**

@@ -1,10 +1,14 @@
 import { printableLine } from './text.js';
+import { didYouMean } from './suggest.js';
 
 /**
  * Every error autojoin throws on purpose is an {@link AutojoinError} with a stable `code`.
  * Messages never hold a secret: credentials are redacted before an error is built, and
  * the original error, when there is one, is kept in `cause` (which is never printed by the CLI).
  */
+/** The brand every autojoin error carries: the names of its classes, most specific first. */
+const KINDS = Symbol.for('autojoin.error.kinds');
+
 export class AutojoinError extends Error {
   /**
    * Whether errors of this class are config errors: bad input that waiting cannot fix (the CLI
@@ -15,13 +19,34 @@ export class AutojoinError extends Error {
   readonly code: string;
   /** This error's class says it is a config error (exit 2 in the CLI). */
   readonly configError: boolean;
+  declare readonly [KINDS]: readonly string[];
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
     this.configError = (new.target as typeof AutojoinError).configError;
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) kinds.push((c as { name: string }).name);
+    Object.defineProperty(this, KINDS, { value: kinds });
   }
+
+  /**
+   * `instanceof` across copies of autojoin: a plugin that bundles (or installs) its own copy throws
+   * errors of its own classes; they still match these by brand (`Symbol.for`, shared by every copy).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof (a subclass too)
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const kinds = (value as { [KINDS]?: unknown } | null)?.[KINDS];
+    // biome-ignore lint/complexity/noThisInStatic: as above
+    return Array.isArray(kinds) && kinds.includes(this.name);
+  }
+}
+
+/** Whether `value` is an autojoin error, from this copy of autojoin or another. */
+export function isAutojoinError(value: unknown): value is AutojoinError {
+  return value instanceof AutojoinError;
 }
 
 /** True for a config error: bad input that waiting cannot fix (exit 2 in the CLI). */
@@ -81,7 +106,7 @@ export class UnknownProviderError extends AutojoinError {
   readonly known: readonly string[];
 
   constructor(provider: string, known: readonly string[]) {
-    super('ERR_UNKNOWN_PROVIDER', `discover: unknown provider ${provider} (known: ${known.join(', ')})`);
+    super('ERR_UNKNOWN_PROVIDER', `discover: unknown provider ${provider}${didYouMean(provider, known)} (known: ${known.join(', ')})`);
     this.provider = provider;
     this.known = known;
   }
@@ -123,16 +148,18 @@ export class ProviderError extends AutojoinError {
   readonly throttled: boolean;
   readonly retryAfterMs: number | undefined;
 
-  constructor(provider: string, reason: string, details: ProviderErrorDetails) {
+  constructor(provider: string, reason: string, details: Partial<ProviderErrorDetails> = {}) {
     const head = [details.status, details.cloudCode].filter((x) => x !== undefined).join(' ');
-    super(
-      details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER',
-      // The reason often quotes a server: terminal escapes and NUL bytes are made visible, the length bounded.
-      `discover-${provider}: ${details.operation} failed: ${head ? `${head}: ` : ''}${printableLine(reason)}`,
-      { cause: details.cause },
-    );
+    // A reason that already names the provider (a plugin passing on an error's message) is not prefixed again.
+    const prefix = `discover-${provider}: `;
+    const own = reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+    const what = details.operation ? `${details.operation} failed: ` : '';
+    // The reason often quotes a server: terminal escapes and NUL bytes are made visible, the length bounded.
+    super(details.throttled ? 'ERR_PROVIDER_THROTTLED' : 'ERR_PROVIDER', `${prefix}${what}${head ? `${head}: ` : ''}${printableLine(own)}`, {
+      cause: details.cause,
+    });
     this.provider = provider;
-    this.operation = details.operation;
+    this.operation = details.operation ?? '';
     this.status = details.status;
     this.cloudCode = details.cloudCode;
     this.throttled = details.throttled ?? false;
@@ -166,6 +193,26 @@ export class NetworkError extends AutojoinError {
   }
 }
 
+/**
+ * The proxy between us and a cloud API refused or failed the tunnel. The same error for every
+ * provider, whatever its SDK made of the proxy's answer. `proxy` carries no credentials.
+ * @example discover-aws: proxy http://127.0.0.1:3128/ refused the tunnel: HTTP 407 (check the proxy credentials)
+ */
+export class ProxyError extends AutojoinError {
+  readonly provider: string;
+  /** The proxy URL, credentials removed. */
+  readonly proxy: string;
+  /** What the proxy answered (`HTTP 407`), or how talking to it failed. */
+  readonly answer: string;
+
+  constructor(provider: string, proxy: string, answer: string, options?: { cause?: unknown }) {
+    super('ERR_PROXY', `discover-${provider}: proxy ${proxy} refused the tunnel: ${answer}`, options);
+    this.provider = provider;
+    this.proxy = proxy;
+    this.answer = answer;
+  }
+}
+
 /** An operation took longer than its timeout. */
 export class TimeoutError extends AutojoinError {
   readonly timeoutMs: number;
@@ -187,6 +234,24 @@ export class AbortError extends AutojoinError {
 export class LoopbackOnlyError extends AutojoinError {
   constructor(host: string) {
     super('ERR_LOOPBACK_ONLY', `refused to connect to ${host}: AUTOJOIN_LOOPBACK_ONLY is set`);
+  }
+}
+
+/**
+ * A provider needs an npm package that is not installed (the cloud SDKs are optional peer
+ * dependencies, installed per cloud). The message names what to install.
+ */
+export class MissingPackageError extends AutojoinError {
+  static override readonly configError = true;
+  readonly provider: string;
+  /** The package that failed to load. */
+  readonly packageName: string;
+
+  constructor(provider: string, packageName: string, install: readonly string[], options?: { cause?: unknown }) {
+    const all = install.includes(packageName) ? install : [packageName, ...install];
+    super('ERR_MISSING_PACKAGE', `discover-${provider}: the package ${packageName} is not installed; install this provider's SDK: npm install ${all.join(' ')}`, options);
+    this.provider = provider;
+    this.packageName = packageName;
   }
 }
 

@@ -56,6 +56,12 @@ export interface EnumArg<V extends string = string> extends ArgBase {
   type: 'enum';
   values: readonly V[];
   default?: V;
+  /**
+   * Values refused on purpose, with the advice to print instead of a "did you mean" (which would
+   * pick the nearest spelling, not the right value).
+   * @example { private_v6: 'every AWS IPv6 address is global unicast: use public_v6' }
+   */
+  refused?: Readonly<Record<string, string>>;
 }
 /** An absolute http(s) URL (or `host:port` when `allowHostPort` is set). */
 export interface UrlArg extends ArgBase {
@@ -147,6 +153,12 @@ export interface ProviderDescriptor<S extends ArgSchema = ArgSchema> {
    * together with every argument's own check, so one run reports every problem.
    */
   rules?: readonly ArgRule[];
+  /**
+   * npm packages `discover()` needs besides autojoin (a cloud SDK): installed by the user, per
+   * cloud. When one is missing the error names them all, ready for `npm install`.
+   * @example ['@aws-sdk/client-ec2', '@aws-sdk/client-ecs']
+   */
+  packages?: readonly string[];
   /** Checks across arguments that no {@link ArgRule} expresses; runs when every argument parsed. */
   validate?(args: ArgsOf<S>): readonly ArgProblem[];
   discover(args: ArgsOf<S>, ctx: ProviderContext): Promise<Target[]>;

@@ -13,6 +13,7 @@ import type { SimModule } from './sim/types.js';
 import { ProviderRegistryError } from './errors.js';
 import { preferBundle } from './load-bundle.js';
 import type { AnyProvider } from './provider.js';
+import { didYouMean } from './suggest.js';
 
 type Loader = () => Promise<AnyProvider>;
 
@@ -39,6 +40,8 @@ export class ProviderRegistry {
   /** Adds a provider. @throws ProviderRegistryError when the name is taken. */
   register(provider: AnyProvider): void {
     checkDescriptor(provider, 'register()');
+    // The same descriptor again (one plugin named twice: --plugin and DISCOVER_PLUGINS) is a no-op.
+    if (this.#loaded.get(provider.name) === provider) return;
     if (this.#loaders.has(provider.name)) {
       throw new ProviderRegistryError(`discover: provider ${provider.name} is already registered`);
     }
@@ -98,7 +101,14 @@ export class ProviderRegistry {
     try {
       module = (await import(url)) as Record<string, unknown>;
     } catch (error) {
-      throw new ProviderRegistryError(`discover: cannot load plugin ${specifier}: ${(error as Error).message}`, { cause: error });
+      // Node runs JavaScript: a TypeScript plugin is compiled first (docs/plugins.md), or node runs with tsx.
+      const message = (error as Error).message;
+      const hint = /\.[cm]?ts$/.test(specifier)
+        ? ' (a TypeScript plugin must be compiled to JavaScript first, e.g. with tsc, or loaded with NODE_OPTIONS=--import=tsx)'
+        : /Cannot use import statement outside a module|Unexpected token 'export'/.test(message)
+          ? ' (import/export in a CommonJS project: name the file .mjs, set "type": "module", or use require() and module.exports)'
+          : '';
+      throw new ProviderRegistryError(`discover: cannot load plugin ${specifier}: ${message}${hint}`, { cause: error });
     }
     const exported = module.providers ?? module.default;
     const providers = (Array.isArray(exported) ? exported : [exported]) as AnyProvider[];
@@ -126,5 +136,27 @@ function checkDescriptor(provider: unknown, where: string): asserts provider is 
   }
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(p.name)) {
     throw new ProviderRegistryError(`discover: ${where}: invalid provider name "${p.name}"`);
+  }
+  checkSchema(p as AnyProvider, where);
+}
+
+const ARG_TYPES = ['string', 'bool', 'int', 'duration', 'enum', 'url', 'list'];
+
+/** A schema typo (`type: 'integer'`, an enum without values) fails at load, naming the provider and key, not at first use. */
+function checkSchema(provider: AnyProvider, where: string): void {
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(provider.args as Record<string, { type?: unknown; values?: unknown }>)) {
+    if (spec === null || typeof spec !== 'object') {
+      problems.push(`${key}: not an argument spec`);
+      continue;
+    }
+    if (typeof spec.type !== 'string' || !ARG_TYPES.includes(spec.type)) {
+      problems.push(`${key}: type ${JSON.stringify(spec.type)} is not one of ${ARG_TYPES.join(', ')}${typeof spec.type === 'string' ? didYouMean(spec.type, ARG_TYPES) : ''}`);
+    } else if (spec.type === 'enum' && (!Array.isArray(spec.values) || spec.values.length === 0)) {
+      problems.push(`${key}: an enum needs a non-empty values list`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ProviderRegistryError(`discover: ${where}: provider ${provider.name} has an invalid argument schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }

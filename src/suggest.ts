@@ -15,7 +15,8 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The closest candidate within a distance that still reads as a typo, or undefined. */
-export function closest(input: string, candidates: Iterable<string>): string | undefined {
+export function closest(input: string, candidateList: Iterable<string>): string | undefined {
+  const candidates = [...candidateList];
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   const lower = input.toLowerCase();
@@ -27,7 +28,10 @@ export function closest(input: string, candidates: Iterable<string>): string | u
     }
   }
   const limit = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // A longer spelling of a short name (`integer` for `int`, `boolean` for `bool`).
+  const prefixes = [...candidates].filter((candidate) => candidate.length >= 3 && lower.startsWith(candidate.toLowerCase()));
+  return prefixes.length === 1 ? prefixes[0] : undefined;
 }
 
 /** ` (did you mean "x"?)` or the empty string. */

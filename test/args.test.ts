@@ -87,3 +87,26 @@ test('a negative duration is refused for every provider, before it runs', (t) =>
   const error = t.throws(() => validateArgs(echo, raw({ addrs: 'a', delay: '-5s' }), { env: {} }), { instanceOf: ProviderArgsError });
   t.regex(error.message, /delay: "-5s" is negative/);
 });
+
+test('a value refused on purpose gets the advice the help gives, not the nearest spelling (aws addr_type=private_v6)', async (t) => {
+  const { default: aws } = await import('../providers/aws/index.js');
+  const error = t.throws(() => validateArgs(aws, new Map(Object.entries({ provider: 'aws', tag_key: 'a', tag_value: 'b', addr_type: 'private_v6' })), { env: {} }), {
+    instanceOf: ProviderArgsError,
+  });
+  t.is(error.problems[0]?.message, 'addr_type: "private_v6" is not one of private_v4, public_v4, public_v6: every AWS IPv6 address is global unicast: use public_v6');
+  t.notRegex(error.message, /did you mean "private_v4"/);
+  t.regex((await import('../src/help.js')).providerHelp(aws), /public_v6/);
+});
+
+test('a mistyped key and a missing required condition are reported in one run', async (t) => {
+  const { default: aws } = await import('../providers/aws/index.js');
+  const error = t.throws(() => validateArgs(aws, new Map(Object.entries({ provider: 'aws', tag_kye: 'role', tag_value: 'nomad' })), { env: {} }), {
+    instanceOf: ProviderArgsError,
+  });
+  t.deepEqual(
+    error.problems.map((p) => p.key),
+    ['tag_kye', 'tag_key', 'tag_value'],
+  );
+  t.regex(error.message, /unknown argument "tag_kye" \(did you mean "tag_key"\?\)/);
+  t.regex(error.message, /tag_key \(with tag_value\) or tags is required/);
+});

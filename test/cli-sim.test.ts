@@ -58,6 +58,9 @@ test('npm run demo finds every simulated provider\'s addresses and prints no sec
   t.is(result.code, 0, result.stdout);
   for (const provider of ['aws', 'azure', 'consul', 'gce']) t.regex(result.stdout, new RegExp(`^${provider}\\n  config   provider=${provider} `, 'm'));
   t.regex(result.stdout, /found {4}10\.0\.1\.11 10\.0\.2\.12 10\.0\.3\.13/);
+  // The demo stops the sim itself: its banner does not tell the user to press Ctrl-C.
+  t.notRegex(result.stdout, /Ctrl-C/);
+  t.regex(result.stdout, /^autojoin demo: autojoin simulator on http:\/\/127\.0\.0\.1:\d+ and https:\/\/127\.0\.0\.1:\d+ \(control: [^)]*\)\n/);
   t.regex(result.stdout, /secret_access_key=\*\*\*/);
   t.notRegex(result.stdout, /simulator-secret-key-not-real|simulator-client-secret-not-real/);
   t.notRegex(result.stdout, /FAILED/);
@@ -80,4 +83,71 @@ test('a bad fleet file exits 2 naming the field; a missing one names the file', 
   const missing = await runDiscover(['sim', '--fleet', path.join(dir, 'none.yaml')]);
   t.is(missing.code, 2);
   t.regex(missing.stderr, /^fleet: cannot read .*none\.yaml: ENOENT/);
+});
+
+/** Starts a command, resolves with its stdout once `pattern` shows in it. */
+function startUntil(t: import('ava').ExecutionContext, file: string, args: string[], cwd: string, pattern: RegExp, env = childEnv()) {
+  const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  const printed = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+      if (pattern.test(out)) resolve(out);
+    });
+    child.once('close', (code) => reject(new Error(`exited with ${code} before printing ${pattern}: ${out}`)));
+  });
+  return { child, printed };
+}
+
+/** Resolves once nothing accepts connections on the port (the sim has closed). */
+async function portClosed(port: number): Promise<boolean> {
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!open) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('the paste blocks print a command that works where the user is: node and the path, outside a project, not on PATH', async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { execFile } = await import('node:child_process');
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-paste-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = childEnv({ PATH: path.dirname(process.execPath) });
+  const { printed } = startUntil(t, process.execPath, [CLI, 'sim', '--port', '0'], dir, /addrs 'provider=gce/, env);
+  const out = await printed;
+  t.notRegex(out, /^discover addrs/m);
+  // Paste the aws block into a shell in that folder: it runs and finds the servers.
+  const blocks = out.split('\n\n');
+  const block = blocks.find((b) => b.startsWith('# every provider\n')) ?? '';
+  const aws = blocks.find((b) => b.startsWith('# aws\n')) ?? '';
+  t.regex(aws, /^node \S+main\.js addrs 'provider=aws /m);
+  const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile('/bin/sh', ['-c', `${block}\n${aws.replace(/ addrs /, ' addrs -q ')}`], { cwd: dir, env }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^10\.\d+\.\d+\.\d+( 10\.\d+\.\d+\.\d+)*\n$/);
+});
+
+test('npx discover sim & then kill $!: the simulator stops, and its paste says npx discover', async (t) => {
+  const { printed, child } = startUntil(t, '/bin/sh', ['-c', 'npx --no-install discover sim --port 0 & echo "npx=$!"; wait'], ROOT, /addrs 'provider=gce/);
+  const out = await printed;
+  t.regex(out, /^npx discover addrs 'provider=aws /m);
+  const npx = Number(/^npx=(\d+)$/m.exec(out)?.[1]);
+  const port = Number(/on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  t.true(npx > 0 && port > 0);
+  process.kill(npx, 'SIGTERM');
+  t.true(await portClosed(port));
+  child.kill('SIGKILL');
 });

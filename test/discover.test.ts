@@ -74,11 +74,12 @@ test('check redacts secrets and reports sources without any network call', async
   t.is(checked.validated.sources.token, 'config');
 });
 
-test('register throws on a duplicate name', (t) => {
-  t.throws(() => new Discover({ builtins: false, providers: [echo, echo] }), {
+test('register throws on a duplicate name; the same descriptor twice is a no-op', (t) => {
+  t.throws(() => new Discover({ builtins: false, providers: [echo, { ...echo }] }), {
     instanceOf: ProviderRegistryError,
     message: 'discover: provider echo is already registered',
   });
+  t.deepEqual(new Discover({ builtins: false, providers: [echo, echo] }).registry.names(), ['echo']);
 });
 
 test('a parse error never names the rest of an unquoted secret', async (t) => {
@@ -151,4 +152,11 @@ test('a parse error after a 60k-character secret still hides the fragment', asyn
   const long = 'x'.repeat(60_000);
   const error = await t.throwsAsync(engine.addrs(`provider=aws secret_access_key=abc ${long}`), { instanceOf: ConfigParseError });
   t.is(error.message, "discover: ***: missing '='");
+});
+
+test('a mistyped provider name gets a "did you mean"', async (t) => {
+  const { Discover } = await import('../src/discover.js');
+  const builtins = new Discover();
+  const error = await t.throwsAsync(builtins.check('provider=awz tag_key=a tag_value=b'), { instanceOf: UnknownProviderError });
+  t.is(error.message, 'discover: unknown provider awz (did you mean "aws"?) (known: aws, azure, consul, gce, mdns, srv)');
 });

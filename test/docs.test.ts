@@ -25,3 +25,60 @@ test('every argument has help text and every provider a summary', (t) => {
     for (const [key, spec] of Object.entries(provider.args)) t.true(spec.help.length > 5, `${provider.name}.${key}`);
   }
 });
+
+/** The first fenced block in `file` that starts with `firstLine`. */
+function documentedBlock(file: string, firstLine: string): string {
+  const text = readFileSync(file, 'utf8');
+  const blocks = [...text.matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const block = blocks.find((b) => b.startsWith(firstLine));
+  if (block === undefined) throw new Error(`${file}: no block starting with ${firstLine}`);
+  return block;
+}
+
+test('docs/sim.md: the paste sample is what discover sim prints for the demo fleet (ports, paths normalised)', async (t) => {
+  const { runSim, defaultFleetPath } = await import('../src/sim/index.js');
+  const controller = new AbortController();
+  let printed = '';
+  await runSim({
+    fleetPath: defaultFleetPath(),
+    port: 0,
+    stdout: (text) => {
+      printed += text;
+      controller.abort();
+    },
+    signal: controller.signal,
+  });
+  const [, http, https] = /on http:\/\/127\.0\.0\.1:(\d+) and https:\/\/127\.0\.0\.1:(\d+)/.exec(printed) ?? [];
+  const normalised = printed
+    .replaceAll(`127.0.0.1:${http}`, '127.0.0.1:18700')
+    .replaceAll(`127.0.0.1:${https}`, '127.0.0.1:18701')
+    .replace(/^# fleet \S+demo\.yaml/m, '# fleet /usr/lib/node_modules/autojoin/fixtures/fleets/demo.yaml')
+    .replace(/NODE_EXTRA_CA_CERTS=\S+/, 'NODE_EXTRA_CA_CERTS=/home/me/project/.sim/ca.pem')
+    .replace(/\/\S*autojoin-sim-\w+\//g, '/tmp/autojoin-sim-Xb3k9Q/');
+  t.is(documentedBlock('docs/sim.md', '# autojoin simulator on'), normalised);
+});
+
+test('docs/retry-join.md: the log lines are spaced as the logger writes them', async (t) => {
+  const { lineLogger } = await import('../src/log.js');
+  const block = documentedBlock('docs/retry-join.md', '[INFO]');
+  for (const line of block.trimEnd().split('\n')) {
+    const [, level, message] = /^\[(\w+)\]\s*(.*)$/.exec(line) ?? [];
+    let written = '';
+    const logger = lineLogger((text) => (written += text));
+    logger[(level as string).toLowerCase() as 'info' | 'warn' | 'error' | 'debug'](message as string);
+    t.is(written, `${line}\n`);
+  }
+});
+
+test('docs/cli.md: the invalid-arguments sample is what validation says', async (t) => {
+  const { Discover } = await import('../src/discover.js');
+  const error = await t.throwsAsync(new Discover().check('provider=aws tag_kye=role tag_value=nomad'));
+  t.is(`${error?.message}\n`, documentedBlock('docs/cli.md', 'discover-aws: invalid arguments:'));
+});
+
+test('docs/cli.md: the log sample is what discover addrs prints first', async (t) => {
+  const { runDiscover } = await import('./helpers/cli.js');
+  const result = await runDiscover(['addrs', 'provider=aws', 'tag_key=a', 'tag_value=b', 'region=eu-west-1', 'endpoint=http://127.0.0.1:1']);
+  const documented = documentedBlock('docs/cli.md', 'Registered providers:').split('\n');
+  t.is(result.stderr.split('\n').slice(0, 2).join('\n'), documented.slice(0, 2).join('\n'));
+});

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ test('literal entries: addresses normalised and printed on one line; one progres
   t.is(r.stdout, '10.0.0.1:4648 [2001:db8::1]:4648 10.0.0.2:9\n');
   t.is(
     r.stderr,
-    'discover join: attempt 1: "10.0.0.1" found 10.0.0.1:4648; "[2001:db8::1]" found [2001:db8::1]:4648; "10.0.0.2:9" found 10.0.0.2:9 => joined 3\n',
+    'discover join: attempt 1: "10.0.0.1" found 10.0.0.1:4648; "[2001:db8::1]" found [2001:db8::1]:4648; "10.0.0.2:9" found 10.0.0.2:9 => found 3\n',
   );
 });
 
@@ -58,7 +58,7 @@ test('-v adds Nomad\'s log lines, debug included, beside the progress', async (t
       '[INFO] agent.joiner: starting retry join: servers="10.0.0.1"',
       '[DEBUG] agent.joiner: discovered join addresses: join_config="10.0.0.1" addresses="10.0.0.1"',
       '[INFO] agent.joiner: retry join completed: initial_servers=1',
-      'discover join: attempt 1: "10.0.0.1" found 10.0.0.1 => joined 1',
+      'discover join: attempt 1: "10.0.0.1" found 10.0.0.1 => found 1',
       '',
     ].join('\n'),
   );
@@ -70,7 +70,7 @@ const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
   { name: 'bad --retry-interval', argv: ['--retry-interval', 'soon', '10.0.0.1'], message: /^--retry-interval: invalid duration "soon"/ },
   { name: 'port out of range', argv: ['--default-port', '70000', '10.0.0.1'], message: /^--default-port: "70000" is not an integer in 0-65535/ },
   { name: 'dashes without command', argv: ['10.0.0.1', '--'], message: /^join: "--" must be followed by a command/ },
-  { name: 'unknown flag', argv: ['--retry', '10.0.0.1'], message: /Unknown option '--retry'/ },
+  { name: 'unknown flag', argv: ['--retry', '10.0.0.1'], message: /^discover join: flag provided but not defined: --retry\nRun 'discover help join' for usage\.\n$/ },
   { name: 'bad format', argv: ['--format', 'yaml', '10.0.0.1'], message: /^--format: "yaml" is not one of text, json/ },
   { name: 'bad probe', argv: ['--probe', 'udp', '10.0.0.1'], message: /^--probe: "udp" is not one of tcp/ },
   { name: 'bad --min', argv: ['--min', '0', '10.0.0.1'], message: /^--min: "0" is not an integer in 1-/ },
@@ -252,11 +252,18 @@ test('on a terminal the progress block is redrawn in place', async (t) => {
   const r = await run(['--retry-interval', '5ms', `exec=${script}`], undefined, undefined, true);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, '10.0.0.5\n');
-  const blocks = r.stderr.split('\x1b[3F\x1b[J');
-  t.is(blocks.length, 3, JSON.stringify(r.stderr));
-  // Lines are cut to the terminal width (80 here) so the cursor arithmetic holds.
-  t.regex(blocks[0] ?? '', /^discover join: attempt 1\n {2}exec=\S+ {2}failed: failed to retrieve.*…\n {2}no addresses discovered; next attempt in 5ms \(\d\d:\d\d:\d\d UTC\)\n$/);
-  t.regex(blocks[2] ?? '', /^discover join: attempt 3\n {2}exec=\S+ {2}found 10.0.0.5\n {2}joined 1\n$/);
+  // Each attempt first shows a status line, then its block replaces the last block and the status line.
+  const blocks = r.stderr.split(/\x1b\[\d+F\x1b\[J/);
+  t.is(blocks.length, 4, JSON.stringify(r.stderr));
+  t.regex(blocks[0] ?? '', /^discover join: attempt 1 running \(0s\)\n/);
+  // The reason comes first, then the entry; the long line wraps at the terminal width (80 here), nothing is cut.
+  t.regex(
+    blocks[1] ?? '',
+    /^discover join: attempt 1\n {2}failed: failed to retrieve IP addresses from executable: executable returned\n {4}no output to stdout {2}<- exec=\S+\n {2}=> no addresses discovered; next attempt in 5ms \(\d\d:\d\d:\d\d UTC\)\ndiscover join: attempt 2 running \(0s\)\n/,
+  );
+  t.false(r.stderr.includes('…'));
+  t.regex(blocks[3] ?? '', /^discover join: attempt 3\n {2}found 10.0.0.5 {2}<- exec=\S+\n {2}=> found 1\n$/);
+  t.true(r.stderr.split('\n').every((line) => line.replace(/\x1b\[[\d;]*[A-Za-z]/g, '').length < 80));
 });
 
 test('--format json: one JSON progress object per attempt on stderr, the result on stdout', async (t) => {
@@ -308,7 +315,7 @@ test('e2e: peers that appear after a delay (appear_after_ms) are waited for, the
     r.stderr,
   );
   t.regex(lines[0] ?? '', / found nothing => no addresses discovered; next attempt in 50ms/);
-  t.regex(lines.at(-1) ?? '', / found 10.0.0.1:4648 10.0.0.2:4648 => joined 2$/);
+  t.regex(lines.at(-1) ?? '', / found 10.0.0.1:4648 10.0.0.2:4648 => found 2$/);
   t.false(r.stderr.includes(SIM_TOKEN));
 });
 
@@ -351,7 +358,7 @@ function spawnCli(t: ExecutionContext, args: string[], env: Record<string, strin
   );
   const waitFor = (pattern: RegExp) =>
     new Promise<void>((resolve) => (pattern.test(stderr) ? resolve() : waiters.push({ pattern, resolve })));
-  return { waitFor, done };
+  return { waitFor, done, child };
 }
 
 /** Adds services to the simulated catalog that appear `delayMs` from now (sim time). */
@@ -397,7 +404,7 @@ test('e2e: --probe tcp counts only addresses that accept a connection (real loop
   t.is(r.stdout, `127.0.0.1:${open.port} 127.0.0.1:${late}\n`);
   const lines = r.stderr.trim().split('\n');
   t.regex(lines[0] ?? '', new RegExp(`=> 1 of 3 addresses accept TCP connections, 2 needed: 127.0.0.1:${closed} ECONNREFUSED, 127.0.0.1:${late} ECONNREFUSED; next attempt in 50ms`));
-  t.regex(lines.at(-1) ?? '', /=> joined 2$/);
+  t.regex(lines.at(-1) ?? '', /=> found 2$/);
 
   // Exhausted: exit 1, the refused address named.
   const exhausted = await cli(['join', '--probe', 'tcp', '--min', '3', '--retry-max', '1', '--retry-interval', '10ms', 'provider=consul tag=serf'], env);
@@ -451,4 +458,72 @@ test('e2e: --from-config with conflicting Nomad blocks: Nomad\'s validation text
   t.is(r.code, 2);
   t.is(r.stdout, '');
   t.regex(r.stderr, /nomad-conflict\.hcl: server_join and retry_join cannot both be defined; prefer setting the server_join block\n$/);
+});
+
+test('--probe tcp with an address that has no port is a config error at once (exit 2), not retried', async (t) => {
+  const r = await run(['--probe', 'tcp', '--retry-interval', '10ms', '10.0.0.1']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /--probe tcp: 10\.0\.0\.1 has no port; give --default-port or a port in the entry\n$/);
+  t.notRegex(r.stderr, /attempt 2/);
+});
+
+test('eleven entries: no MaxListenersExceeded warning', async (t) => {
+  const entries = Array.from({ length: 12 }, (_, i) => `10.0.0.${i + 1}`);
+  // The built CLI (no tsx compile at start-up): the warning is printed by the real process.
+  const { runDiscover } = await import('./helpers/cli.js');
+  const r = await runDiscover(['join', ...entries], { timeoutMs: 120_000 });
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `${entries.join(' ')}\n`);
+  t.notRegex(r.stderr, /MaxListenersExceeded|Warning/);
+});
+
+/** Whether a process exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('-- COMMAND runs in its own process group: SIGTERM to discover join leaves nothing of it running', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'autojoin-group-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const pids = join(dir, 'pids');
+  // The command starts a grandchild that would outlive a plain kill of its parent, and both wait.
+  const script = join(dir, 'join.sh');
+  await writeFile(script, `#!/bin/sh\nsleep 300 &\necho "$$ $!" > ${pids}\necho started >&2\nwait\n`, { mode: 0o755 });
+  const running = spawnCli(t, ['join', '10.0.0.1', '--', script], {});
+  await running.waitFor(/started/);
+  const [shellPid, sleepPid] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number) as [number, number];
+  t.true(alive(shellPid) && alive(sleepPid));
+  running.child.kill('SIGTERM');
+  const r = await running.done;
+  t.is(r.code, 1);
+  t.regex(r.stderr, /discover join: stopped before joining/);
+  // The group is killed before discover exits, but the kernel may take a moment to reap: wait for it.
+  for (let i = 0; i < 200 && (alive(shellPid) || alive(sleepPid)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.false(alive(shellPid), 'the command survived');
+  t.false(alive(sleepPid), 'the command\'s child survived');
+});
+
+test('on a terminal a running attempt shows its elapsed time, updated each second (fake clock)', async (t) => {
+  const FakeTimers = await import('@sinonjs/fake-timers');
+  const clock = FakeTimers.install({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+  t.teardown(() => clock.uninstall());
+  const { createProgress } = await import('../src/cli/join-progress.js');
+  let out = '';
+  const progress = createProgress({ write: (text) => (out += text), redraw: true, format: 'text', minJoined: 1, columns: 0 });
+  progress.started(1);
+  t.is(out, 'discover join: attempt 1 running (0s)\n');
+  clock.tick(3000);
+  t.true(out.endsWith('\x1b[1F\x1b[2Kdiscover join: attempt 1 running (3s)\n'), JSON.stringify(out));
+  progress.attempt({ attempt: 1, phase: 'join', addresses: ['10.0.0.1'], entries: [{ entry: '10.0.0.1', addresses: ['10.0.0.1'] }], joined: 1 });
+  // The block replaces the status line; the ticker stops.
+  t.true(out.endsWith('\x1b[1F\x1b[Jdiscover join: attempt 1\n  found 10.0.0.1  <- 10.0.0.1\n  => joined 1\n'), JSON.stringify(out));
+  const before = out;
+  clock.tick(5000);
+  t.is(out, before);
+  t.is(clock.countTimers(), 0);
 });

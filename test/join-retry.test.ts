@@ -1,7 +1,7 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { MAX_RETRY_AFTER_MS } from '../src/http/retry.js';
 import test from 'ava';
-import { AbortError, ProviderError, TimeoutError, UnknownProviderError } from '../src/errors.js';
+import { AbortError, ProviderError, TimeoutError, UnknownProviderError, UsageError } from '../src/errors.js';
 import {
   type AttemptReport,
   type DiscoverAddrs,
@@ -603,4 +603,59 @@ test('exec= entries: secret-looking argument values never reach logs or errors',
   t.is(error?.entries[0]?.entry, shown);
   t.true(logger.lines[0]?.includes(shown));
   for (const text of [...logger.lines, error?.message ?? '']) t.false(/s3cr3t|k3y|hunter2/.test(text), text);
+});
+
+// What a plain JavaScript caller can get wrong: each a usage error at the call, nothing run.
+const misuse: Array<{ name: string; options: Record<string, unknown>; message: string }> = [
+  { name: 'no join', options: { join: undefined }, message: 'retryJoin: join must be a function (addresses, info) => number joined' },
+  { name: 'join not a function', options: { join: 'nomad server join' }, message: 'retryJoin: join must be a function (addresses, info) => number joined' },
+  { name: 'entries a string', options: { entries: '10.0.0.1' }, message: 'retryJoin: entries must be an array of strings' },
+  { name: 'entries holding a number', options: { entries: ['10.0.0.1', 4648] }, message: 'retryJoin: entries must be an array of strings' },
+  { name: 'timeout: true', options: { timeout: true }, message: 'retryJoin: timeout must be milliseconds or a Go duration string' },
+  { name: 'retryMax a string', options: { retryMax: '3' }, message: 'retryJoin: retryMax must be a number' },
+  { name: 'onAttempt not a function', options: { onAttempt: true }, message: 'retryJoin: onAttempt must be a function' },
+  { name: 'engine without check', options: { engine: {} }, message: 'retryJoin: engine must be a Discover instance' },
+];
+for (const c of misuse) {
+  test(`plain JavaScript misuse is a usage error at the call: ${c.name}`, async (t) => {
+    const { options } = setup();
+    await t.throwsAsync(retryJoin({ ...options, entries: ['10.0.0.1'], ...c.options } as unknown as RetryJoinOptions), {
+      instanceOf: UsageError,
+      code: 'ERR_USAGE',
+      message: c.message,
+    });
+  });
+}
+
+test('a join that returns no number is a usage error, not a success or an endless retry', async (t) => {
+  for (const returned of [undefined, 'ok', -1, 1.5]) {
+    const { options } = setup();
+    await t.throwsAsync(retryJoin({ ...options, entries: ['10.0.0.1'], join: () => returned as unknown as number }), {
+      instanceOf: UsageError,
+      message: /^retryJoin: join returned (undefined|string|-1|1\.5); it must return the number of peers joined$/,
+    });
+  }
+});
+
+test('addrs(undefined) from plain JavaScript is a usage error', async (t) => {
+  const { addrs } = await import('../src/discover.js');
+  await t.throwsAsync(addrs(undefined as unknown as string), { instanceOf: UsageError, message: 'discover: the config string must be a string, not undefined' });
+});
+
+test('engine: a Discover with a plugin provider serves go-discover entries; lenient turns unknown keys into warnings', async (t) => {
+  const { Discover } = await import('../src/discover.js');
+  const { defineProvider } = await import('../src/provider.js');
+  const fixed = defineProvider({
+    name: 'fixed',
+    summary: 'test provider',
+    args: { addrs: { type: 'list', required: true, help: 'addresses' } },
+    discover: async (args) => args.addrs.map((address) => ({ address })),
+  });
+  const engine = new Discover({ providers: [fixed] });
+  const { options } = setup();
+  const { checkEntry: _check, ...withEngine } = options;
+  const strict = retryJoin({ ...withEngine, engine, entries: ['provider=fixed addrs=10.0.0.7 colour=blue'], join: (a) => a.length });
+  await t.throwsAsync(strict, { code: 'ERR_PROVIDER_ARGS', message: /unknown argument "colour"/ });
+  const result = await retryJoin({ ...withEngine, engine, lenient: true, entries: ['provider=fixed addrs=10.0.0.7 colour=blue'], join: (a) => a.length });
+  t.deepEqual(result.addresses, ['10.0.0.7']);
 });

@@ -199,7 +199,12 @@ test('a silent IMDS times out after AWS_METADATA_SERVICE_TIMEOUT with a clear er
     addrs(`provider=aws tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpUrl}`, {
       env: env({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.httpUrl, AWS_METADATA_SERVICE_TIMEOUT: '0.3' }),
     }),
-    { instanceOf: ProviderError, message: /^discover-aws: GetInstanceIdentityDocument failed: PUT http:\/\/127\.0\.0\.1:\d+\/latest\/api\/token timed out after 300 ms$/ },
+    {
+      instanceOf: ProviderError,
+      // Silent metadata is what off-EC2 looks like: what to give first, the cause after it.
+      message:
+        /^discover-aws: region lookup failed: no region: give region= or set AWS_REGION \(no instance metadata answered: not on EC2\?\): GetInstanceIdentityDocument failed: PUT http:\/\/127\.0\.0\.1:\d+\/latest\/api\/token timed out after 300 ms$/,
+    },
   );
   t.true(Date.now() - started < 2500);
 });
@@ -615,4 +620,36 @@ test('loading the descriptor loads no AWS SDK module (discover help stays light)
     ),
   );
   t.is(stdout.trim(), '0');
+});
+
+test('off EC2 (instance metadata not answering) and no region: say what to give, then the cause', async (t) => {
+  const sim = await startTestSim(t, ec2Fleet(), [awsSim]);
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const offEc2 = env({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` });
+  await t.throwsAsync(addrs(`provider=aws tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpUrl}`, { env: offEc2 }), {
+    instanceOf: ProviderError,
+    message: /^discover-aws: region lookup failed: no region: give region= or set AWS_REGION \(no instance metadata answered: not on EC2\?\): .*ECONNREFUSED/,
+  });
+  t.is(sim.counts()['aws-ec2'] ?? 0, 0);
+});
+
+test('each throttle retry is said in the log; the page count line counts what is printed, repeats said', async (t) => {
+  const fleet = ec2Fleet(5);
+  // A second instance with a server's address: printed once, so counted once.
+  fleet.instances.push({ id: 'i-repeat', cloud: 'aws', region: 'eu-west-1', tags: { role: 'nomad-server' }, private_ipv4: '10.0.1.0' });
+  const sim = await startTestSim(t, fleet, [awsSim]);
+  sim.setFaults('aws-ec2', { error: 'throttle', error_count: 2 });
+  const lines: string[] = [];
+  const logger = { debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const found = await engine.addrs(ec2Config(sim), { env: env(), timeout: 20_000, logger });
+  t.deepEqual(found, ALL_EU_SERVERS);
+  const retries = lines.filter((line) => /attempt \d of 4 in \d+ms$/.test(line));
+  t.is(retries.length, 2, lines.join('\n'));
+  t.regex(retries[0] ?? '', /^discover-aws: DescribeInstances failed: 503 RequestLimitExceeded: .*; throttled, attempt 2 of 4 in \d+ms$/);
+  t.regex(retries[1] ?? '', /; throttled, attempt 3 of 4 in \d+ms$/);
+  t.true(lines.includes(`discover-aws: DescribeInstances: ${ALL_EU_SERVERS.length} addresses in 5 pages (1 repeated, dropped)`), lines.join('\n'));
 });

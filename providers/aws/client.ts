@@ -117,7 +117,10 @@ export async function discoverEc2(
     targets.push(...targetsFromReservations(page.Reservations ?? [], addrType));
     nextToken = page.NextToken || undefined;
   } while (nextToken !== undefined);
-  ctx.log.debug(`discover-aws: DescribeInstances: ${targets.length} addresses in ${pages} pages`);
+  // Counted as printed: the engine drops repeats (one address on two instances), so say so.
+  const unique = new Set(targets.map((target) => `${target.address} ${target.port}`)).size;
+  const repeats = targets.length - unique;
+  ctx.log.debug(`discover-aws: DescribeInstances: ${unique} addresses in ${pages} pages${repeats ? ` (${repeats} repeated, dropped)` : ''}`);
   return { targets, pages };
 }
 

@@ -26,6 +26,7 @@ const ARGS = {
     type: 'enum',
     values: ['private_v4', 'public_v4', 'public_v6'],
     default: 'private_v4',
+    refused: { private_v6: 'every AWS IPv6 address is global unicast: use public_v6' },
     help: 'private_v4 (the instance private IPv4), public_v4 (its public IPv4) or public_v6 (every IPv6 on every network interface). private_v6 is refused: every AWS IPv6 address is global unicast, use public_v6. ECS tasks give private_v4 only.',
   },
   access_key_id: { type: 'string', help: 'The AWS access key id. Default: AWS_ACCESS_KEY_ID, then the SDK default credential chain.' },
@@ -69,6 +70,7 @@ export function tagFilters(args: AwsArgs): { tags: TagFilter[]; problems: ArgPro
 export default defineProvider({
   name: 'aws',
   summary: 'Amazon EC2 instances or ECS tasks by tag (AWS SDK for JavaScript v3).',
+  packages: ['@aws-sdk/client-ec2', '@aws-sdk/client-ecs', '@smithy/node-http-handler'],
   args: ARGS,
   notes: [
     'Credentials, first found: access_key_id + secret_access_key (+ session_token); AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); then the SDK default chain: AWS_PROFILE and the shared config/credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), SSO, web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE), the ECS container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI) and the EC2 instance role through IMDS.',

@@ -7,7 +7,7 @@
  * reach, and the AWS SDKs never proxy them either. The caller hands in a client built
  * without proxy variables.
  */
-import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
+import { AbortError, AutojoinError, NetworkError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { HttpClient } from '../../src/http/types.js';
 import type { Logger } from '../../src/log.js';
 import { regionFromArn } from './extract.js';
@@ -57,7 +57,24 @@ export async function resolveRegion(
       { operation: 'region lookup' },
     );
   }
-  return { region: await regionFromImds(lookup), source: 'imds' };
+  try {
+    return { region: await regionFromImds(lookup), source: 'imds' };
+  } catch (err) {
+    throw offEc2(err);
+  }
+}
+
+/**
+ * An IMDS lookup that got no answer (off EC2): said as what to give, with the underlying cause
+ * after it. Other errors (IMDS answered, but wrongly) pass unchanged.
+ */
+function offEc2(err: unknown): unknown {
+  if (!(err instanceof ProviderError) || !(err.cause instanceof NetworkError || err.cause instanceof TimeoutError)) return err;
+  const cause = err.message.replace(/^discover-aws: /, '');
+  return new ProviderError('aws', `no region: give region= or set AWS_REGION (no instance metadata answered: not on EC2?): ${cause}`, {
+    operation: 'region lookup',
+    cause: err,
+  });
 }
 
 /** `GET ${ECS_CONTAINER_METADATA_URI_V4}/task` -> region of `TaskARN` (go-discover's rule). */

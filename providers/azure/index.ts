@@ -10,6 +10,7 @@ import { AZURE_ADDR_TYPES } from './extract.js';
 export default defineProvider({
   name: 'azure',
   summary: 'Microsoft Azure: NIC addresses by NIC tag or by VM scale set (Uniform and Flexible).',
+  packages: ['@azure/arm-compute', '@azure/arm-network', '@azure/core-auth', '@azure/core-rest-pipeline', '@azure/identity'],
   args: {
     tenant_id: {
       type: 'string',

@@ -8,7 +8,7 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
-import { ProviderError } from '../../src/errors.js';
+import { NetworkError, ProviderError, TimeoutError } from '../../src/errors.js';
 import { apiCall } from '../../src/http/call.js';
 import type { ProviderContext } from '../../src/provider.js';
 import { classifyGceError, toProviderError } from './errors.js';
@@ -45,6 +45,16 @@ interface KeyFile {
 
 function fail(operation: string, reason: string): ProviderError {
   return new ProviderError('gce', reason, { operation });
+}
+
+/**
+ * A metadata lookup that got no answer (off GCE: no metadata host): said as what to give, with
+ * the underlying cause after it. Other errors pass unchanged.
+ */
+export function offGce(err: unknown, advice: string): unknown {
+  if (!(err instanceof ProviderError) || !(err.cause instanceof NetworkError || err.cause instanceof TimeoutError)) return err;
+  const cause = err.message.replace(/^discover-gce: /, '');
+  return new ProviderError('gce', `${advice} (no metadata server answered: not on GCE?): ${cause}`, { operation: err.operation, cause: err });
 }
 
 /**

@@ -645,3 +645,33 @@ test('loopback guard: the real compute endpoint and the real metadata server are
   });
   t.deepEqual(s.sim.counts(), { 'gce-oauth': 1 }, 'only the token request (loopback token_uri) was made');
 });
+
+/** A loopback port with nothing listening: a metadata server that is not there (off GCE). */
+async function deadPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('off GCE (metadata host not answering): say what to give, then the cause', async (t) => {
+  const s = await setup(t);
+  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir, GCE_METADATA_HOST: `127.0.0.1:${await deadPort()}` };
+  // No credentials, no project.
+  await t.throwsAsync(engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env, maxAttempts: 1 }), {
+    instanceOf: ProviderError,
+    message:
+      /^discover-gce: metadata detection failed: no credentials: give credentials_file= \(or set GOOGLE_APPLICATION_CREDENTIALS\) and project_name= \(no metadata server answered: not on GCE\?\): .*ECONNREFUSED/,
+  });
+  // Credentials whose key names no project, and no project_name.
+  const key = JSON.parse(readFileSync(s.keyFile, 'utf8')) as Record<string, string>;
+  delete key.project_id;
+  const keyFile = join(s.stateDir, 'no-project.json');
+  writeFileSync(keyFile, JSON.stringify(key));
+  await t.throwsAsync(engine.addrs(`provider=gce credentials_file=${keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env, maxAttempts: 1 }), {
+    instanceOf: ProviderError,
+    message: /^discover-gce: metadata project-id failed: no project: give project_name= \(or set GOOGLE_CLOUD_PROJECT\) \(no metadata server answered: not on GCE\?\): .*ECONNREFUSED/,
+  });
+});

@@ -115,6 +115,7 @@ export function checkArgs(args: GceArgsView): ArgProblem[] {
 export default defineProvider({
   name: 'gce',
   summary: 'Google Compute Engine instances by network tag and/or label (@google-cloud/compute, REST).',
+  packages: ['@google-cloud/compute', 'google-auth-library'],
   args: ARGS,
   notes: [
     'Credentials, first found: credentials_file (or GOOGLE_APPLICATION_CREDENTIALS): a service-account key, exchanged for a token at its token_uri (JWT bearer grant, RS256), or gcloud authorized_user credentials; the gcloud well-known file ($CLOUDSDK_CONFIG/application_default_credentials.json, else $HOME/.config/gcloud/..., %APPDATA%\\gcloud\\... on Windows); then the metadata server: GET /computeMetadata/v1/instance/ (detection), then the default service account token, with Metadata-Flavor: Google. GCE_METADATA_HOST (host:port) moves the metadata server (default metadata.google.internal); METADATA_SERVER_DETECTION=none turns it off.',
@@ -135,13 +136,17 @@ export default defineProvider({
   ],
   validate: (args) => checkArgs(args),
   async discover(args, ctx) {
-    const { resolveAuth, metadataProjectId } = await import('./auth.js');
+    const { resolveAuth, metadataProjectId, offGce } = await import('./auth.js');
     const { createClients } = await import('./client.js');
-    const auth = await resolveAuth(args.credentials_file, ctx);
+    const auth = await resolveAuth(args.credentials_file, ctx).catch((err: unknown) => {
+      throw offGce(err, 'no credentials: give credentials_file= (or set GOOGLE_APPLICATION_CREDENTIALS) and project_name=');
+    });
     let project = args.project_name || auth.projectId;
     if (!project) {
       ctx.log.info('discover-gce: Looking up project name');
-      project = await metadataProjectId(ctx);
+      project = await metadataProjectId(ctx).catch((err: unknown) => {
+        throw offGce(err, 'no project: give project_name= (or set GOOGLE_CLOUD_PROJECT)');
+      });
     }
     ctx.log.info(`discover-gce: Project name is ${JSON.stringify(project)} (credentials: ${auth.source})`);
     const statuses = statusSet(args.status);

@@ -292,7 +292,7 @@ export const INTRO_JOIN_USAGE = `  --intro-token JWT    client introduction toke
   --state-dir DIR      folder holding intro_token.jwt
 `;
 
-interface IntroJoinValues {
+export interface IntroJoinValues {
   'intro-token'?: string;
   'intro-token-env'?: string;
   'state-dir'?: string;

@@ -8,17 +8,15 @@
  * (redrawn in place on a terminal); `-v` adds Nomad's log lines.
  * Exit codes: 0 joined, 1 every attempt failed (or stopped), 2 usage or config error.
  */
-import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { toMs } from '../duration.js';
 import { AbortError, isConfigError, UsageError } from '../errors.js';
+import type { AttemptReport, JoinInfo, RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
-import type { RetryJoinOptions, RetryJoinResult } from '../join/index.js';
+import { type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
+import { INTRO_JOIN_OPTIONS, INTRO_JOIN_USAGE, type IntroJoinValues, introCommandIo, introJoinOption } from './intro.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
-import { INTRO_JOIN_OPTIONS, INTRO_JOIN_USAGE, introCommandIo, introJoinOption } from './intro.js';
-import { createProgress } from './join-progress.js';
+import { createProgress, type Progress } from './join-progress.js';
 
 export const JOIN_USAGE = `Usage: discover join [flags] ENTRY... [-- COMMAND ARGS...]
 
@@ -50,6 +48,8 @@ Flags:
                        addresses change, until SIGINT/SIGTERM
   --watch-interval D   re-discovery interval (default: the retry interval)
   --format text|json   output and progress format (default text)
+  --plugin P           load a provider plugin (repeatable; also DISCOVER_PLUGINS)
+  --lenient            unknown keys in config strings are warnings, not errors
   -v, --verbose        Nomad's log lines (agent.joiner: ...) besides the progress
   -q                   no progress or log output (errors are still printed)
   -h, --help           this help
@@ -57,7 +57,7 @@ ${INTRO_JOIN_USAGE}
 Exit status: 0 joined, 1 every attempt failed, 2 usage or config error.
 `;
 
-const OPTIONS = {
+const OPTIONS: FlagSpecs = {
   'from-config': { type: 'string', multiple: true },
   mode: { type: 'string' },
   'retry-interval': { type: 'string' },
@@ -72,11 +72,37 @@ const OPTIONS = {
   watch: { type: 'boolean' },
   'watch-interval': { type: 'string' },
   format: { type: 'string' },
-  verbose: { type: 'boolean', short: 'v' },
-  q: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
+  plugin: { type: 'string', multiple: true },
+  lenient: { type: 'boolean' },
+  verbose: { type: 'boolean', aliases: ['v'] },
+  q: { type: 'boolean' },
+  help: { type: 'boolean', aliases: ['h'] },
   ...INTRO_JOIN_OPTIONS,
-} as const;
+};
+
+/** The probe's wait for a connection when --timeout is not given. */
+const PROBE_TIMEOUT_MS = 5000;
+
+export { joinedFromOutput } from '../join/command.js';
+
+/** `discover join`'s command line, read and checked. */
+interface JoinCommand {
+  entries: string[];
+  /** COMMAND ARGS... after `--`; empty without one. */
+  command: string[];
+  format: 'text' | 'json';
+  quiet: boolean;
+  verbose: boolean;
+  probe: boolean;
+  minJoined: number;
+  watch: boolean;
+  plugins: string[];
+  /** The client introduction token flags (--intro-token, --intro-token-env, --state-dir). */
+  intro: IntroJoinValues;
+  /** --from-config paths and --mode. */
+  agentConfig: { paths: string[]; mode: 'server' | 'client' | 'lan' | 'wan' | undefined } | undefined;
+  options: Partial<RetryJoinOptions>;
+}
 
 function integer(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
@@ -90,74 +116,19 @@ function cliLogger(io: CliIo, quiet: boolean, verbose: boolean): Logger {
   return verbose && !quiet ? lineLogger(io.stderr) : silentLogger;
 }
 
-/** The probe's wait for a connection when --timeout is not given. */
-const PROBE_TIMEOUT_MS = 5000;
-
-/** Whether `host:port` accepts a TCP connection within `timeoutMs`; the error text when not. */
-function probeTcp(address: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
-  const match = /^\[?(.*?)\]?:(\d+)$/.exec(address);
-  if (!match) return Promise.resolve('no port (give --default-port)');
-  return new Promise((resolve) => {
-    const socket = connect({ host: match[1], port: Number(match[2]), timeout: timeoutMs, signal });
-    const done = (error: string | undefined) => {
-      socket.destroy();
-      resolve(error);
-    };
-    socket.once('connect', () => done(undefined));
-    socket.once('timeout', () => done(`no answer within ${formatMs(timeoutMs)}`));
-    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
-  });
-}
-
-const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
-
-/** The addresses that accept a TCP connection, in order. @throws when fewer than `min` do */
-async function reachable(addresses: string[], min: number, timeoutMs: number, signal: AbortSignal): Promise<string[]> {
-  const errors = await Promise.all(addresses.map((address) => probeTcp(address, timeoutMs, signal)));
-  const open = addresses.filter((_, i) => errors[i] === undefined);
-  if (open.length >= min) return open;
-  const refused = addresses.flatMap((address, i) => (errors[i] === undefined ? [] : [`${address} ${errors[i]}`]));
-  throw new Error(`${open.length} of ${addresses.length} addresses accept TCP connections, ${min} needed: ${refused.join(', ')}`);
-}
-
-/** Reads "Joined 3 servers successfully" (nomad server join) or Consul's "by contacting 3 nodes". */
-export function joinedFromOutput(stdout: string, fallback: number): number {
-  const match = /Joined (\d+) servers? successfully/.exec(stdout) ?? /by contacting (\d+) nodes?/.exec(stdout);
-  return match ? Number(match[1]) : fallback;
-}
-
-/** Runs COMMAND ARGS... ADDRESS...; resolves with the number joined, rejects on a non-zero exit. */
-function runJoinCommand(command: readonly string[], addresses: string[], io: CliIo, signal: AbortSignal, onOutput: () => void): Promise<number> {
-  const [file, ...args] = command as [string, ...string[]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args, ...addresses], { shell: false, env: io.env as NodeJS.ProcessEnv, cwd: io.cwd, signal, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      onOutput();
-      io.stdout(chunk);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      onOutput();
-      io.stderr(chunk);
-    });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ENOENT' ? new Error(`exec: "${file}": executable file not found in $PATH`) : error);
-    });
-    child.on('close', (code, killedBy) => {
-      if (code === 0) resolve(joinedFromOutput(stdout, addresses.length));
-      else reject(new Error(`${file} exited with ${code === null ? `signal ${killedBy}` : `code ${code}`}`));
-    });
-  });
-}
-
 /**
- * Runs `discover join`. The CLI's dispatcher hands it everything after `join`.
+ * Runs `discover join`. The CLI's dispatcher hands it everything after `join`, and the global
+ * flags given before it (`discover --timeout 5s join ...`); flags after `join` win.
  * @returns the exit code
  */
-export async function runJoin(argv: string[], io: CliIo): Promise<number> {
+export async function runJoin(argv: string[], io: CliIo, globals: FlagValues = {}): Promise<number> {
   try {
-    return await join(argv, io);
+    const parsed = parseJoinArgs(argv, globals, io.env);
+    if (parsed === 'help') {
+      io.stdout(JOIN_USAGE);
+      return EXIT_OK;
+    }
+    return await join(await withAgentConfig(parsed, io), io);
   } catch (error) {
     io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
     if (isConfigError(error)) return EXIT_USAGE;
@@ -165,115 +136,176 @@ export async function runJoin(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function join(argv: string[], io: CliIo): Promise<number> {
+/** The flags after `join` over the global ones before it (plugins add up). */
+function joinFlags(argv: string[], globals: FlagValues): { values: FlagValues; positionals: string[]; command: string[]; dashes: boolean } {
   const dashes = argv.indexOf('--');
-  const command = dashes < 0 ? [] : argv.slice(dashes + 1);
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: dashes < 0 ? argv : argv.slice(0, dashes), options: OPTIONS, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${JOIN_USAGE}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(JOIN_USAGE);
-    return EXIT_OK;
-  }
-  if (dashes >= 0 && command.length === 0) throw new UsageError('join: "--" must be followed by a command');
-  const format = values.format ?? 'text';
+  const { values, positionals } = parseFlags(dashes < 0 ? argv : argv.slice(0, dashes), OPTIONS, {
+    where: 'discover join',
+    hint: "Run 'discover help join' for usage.",
+  });
+  const merged: FlagValues = { ...globals, ...values };
+  merged.plugin = [...((globals.plugin as string[] | undefined) ?? []), ...((values.plugin as string[] | undefined) ?? [])];
+  return { values: merged, positionals, command: dashes < 0 ? [] : argv.slice(dashes + 1), dashes: dashes >= 0 };
+}
+
+/** Reads the flags into a {@link JoinCommand}; `'help'` for -h. @throws UsageError */
+function parseJoinArgs(argv: string[], globals: FlagValues, env: Record<string, string | undefined>): JoinCommand | 'help' {
+  const { values, positionals, command, dashes } = joinFlags(argv, globals);
+  const text = (name: string) => values[name] as string | undefined;
+  if (values.help) return 'help';
+  if (dashes && command.length === 0) throw new UsageError('join: "--" must be followed by a command');
+  const format = text('format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
-  if (values.probe !== undefined && values.probe !== 'tcp') throw new UsageError(`--probe: "${values.probe}" is not one of tcp`);
-  const quiet = values.q ?? false;
-  const logger = cliLogger(io, quiet, values.verbose ?? false);
-
-  const { readAgentConfig, retryJoin } = await import('../join/index.js');
-  const options: Partial<RetryJoinOptions> = {};
-  let entries = [...positionals];
-  if (values['from-config']) {
-    const mode = values.mode;
-    if (mode !== undefined && !['server', 'client', 'lan', 'wan'].includes(mode)) {
-      throw new UsageError(`--mode: "${mode}" is not one of server, client, lan, wan`);
-    }
-    const agent = await readAgentConfig(
-      values['from-config'].map((p) => resolve(io.cwd, p)),
-      { mode: mode as 'server' | 'client' | 'lan' | 'wan' | undefined },
-    );
-    if (!quiet) for (const warning of agent.warnings) io.stderr(`[WARN] agent.joiner: ${warning}\n`);
-    entries = [...agent.entries, ...entries];
-    Object.assign(options, { retryInterval: agent.retryIntervalMs, retryMax: agent.retryMax, defaultPort: agent.defaultPort });
-  } else if (values.mode !== undefined) {
-    throw new UsageError('--mode needs --from-config');
+  const probe = text('probe');
+  if (probe !== undefined && probe !== 'tcp') throw new UsageError(`--probe: "${probe}" is not one of tcp`);
+  const mode = text('mode');
+  if (mode !== undefined && !values['from-config']) throw new UsageError('--mode needs --from-config');
+  if (mode !== undefined && !['server', 'client', 'lan', 'wan'].includes(mode)) {
+    throw new UsageError(`--mode: "${mode}" is not one of server, client, lan, wan`);
   }
-  if (entries.length === 0) throw new UsageError(`join: no entries given\n\n${JOIN_USAGE}`);
+  if (text('watch-interval') !== undefined && !values.watch) throw new UsageError('--watch-interval needs --watch');
+  return {
+    entries: positionals,
+    command,
+    format,
+    quiet: values.q === true,
+    verbose: values.verbose === true,
+    probe: probe === 'tcp',
+    minJoined: integer(text('min'), '--min', 1) ?? 1,
+    watch: values.watch === true,
+    plugins: [...(values.plugin as string[]), ...(env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)],
+    intro: { 'intro-token': text('intro-token'), 'intro-token-env': text('intro-token-env'), 'state-dir': text('state-dir') },
+    agentConfig: values['from-config'] ? { paths: values['from-config'] as string[], mode: mode as 'server' | undefined } : undefined,
+    options: retryOptions(values),
+  };
+}
 
-  if (values['retry-interval'] !== undefined) options.retryInterval = toMs(values['retry-interval'], '--retry-interval');
-  const retryMax = integer(values['retry-max'], '--retry-max', 0);
+/** The loop's timing flags as {@link RetryJoinOptions}. @throws UsageError */
+function retryOptions(values: FlagValues): Partial<RetryJoinOptions> {
+  const text = (name: string) => values[name] as string | undefined;
+  const options: Partial<RetryJoinOptions> = {};
+  if (text('retry-interval') !== undefined) options.retryInterval = toMs(text('retry-interval') as string, '--retry-interval');
+  const retryMax = integer(text('retry-max'), '--retry-max', 0);
   if (retryMax !== undefined) options.retryMax = retryMax;
-  const defaultPort = integer(values['default-port'], '--default-port', 0, 65535);
+  const defaultPort = integer(text('default-port'), '--default-port', 0, 65535);
   if (defaultPort !== undefined) options.defaultPort = defaultPort;
-  const minJoined = integer(values.min, '--min', 1) ?? 1;
-  if (values.timeout !== undefined) options.timeout = toMs(values.timeout, '--timeout');
-  if (values.backoff || values['backoff-initial'] !== undefined || values['backoff-max'] !== undefined) {
+  if (text('timeout') !== undefined) options.timeout = toMs(text('timeout') as string, '--timeout');
+  if (values.backoff || text('backoff-initial') !== undefined || text('backoff-max') !== undefined) {
     options.backoff = {
-      ...(values['backoff-initial'] === undefined ? {} : { initial: toMs(values['backoff-initial'], '--backoff-initial') }),
-      ...(values['backoff-max'] === undefined ? {} : { max: toMs(values['backoff-max'], '--backoff-max') }),
+      ...(text('backoff-initial') === undefined ? {} : { initial: toMs(text('backoff-initial') as string, '--backoff-initial') }),
+      ...(text('backoff-max') === undefined ? {} : { max: toMs(text('backoff-max') as string, '--backoff-max') }),
     };
   }
-  if (values['watch-interval'] !== undefined && !values.watch) throw new UsageError('--watch-interval needs --watch');
   if (values.watch) {
-    options.watch = values['watch-interval'] === undefined ? true : { interval: toMs(values['watch-interval'], '--watch-interval') };
+    options.watch = text('watch-interval') === undefined ? true : { interval: toMs(text('watch-interval') as string, '--watch-interval') };
   }
+  if (values.lenient) options.lenient = true;
+  return options;
+}
 
-  const print = (result: Pick<RetryJoinResult, 'addresses' | 'joined' | 'attempts' | 'elapsedMs'>) => {
-    if (format === 'json') {
+/**
+ * `--from-config`: the agent config's entries go first, and its interval, attempts and port
+ * apply unless a flag gives them.
+ */
+async function withAgentConfig(parsed: JoinCommand, io: CliIo): Promise<JoinCommand> {
+  let { entries, options } = parsed;
+  if (parsed.agentConfig) {
+    const { readAgentConfig } = await import('../join/index.js');
+    const { paths, mode } = parsed.agentConfig;
+    const agent = await readAgentConfig(
+      paths.map((p) => resolve(io.cwd, p)),
+      { mode },
+    );
+    if (!parsed.quiet) for (const warning of agent.warnings) io.stderr(`[WARN] agent.joiner: ${warning}\n`);
+    entries = [...agent.entries, ...entries];
+    options = { retryInterval: agent.retryIntervalMs, retryMax: agent.retryMax, defaultPort: agent.defaultPort, ...options };
+  }
+  if (entries.length === 0) throw new UsageError(`join: no entries given\n\n${JOIN_USAGE}`);
+  return { ...parsed, entries, options };
+}
+
+/** Prints a successful join: the addresses on one line (without COMMAND), or JSON. */
+function printer(cli: JoinCommand, io: CliIo) {
+  return (result: Pick<RetryJoinResult, 'addresses' | 'joined' | 'attempts' | 'elapsedMs'>) => {
+    if (cli.format === 'json') {
       io.stdout(`${JSON.stringify({ joined: result.joined, attempts: result.attempts, elapsed_ms: result.elapsedMs, addresses: result.addresses })}\n`);
-    } else if (command.length === 0) {
+    } else if (cli.command.length === 0) {
       io.stdout(`${result.addresses.join(' ')}\n`);
     }
   };
-  const progress = quiet
+}
+
+/**
+ * The `join` callback: probe (with --probe tcp), then run COMMAND or count what was found.
+ * `handedIn` tells which addresses an attempt actually handed on (the reachable subset).
+ */
+function joiner(cli: JoinCommand, io: CliIo, progress: Progress | undefined) {
+  const probeMs = cli.options.timeout === undefined ? PROBE_TIMEOUT_MS : toMs(cli.options.timeout, '--timeout');
+  let handed: { attempt: number; addresses: string[] } | undefined;
+  const handedIn = (attempt: number, fallback: string[]) => (handed?.attempt === attempt ? handed.addresses : fallback);
+  const join = async (addresses: string[], info: JoinInfo): Promise<number> => {
+    const { reachable, runJoinCommand } = await import('../join/index.js');
+    const usable = cli.probe ? await reachable(addresses, cli.minJoined, probeMs, info.signal) : addresses;
+    handed = { attempt: info.attempt, addresses: usable };
+    if (cli.command.length > 0) {
+      const interrupted = (write: (text: string) => void) => (text: string) => {
+        progress?.interrupted();
+        write(text);
+      };
+      return runJoinCommand(cli.command, usable, {
+        // The introduction token, if any, reaches COMMAND in its variable and nowhere else.
+        env: introCommandIo(io, cli.intro, info.introToken).env,
+        cwd: io.cwd,
+        signal: info.signal,
+        onStdout: interrupted(io.stdout),
+        onStderr: interrupted(io.stderr),
+      });
+    }
+    if (usable.length < cli.minJoined) throw new Error(`found ${usable.length} of the ${cli.minJoined} addresses needed`);
+    return usable.length;
+  };
+  return { join, handedIn };
+}
+
+async function join(cli: JoinCommand, io: CliIo): Promise<number> {
+  const { Discover } = await import('../discover.js');
+  const { retryJoin } = await import('../join/index.js');
+  const print = printer(cli, io);
+  const progress = cli.quiet
     ? undefined
     : createProgress({
         write: io.stderr,
         // Log lines (-v) would be overwritten by a redraw.
-        redraw: io.isTTY && format === 'text' && !values.verbose,
-        format,
-        minJoined,
+        redraw: io.isTTY && cli.format === 'text' && !cli.verbose,
+        format: cli.format,
+        minJoined: cli.minJoined,
+        counted: cli.command.length > 0 ? 'joined' : 'found',
         columns: process.stderr.columns,
       });
-
-  const probeMs = options.timeout === undefined ? PROBE_TIMEOUT_MS : toMs(options.timeout, '--timeout');
-  // With --probe, what is printed (or handed to COMMAND) is the reachable subset of an attempt's addresses.
-  let handed: { attempt: number; addresses: string[] } | undefined;
-  const handedIn = (attempt: number, fallback: string[]) => (handed?.attempt === attempt ? handed.addresses : fallback);
-  const join = async (addresses: string[], info: { attempt: number; signal: AbortSignal; introToken?: string }): Promise<number> => {
-    const usable = values.probe ? await reachable(addresses, minJoined, probeMs, info.signal) : addresses;
-    handed = { attempt: info.attempt, addresses: usable };
-    if (command.length > 0) return runJoinCommand(command, usable, introCommandIo(io, values, info.introToken), info.signal, () => progress?.interrupted());
-    if (usable.length < minJoined) throw new Error(`found ${usable.length} of the ${minJoined} addresses needed`);
-    return usable.length;
-  };
-
+  const { join, handedIn } = joiner(cli, io, progress);
   const started = Date.now();
+  const onAttempt = (report: AttemptReport) => {
+    progress?.attempt(report);
+    // In watch mode every successful re-join is news: print it as it happens.
+    if (!cli.watch || report.error || report.joined === 0) return;
+    progress?.interrupted();
+    print({ addresses: handedIn(report.attempt, report.addresses), joined: report.joined, attempts: report.attempt, elapsedMs: Date.now() - started });
+  };
   try {
     const result = await retryJoin({
-      ...options,
-      entries,
-      minJoined,
+      ...cli.options,
+      entries: cli.entries,
+      minJoined: cli.minJoined,
       signal: io.signal,
-      logger,
+      logger: cliLogger(io, cli.quiet, cli.verbose),
       env: io.env,
-      introToken: introJoinOption(values, io, quiet || (values.verbose ?? false)),
+      introToken: introJoinOption(cli.intro, io, cli.quiet || cli.verbose),
+      engine: cli.plugins.length > 0 ? new Discover({ plugins: cli.plugins }) : undefined,
       join,
-      onAttempt: (report) => {
-        progress?.attempt(report);
-        // In watch mode every successful re-join is news: print it as it happens.
-        if (!values.watch || report.error || report.joined === 0) return;
-        progress?.interrupted();
-        print({ addresses: handedIn(report.attempt, report.addresses), joined: report.joined, attempts: report.attempt, elapsedMs: Date.now() - started });
-      },
+      onAttemptStart: progress ? (attempt) => progress.started(attempt) : undefined,
+      onAttempt,
     });
-    if (!values.watch) print({ ...result, addresses: handedIn(result.attempts, result.addresses) });
+    if (!cli.watch) print({ ...result, addresses: handedIn(result.attempts, result.addresses) });
     return EXIT_OK;
   } catch (error) {
     if (error instanceof AbortError) {
@@ -281,5 +313,7 @@ async function join(argv: string[], io: CliIo): Promise<number> {
       return EXIT_FAILED;
     }
     throw error;
+  } finally {
+    progress?.stop();
   }
 }

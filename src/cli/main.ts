@@ -1,9 +1,12 @@
+// The CLI process: signals, stdio and the exit code around runCli (entry/discover.ts runs it).
+import { startedByNpx, stopWhenOrphaned } from './parent-watch.js';
 import { runCli } from './run.js';
 
 const controller = new AbortController();
 const stop = () => controller.abort();
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+if (startedByNpx(process.env)) stopWhenOrphaned(stop);
 
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
@@ -16,5 +19,6 @@ const code = await runCli(process.argv.slice(2), {
   startedAt: performance.timeOrigin,
 });
 process.exitCode = code;
-// Let stdout drain, then leave even if an SDK left a keep-alive socket open.
-process.stdout.write('', () => process.exit(code));
+// Let stderr and stdout drain (pipes are asynchronous: exiting at once can drop the error line),
+// then leave even if an SDK left a keep-alive socket open.
+process.stderr.write('', () => process.stdout.write('', () => process.exit(code)));

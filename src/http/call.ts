@@ -6,7 +6,7 @@
  */
 import { AbortError, NetworkError, ProviderError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { classifyHttpError, DEFAULT_MAX_ATTEMPTS, type RetryVerdict, retryCall, TRANSIENT_SOCKET_CODES } from './retry.js';
+import { classifyHttpError, DEFAULT_MAX_ATTEMPTS, logRetries, type RetryVerdict, retryCall, TRANSIENT_SOCKET_CODES } from './retry.js';
 
 /** A classifier: what one failure is worth. */
 export type Classifier = (error: unknown) => RetryVerdict;
@@ -96,6 +96,8 @@ export function apiCall<T>(ctx: ApiCallContext, spec: ApiCallSpec, send: (attemp
       deadline: ctx.deadline,
       log: ctx.log,
       what: `discover-${spec.provider}: ${spec.operation}`,
+      // Every retry is said in the -v log, throttles included.
+      ...(ctx.log ? { onRetry: logRetries(ctx.log) } : {}),
     },
   );
 }

@@ -44,6 +44,28 @@ export interface RetryOptions {
   log?: Logger;
   /** What the log line names, e.g. `discover-aws: DescribeInstances`. @default 'retried call' */
   what?: string;
+  /** Told before each wait for another attempt (the log's line: {@link logRetries}). */
+  onRetry?: (retry: RetryInfo) => void;
+}
+
+/** A failed attempt that will be retried. */
+export interface RetryInfo {
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  maxAttempts: number;
+  /** The wait before the next attempt. */
+  delayMs: number;
+  error: unknown;
+  /** The server said to slow down. */
+  throttled: boolean;
+}
+
+/** An `onRetry` that says each retry in the log: `discover-aws: DescribeInstances failed: 503 ...; retry 2 of 4 in 350ms`. */
+export function logRetries(log: { info(message: string): void }): (retry: RetryInfo) => void {
+  return ({ attempt, maxAttempts, delayMs, error, throttled }) => {
+    const what = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
+    log.info(`${what}; ${throttled ? 'throttled, ' : ''}attempt ${attempt + 1} of ${maxAttempts} in ${delayMs}ms`);
+  };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 4;
@@ -109,6 +131,7 @@ export async function retryCall<T>(fn: (attempt: number) => Promise<T>, opts: Re
         ? capRetryAfter(verdict.afterMs, opts.log, opts.what ?? 'retried call')
         : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
     if (opts.deadline !== undefined && clock.now() + delay > opts.deadline) throw lastError;
+    opts.onRetry?.({ attempt, maxAttempts, delayMs: delay, error: lastError, throttled: verdict.throttled ?? (lastError instanceof ProviderError && lastError.throttled) });
     await sleep(delay, signal, clock);
   }
 }

@@ -3,6 +3,7 @@
  * entry order (what Nomad's sequential loop builds) and de-duplicated, failures logged with
  * Nomad's text.
  */
+import { setMaxListeners } from 'node:events';
 import { AbortError, AutojoinError, ProviderError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock } from './clock.js';
@@ -31,7 +32,19 @@ export async function discoverAll(
   prepared: readonly PreparedEntry[],
   ctx: RoundContext,
 ): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> {
-  const outcomes = await Promise.all(prepared.map((entry) => discoverOne(entry, ctx)));
+  // One listener on the caller's signal per round, not one per entry: eleven entries would
+  // otherwise trip Node's MaxListenersExceeded warning on it.
+  const round = new AbortController();
+  setMaxListeners(0, round.signal);
+  const forward = () => round.abort(ctx.signal?.reason);
+  if (ctx.signal?.aborted) forward();
+  ctx.signal?.addEventListener('abort', forward, { once: true });
+  let outcomes: EntryOutcome[];
+  try {
+    outcomes = await Promise.all(prepared.map((entry) => discoverOne(entry, { ...ctx, signal: round.signal })));
+  } finally {
+    ctx.signal?.removeEventListener('abort', forward);
+  }
   for (const outcome of outcomes) {
     if (outcome.error) {
       ctx.log.error(

@@ -37,6 +37,13 @@ export class NetaddrsError extends AutojoinError {
   }
 }
 
+/** A join COMMAND could not run or exited non-zero (the attempt failed; it is retried). */
+export class JoinCommandError extends AutojoinError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_JOIN_COMMAND', message, options);
+  }
+}
+
 /** How one entry fared in the last attempt before the loop gave up. */
 export interface EntryOutcome {
   /** The entry as given, with secrets redacted. */

@@ -70,7 +70,7 @@ export function redactExecEntry(entry: string): string {
  */
 export function execSecrets(entry: string): string[] {
   const secrets: string[] = [];
-  for (const { field, secret } of classifyExecFields(entry)) {
+  for (const { secret } of classifyExecFields(entry)) {
     if (secret === undefined || secret === '') continue;
     secrets.push(secret);
     secrets.push(...userInfoSecrets(`x://${secret}@`));

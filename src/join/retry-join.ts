@@ -9,10 +9,11 @@
  * re-discovering after the first join (Nomad never does: nomad#7420).
  */
 import { capRetryAfter } from '../http/retry.js';
-import { checkConfig, DEFAULT_TIMEOUT_MS, discover } from '../discover.js';
+import type { IntroGuard, IntroTokenOption } from '../intro/present.js';
+import { checkConfig, DEFAULT_TIMEOUT_MS, type Discover, discover } from '../discover.js';
 import { toMs } from '../duration.js';
 import type { NodeHttpClient } from '../http/index.js';
-import { AbortError, UsageError } from '../errors.js';
+import { AbortError, AutojoinError, UsageError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { combineAddresses, discoverAll, quote, throttling } from './attempt.js';
 import { type Clock, formatGoDuration, sleep, systemClock } from './clock.js';
@@ -20,7 +21,6 @@ import { type CheckEntry, type DiscoverAddrs, type PreparedEntry, prepareEntries
 import { type EntryOutcome, RetryJoinExhaustedError } from './errors.js';
 import { type BackoffOptions, type DelayPolicy, nextDelay, resolvePolicy } from './policy.js';
 import { type ResolveHost, systemResolveHost } from './resolve.js';
-import type { IntroGuard, IntroTokenOption } from '../intro/present.js';
 
 /** What `join` is told besides the addresses. */
 export interface JoinInfo {
@@ -117,9 +117,20 @@ export interface RetryJoinOptions {
   /** Environment for providers and `exec=` commands. @default process.env */
   env?: Record<string, string | undefined>;
   userAgent?: string;
-  /** Discovers a go-discover entry. @default the built-in engine's `discover` */
+  /**
+   * The providers for go-discover entries: a `Discover` with plugins or extra providers.
+   * @default the built-in providers
+   * @example
+   * engine: new Discover({ plugins: ['autojoin-provider-static'] })
+   */
+  engine?: Pick<Discover, 'check' | 'discover'>;
+  /** Unknown keys in go-discover entries are warnings (logged), not errors. @default false */
+  lenient?: boolean;
+  /** Called as each attempt (or watch round) starts, before its discovery. */
+  onAttemptStart?: (attempt: number) => void;
+  /** Discovers a go-discover entry, replacing the engine's (a stub in tests). @default `engine.discover` */
   discoverAddrs?: DiscoverAddrs;
-  /** Validates a go-discover entry before the first attempt. @default the built-in engine's `checkConfig` */
+  /** Validates a go-discover entry before the first attempt, replacing the engine's. @default `engine.check` */
   checkEntry?: CheckEntry;
   /** Resolves a host name to all its addresses. @default the system resolver */
   resolveHost?: ResolveHost;
@@ -148,19 +159,79 @@ export interface RetryJoinResult {
  * The engine, with one HTTP client for the whole loop: keep-alive connections carry over from one
  * attempt (or watch round) to the next instead of a new TCP and TLS handshake each time.
  */
-function engineDiscover(env: Record<string, string | undefined>, userAgent: string | undefined, maxAttempts: number | undefined) {
+function engineDiscover(options: RetryJoinOptions, env: Record<string, string | undefined>, maxAttempts: number | undefined) {
+  const engine = options.engine ?? defaultEngine();
   let client: Promise<NodeHttpClient> | undefined;
-  const discoverAddrs: DiscoverAddrs = async (cfg, options) => {
-    client ??= import('../http/index.js').then(({ createHttpClient }) => createHttpClient({ env, userAgent }));
-    return discover(cfg, { ...options, http: await client, maxAttempts });
+  const discoverAddrs: DiscoverAddrs = async (cfg, callOptions) => {
+    client ??= import('../http/index.js').then(({ createHttpClient }) => createHttpClient({ env, userAgent: options.userAgent }));
+    return engine.discover(cfg, { ...callOptions, lenient: options.lenient, http: await client, maxAttempts });
   };
+  const checkEntry: CheckEntry = (cfg, callOptions) => engine.check(cfg, { ...callOptions, lenient: options.lenient });
   const close = async () => {
     (await client)?.destroy();
   };
-  return { discoverAddrs, close };
+  return { discoverAddrs, checkEntry, close };
 }
 
-const defaultCheck: CheckEntry = (cfg, options) => checkConfig(cfg, options);
+const defaultEngine = (): Pick<Discover, 'check' | 'discover'> => ({ check: checkConfig, discover });
+
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const isDuration = (value: unknown): boolean => value === undefined || typeof value === 'number' || typeof value === 'string';
+
+/**
+ * The options' types, checked at the call: from plain JavaScript a wrong type would otherwise
+ * surface attempts later as a TypeError, or loop forever.
+ * @throws UsageError naming the option
+ */
+function checkOptionTypes(options: RetryJoinOptions): void {
+  const bad = (name: string, what: string): never => {
+    throw new UsageError(`retryJoin: ${name} must be ${what}`);
+  };
+  if (options === null || typeof options !== 'object') bad('options', 'an object');
+  if (!Array.isArray(options.entries) || options.entries.some((entry) => typeof entry !== 'string')) bad('entries', 'an array of strings');
+  if (!isFunction(options.join)) bad('join', 'a function (addresses, info) => number joined');
+  for (const name of ['retryInterval', 'timeout'] as const) {
+    if (!isDuration(options[name])) bad(name, 'milliseconds or a Go duration string');
+  }
+  for (const name of ['retryMax', 'minJoined', 'defaultPort'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'number') bad(name, 'a number');
+  }
+  for (const name of ['onAttempt', 'onAttemptStart', 'discoverAddrs', 'checkEntry', 'resolveHost', 'random'] as const) {
+    if (options[name] !== undefined && !isFunction(options[name])) bad(name, 'a function');
+  }
+  if (options.engine !== undefined && (!isFunction(options.engine?.check) || !isFunction(options.engine?.discover))) {
+    bad('engine', 'a Discover instance');
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) bad('signal', 'an AbortSignal');
+  if (options.env !== undefined && (options.env === null || typeof options.env !== 'object')) bad('env', 'an object');
+}
+
+/** The options checked and with their defaults: everything the loop reads. */
+function resolveOptions(options: RetryJoinOptions) {
+  checkOptionTypes(options);
+  const retryMax = options.retryMax ?? 0;
+  const minJoined = options.minJoined ?? 1;
+  const policy = resolvePolicy(options.retryInterval ?? '30s', options.backoff);
+  const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(options.timeout, 'timeout');
+  if (!Number.isInteger(retryMax) || retryMax < 0) throw new UsageError(`retryMax: ${retryMax} is not an integer >= 0`);
+  if (!Number.isInteger(minJoined) || minJoined < 1) throw new UsageError(`minJoined: ${minJoined} is not an integer >= 1`);
+  if (options.entries.length === 0) throw new UsageError('retry join: no entries given');
+  const port = options.defaultPort;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new UsageError(`defaultPort: ${port} is not an integer in 0-65535`);
+  }
+  return {
+    log: options.logger ?? silentLogger,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    env: options.env ?? process.env,
+    policy,
+    retryMax,
+    minJoined,
+    timeoutMs,
+    watchMs: watchInterval(options.watch, policy.kind === 'fixed' ? policy.intervalMs : 30_000),
+  };
+}
 
 /**
  * Discovers and joins peers, retrying until `join` reports `minJoined` or the attempts run out.
@@ -173,50 +244,41 @@ const defaultCheck: CheckEntry = (cfg, options) => checkConfig(cfg, options);
  *   backoff: true,
  *   join: async (addrs) => (await agent.join(addrs)).numJoined,
  * });
- * @throws the engine's config errors, JoinConfigError or InvalidAddressError before the first attempt;
- *   RetryJoinExhaustedError (`ERR_RETRY_JOIN_EXHAUSTED`) when every attempt failed;
- *   AbortError when `signal` aborts (unless watching after a successful join)
+ * @throws UsageError for a bad option (at the call); the engine's config errors, JoinConfigError or
+ *   InvalidAddressError before the first attempt; RetryJoinExhaustedError (`ERR_RETRY_JOIN_EXHAUSTED`)
+ *   when every attempt failed; AbortError when `signal` aborts (unless watching after a successful join)
  */
 export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinResult> {
-  const log = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
-  const env = options.env ?? process.env;
-  const policy = resolvePolicy(options.retryInterval ?? '30s', options.backoff);
-  const retryMax = options.retryMax ?? 0;
-  const minJoined = options.minJoined ?? 1;
-  const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(options.timeout, 'timeout');
-  if (!Number.isInteger(retryMax) || retryMax < 0) throw new UsageError(`retryMax: ${retryMax} is not an integer >= 0`);
-  if (!Number.isInteger(minJoined) || minJoined < 1) throw new UsageError(`minJoined: ${minJoined} is not an integer >= 1`);
-  if (options.entries.length === 0) throw new UsageError('retry join: no entries given');
-  const port = options.defaultPort;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new UsageError(`defaultPort: ${port} is not an integer in 0-65535`);
-  }
-  const watchMs = watchInterval(options.watch, policy.kind === 'fixed' ? policy.intervalMs : 30_000);
+  const resolved = resolveOptions(options);
   const signal = options.signal;
   if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
-
-  const prepared = await prepareEntries(options.entries, options.checkEntry ?? defaultCheck, env);
-  const intro =
-    options.introToken === undefined
-      ? undefined
-      : await (await import('../intro/present.js')).prepareIntroToken(options.introToken, { env, now: () => clock.now(), logger: log, policy, retryMax });
-  const started = clock.now();
-  log.info(`agent.joiner: starting retry join: servers=${quote(prepared.map((p) => p.label).join(' '))}`);
-
   // Lazy: no HTTP client exists until a go-discover entry runs.
   // With backoff the loop is the retry policy: one attempt per API call, so retries never multiply.
-  const engine = engineDiscover(env, options.userAgent, policy.kind === 'backoff' ? 1 : undefined);
-  const discoverAddrs = options.discoverAddrs ?? engine.discoverAddrs;
+  const engine = engineDiscover(options, resolved.env, resolved.policy.kind === 'backoff' ? 1 : undefined);
   try {
-    return await loop(options, { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env, discoverAddrs, intro });
+    const prepared = await prepareEntries(options.entries, options.checkEntry ?? engine.checkEntry, resolved.env);
+    const intro =
+      options.introToken === undefined
+        ? undefined
+        : await (await import('../intro/present.js')).prepareIntroToken(options.introToken, {
+            env: resolved.env,
+            now: () => resolved.clock.now(),
+            logger: resolved.log,
+            policy: resolved.policy,
+            retryMax: resolved.retryMax,
+          });
+    const started = resolved.clock.now();
+    resolved.log.info(`agent.joiner: starting retry join: servers=${quote(prepared.map((p) => p.label).join(' '))}`);
+    const state: LoopState = { ...resolved, options, prepared, started, discoverAddrs: options.discoverAddrs ?? engine.discoverAddrs, attempt: 0, memory: new EntryMemory(prepared.length), intro };
+    const result = await joinPhase(state);
+    return state.watchMs === undefined ? result : await watchPhase(state, result);
   } finally {
     await engine.close();
   }
 }
 
 interface LoopState {
+  options: RetryJoinOptions;
   prepared: PreparedEntry[];
   clock: Clock;
   random: () => number;
@@ -229,107 +291,147 @@ interface LoopState {
   log: Logger;
   env: Record<string, string | undefined>;
   discoverAddrs: DiscoverAddrs;
+  /** Attempts (and watch rounds) so far. */
+  attempt: number;
+  memory: EntryMemory;
   intro: IntroGuard | undefined;
 }
 
-async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJoinResult> {
-  const { prepared, clock, random, policy, retryMax, minJoined, timeoutMs, watchMs, started, log, env } = state;
-  const signal = options.signal;
-  const round = (): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> =>
-    discoverAll(prepared, {
-      clock,
-      timeoutMs,
-      signal,
-      log,
-      defaultPort: options.defaultPort,
-      discoverAddrs: state.discoverAddrs,
-      resolveHost: options.resolveHost ?? systemResolveHost,
-      env,
-      userAgent: options.userAgent,
-    });
-  const joinSignal = signal ?? new AbortController().signal;
-  /** Calls `join`; a throw or too few joined is the attempt's error. */
-  const tryJoin = async (addresses: string[], attempt: number): Promise<{ joined: number; error?: Error }> => {
-    try {
-      const joined = await options.join(addresses, { attempt, signal: joinSignal, ...(state.intro ? { introToken: state.intro.token } : {}) });
-      return joined < minJoined ? { joined, error: new Error(`joined ${joined} of the ${minJoined} required`) } : { joined };
-    } catch (caught) {
-      return { joined: 0, error: caught instanceof Error ? caught : new Error(String(caught)) };
-    }
-  };
+/** One round of discovery over every entry. */
+function discoverRound(state: LoopState): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> {
+  state.options.onAttemptStart?.(state.attempt);
+  return discoverAll(state.prepared, {
+    clock: state.clock,
+    timeoutMs: state.timeoutMs,
+    signal: state.options.signal,
+    log: state.log,
+    defaultPort: state.options.defaultPort,
+    discoverAddrs: state.discoverAddrs,
+    resolveHost: state.options.resolveHost ?? systemResolveHost,
+    env: state.env,
+    userAgent: state.options.userAgent,
+  });
+}
 
-  // Per entry: its addresses the last time it answered, and its most recent error.
-  const lastGood: string[][] = prepared.map(() => []);
-  const lastErrors: Array<Error | undefined> = prepared.map(() => undefined);
-  const remember = (outcomes: readonly EntryOutcome[]) => {
+/** Errors from `join` that no retry can heal: they end the loop at once. */
+const FATAL_JOIN_CODES = new Set(['ERR_JOIN_CONFIG', 'ERR_USAGE']);
+
+/**
+ * Calls `join`; a throw or too few joined is the attempt's error.
+ * @throws UsageError when `join` returns something other than a number; its config errors
+ */
+async function tryJoin(state: LoopState, addresses: string[]): Promise<{ joined: number; error?: Error }> {
+  let joined: unknown;
+  try {
+    const signal = state.options.signal ?? new AbortController().signal;
+    joined = await state.options.join(addresses, { attempt: state.attempt, signal, ...(state.intro ? { introToken: state.intro.token } : {}) });
+  } catch (caught) {
+    if (caught instanceof AutojoinError && FATAL_JOIN_CODES.has(caught.code)) throw caught;
+    return { joined: 0, error: caught instanceof Error ? caught : new Error(String(caught)) };
+  }
+  if (typeof joined !== 'number' || !Number.isInteger(joined) || joined < 0) {
+    throw new UsageError(`retryJoin: join returned ${typeof joined === 'number' ? joined : typeof joined}; it must return the number of peers joined`);
+  }
+  return joined < state.minJoined ? { joined, error: new Error(`joined ${joined} of the ${state.minJoined} required`) } : { joined };
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
+}
+
+/** Per entry, its addresses the last time it answered and its most recent error. */
+class EntryMemory {
+  readonly lastGood: string[][];
+  readonly lastErrors: Array<Error | undefined>;
+
+  constructor(count: number) {
+    this.lastGood = Array.from({ length: count }, () => []);
+    this.lastErrors = Array.from({ length: count }, () => undefined);
+  }
+
+  remember(outcomes: readonly EntryOutcome[]): void {
     outcomes.forEach((outcome, i) => {
-      if (outcome.error) lastErrors[i] = outcome.error;
-      else lastGood[i] = outcome.addresses;
+      if (outcome.error) this.lastErrors[i] = outcome.error;
+      else this.lastGood[i] = outcome.addresses;
     });
-  };
+  }
 
-  let attempt = 0;
+  /** The outcomes with each entry's most recent error of any attempt. */
+  withLastErrors(outcomes: readonly EntryOutcome[]): EntryOutcome[] {
+    return outcomes.map((outcome, i) => {
+      const lastError = this.lastErrors[i];
+      return lastError ? { ...outcome, lastError } : outcome;
+    });
+  }
+}
+
+/** Attempts until one joins; throws RetryJoinExhaustedError when they run out. */
+async function joinPhase(state: LoopState): Promise<RetryJoinResult> {
+  const { options, log, clock } = state;
+  const { memory } = state;
   let failures = 0;
   let throttleStreak = 0;
-  let result: RetryJoinResult | undefined;
   let lastJoinError: Error | undefined;
-  while (result === undefined) {
-    state.intro?.check(attempt, lastJoinError);
-    attempt++;
-    const { addresses, outcomes } = await round();
-    if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
-    remember(outcomes);
-    const { joined, error } = addresses.length === 0 ? { joined: 0, error: new Error('no addresses discovered') } : await tryJoin(addresses, attempt);
-    if (signal?.aborted) throw new AbortError('retry join', { cause: signal.reason });
+  for (;;) {
+    state.intro?.check(state.attempt, lastJoinError);
+    state.attempt++;
+    const { attempt } = state;
+    const { addresses, outcomes } = await discoverRound(state);
+    checkAborted(options.signal);
+    memory.remember(outcomes);
+    const { joined, error } = addresses.length === 0 ? { joined: 0, error: new Error('no addresses discovered') } : await tryJoin(state, addresses);
+    checkAborted(options.signal);
     if (error === undefined) {
       log.info(`agent.joiner: retry join completed: initial_servers=${joined}`);
       options.onAttempt?.({ attempt, phase: 'join', addresses, entries: outcomes, joined });
-      result = { joined, addresses, attempts: attempt, elapsedMs: clock.now() - started };
-      break;
+      return { joined, addresses, attempts: attempt, elapsedMs: clock.now() - state.started };
     }
     failures++;
     lastJoinError = error;
     const throttle = throttling(outcomes);
     throttleStreak = throttle.throttled ? throttleStreak + 1 : 0;
-    const exhausted = retryMax > 0 && attempt > retryMax;
+    const exhausted = state.retryMax > 0 && attempt > state.retryMax;
     const delay = exhausted
       ? undefined
-      : nextDelay(policy, {
+      : nextDelay(state.policy, {
           failures,
           throttleStreak,
           retryAfterMs: throttle.retryAfterMs === undefined ? undefined : capRetryAfter(throttle.retryAfterMs, log, 'agent.joiner'),
-          random: random(),
+          random: state.random(),
         });
     options.onAttempt?.({ attempt, phase: 'join', addresses, entries: outcomes, joined, error, nextDelayMs: delay });
     if (delay === undefined) {
       log.warn(`agent.joiner: join failed: error=${quote(error.message)}`);
       log.error('agent.joiner: max join retry exhausted, exiting');
-      const withLastErrors = outcomes.map((outcome, i) => {
-        const lastError = lastErrors[i];
-        return lastError ? { ...outcome, lastError } : outcome;
-      });
-      throw new RetryJoinExhaustedError(attempt, withLastErrors, error);
+      throw new RetryJoinExhaustedError(attempt, memory.withLastErrors(outcomes), error);
     }
     log.warn(`agent.joiner: join failed: error=${quote(error.message)} retry=${formatGoDuration(delay)}`);
-    await sleep(clock, delay, signal);
+    await sleep(clock, delay, options.signal);
   }
+}
 
-  if (watchMs === undefined) return result;
-  // Watching: re-discover on an interval, and join again whenever the address set changes.
-  // Only the caller's signal ends it; the promise then resolves with the last successful join.
-  let current = result;
+/**
+ * Watching: re-discover on an interval, and join again whenever the address set changes.
+ * Only the caller's signal ends it; the promise then resolves with the last successful join.
+ */
+async function watchPhase(state: LoopState, first: RetryJoinResult): Promise<RetryJoinResult> {
+  const { options, log, clock } = state;
+  const watchMs = state.watchMs as number;
+  const { memory } = state;
   const watchOnChange = typeof options.watch === 'object' ? options.watch.onChange : undefined;
+  let current = first;
   for (;;) {
     try {
-      await sleep(clock, watchMs, signal, 'watch');
+      await sleep(clock, watchMs, options.signal, 'watch');
     } catch {
       return current;
     }
-    attempt++;
-    const { outcomes } = await round();
-    if (signal?.aborted) return current;
-    remember(outcomes);
-    const addresses = combineAddresses(lastGood);
+    state.attempt++;
+    const { attempt } = state;
+    const { outcomes } = await discoverRound(state);
+    if (options.signal?.aborted) return current;
+    memory.remember(outcomes);
+    const addresses = combineAddresses(memory.lastGood);
     const added = addresses.filter((a) => !current.addresses.includes(a));
     const removed = current.addresses.filter((a) => !addresses.includes(a));
     const report = { attempt, phase: 'watch' as const, addresses, entries: outcomes, added, removed, nextDelayMs: watchMs };
@@ -338,13 +440,13 @@ async function loop(options: RetryJoinOptions, state: LoopState): Promise<RetryJ
       continue;
     }
     log.info(`agent.joiner: join addresses changed: added=${quote(added.join(' '))} removed=${quote(removed.join(' '))}`);
-    const { joined, error } = await tryJoin(addresses, attempt);
-    if (signal?.aborted) return current;
+    const { joined, error } = await tryJoin(state, addresses);
+    if (options.signal?.aborted) return current;
     if (error) {
       log.warn(`agent.joiner: join failed: error=${quote(error.message)} retry=${formatGoDuration(watchMs)}`);
     } else {
       log.info(`agent.joiner: retry join completed: initial_servers=${joined}`);
-      current = { joined, addresses, attempts: attempt, elapsedMs: clock.now() - started };
+      current = { joined, addresses, attempts: attempt, elapsedMs: clock.now() - state.started };
     }
     options.onAttempt?.({ ...report, joined, error });
     if (!error) watchOnChange?.({ attempt, added, removed, addresses, joined });
@@ -358,4 +460,3 @@ function watchInterval(watch: WatchOptions | boolean | undefined, fallbackMs: nu
   if (ms <= 0) throw new UsageError('watch.interval must be above 0');
   return ms;
 }
-

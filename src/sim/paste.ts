@@ -47,6 +47,8 @@ export function renderPaste(
   pastes: readonly SimPaste[],
   ctx: Pick<SimContext, 'caPath' | 'httpUrl' | 'httpsUrl'>,
   source?: { fleet: Fleet; path: string },
+  /** The command that runs discover where the user is (`npx discover` when not installed globally). */
+  command = 'discover',
 ): string {
   const common = simEnv(ctx);
   const lines = [
@@ -61,7 +63,7 @@ export function renderPaste(
   for (const paste of pastes) {
     // A module may repeat a common variable (it cannot know what the core prints); print it once.
     const own = Object.fromEntries(Object.entries(paste.env).filter(([name, value]) => common[name] !== value));
-    lines.push('', `# ${paste.provider}`, ...exports(own), `discover addrs ${shellQuote(paste.config)}`);
+    lines.push('', `# ${paste.provider}`, ...exports(own), `${command} addrs ${shellQuote(paste.config)}`);
   }
   if (pastes.length === 0) lines.push('', '# (the fleet has nothing for any simulated provider)');
   return `${lines.join('\n')}\n`;

@@ -23,6 +23,8 @@ export interface RunSimOptions {
   /** `text`: the shell paste blocks; `json`: the same as one line of {@link SimPasteData}. @default 'text' */
   format?: 'text' | 'json';
   stdout: (text: string) => void;
+  /** How the user runs discover where they are, for the printed commands. @default 'discover' */
+  command?: string;
   /** Aborting it stops the sim (the CLI wires SIGINT and SIGTERM to it). */
   signal: AbortSignal;
 }
@@ -58,7 +60,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
     options.stdout(
       options.format === 'json'
         ? `${JSON.stringify(pasteData(pastes, sim.ctx))}\n`
-        : renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }),
+        : renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }, options.command),
     );
     if (!options.signal.aborted) {
       await new Promise<void>((resolveRun) => options.signal.addEventListener('abort', () => resolveRun(), { once: true }));

@@ -1,0 +1,38 @@
+/** `--probe tcp`: which of an attempt's addresses accept a TCP connection. */
+import { connect } from 'node:net';
+import { parseJoinAddress } from './address.js';
+import { formatGoDuration } from './clock.js';
+import { JoinConfigError } from './errors.js';
+
+/** Whether `host:port` accepts a TCP connection within `timeoutMs`; the error text when not. */
+export function probeTcp(address: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+  const { host, port } = parseJoinAddress(address);
+  if (port === undefined) return Promise.resolve('no port');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs, signal });
+    const done = (error: string | undefined) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.once('connect', () => done(undefined));
+    socket.once('timeout', () => done(`no answer within ${formatGoDuration(timeoutMs)}`));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+}
+
+/**
+ * The addresses that accept a TCP connection, in order.
+ * @throws JoinConfigError when an address has no port (waiting cannot give it one);
+ *   Error when fewer than `min` accept
+ */
+export async function reachable(addresses: readonly string[], min: number, timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+  const portless = addresses.filter((address) => parseJoinAddress(address).port === undefined);
+  if (portless.length > 0) {
+    throw new JoinConfigError(portless.join(' '), `--probe tcp: ${portless.join(' ')} has no port; give --default-port or a port in the entry`);
+  }
+  const errors = await Promise.all(addresses.map((address) => probeTcp(address, timeoutMs, signal)));
+  const open = addresses.filter((_, i) => errors[i] === undefined);
+  if (open.length >= min) return open;
+  const refused = addresses.flatMap((address, i) => (errors[i] === undefined ? [] : [`${address} ${errors[i]}`]));
+  throw new Error(`${open.length} of ${addresses.length} addresses accept TCP connections, ${min} needed: ${refused.join(', ')}`);
+}

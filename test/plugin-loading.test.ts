@@ -1,0 +1,107 @@
+// What a plugin author meets: load errors with hints, schema typos at load, malformed targets named,
+// errors prefixed with the provider, idempotent loading, and errors that match across copies of autojoin.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import test from 'ava';
+import { Discover } from '../src/discover.js';
+import { AutojoinError, isAutojoinError, NetworkError, ProviderError, ProviderRegistryError, UsageError } from '../src/errors.js';
+import { type AnyProvider, defineProvider } from '../src/provider.js';
+import { installExamplePlugin, ROOT, runDiscover } from './helpers/cli.js';
+
+const returning = (name: string, targets: unknown): AnyProvider =>
+  defineProvider({ name, summary: 'test', args: {}, discover: async () => targets as never });
+
+const malformed: Array<{ name: string; targets: unknown; message: RegExp }> = [
+  { name: 'addr instead of address', targets: [{ addr: '10.0.0.1' }], message: /^discover-p1: discover failed: returned a malformed target: #0 \{"addr":"10\.0\.0\.1"\}: address is not an IP address or host name$/ },
+  { name: 'a string', targets: ['10.0.0.1'], message: /^discover-p2: discover failed: returned a malformed target: #0 "10\.0\.0\.1" is not an object/ },
+  { name: 'not an address', targets: [{ address: 'not an ip!!' }], message: /^discover-p3: .*#0 \{"address":"not an ip!!"\}: address is not an IP address or host name$/ },
+  { name: 'port 99999', targets: [{ address: '10.0.0.1', port: 99999 }], message: /^discover-p4: .*port is not an integer in 0-65535$/ },
+  { name: 'not an array', targets: { address: '10.0.0.1' }, message: /^discover-p5: .*expected an array of \{ address, port\? \}, got object$/ },
+];
+malformed.forEach((c, i) => {
+  test(`a plugin's malformed targets are an error naming the provider: ${c.name}`, async (t) => {
+    const name = `p${i + 1}`;
+    const engine = new Discover({ builtins: false, providers: [returning(name, c.targets)] });
+    await t.throwsAsync(engine.addrs(`provider=${name}`), { instanceOf: ProviderError, message: c.message });
+  });
+});
+
+test('a schema typo fails at load, naming the provider, the key and the right type', (t) => {
+  const typo = { name: 'typo', summary: 'test', args: { port: { type: 'integer', help: 'x' } }, discover: async () => [] } as unknown as AnyProvider;
+  t.throws(() => new Discover({ builtins: false, providers: [typo] }), {
+    instanceOf: ProviderRegistryError,
+    message: 'discover: register(): provider typo has an invalid argument schema:\n  - port: type "integer" is not one of string, bool, int, duration, enum, url, list (did you mean "int"?)',
+  });
+});
+
+test('errors from ctx.http and foreign throws get the discover-<name>: prefix', async (t) => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const http = defineProvider({
+    name: 'fetcher',
+    summary: 'test',
+    args: {},
+    discover: async (_args, ctx) => {
+      await ctx.http.request(`http://127.0.0.1:${port}/peers`);
+      return [];
+    },
+  });
+  const foreign = defineProvider({
+    name: 'oops',
+    summary: 'test',
+    args: {},
+    discover: async () => {
+      throw new TypeError('cannot read properties of undefined');
+    },
+  });
+  const engine = new Discover({ builtins: false, providers: [http, foreign] });
+  await t.throwsAsync(engine.addrs('provider=fetcher'), { instanceOf: NetworkError, message: /^discover-fetcher: .*ECONNREFUSED/ });
+  await t.throwsAsync(engine.addrs('provider=oops'), { instanceOf: ProviderError, message: 'discover-oops: cannot read properties of undefined' });
+});
+
+test('ProviderError: a reason that already names the provider is not prefixed twice; details are optional', (t) => {
+  t.is(new ProviderError('static', 'discover-static: no peers').message, 'discover-static: no peers');
+  t.is(new ProviderError('static', 'no peers', { operation: 'List' }).message, 'discover-static: List failed: no peers');
+});
+
+test('errors carry a brand that survives a second copy of autojoin (a plugin with its own copy)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-copy-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  copyFileSync(path.join(ROOT, 'src/errors.ts'), path.join(dir, 'errors.ts'));
+  copyFileSync(path.join(ROOT, 'src/suggest.ts'), path.join(dir, 'suggest.ts'));
+  const copy = (await import(pathToFileURL(path.join(dir, 'errors.ts')).href)) as typeof import('../src/errors.js');
+  t.not(copy.ProviderError, ProviderError);
+  const foreign = new copy.ProviderError('static', 'boom', { operation: 'List' });
+  t.true(foreign instanceof ProviderError);
+  t.true(foreign instanceof AutojoinError);
+  t.true(isAutojoinError(foreign));
+  t.false(foreign instanceof UsageError);
+  t.false(new Error('x') instanceof AutojoinError);
+  t.true(new ProviderError('a', 'b') instanceof copy.AutojoinError);
+});
+
+test('the same plugin named twice (--plugin and DISCOVER_PLUGINS) loads once', async (t) => {
+  const plugin = path.join(installExamplePlugin(t), 'index.js');
+  const result = await runDiscover(['--plugin', plugin, '--plugin', plugin, 'providers'], { env: { DISCOVER_PLUGINS: plugin } });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout.match(/^static /gm)?.length, 1);
+});
+
+test('a TypeScript plugin that node cannot load says to compile it (or load tsx)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-tsplugin-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'my-provider.ts');
+  writeFileSync(file, "import { defineProvider } from 'autojoin';\nexport default defineProvider({ name: 'mine', summary: 's', args: {}, discover: async (): Promise<[]> => [] });\n");
+  const result = await runDiscover(['--plugin', file, 'providers']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /^discover: cannot load plugin .*my-provider\.ts: .*\(a TypeScript plugin must be compiled to JavaScript first, e\.g\. with tsc, or loaded with NODE_OPTIONS=--import=tsx\)\n$/);
+});
+
+test('UsageError is not a ProviderError by brand either', (t) => {
+  t.false(new UsageError('x') instanceof ProviderError);
+});
