@@ -99,9 +99,11 @@ export function validateArgs(provider: AnyProvider, raw: ReadonlyMap<string, str
     }
   }
 
+  // The provider's own checks need every value parsed; a mistyped key or a broken rule does not stop
+  // them, so a typo, a rule and a missing condition come out in one run, not one run each.
+  const valuesParsed = problems.length === unknownKeys;
   problems.push(...checkRules(provider.rules ?? [], sources, problems));
-  // A mistyped key and a missing condition come out in one run, not one run each.
-  if (problems.length === unknownKeys && provider.validate) problems.push(...provider.validate(args as never));
+  if (valuesParsed && provider.validate) problems.push(...provider.validate(args as never));
   // A provider's own messages may quote a value (`address "http://u:p@h" is not ...`): every known
   // secret value, and any URL's user-info, is masked before a message leaves.
   const secrets = configSecrets(provider, raw, args);

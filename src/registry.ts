@@ -140,7 +140,7 @@ function checkDescriptor(provider: unknown, where: string): asserts provider is 
   checkSchema(p as AnyProvider, where);
 }
 
-const ARG_TYPES = ['string', 'bool', 'int', 'duration', 'enum', 'url', 'list'];
+const ARG_TYPES = ['string', 'bool', 'int', 'duration', 'enum', 'url', 'list', 'hostport'];
 
 /** A schema typo (`type: 'integer'`, an enum without values) fails at load, naming the provider and key, not at first use. */
 function checkSchema(provider: AnyProvider, where: string): void {

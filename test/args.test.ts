@@ -105,7 +105,7 @@ test('a mistyped key and a missing required condition are reported in one run', 
   });
   t.deepEqual(
     error.problems.map((p) => p.key),
-    ['tag_kye', 'tag_key', 'tag_value'],
+    ['tag_kye', 'tag_value', 'tag_key'],
   );
   t.regex(error.message, /unknown argument "tag_kye" \(did you mean "tag_key"\?\)/);
   t.regex(error.message, /tag_key \(with tag_value\) or tags is required/);

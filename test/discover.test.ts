@@ -108,11 +108,14 @@ test('a provider that logs or throws a secret value has it masked (any secret ar
   const lines: string[] = [];
   const logger: Logger = { debug: (m) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} };
   const error = await t.throwsAsync(leakyEngine.addrs('provider=leaky addrs=a token=t0k3nVALUE endpoint=http://u:pAssW0rd@127.0.0.1:1', { logger }));
-  t.is(error?.message, 'rejected token *** at http://***@127.0.0.1:1');
-  t.is((error?.cause as Error | undefined)?.message, 'echo ***');
+  // A foreign error gets the provider's name (a ProviderError around it); every layer is masked.
+  t.is(error?.message, 'discover-leaky: rejected token *** at http://***@127.0.0.1:1');
+  const cause = error?.cause as Error | undefined;
+  t.is(cause?.message, 'rejected token *** at http://***@127.0.0.1:1');
+  t.is((cause?.cause as Error | undefined)?.message, 'echo ***');
   t.true(lines.includes('calling http://***@127.0.0.1:1 with ***'), lines.join('\n'));
   const fromEnv = await t.throwsAsync(leakyEngine.addrs('provider=leaky addrs=a', { env: { ECHO_TOKEN: 'envT0KEN' } }));
-  t.is(fromEnv?.message, 'rejected token *** at undefined');
+  t.is(fromEnv?.message, 'discover-leaky: rejected token *** at undefined');
 });
 
 test('check masks unknown keys under lenient, URL user-info, and a secret fragment after any secret key', async (t) => {
