@@ -13,6 +13,7 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
   { name: 'hetzner', provider: () => import('./hetzner/index.js'), sim: () => import('./hetzner/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
+  { name: 'packet', provider: () => import('./packet/index.js'), sim: () => import('./packet/sim.js') },
   { name: 'scaleway', provider: () => import('./scaleway/index.js'), sim: () => import('./scaleway/sim.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
 ];
