@@ -3,6 +3,8 @@
 // 300 MB. The simulator runs in this process; each provider runs as `discover -q addrs <config>` in a
 // process of its own, as a user would run it, so its wall time and peak RSS are its own. Baseline: a
 // bare `node -e 0` measured the same way in the same run.
+// The built-in providers and simulator modules (entry points import this first; a bench must too).
+import '../entry/compose.js';
 import { spawn } from 'node:child_process';
 import type { FleetInstance } from '../src/sim/fleet.js';
 import { loadFleet, startSim } from '../src/sim/index.js';
