@@ -11,6 +11,9 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'azure', provider: () => import('./azure/index.js'), sim: () => import('./azure/sim.js') },
   { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
   { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
+  { name: 'hetzner', provider: () => import('./hetzner/index.js'), sim: () => import('./hetzner/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
+  { name: 'packet', provider: () => import('./packet/index.js'), sim: () => import('./packet/sim.js') },
+  { name: 'scaleway', provider: () => import('./scaleway/index.js'), sim: () => import('./scaleway/sim.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
 ];

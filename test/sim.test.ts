@@ -10,7 +10,7 @@ import { AutojoinError, LoopbackOnlyError } from '../src/errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE, ensureCa, isUsableCa } from '../src/sim/ca.js';
 import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
 import type { Fleet } from '../src/sim/fleet.js';
-import { isVisible, visibleInstances, visibleServices } from '../src/sim/index.js';
+import { fleetSchema, isVisible, visibleInstances, visibleServices } from '../src/sim/index.js';
 import { FleetError, loadFleet, parseFleet, validateFaultSpec, validateFleet } from '../src/sim/load.js';
 import { fleetSummary, renderPaste, shellQuote } from '../src/sim/paste.js';
 import { defaultFleetPath, runSim } from '../src/sim/run.js';
@@ -22,6 +22,8 @@ import { SIM_CA_DIR, startTestSim } from './helpers/sim.js';
 const execFileAsync = promisify(execFile);
 /** The built-in simulator modules: what the fleets below are checked against. */
 const modules = await loadBuiltinSims();
+/** Every cloud the built-in modules serve, as the unknown-cloud message lists them. */
+const CLOUDS = [...fleetSchema(modules).clouds.keys()].join(', ');
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // --- a tiny cloud of our own: the sim's contract, not an SDK mock ---
@@ -552,8 +554,8 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
     name: 'a cloud no module serves lists the clouds',
     doc: { instances: [{ id: 'a', cloud: 'digitalocean' }], credentials: { nimbus: { key: 'k' } } },
     problems: [
-      'credentials.nimbus: unknown cloud "nimbus" (the clouds: aws, azure, consul, gce)',
-      'instances[0].cloud: unknown cloud "digitalocean" (the clouds: aws, azure, consul, gce)',
+      `credentials.nimbus: unknown cloud "nimbus" (the clouds: ${CLOUDS})`,
+      `instances[0].cloud: unknown cloud "digitalocean" (the clouds: ${CLOUDS})`,
     ],
   },
   {

@@ -245,6 +245,7 @@ function introOf(ctx: SimContext): IntroFleet | undefined {
 
 const api: SimApi = {
   name: 'nomad-intro',
+  summary: "Nomad's JWKS, client-introduction token API and registration, from the fleet's `intro` block",
   match: (req) => req.scheme === 'http' && ROUTES.includes(req.url.pathname),
   async handle(req, ctx) {
     const intro = introOf(ctx);

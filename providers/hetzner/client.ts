@@ -1,0 +1,88 @@
+/**
+ * Hetzner Cloud API calls: `GET /v1/servers`, every page, through the one HTTP stack and the
+ * shared retry policy. Loaded lazily by the descriptor.
+ */
+import {
+  AbortError,
+  AutojoinError,
+  classifyHttpError,
+  type HttpResponse,
+  MalformedResponseError,
+  NetworkError,
+  type ProviderContext,
+  ProviderError,
+  parseRetryAfter,
+  retryCall,
+} from '../../src/kit/index.js';
+import { type HetznerServer, type HetznerServerPage, malformedPage, parseHetznerError } from './extract.js';
+
+/** The API's largest page (its default is 25). */
+export const MAX_PER_PAGE = 50;
+const OPERATION = 'ListServers';
+/** Hetzner refills one request a second and sends no Retry-After: wait that second. */
+const THROTTLE_WAIT_MS = 1000;
+
+/** The request URL of one page. `status=running`: only servers that can answer a join. */
+export function serversUrl(endpoint: string, labelSelector: string | undefined, page: number): URL {
+  const url = new URL(`${endpoint.replace(/\/+$/, '')}/servers`);
+  if (labelSelector) url.searchParams.set('label_selector', labelSelector);
+  url.searchParams.set('status', 'running');
+  url.searchParams.set('page', String(page));
+  url.searchParams.set('per_page', String(MAX_PER_PAGE));
+  return url;
+}
+
+/** A non-200 answer as a ProviderError; a refused token says which setting to check, never its value. */
+export function statusError(response: Pick<HttpResponse, 'status' | 'headers' | 'text'>, now = Date.now()): ProviderError {
+  const parsed = parseHetznerError(response.text());
+  const throttled = response.status === 429 || parsed?.code === 'rate_limit_exceeded';
+  let reason = parsed?.message || `HTTP ${response.status}`;
+  if (response.status === 401) reason += ' (the api_token / HCLOUD_TOKEN was refused)';
+  return new ProviderError('hetzner', reason, {
+    operation: OPERATION,
+    status: response.status,
+    ...(parsed ? { cloudCode: parsed.code } : {}),
+    throttled,
+    ...(throttled ? { retryAfterMs: parseRetryAfter(response.headers['retry-after'], now) ?? THROTTLE_WAIT_MS } : {}),
+  });
+}
+
+/** Every server matching the selector, from every page; throws rather than return part of the list. */
+export async function listServers(endpoint: string, token: string, labelSelector: string | undefined, ctx: ProviderContext): Promise<HetznerServer[]> {
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': ctx.userAgent };
+  const servers: HetznerServer[] = [];
+  for (let page = 1; ; ) {
+    const url = serversUrl(endpoint, labelSelector, page);
+    ctx.log.debug(`discover-hetzner: GET ${url.pathname}${url.search}`);
+    const body = await retryCall(
+      async () => {
+        let response: HttpResponse;
+        try {
+          response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
+        } catch (error) {
+          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
+          if (!(error instanceof NetworkError)) throw error;
+          throw new ProviderError('hetzner', error.message, { operation: OPERATION, cause: error });
+        }
+        if (response.status !== 200) throw statusError(response);
+        return response.json<unknown>();
+      },
+      {
+        maxAttempts: ctx.maxAttempts,
+        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
+        signal: ctx.signal,
+        deadline: ctx.deadline,
+      },
+    );
+    const problem = malformedPage(body);
+    if (problem) throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
+    const { servers: pageServers, meta } = body as HetznerServerPage;
+    servers.push(...pageServers);
+    const next = meta.pagination.next_page;
+    if (next === null || next === undefined) return servers;
+    if (next <= page) {
+      throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: page ${page} names next_page ${next}`, `${url.origin}${url.pathname}`);
+    }
+    page = next;
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * provider=hetzner through the engine against the simulator's Hetzner Cloud API on 127.0.0.1:
+ * every argument, every page, every fault, auth, the real proxy, the CLI's outputs without the
+ * token, and the recorded sample's shape against what the simulator serves.
+ */
+import { readFileSync } from 'node:fs';
+import test from 'ava';
+import hetzner from './index.js';
+import hetznerSim, { API_NAME } from './sim.js';
+import type { HetznerInstance } from './sim-fleet.js';
+import { Discover } from '../../src/discover.js';
+import { AbortError, ProviderArgsError, ProviderError } from '../../src/errors.js';
+import type { Fleet } from '../../src/sim/fleet.js';
+import type { FaultSpec } from '../../src/sim/types.js';
+import { runDiscover } from '../../test/helpers/cli.js';
+import { missingKeys, shapeDifferences } from '../../test/helpers/shape.js';
+import { startTestSim } from '../../test/helpers/sim.js';
+import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
+
+const engine = new Discover({ builtins: false, providers: [hetzner] });
+const TOKEN = 'hcloud-sim-token-3f9c1a';
+const env = (extra: Record<string, string | undefined> = {}) => ({ AUTOJOIN_LOOPBACK_ONLY: '1', ...extra });
+
+function server(n: number, over: Partial<HetznerInstance> = {}): HetznerInstance {
+  return {
+    id: String(1000 + n),
+    cloud: 'hetzner',
+    name: `nomad-${n}`,
+    zone: 'fsn1',
+    tags: { role: 'nomad-server' },
+    private_ipv4: `10.0.${n >> 8}.${n & 255}`,
+    public_ipv4: `203.0.113.${n & 255}`,
+    public_ipv6: `2001:db8:${n.toString(16)}::1`,
+    ...over,
+  };
+}
+
+function fleet(instances: HetznerInstance[], extra: Partial<Fleet> = {}): Fleet {
+  return { credentials: { hetzner: { token: TOKEN } }, instances, ...extra };
+}
+
+const many = (count: number) => Array.from({ length: count }, (_, i) => server(i + 1));
+const cfg = (sim: { httpUrl: string }, rest = '') => `provider=hetzner api_token=${TOKEN} endpoint=${sim.httpUrl}/v1 ${rest}`.trim();
+
+// ---------------------------------------------------------------- every page
+
+test('every page: 120 servers at 50 a page are 3 requests, in id order', async (t) => {
+  const sim = await startTestSim(t, fleet(many(120)), [hetznerSim]);
+  const addrs = await engine.addrs(cfg(sim, 'label_selector="role=nomad-server"'), { env: env() });
+  t.is(addrs.length, 120);
+  t.is(addrs[0], '10.0.0.1');
+  t.is(addrs[119], '10.0.0.120');
+  t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+});
+
+test('a smaller server page size (7) is followed by next_page to the last page', async (t) => {
+  const sim = await startTestSim(t, fleet(many(30), { page_size: { [API_NAME]: 7 } }), [hetznerSim]);
+  t.is((await engine.addrs(cfg(sim), { env: env() })).length, 30);
+  t.deepEqual(sim.counts(), { [API_NAME]: 5 });
+});
+
+// ---------------------------------------------------------------- arguments
+
+const estate = [
+  server(1),
+  server(2, { zone: 'nbg1', tags: { role: 'nomad-server', env: 'dev' } }),
+  server(3, { zone: 'hel1', state: 'off' }),
+  server(4, { tags: { role: 'consul-server' } }),
+  server(5, { zone: 'ash', network_id: 9000, extra_nics: [{ private_ipv4: '10.9.0.5' }], public_ipv4: undefined, public_ipv6: undefined }),
+  server(6, { private_ipv4: undefined, tags: { role: 'nomad-server', drain: 'true' } }),
+];
+
+const argCases: Array<[string, string, string[]]> = [
+  ['label_selector: equality (stopped servers left out)', 'label_selector="role=nomad-server"', ['10.0.0.1', '10.0.0.2', '10.0.0.5']],
+  ['label_selector: != and !key', 'label_selector="role=nomad-server,env!=dev,!drain"', ['10.0.0.1', '10.0.0.5']],
+  ['label_selector: in (…)', 'label_selector="role in (consul-server,other)"', ['10.0.0.4']],
+  ['no selector: every running server of the project', '', ['10.0.0.1', '10.0.0.2', '10.0.0.4', '10.0.0.5']],
+  ['location list', 'location=nbg1,ash', ['10.0.0.2', '10.0.0.5']],
+  ['network picks the address in that network', 'network=9001', ['10.9.0.5']],
+  ['public_v4 (servers without one skipped)', 'addr_type=public_v4 label_selector=role', ['203.0.113.1', '203.0.113.2', '203.0.113.4', '203.0.113.6']],
+  ['public_v6 is ::1 of the /64', 'addr_type=public_v6 location=fsn1', ['2001:db8:1::1', '2001:db8:4::1', '2001:db8:6::1']],
+];
+for (const [name, rest, want] of argCases) {
+  test(`arguments: ${name}`, async (t) => {
+    const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
+    t.deepEqual(await engine.addrs(cfg(sim, rest), { env: env() }), want);
+  });
+}
+
+test('a server without the asked address is skipped and counted in the log, never given another kind', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
+  const lines: string[] = [];
+  const logger = { debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: () => {}, error: () => {} };
+  t.deepEqual(await engine.addrs(cfg(sim, 'label_selector="role=nomad-server"'), { env: env(), logger }), ['10.0.0.1', '10.0.0.2', '10.0.0.5']);
+  t.true(lines.includes('discover-hetzner: 1 server(s) without a private_v4 address skipped: nomad-6'), lines.join('\n'));
+  t.false(lines.join('\n').includes(TOKEN));
+});
+
+test('HCLOUD_TOKEN and HCLOUD_ENDPOINT, as the hcloud CLI reads them', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
+  const addrs = await engine.addrs('provider=hetzner label_selector="role=consul-server"', {
+    env: env({ HCLOUD_TOKEN: TOKEN, HCLOUD_ENDPOINT: `${sim.httpUrl}/v1` }),
+  });
+  t.deepEqual(addrs, ['10.0.0.4']);
+});
+
+test('bad arguments are refused before any request, each named', async (t) => {
+  const error = await t.throwsAsync(engine.discover('provider=hetzner addr_type=private_v6 network=x', { env: env() }), { instanceOf: ProviderArgsError });
+  const text = error?.message ?? '';
+  t.regex(text, /addr_type/);
+  t.regex(text, /network/);
+  t.regex(text, /api_token/);
+  await t.throwsAsync(engine.discover(`provider=hetzner api_token=${TOKEN} addr_type=public_v4 network=4711`, { env: env() }), {
+    instanceOf: ProviderArgsError,
+    message: /network=4711 needs addr_type=private_v4/,
+  });
+});
+
+// ---------------------------------------------------------------- auth and faults
+
+test('a wrong token: 401 unauthorized, not retried, naming the setting and never the token', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
+  const wrong = 'not-the-token-77aa';
+  const error = await t.throwsAsync(engine.discover(`provider=hetzner api_token=${wrong} endpoint=${sim.httpUrl}/v1`, { env: env() }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER',
+    message: 'discover-hetzner: ListServers failed: 401 unauthorized: unable to authenticate (the api_token / HCLOUD_TOKEN was refused)',
+  });
+  t.is(error?.cloudCode, 'unauthorized');
+  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(wrong));
+  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
+});
+
+test('an invalid label selector: 400 invalid_input, not retried', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
+  await t.throwsAsync(engine.discover(cfg(sim, 'label_selector="role=a b"'), { env: env() }), {
+    instanceOf: ProviderError,
+    message: /400 invalid_input: invalid input in field 'label_selector'/,
+  });
+  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
+});
+
+const transient: Array<[string, FaultSpec]> = [
+  ['throttle', { error: 'throttle', error_count: 1 }],
+  ['server', { error: 'server', error_count: 1 }],
+  ['unavailable', { error: 'unavailable', error_count: 1 }],
+];
+for (const [name, fault] of transient) {
+  test(`fault ${name} once: retried, every server found`, async (t) => {
+    const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+    sim.setFaults(API_NAME, fault);
+    t.is((await engine.addrs(cfg(sim), { env: env() })).length, 3);
+    t.true((sim.counts()[API_NAME] ?? 0) >= 2);
+  });
+}
+
+test('connection resets: retried (4 attempts), then a ProviderError naming the cause', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+  sim.setFaults(API_NAME, { reset: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ListServers failed: .*ECONNRESET/ });
+  t.deepEqual(sim.counts(), { [API_NAME]: 4 });
+});
+
+test('persistent throttling ends as a throttled ProviderError with the 1 s wait', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+  sim.setFaults(API_NAME, { error: 'throttle' });
+  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '20s' }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER_THROTTLED',
+    message: /429 rate_limit_exceeded/,
+  });
+  t.is(error?.retryAfterMs, 1000);
+});
+
+test('auth_reject: the real 401 body', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+  sim.setFaults(API_NAME, { auth_reject: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /401 unauthorized/ });
+});
+
+test('malformed and truncated bodies are clear errors, never a partial list', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+  sim.setFaults(API_NAME, { malformed: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
+  sim.setFaults(API_NAME, { truncated: true });
+  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }));
+  t.true(['ERR_PROVIDER', 'ERR_MALFORMED_RESPONSE'].includes((error as { code?: string }).code ?? ''), String(error));
+});
+
+test('a page failing after the first: the whole call fails (no partial list)', async (t) => {
+  const sim = await startTestSim(t, fleet(many(120)), [hetznerSim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 1 } });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
+  t.deepEqual(sim.counts(), { [API_NAME]: 2 });
+});
+
+test('rate_limit: throttled pages are retried until every page is read', async (t) => {
+  const sim = await startTestSim(t, fleet(many(120), { page_size: { [API_NAME]: 20 } }), [hetznerSim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
+  t.is((await engine.addrs(cfg(sim), { env: env(), timeout: '60s' })).length, 120);
+});
+
+test('latency past the timeout: a timeout error, not a hang', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+  sim.setFaults(API_NAME, { latency_ms: 30_000 });
+  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '500ms' }));
+  t.true(['ERR_TIMEOUT', 'ERR_ABORTED'].includes((error as { code?: string }).code ?? ''), String(error));
+});
+
+test('aborting the call stops it with AbortError', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
+  sim.setFaults(API_NAME, { latency_ms: 30_000 });
+  const controller = new AbortController();
+  const call = engine.discover(cfg(sim), { env: env(), signal: controller.signal });
+  controller.abort();
+  await t.throwsAsync(call, { instanceOf: AbortError });
+});
+
+test('servers appearing later (appear_after_ms) are not listed before they exist', async (t) => {
+  const sim = await startTestSim(t, fleet([server(1), server(2, { appear_after_ms: 3_600_000 })]), [hetznerSim]);
+  t.deepEqual(await engine.addrs(cfg(sim), { env: env() }), ['10.0.0.1']);
+});
+
+// ---------------------------------------------------------------- proxy
+
+test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {
+  const sim = await startTestSim(t, fleet(many(60)), [hetznerSim]);
+  const proxy = await startTinyproxy(t);
+  const port = new URL(sim.httpUrl).port;
+  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url }) })).length, 60);
+  const requests = proxy.requests();
+  t.true(requests.filter((line) => line === `CONNECT 127.0.0.1:${port}`).length >= 1, requests.join('\n'));
+  t.false(proxy.log().includes(TOKEN));
+  const before = proxy.requests().length;
+  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }) })).length, 60);
+  t.is(proxy.requests().length, before);
+});
+
+// ---------------------------------------------------------------- the CLI's outputs
+
+test('CLI: check, addrs --format json and a refused token print no secret', async (t) => {
+  const sim = await startTestSim(t, fleet(many(2)), [hetznerSim]);
+  const config = cfg(sim);
+  const check = await runDiscover(['check', config]);
+  t.is(check.code, 0, check.stderr);
+  t.true(check.stdout.includes('api_token=***'), check.stdout);
+  const json = await runDiscover(['--format', 'json', 'addrs', config]);
+  t.is(json.code, 0, json.stderr);
+  t.deepEqual(
+    (JSON.parse(json.stdout) as Array<{ addr: string }>).map((target) => target.addr),
+    ['10.0.0.1', '10.0.0.2'],
+  );
+  const refused = await runDiscover(['addrs', config.replace(TOKEN, 'wrong-token-abc123')]);
+  t.not(refused.code, 0);
+  t.regex(refused.stderr, /401 unauthorized/);
+  for (const out of [check, json, refused]) {
+    t.false(`${out.stdout}${out.stderr}`.includes(TOKEN));
+    t.false(`${out.stdout}${out.stderr}`.includes('wrong-token-abc123'));
+  }
+});
+
+// ---------------------------------------------------------------- recorded sample, paste
+
+test('the recorded sample and the simulator agree on every path the extractor reads', async (t) => {
+  const sample = JSON.parse(readFileSync(new URL('./fixtures/servers.json', import.meta.url), 'utf8'));
+  const sim = await startTestSim(t, fleet([server(1, { network_id: 4711, extra_nics: [{ private_ipv4: '10.1.0.1' }] }), server(2)]), [hetznerSim]);
+  const served = await fetch(`${sim.httpUrl}/v1/servers?per_page=1`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const body = await served.json();
+  const paths = [
+    'servers',
+    'servers[].id',
+    'servers[].name',
+    'servers[].status',
+    'servers[].labels',
+    'servers[].location.name',
+    'servers[].public_net.ipv4.ip',
+    'servers[].public_net.ipv6.ip',
+    'servers[].private_net',
+    'servers[].private_net[].network',
+    'servers[].private_net[].ip',
+    'meta.pagination.page',
+    'meta.pagination.per_page',
+    'meta.pagination.next_page',
+    'meta.pagination.last_page',
+    'meta.pagination.total_entries',
+  ];
+  t.deepEqual(shapeDifferences(sample, body, paths), []);
+  t.deepEqual(missingKeys(sample, body, 'servers[]'), [], 'every key of the recorded server is served');
+  t.truthy(served.headers.get('ratelimit-remaining'));
+  const refused = await fetch(`${sim.httpUrl}/v1/servers`, { headers: { authorization: 'Bearer wrong' } });
+  t.is(refused.status, 401);
+  const recordedError = JSON.parse(readFileSync(new URL('./fixtures/error-unauthorized.json', import.meta.url), 'utf8'));
+  t.deepEqual(await refused.json(), recordedError);
+  sim.setFaults(API_NAME, { error: 'throttle' });
+  const throttled = await fetch(`${sim.httpUrl}/v1/servers`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  t.is(throttled.status, 429);
+  t.deepEqual(await throttled.json(), JSON.parse(readFileSync(new URL('./fixtures/error-rate-limit.json', import.meta.url), 'utf8')));
+});
+
+test('the sim paste gives a working config', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
+  const paste = hetznerSim.paste?.(sim.ctx);
+  t.is(paste?.config, `provider=hetzner label_selector="role=nomad-server" endpoint=${sim.httpUrl}/v1`);
+  t.deepEqual(await engine.addrs(paste?.config ?? '', { env: env(paste?.env) }), ['10.0.0.1', '10.0.0.2', '10.0.0.5']);
+});

@@ -1,0 +1,88 @@
+/**
+ * `provider=scaleway`: Scaleway Instances by tag, go-discover's arguments on today's Instance API
+ * v1 (go-discover used the retired `cp-par1`/`cp-ams1` compute API). Plain REST through the
+ * shared HTTP client; the calls live in `./client.js`, loaded when discovery runs.
+ */
+import { defineProvider } from '../../src/kit/index.js';
+import { extractTargets, LEGACY_REGIONS, SCALEWAY_ADDR_TYPES, ZONES, zonesFor } from './extract.js';
+
+export const DEFAULT_API_URL = 'https://api.scaleway.com';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export default defineProvider({
+  name: 'scaleway',
+  summary: 'Scaleway Instances by tag (Instance API v1; go-discover\'s legacy regions mapped to zones).',
+  args: {
+    organization: {
+      type: 'string',
+      env: ['SCW_DEFAULT_ORGANIZATION_ID'],
+      help: 'The Scaleway organization ID (what the legacy console called the access key): only its servers (`?organization=`). Default: SCW_DEFAULT_ORGANIZATION_ID; without it, every server the token may list.',
+    },
+    token: {
+      type: 'string',
+      secret: true,
+      required: true,
+      env: ['SCW_SECRET_KEY'],
+      help: 'The Scaleway API secret key, sent as `X-Auth-Token`. Default: SCW_SECRET_KEY, as the Scaleway CLI reads it.',
+    },
+    tag_name: { type: 'string', required: true, help: 'The tag name to filter on: only servers carrying this exact tag.' },
+    region: {
+      type: 'list',
+      env: ['SCW_DEFAULT_ZONE'],
+      default: ['par1'],
+      aliases: ['zone'],
+      help: `Where to look, comma-separated: go-discover's legacy regions (${Object.entries(LEGACY_REGIONS).map(([k, v]) => `\`${k}\` = \`${v}\``).join(', ')}), Instance API zones (${ZONES.map((z) => `\`${z}\``).join(', ')}), or regions (\`fr-par\`, \`nl-ams\`, \`pl-waw\`: each of their zones). Default: SCW_DEFAULT_ZONE, then \`par1\` (\`fr-par-1\`), as go-discover.`,
+    },
+    addr_type: {
+      type: 'enum',
+      values: SCALEWAY_ADDR_TYPES,
+      default: 'private_v4',
+      help: 'private_v4 (the server\'s `private_ip`, as go-discover), public_v4 or public_v6 (from `public_ips`, else the older `public_ip` / `ipv6`). A server without that kind of address is skipped (and counted in the log).',
+    },
+    api_url: {
+      type: 'url',
+      default: DEFAULT_API_URL,
+      env: ['SCW_API_URL'],
+      help: 'The Scaleway API base URL (a simulator, a proxy). Default: SCW_API_URL, then https://api.scaleway.com.',
+    },
+  },
+  notes: [
+    'Calls `GET /instance/v1/zones/{zone}/servers?tags=<tag_name>&page=N&per_page=100` with `X-Auth-Token` for each zone, 100 servers a page (the API maximum), until `X-Total-Count` servers are read. Servers in any state are returned, as go-discover did.',
+    'SDK or REST: plain REST through the shared HTTP client. Scaleway\'s official, maintained JS SDK (`@scaleway/sdk`) sends through the global `fetch` (undici), not through Node agents, so it would bypass the one HTTP stack (HTTP(S)_PROXY / NO_PROXY choice, the loopback guard), and it loads dozens of API packages; one paged GET needs none of that.',
+    'Routed-IP instances (the default for new Instances) have `private_ip: null`: their private-network addresses live in Scaleway IPAM, which this provider does not read, so with addr_type=private_v4 they are skipped and counted in the log; use public_v4/public_v6 or give the instances a legacy private IP.',
+    'Throttling: 429 with `Retry-After` is retried after that wait (1 s without it); 5xx and connection failures are retried; 401 `denied_authentication`, 403 and 400 fail at once. No partial list is ever returned.',
+    'go-discover read `SCW_COMPUTE_API` to move the retired compute API; it is not read here (`api_url` / `SCW_API_URL` move the Instance API).',
+  ],
+  examples: [
+    'provider=scaleway organization=105bdce1-64c0-48ab-899d-868455867ecf token=... tag_name=consul-server region=par1',
+    'provider=scaleway tag_name=nomad-server region=fr-par-1,nl-ams-1 addr_type=public_v4',
+    'provider=scaleway tag_name=nomad-server region=fr-par addr_type=public_v6',
+  ],
+  validate(args) {
+    const problems = [];
+    for (const value of args.region) {
+      if (zonesFor(value) === undefined) {
+        problems.push({ key: 'region', message: `region "${value}" is not a Scaleway zone or region (legacy: ${Object.keys(LEGACY_REGIONS).join(', ')}; zones: ${ZONES.join(', ')}; regions: fr-par, nl-ams, pl-waw)` });
+      }
+    }
+    if (args.organization !== undefined && !UUID.test(args.organization)) {
+      problems.push({
+        key: 'organization',
+        message: `organization "${args.organization}" is not an organization ID (a UUID such as 105bdce1-64c0-48ab-899d-868455867ecf)${/^SCW[A-Z0-9]{17}$/.test(args.organization) ? ': that is an IAM access key, which is not needed here' : ''}`,
+      });
+    }
+    return problems;
+  },
+  async discover(args, ctx) {
+    const zones = [...new Set(args.region.flatMap((value) => zonesFor(value) ?? []))];
+    const { listServers } = await import('./client.js');
+    const servers = await listServers({ apiUrl: args.api_url, token: args.token, tagName: args.tag_name, organization: args.organization }, zones, ctx);
+    const { targets, skipped } = extractTargets(servers, args.tag_name, args.addr_type);
+    if (skipped.length > 0) {
+      const shown = skipped.slice(0, 5).join(', ');
+      ctx.log.debug(`discover-scaleway: ${skipped.length} server(s) without a ${args.addr_type} address skipped: ${shown}${skipped.length > 5 ? ', …' : ''}`);
+    }
+    ctx.log.debug(`discover-scaleway: ${targets.length} address(es) from ${servers.length} server(s) in ${zones.join(', ')}`);
+    return targets;
+  },
+});

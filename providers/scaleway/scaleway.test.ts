@@ -1,0 +1,249 @@
+/**
+ * provider=scaleway through the engine against the simulator's Instance API on 127.0.0.1: every
+ * argument (go-discover's, with its legacy regions), every page, every fault, auth, the real proxy,
+ * the CLI's outputs without the secret key, and the recorded sample's shape against the sim.
+ */
+import { readFileSync } from 'node:fs';
+import test from 'ava';
+import scaleway from './index.js';
+import scalewaySim, { API_NAME } from './sim.js';
+import type { ScalewayInstance } from './sim-fleet.js';
+import { Discover } from '../../src/discover.js';
+import { ProviderArgsError, ProviderError } from '../../src/errors.js';
+import type { Fleet } from '../../src/sim/fleet.js';
+import type { FaultSpec } from '../../src/sim/types.js';
+import { runDiscover } from '../../test/helpers/cli.js';
+import { missingKeys, shapeDifferences } from '../../test/helpers/shape.js';
+import { startTestSim } from '../../test/helpers/sim.js';
+import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
+
+const engine = new Discover({ builtins: false, providers: [scaleway] });
+const SECRET = '7d2f9a4e-1b3c-4d5e-8f90-aabbccddeeff';
+const ORG = '105bdce1-64c0-48ab-899d-868455867ecf';
+const OTHER_ORG = '11111111-2222-4333-8444-555555555555';
+const env = (extra: Record<string, string | undefined> = {}) => ({ AUTOJOIN_LOOPBACK_ONLY: '1', ...extra });
+
+function server(n: number, over: Partial<ScalewayInstance> = {}): ScalewayInstance {
+  return {
+    id: `scw-${n}`,
+    cloud: 'scaleway',
+    name: `nomad-${n}`,
+    zone: 'fr-par-1',
+    tags: { 'nomad-server': '' },
+    private_ipv4: `10.0.${n >> 8}.${n & 255}`,
+    public_ipv4: `203.0.113.${n & 255}`,
+    public_ipv6: `2001:db8::${n.toString(16)}`,
+    ...over,
+  };
+}
+
+function fleet(instances: ScalewayInstance[], extra: Partial<Fleet> = {}): Fleet {
+  return { credentials: { scaleway: { secret_key: SECRET, organization: ORG } }, instances, ...extra };
+}
+
+const many = (count: number) => Array.from({ length: count }, (_, i) => server(i + 1));
+const cfg = (sim: { httpUrl: string }, rest = '') => `provider=scaleway token=${SECRET} tag_name=nomad-server api_url=${sim.httpUrl} ${rest}`.trim();
+
+test('every page: 250 servers at 100 a page are 3 requests, X-Total-Count read', async (t) => {
+  const sim = await startTestSim(t, fleet(many(250)), [scalewaySim]);
+  const addrs = await engine.addrs(cfg(sim), { env: env() });
+  t.is(addrs.length, 250);
+  t.is(new Set(addrs).size, 250);
+  t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+});
+
+test('a smaller server page size (9) is read to the end', async (t) => {
+  const sim = await startTestSim(t, fleet(many(40), { page_size: { [API_NAME]: 9 } }), [scalewaySim]);
+  t.is((await engine.addrs(cfg(sim), { env: env() })).length, 40);
+  t.deepEqual(sim.counts(), { [API_NAME]: 5 });
+});
+
+const estate = [
+  server(1),
+  server(2, { zone: 'nl-ams-1' }),
+  server(3, { zone: 'fr-par-2', state: 'stopped' }),
+  server(4, { tags: { 'consul-server': '' } }),
+  server(5, { organization: OTHER_ORG }),
+  server(6, { private_ipv4: undefined, public_ipv6: undefined }),
+];
+
+const argCases: Array<[string, string, string[]]> = [
+  ['the default region is par1 = fr-par-1 (any state, as go-discover)', '', ['10.0.0.1', '10.0.0.5']],
+  ['region=ams1 is nl-ams-1', 'region=ams1', ['10.0.0.2']],
+  ['region=fr-par-2: a stopped server is listed, as go-discover did', 'region=fr-par-2', ['10.0.0.3']],
+  ['region=fr-par: every zone of the region', 'region=fr-par', ['10.0.0.1', '10.0.0.5', '10.0.0.3']],
+  ['zone= is an alias, a list of zones in order', 'zone=nl-ams-1,par1', ['10.0.0.2', '10.0.0.1', '10.0.0.5']],
+  ['organization filters', `organization=${ORG} region=fr-par`, ['10.0.0.1', '10.0.0.3']],
+  ['public_v4', 'addr_type=public_v4', ['203.0.113.1', '203.0.113.5', '203.0.113.6']],
+  ['public_v6', 'addr_type=public_v6', ['2001:db8::1', '2001:db8::5']],
+];
+for (const [name, rest, want] of argCases) {
+  test(`arguments: ${name}`, async (t) => {
+    const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
+    t.deepEqual(await engine.addrs(cfg(sim, rest), { env: env() }), want);
+  });
+}
+
+test('tag_name selects the tag (another tag, another set)', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
+  t.deepEqual(await engine.addrs(`provider=scaleway token=${SECRET} tag_name=consul-server api_url=${sim.httpUrl}`, { env: env() }), ['10.0.0.4']);
+});
+
+test('a server without the asked address is skipped and counted in the log', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
+  const lines: string[] = [];
+  const logger = { debug: (m: string) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} };
+  t.deepEqual(await engine.addrs(cfg(sim), { env: env(), logger }), ['10.0.0.1', '10.0.0.5']);
+  t.true(lines.includes('discover-scaleway: 1 server(s) without a private_v4 address skipped: nomad-6'), lines.join('\n'));
+});
+
+test('SCW_SECRET_KEY, SCW_DEFAULT_ORGANIZATION_ID, SCW_DEFAULT_ZONE and SCW_API_URL, as the Scaleway CLI reads them', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
+  const vars = { SCW_SECRET_KEY: SECRET, SCW_DEFAULT_ORGANIZATION_ID: OTHER_ORG, SCW_DEFAULT_ZONE: 'fr-par-1', SCW_API_URL: sim.httpUrl };
+  t.deepEqual(await engine.addrs('provider=scaleway tag_name=nomad-server', { env: env(vars) }), ['10.0.0.5']);
+  t.deepEqual(await engine.addrs('provider=scaleway tag_name=nomad-server region=ams1', { env: env({ ...vars, SCW_DEFAULT_ORGANIZATION_ID: undefined }) }), ['10.0.0.2']);
+});
+
+test('bad arguments are refused before any request, each named', async (t) => {
+  const missing = await t.throwsAsync(engine.discover('provider=scaleway addr_type=private_v6', { env: env() }), { instanceOf: ProviderArgsError });
+  t.regex(missing?.message ?? '', /addr_type: "private_v6" is not one of private_v4, public_v4, public_v6/);
+  t.regex(missing?.message ?? '', /missing required argument "token" \(or set SCW_SECRET_KEY\)/);
+  t.regex(missing?.message ?? '', /missing required argument "tag_name"/);
+  const error = await t.throwsAsync(
+    engine.discover(`provider=scaleway token=${SECRET} tag_name=x region=par2,fr-par-1 organization=SCWABCDEFGHIJKLMNOPQ`, { env: env() }),
+    { instanceOf: ProviderArgsError },
+  );
+  t.regex(error?.message ?? '', /region "par2" is not a Scaleway zone or region/);
+  t.regex(error?.message ?? '', /organization "SCWABCDEFGHIJKLMNOPQ" is not an organization ID .*IAM access key/);
+  t.false((error?.message ?? '').includes(SECRET));
+});
+
+test('a wrong secret key: 401 denied_authentication, not retried, never the key', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
+  const wrong = 'aaaaaaaa-0000-4000-8000-wrongwrong00';
+  const error = await t.throwsAsync(engine.discover(`provider=scaleway token=${wrong} tag_name=nomad-server api_url=${sim.httpUrl}`, { env: env() }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER',
+    message: 'discover-scaleway: ListServers failed: 401 denied_authentication: fr-par-1: authentication is denied (the token / SCW_SECRET_KEY was refused)',
+  });
+  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(wrong));
+  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
+});
+
+const transient: Array<[string, FaultSpec]> = [
+  ['throttle', { error: 'throttle', error_count: 1 }],
+  ['server', { error: 'server', error_count: 1 }],
+  ['unavailable', { error: 'unavailable', error_count: 1 }],
+];
+for (const [name, fault] of transient) {
+  test(`fault ${name} once: retried, every server found`, async (t) => {
+    const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
+    sim.setFaults(API_NAME, fault);
+    t.is((await engine.addrs(cfg(sim), { env: env() })).length, 3);
+    t.deepEqual(sim.counts(), { [API_NAME]: 2 });
+  });
+}
+
+test('persistent throttling: a throttled ProviderError with the Retry-After wait', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
+  sim.setFaults(API_NAME, { error: 'throttle' });
+  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '20s' }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
+  t.is(error?.retryAfterMs, 1000);
+  t.is(error?.cloudCode, 'too_many_requests');
+});
+
+test('connection resets: retried, then a ProviderError naming the cause', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
+  sim.setFaults(API_NAME, { reset: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ListServers failed: fr-par-1: .*ECONNRESET/ });
+  t.deepEqual(sim.counts(), { [API_NAME]: 4 });
+});
+
+test('auth_reject, malformed and truncated answers are errors, never a partial list', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
+  sim.setFaults(API_NAME, { auth_reject: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /401 denied_authentication/ });
+  sim.setFaults(API_NAME, { malformed: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
+  sim.setFaults(API_NAME, { truncated: true });
+  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }));
+  t.true(['ERR_PROVIDER', 'ERR_MALFORMED_RESPONSE'].includes((error as { code?: string }).code ?? ''), String(error));
+});
+
+test('a later page or zone failing fails the whole call', async (t) => {
+  const sim = await startTestSim(t, fleet([...many(150), server(900, { zone: 'nl-ams-1' })]), [scalewaySim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 2 } });
+  await t.throwsAsync(engine.discover(cfg(sim, 'region=par1,ams1'), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
+  t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+});
+
+test('rate_limit: throttled pages are retried until every page is read', async (t) => {
+  const sim = await startTestSim(t, fleet(many(100), { page_size: { [API_NAME]: 20 } }), [scalewaySim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
+  t.is((await engine.addrs(cfg(sim), { env: env(), timeout: '60s' })).length, 100);
+});
+
+test('latency past the timeout: a timeout, not a hang', async (t) => {
+  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
+  sim.setFaults(API_NAME, { latency_ms: 30_000 });
+  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '500ms' }));
+  t.true(['ERR_TIMEOUT', 'ERR_ABORTED'].includes((error as { code?: string }).code ?? ''), String(error));
+});
+
+test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {
+  const sim = await startTestSim(t, fleet(many(5)), [scalewaySim]);
+  const proxy = await startTinyproxy(t);
+  const port = new URL(sim.httpUrl).port;
+  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url }) })).length, 5);
+  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
+  t.false(proxy.log().includes(SECRET));
+  const before = proxy.requests().length;
+  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }) })).length, 5);
+  t.is(proxy.requests().length, before);
+});
+
+test('CLI: check, addrs --format json and a refused key print no secret', async (t) => {
+  const sim = await startTestSim(t, fleet(many(2)), [scalewaySim]);
+  const config = cfg(sim);
+  const check = await runDiscover(['check', config]);
+  t.is(check.code, 0, check.stderr);
+  t.true(check.stdout.includes('token=***'), check.stdout);
+  const json = await runDiscover(['--format', 'json', 'addrs', config]);
+  t.is(json.code, 0, json.stderr);
+  t.deepEqual((JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr), ['10.0.0.1', '10.0.0.2']);
+  const refused = await runDiscover(['addrs', config.replace(SECRET, 'wrong-secret-key-123')]);
+  t.not(refused.code, 0);
+  t.regex(refused.stderr, /401 denied_authentication/);
+  for (const out of [check, json, refused]) {
+    t.false(`${out.stdout}${out.stderr}`.includes(SECRET));
+    t.false(`${out.stdout}${out.stderr}`.includes('wrong-secret-key-123'));
+  }
+});
+
+test('the recorded sample and the simulator agree on every path the extractor reads', async (t) => {
+  const read = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+  const sample = read('servers.json');
+  const sim = await startTestSim(t, fleet([server(1, { private_ipv4: undefined, public_ipv4: undefined, public_ipv6: undefined }), server(2)]), [scalewaySim]);
+  const served = await fetch(`${sim.httpUrl}/instance/v1/zones/fr-par-1/servers?per_page=1`, { headers: { 'x-auth-token': SECRET } });
+  const body = await served.json();
+  const paths = ['servers', 'servers[].id', 'servers[].name', 'servers[].zone', 'servers[].state', 'servers[].tags', 'servers[].private_ip', 'servers[].public_ip', 'servers[].public_ips', 'servers[].ipv6'];
+  t.deepEqual(shapeDifferences(sample, body, paths), []);
+  t.deepEqual(missingKeys(sample, body, 'servers[]'), []);
+  t.is(served.headers.get('x-total-count'), '2');
+  t.regex(served.headers.get('link') ?? '', /rel="next"/);
+  // A server with addresses: each public_ips entry has the SDK's ServerIP shape.
+  const second = await (await fetch(`${sim.httpUrl}/instance/v1/zones/fr-par-1/servers?per_page=1&page=2`, { headers: { 'x-auth-token': SECRET } })).json();
+  const ip = read('server-ip.json');
+  t.deepEqual(shapeDifferences({ ips: [ip] }, { ips: second.servers[0].public_ips }, ['ips[].address', 'ips[].family', 'ips[].state', 'ips[].id']), []);
+  t.deepEqual(missingKeys({ ips: [ip] }, { ips: second.servers[0].public_ips }, 'ips[]'), []);
+  const refused = await fetch(`${sim.httpUrl}/instance/v1/zones/fr-par-1/servers`, { headers: { 'x-auth-token': 'nope' } });
+  t.is(refused.status, 401);
+  t.deepEqual(await refused.json(), read('error-denied-authentication.json'));
+});
+
+test('the sim paste gives a working config', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
+  const paste = scalewaySim.paste?.(sim.ctx);
+  t.is(paste?.config, `provider=scaleway tag_name=nomad-server region=fr-par-1,nl-ams-1,fr-par-2 api_url=${sim.httpUrl}`);
+  t.deepEqual(await engine.addrs(paste?.config ?? '', { env: env(paste?.env) }), ['10.0.0.1', '10.0.0.5', '10.0.0.2', '10.0.0.3']);
+});
