@@ -10,6 +10,7 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'aws', provider: () => import('./aws/index.js'), sim: () => import('./aws/sim.js') },
   { name: 'azure', provider: () => import('./azure/index.js'), sim: () => import('./azure/sim.js') },
   { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
+  { name: 'digitalocean', provider: () => import('./digitalocean/index.js'), sim: () => import('./digitalocean/sim.js') },
   { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
