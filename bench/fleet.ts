@@ -1,5 +1,5 @@
 // Claim: each cloud provider lists 10,000 instances behind real paging (EC2 1,000 a page, GCE 500,
-// Azure 1,000, DigitalOcean 200, Linode 500) in under 2 s and 300 MB. The simulator runs in this process; each provider runs as
+// Azure 1,000, DigitalOcean 200, Linode 500, Kubernetes chunks of 500) in under 2 s and 300 MB. The simulator runs in this process; each provider runs as
 // `discover -q addrs <config>` in a process of its own, as a user would run it, so its wall time
 // and peak RSS are its own. Baseline: a bare `node -e 0` measured the same way in the same run.
 import { spawn } from 'node:child_process';
@@ -29,6 +29,7 @@ for (let i = 0; i < PER_CLOUD; i++) {
       network_tags: ['nomad'],
       private_ipv4: ip(12, i),
     },
+    { id: `pod-${i}`, cloud: 'k8s', name: `pod-${i}`, namespace: 'default', tags: { role: 'nomad-server' }, private_ipv4: ip(14, i) },
     { id: String(200_000 + i), cloud: 'linode', name: `linode-${i}`, region: 'us-east', tags: { 'nomad-server': '' }, private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}` },
     { id: String(100_000 + i), cloud: 'digitalocean', name: `do-${i}`, region: 'nyc3', tags: { 'nomad-server': '' }, private_ipv4: ip(13, i) },
   );
@@ -68,7 +69,7 @@ try {
   let failed = false;
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
-    if (!paste || !['aws', 'azure', 'gce', 'digitalocean', 'linode'].includes(paste.provider)) continue;
+    if (!paste || !['aws', 'azure', 'gce', 'digitalocean', 'linode', 'k8s'].includes(paste.provider)) continue;
     const runEnv = { ...env, ...paste.env };
     await measure([CLI, '-q', 'addrs', paste.config], runEnv); // warm the file cache
     sim.resetCounts();

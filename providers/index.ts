@@ -12,6 +12,7 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
   { name: 'digitalocean', provider: () => import('./digitalocean/index.js'), sim: () => import('./digitalocean/sim.js') },
   { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
+  { name: 'k8s', provider: () => import('./k8s/index.js'), sim: () => import('./k8s/sim.js') },
   { name: 'linode', provider: () => import('./linode/index.js'), sim: () => import('./linode/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },

@@ -128,7 +128,7 @@ function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: B
 }
 
 /** Connection errors whose text is worth a hint. */
-function describeNetworkError(err: NodeJS.ErrnoException, proxy: string | undefined): string {
+function describeNetworkError(err: NodeJS.ErrnoException, proxy: string | undefined, ownCa = false): string {
   const code = err.code ?? '';
   // A scheme-less HTTPS_PROXY=host:port becomes https://host:port (proxy-from-env's rule),
   // and TLS to a plain-http proxy fails with this OpenSSL complaint.
@@ -142,8 +142,14 @@ function describeNetworkError(err: NodeJS.ErrnoException, proxy: string | undefi
     const hint = status === 407 || status === 401 ? ' (check the proxy credentials)' : '';
     return `proxy refused the tunnel with HTTP ${status}${hint}`;
   }
+  // An alert is the server refusing us (TLS 1.3 reports a missing client certificate this way).
+  if (/_ALERT_/.test(code)) {
+    const hint = /CERTIFICATE|UNKNOWN_CA/.test(code) ? ': it wants a client certificate it trusts' : '';
+    return `the server refused the TLS handshake (${code})${hint}`;
+  }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    return `TLS verification failed (${code}: ${err.message}); trust a private CA with NODE_EXTRA_CA_CERTS`;
+    const hint = ownCa ? '' : '; trust a private CA with NODE_EXTRA_CA_CERTS';
+    return `TLS verification failed (${code}: ${err.message})${hint}`;
   }
   return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
 }
@@ -209,13 +215,14 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
     const fail = (err: unknown) => {
       if (settled) return;
       if (err instanceof AutojoinError) return finish(err);
-      const detail = scrubSecrets(describeNetworkError(err as NodeJS.ErrnoException, proxy), secrets);
+      const detail = scrubSecrets(describeNetworkError(err as NodeJS.ErrnoException, proxy, options.tls?.ca !== undefined), secrets);
       finish(new NetworkError(`${what}: ${detail}`, safeUrl, { cause: err }));
     };
 
     const transport = url.protocol === 'https:' ? https : http;
     try {
       req = transport.request(url, {
+        ...(url.protocol === 'https:' ? (options.tls as https.RequestOptions | undefined) : undefined),
         method,
         headers,
         agent: url.protocol === 'https:' ? client.httpsAgent : client.httpAgent,

@@ -26,4 +26,4 @@ export {
   type RetryVerdict,
   retryCall,
 } from './retry.js';
-export type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
+export type { HttpClient, HttpRequestOptions, HttpResponse, RequestTlsOptions } from './types.js';

@@ -12,6 +12,27 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
   /** Statuses accepted as success; anything else throws `HttpStatusError`. @default 200-299 */
   okStatus?: (status: number) => boolean;
+  /**
+   * TLS settings for an https URL (ignored for http), for services with their own trust settings.
+   * Connections are pooled per distinct setting. Options the client itself was built with (its
+   * `ca`) win over these, as Node's agents merge them.
+   * @example { ca: caPem, cert: clientPem, key: clientKeyPem, servername: 'server.dc1.consul' }
+   */
+  tls?: RequestTlsOptions;
+}
+
+/** Per-request TLS settings (the matching `tls.connect` options). */
+export interface RequestTlsOptions {
+  /** Trusted CA certificates (PEM), replacing Node's store for this request. */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Client certificate chain (PEM), for servers that require one. */
+  cert?: string | Buffer;
+  /** The client certificate's private key (PEM). */
+  key?: string | Buffer;
+  /** The name the server certificate must carry (and SNI), instead of the URL's host. */
+  servername?: string;
+  /** `false` accepts any server certificate. @default true */
+  rejectUnauthorized?: boolean;
 }
 
 export interface HttpResponse {
@@ -37,4 +58,9 @@ export interface HttpClient {
   proxyFor(url: string | URL): string | undefined;
   /** `autojoin/<version>`, plus the caller's own user agent when one was given. */
   readonly userAgent: string;
+  /**
+   * Only loopback hosts may be reached (`AUTOJOIN_LOOPBACK_ONLY=1` in the caller's env or the
+   * process's). Providers that open sockets of their own (DNS, multicast) obey it too.
+   */
+  readonly loopbackOnly: boolean;
 }
