@@ -12,8 +12,7 @@ export default defineProvider({
   args: {
     kubeconfig: {
       type: 'string',
-      env: ['KUBECONFIG'],
-      help: 'Path to the kubeconfig file (its current context). Else `KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account.',
+      help: 'Path to the kubeconfig file (its current context). Else `KUBECONFIG` (a `:`-separated list, merged), else `~/.kube/config`, else the in-cluster service account.',
     },
     namespace: { type: 'string', default: 'default', help: 'Namespace to search for pods.' },
     label_selector: { type: 'string', help: 'Label selector value to filter pods, e.g. `app=consul,component=server`.' },

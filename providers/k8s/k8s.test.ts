@@ -310,7 +310,7 @@ test('KUBECONFIG and ~/.kube/config are read when the argument is absent', async
   execFileSync('mkdir', ['-p', path.join(home, '.kube')]);
   writeFileSync(path.join(home, '.kube', 'config'), readFileSync(kubeconfigPath(sim.ctx)));
   const config = 'provider=k8s namespace=consul label_selector="app=consul,component=server"';
-  t.deepEqual(await addrs(config, { env: { KUBECONFIG: kubeconfigPath(sim.ctx) } }), SERVERS);
+  t.deepEqual(await addrs(config, { env: { KUBECONFIG: `${path.join(home, 'missing')}:${kubeconfigPath(sim.ctx)}` } }), SERVERS);
   t.deepEqual(await addrs(config, { env: { HOME: home } }), SERVERS);
 });
 
