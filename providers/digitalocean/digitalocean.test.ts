@@ -141,8 +141,8 @@ function collect(): { logger: Logger; lines: string[] } {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger } = {}) {
-  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}) });
+function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
+  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
 }
 const cfg = (sim: RunningSim, extra = '') => `provider=digitalocean tag_name=consul api_token=${TOKEN} url=${sim.httpUrl}${extra ? ` ${extra}` : ''}`;
 
@@ -219,7 +219,7 @@ test('throttled (429 too_many_requests, retry-after: 1) on a later page, then su
 test('throttled on every call: a typed throttling error after the attempts, never a partial list', async (t) => {
   const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
   sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { timeout: 1500 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429 too_many_requests: API Rate limit exceeded\./ });
+  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429 too_many_requests: API Rate limit exceeded\./ });
 });
 
 test('500 once then success; 503 every time: 4 attempts then a ProviderError with the status', async (t) => {

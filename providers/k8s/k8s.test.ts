@@ -237,7 +237,7 @@ function p(i: number, over: Partial<PodInstance> = {}): PodInstance {
     host_ip: `192.0.2.${i}`,
     node_name: `node-${i % 3}`,
     annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' },
-    ports: [{ name: 'serflan', container_port: 8301, host_port: 18301 }],
+    container_ports: [{ name: 'serflan', container_port: 8301, host_port: 18301 }],
     ...over,
   };
 }
@@ -246,8 +246,8 @@ function p(i: number, over: Partial<PodInstance> = {}): PodInstance {
 function fleet(pageSize?: number): Fleet {
   const instances: PodInstance[] = [1, 2, 3, 4, 5, 6, 7].map((i) => p(i));
   instances[1] = p(2, { state: 'pending' });
-  instances[2] = p(3, { ready: false });
-  instances[3] = p(4, { ready: 'none' });
+  instances[2] = p(3, { ready_condition: false });
+  instances[3] = p(4, { ready_condition: 'none' });
   instances.push(p(8, { tags: { app: 'consul', component: 'client' } }), p(9, { tags: { app: 'consul', component: 'client' }, annotations: {} }));
   instances.push(p(10, { namespace: 'default' }), p(11, { namespace: 'default', tags: { app: 'web' } }));
   return { credentials: { k8s: { token: TOKEN } }, instances, ...(pageSize ? { page_size: { [API_NAME]: pageSize } } : {}) };
@@ -260,8 +260,8 @@ function collect(): { logger: Logger; lines: string[] } {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger } = {}) {
-  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}) });
+function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
+  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
 }
 const cfg = (sim: RunningSim, extra = '') => `provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} namespace=consul label_selector="app=consul,component=server"${extra ? ` ${extra}` : ''}`;
 
@@ -371,7 +371,7 @@ test('faults: throttle (429, Retry-After 1) once then success; 500 once; 503 alw
   sim.setFaults(API_NAME, { latency_ms: 10_000 });
   await t.throwsAsync(addrs(cfg(sim), { timeout: 500 }), { instanceOf: TimeoutError });
   sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { timeout: 1500 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
+  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
 });
 
 test.serial('a rate limit (token bucket) throttles later chunks; every chunk still read', async (t) => {

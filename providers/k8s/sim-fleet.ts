@@ -10,11 +10,11 @@ export interface PodInstance extends FleetInstance {
   namespace?: string;
   annotations?: Record<string, string>;
   /** `true` (default): a Ready condition True; `false`: False; `none`: no Ready condition at all. */
-  ready?: boolean | 'none';
+  ready_condition?: boolean | 'none';
   host_ip?: string;
   host_network?: boolean;
   node_name?: string;
-  ports?: Array<{ name?: string; container_port: number; host_port?: number }>;
+  container_ports?: Array<{ name?: string; container_port: number; host_port?: number }>;
 }
 
 function checkPorts(value: unknown, where: string, check: FleetChecker): unknown {
@@ -34,11 +34,11 @@ function checkPorts(value: unknown, where: string, check: FleetChecker): unknown
 
 export const k8sFleet: FleetModuleSpec = {
   summary:
-    'Pods: `name`, `tags` (labels), `state` (phase), `private_ipv4`/`private_ipv6` (pod IP), plus `namespace`, `annotations`, `ready`, `host_ip`, `host_network`, `node_name`, `ports`.',
+    'Pods: `name`, `tags` (labels), `state` (phase), `private_ipv4`/`private_ipv6` (pod IP), plus `namespace`, `annotations`, `ready_condition`, `host_ip`, `host_network`, `node_name`, `container_ports`.',
   instanceFields: {
     namespace: { help: 'The namespace. @default default', check: (value, where, check) => check.string(value, where) },
     annotations: { help: 'Annotations, e.g. `consul.hashicorp.com/auto-join-port: "8301"`.', check: (value, where, check) => check.stringMap(value, where) },
-    ready: {
+    ready_condition: {
       help: '`true` (default): a Ready condition True; `false`: False; `none`: no Ready condition.',
       check(value, where, check) {
         if (value === true || value === false || value === 'none') return value;
@@ -49,7 +49,7 @@ export const k8sFleet: FleetModuleSpec = {
     host_ip: { help: "The node's IP (`status.hostIP`).", check: (value, where, check) => check.string(value, where) },
     host_network: { help: '`spec.hostNetwork`: the pod IP is the host IP.', check: (value, where, check) => check.bool(value, where) },
     node_name: { help: '`spec.nodeName`.', check: (value, where, check) => check.string(value, where) },
-    ports: { help: 'Container ports: `[{ name, container_port, host_port }]`.', check: checkPorts },
+    container_ports: { help: 'Container ports: `[{ name, container_port, host_port }]`.', check: checkPorts },
   },
   credentials: {
     token: { help: 'The bearer token requests must carry (a service-account token); others get 401 `Unauthorized`.', required: true },
@@ -57,9 +57,9 @@ export const k8sFleet: FleetModuleSpec = {
   demo: {
     credentials: { k8s: { token: 'simulator-k8s-serviceaccount-token-not-real' } },
     instances: [
-      { id: 'consul-server-0', cloud: 'k8s', name: 'consul-server-0', namespace: 'consul', tags: { app: 'consul', component: 'server' }, private_ipv4: '10.6.0.10', host_ip: '192.0.2.60', node_name: 'node-a', annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' }, ports: [{ name: 'serflan', container_port: 8301 }] },
-      { id: 'consul-server-1', cloud: 'k8s', name: 'consul-server-1', namespace: 'consul', tags: { app: 'consul', component: 'server' }, private_ipv4: '10.6.0.11', host_ip: '192.0.2.61', node_name: 'node-b', annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' }, ports: [{ name: 'serflan', container_port: 8301 }] },
-      { id: 'consul-server-2', cloud: 'k8s', name: 'consul-server-2', namespace: 'consul', tags: { app: 'consul', component: 'server' }, private_ipv4: '10.6.0.12', host_ip: '192.0.2.62', node_name: 'node-c', ready: false, annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' }, ports: [{ name: 'serflan', container_port: 8301 }] },
+      { id: 'consul-server-0', cloud: 'k8s', name: 'consul-server-0', namespace: 'consul', tags: { app: 'consul', component: 'server' }, private_ipv4: '10.6.0.10', host_ip: '192.0.2.60', node_name: 'node-a', annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' }, container_ports: [{ name: 'serflan', container_port: 8301 }] },
+      { id: 'consul-server-1', cloud: 'k8s', name: 'consul-server-1', namespace: 'consul', tags: { app: 'consul', component: 'server' }, private_ipv4: '10.6.0.11', host_ip: '192.0.2.61', node_name: 'node-b', annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' }, container_ports: [{ name: 'serflan', container_port: 8301 }] },
+      { id: 'consul-server-2', cloud: 'k8s', name: 'consul-server-2', namespace: 'consul', tags: { app: 'consul', component: 'server' }, private_ipv4: '10.6.0.12', host_ip: '192.0.2.62', node_name: 'node-c', ready_condition: false, annotations: { 'consul.hashicorp.com/auto-join-port': 'serflan' }, container_ports: [{ name: 'serflan', container_port: 8301 }] },
     ],
   },
 };

@@ -55,11 +55,11 @@ export function podObject(pod: PodInstance): Record<string, unknown> {
   const namespace = pod.namespace ?? 'default';
   const phase = PHASE[pod.state ?? 'running'] ?? pod.state ?? 'Running';
   const podIP = pod.host_network ? pod.host_ip : (pod.private_ipv4 ?? pod.private_ipv6);
-  const readyStatus = phase === 'Running' && pod.ready !== false ? 'True' : 'False';
+  const readyStatus = phase === 'Running' && pod.ready_condition !== false ? 'True' : 'False';
   const conditions = [
     { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-05T10:00:01Z' },
     { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-05T10:00:00Z' },
-    ...(pod.ready === 'none' ? [] : [{ type: 'Ready', status: readyStatus, lastProbeTime: null, lastTransitionTime: '2026-01-05T10:00:05Z' }]),
+    ...(pod.ready_condition === 'none' ? [] : [{ type: 'Ready', status: readyStatus, lastProbeTime: null, lastTransitionTime: '2026-01-05T10:00:05Z' }]),
     { type: 'ContainersReady', status: readyStatus, lastProbeTime: null, lastTransitionTime: '2026-01-05T10:00:05Z' },
     { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-05T10:00:00Z' },
   ];
@@ -79,7 +79,7 @@ export function podObject(pod: PodInstance): Record<string, unknown> {
         {
           name: 'main',
           image: 'hashicorp/consul:1.20',
-          ports: (pod.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.container_port, ...(p.host_port ? { hostPort: p.host_port } : {}), protocol: 'TCP' })),
+          ports: (pod.container_ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.container_port, ...(p.host_port ? { hostPort: p.host_port } : {}), protocol: 'TCP' })),
           resources: {},
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',

@@ -146,8 +146,8 @@ function collect(): { logger: Logger; lines: string[] } {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger } = {}) {
-  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}) });
+function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
+  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
 }
 const cfg = (sim: RunningSim, extra = '') => `provider=linode tag_name=consul api_token=${TOKEN} url=${sim.httpUrl}${extra ? ` ${extra}` : ''}`;
 
@@ -248,7 +248,7 @@ test('throttled (429, Retry-After: 1) once, then success: the wait is honoured, 
 test('throttled every time: a typed throttling error, never a partial list', async (t) => {
   const sim = await startTestSim(t, fleet(3), [linodeSim]);
   sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { timeout: 1500 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429: Too many requests/ });
+  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429: Too many requests/ });
 });
 
 test('500 once then success; 503 every time: 4 attempts then a ProviderError with the status', async (t) => {
