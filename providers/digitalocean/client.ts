@@ -1,0 +1,98 @@
+/**
+ * The droplet list over HTTP: `GET /v2/droplets?tag_name=&page=&per_page=200`, every page, each
+ * page retried on its own under the shared policy. A failure of any page fails the whole call.
+ */
+import {
+  AbortError,
+  AutojoinError,
+  classifyHttpError,
+  MalformedResponseError,
+  NetworkError,
+  ProviderError,
+  type ProviderContext,
+  parseRetryAfter,
+  retryCall,
+} from '../../src/kit/index.js';
+import { type Droplet, type DropletPage, malformedPage, nextPage } from './extract.js';
+
+/** The API's largest page (provider-apis.md §2). */
+export const PER_PAGE = 200;
+const OPERATION = 'ListDroplets';
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * How long DigitalOcean asked us to wait: `retry-after` (burst limit), else `ratelimit-reset`
+ * (epoch seconds when the hourly window refills) when nothing remains.
+ */
+export function throttleWaitMs(headers: Record<string, string | string[] | undefined>, now: number): number | undefined {
+  const after = parseRetryAfter(header(headers, 'retry-after'), now);
+  if (after !== undefined) return after;
+  if (header(headers, 'ratelimit-remaining') !== '0') return undefined;
+  const reset = Number(header(headers, 'ratelimit-reset'));
+  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined;
+}
+
+/** The error a non-200 answer means, from DigitalOcean's `{id, message}` body. */
+function apiError(status: number, text: string, headers: Record<string, string | string[] | undefined>): ProviderError {
+  let id: string | undefined;
+  let message: string | undefined;
+  try {
+    const body = JSON.parse(text) as { id?: unknown; message?: unknown };
+    if (typeof body.id === 'string') id = body.id.slice(0, 64);
+    if (typeof body.message === 'string') message = body.message.slice(0, 200);
+  } catch {
+    // A proxy or load balancer page: the status says enough.
+  }
+  const throttled = status === 429;
+  const reason = status === 401 ? `${message ?? 'unauthorized'} (check api_token / DIGITALOCEAN_TOKEN)` : (message ?? `HTTP ${status}`);
+  return new ProviderError('digitalocean', reason, {
+    operation: OPERATION,
+    status,
+    ...(id ? { cloudCode: id } : {}),
+    throttled,
+    ...(throttled || status >= 500 ? { retryAfterMs: throttleWaitMs(headers, Date.now()) } : {}),
+  });
+}
+
+/** Every droplet with the tag, across every page. */
+export async function listDroplets(ctx: ProviderContext, options: { baseUrl: string; token: string; tagName: string }): Promise<Droplet[]> {
+  const headers = { accept: 'application/json', authorization: `Bearer ${options.token}` };
+  const droplets: Droplet[] = [];
+  for (let page: number | undefined = 1; page !== undefined; ) {
+    const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/v2/droplets`);
+    url.searchParams.set('tag_name', options.tagName);
+    url.searchParams.set('page', String(page));
+    url.searchParams.set('per_page', String(PER_PAGE));
+    ctx.log.debug(`discover-digitalocean: GET ${url.pathname}${url.search}`);
+    const body = await retryCall(
+      async () => {
+        let response: Awaited<ReturnType<typeof ctx.http.request>>;
+        try {
+          response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
+        } catch (error) {
+          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
+          if (!(error instanceof NetworkError)) throw error;
+          throw new ProviderError('digitalocean', error.message, { operation: OPERATION, cause: error });
+        }
+        if (response.status !== 200) throw apiError(response.status, response.text(), response.headers);
+        return response.json<unknown>();
+      },
+      {
+        maxAttempts: ctx.maxAttempts,
+        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
+        signal: ctx.signal,
+        deadline: ctx.deadline,
+      },
+    );
+    const problem = malformedPage(body);
+    if (problem) throw new MalformedResponseError(`discover-digitalocean: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
+    const dropletPage = body as DropletPage;
+    droplets.push(...dropletPage.droplets);
+    page = nextPage(dropletPage, page);
+  }
+  return droplets;
+}
