@@ -5,7 +5,7 @@
  * expected targets from the recorded samples.
  */
 import { readFile } from 'node:fs/promises';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { type CatalogServiceEntry, catalogTargets, type HealthServiceEntry, healthTargets } from './extract.js';
 import consulSim from './sim.js';
 import { createHttpClient } from '../../src/http/index.js';
@@ -28,7 +28,7 @@ const fleet = (): Fleet => ({
 const http = createHttpClient({ env: {} });
 test.after.always(() => http.destroy());
 
-async function simGet(t: Parameters<Parameters<typeof test>[1]>[0], path: string): Promise<unknown> {
+async function simGet(t: ExecutionContext, path: string): Promise<unknown> {
   const sim = await startTestSim(t, fleet(), [consulSim]);
   const res = await http.request(new URL(path, sim.httpUrl).href, { headers: { 'x-consul-token': TOKEN } });
   t.is(res.status, 200);

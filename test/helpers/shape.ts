@@ -4,6 +4,8 @@
  * describe different fleets still compare. Used by the providers' `wire.test.ts` to check the
  * simulator's answers against recorded vendor samples.
  */
+import { XMLParser } from 'fast-xml-parser';
+
 /** A value's type as a shape records it. `null` is its own type: JSON APIs send it on purpose. */
 export type ShapeType = 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
 
@@ -52,6 +54,22 @@ export function shapeOf(body: unknown, options: ShapeOptions = {}): Shape {
   };
   walk(body, '');
   return shape;
+}
+
+/**
+ * Parses an XML body to a tree for `shapeOf`: attributes dropped, every text a string (as the
+ * wire has it), and the EC2 Query list wrapper `item` always an array, so a one-element list
+ * has the same shape as a longer one.
+ */
+export function parseXml(xml: string): unknown {
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    ignoreDeclaration: true,
+    parseTagValue: false,
+    trimValues: true,
+    isArray: (name) => name === 'item',
+  });
+  return parser.parse(xml);
 }
 
 /** The type of a path in a shape, as text for assertion messages (`string`, `null|string`), or undefined. */
