@@ -36,7 +36,8 @@ test("no file under src/ names a cloud's own fleet field or credential field", a
   }
   t.true(fields.size > 5, 'the built-in modules declare their fields');
   const offenders: string[] = [];
-  for (const file of core) {
+  // Client introduction speaks Nomad's claims (node_name, node_pool): the engine's own vocabulary.
+  for (const file of core.filter((f) => !f.includes(`${path.sep}intro`))) {
     const text = code(file);
     // As a property (`.ecs`, `ecs:`, `ecs?:`) or a string (`'ecs'`): a local variable named `labels` is no field.
     for (const field of fields) if (new RegExp(`(?:\\.|['"\`])${field}\\b|(?:^\\s*|[{,]\\s*)${field}\\??:`, 'm').test(text)) offenders.push(`${file}: ${field}`);
@@ -51,6 +52,17 @@ test('the simulator core and the HTTP stack name no built-in provider', async (t
   for (const file of [...sources('src/sim'), ...sources('src/http')]) {
     const text = code(file);
     for (const name of names) if (new RegExp(`['"\`]${name}['"\`-]`).test(text)) offenders.push(`${file}: ${name}`);
+  }
+  t.deepEqual(offenders, []);
+});
+
+test('a built-in provider imports the engine only through the public kit (src/kit), as a plugin would', (t) => {
+  const offenders: string[] = [];
+  // providers/index.ts is the composition file, not a provider.
+  for (const file of sources('providers').filter((f) => !f.endsWith('.test.ts') && f !== path.join('providers', 'index.ts'))) {
+    for (const [, spec] of code(file).matchAll(/(?:from\s+|import\(\s*)['"](\.\.?\/[^'"]*\bsrc\/[^'"]+)['"]/g)) {
+      if (!spec?.endsWith('/src/kit/index.js')) offenders.push(`${file}: ${spec}`);
+    }
   }
   t.deepEqual(offenders, []);
 });

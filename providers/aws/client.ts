@@ -9,10 +9,7 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { MalformedResponseError } from '../../src/errors.js';
-import { apiCall } from '../../src/http/call.js';
-import { redactUrl } from '../../src/http/redact.js';
-import type { ProviderContext, Target } from '../../src/provider.js';
+import { apiCall, MalformedResponseError, type ProviderContext, redactUrl, type Target } from '../../src/kit/index.js';
 import { classifyAwsError, toProviderError } from './errors.js';
 import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, targetsFromTasks } from './extract.js';
 

@@ -3,10 +3,7 @@
  * exceptions (`name`, `$metadata.httpStatusCode`, `$response.headers`), never the request,
  * so no credential can leak into a message.
  */
-import { AbortError, AutojoinError, MalformedResponseError, ProviderError } from '../../src/errors.js';
-import { printableLine } from '../../src/text.js';
-import { createClassifier } from '../../src/http/call.js';
-import { parseRetryAfter } from '../../src/http/retry.js';
+import { AbortError, AutojoinError, createClassifier, MalformedResponseError, parseRetryAfter, printableLine, ProviderError } from '../../src/kit/index.js';
 
 /** Error codes AWS uses to say "slow down" (EC2 Query, JSON protocols, S3-style). */
 const THROTTLE_CODES = new Set([

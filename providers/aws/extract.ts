@@ -9,7 +9,7 @@
  */
 import type { Instance, Reservation } from '@aws-sdk/client-ec2';
 import type { Task } from '@aws-sdk/client-ecs';
-import type { Target } from '../../src/provider.js';
+import type { Target } from '../../src/kit/index.js';
 
 /** The address kinds AWS offers. `private_v6` is absent on purpose: every AWS IPv6 address is global unicast. */
 export type AwsAddrType = 'private_v4' | 'public_v4' | 'public_v6';

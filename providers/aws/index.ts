@@ -3,8 +3,7 @@
  * `ListTasks` -> `DescribeTasks`) by tag, on the official AWS SDK for JavaScript v3.
  * The SDK is imported only inside `discover()`.
  */
-import type { ArgProblem } from '../../src/errors.js';
-import { defineProvider } from '../../src/provider.js';
+import { type ArgProblem, defineProvider, loadHttpStack } from '../../src/kit/index.js';
 import { parseTags, type TagFilter } from './extract.js';
 
 const ARGS = {
@@ -107,7 +106,7 @@ export default defineProvider({
   async discover(args, ctx) {
     const { tags } = tagFilters(args);
     const { resolveRegion, withoutProxyEnv } = await import('./region.js');
-    const { createHttpClient } = await import('../../src/http/index.js');
+    const { createHttpClient } = await loadHttpStack();
     // Metadata endpoints are link-local: a client without proxy variables, loopback guard kept.
     const direct = createHttpClient({ env: withoutProxyEnv(ctx.env) });
     let region: string;

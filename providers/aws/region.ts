@@ -7,9 +7,7 @@
  * reach, and the AWS SDKs never proxy them either. The caller hands in a client built
  * without proxy variables.
  */
-import { AbortError, AutojoinError, NetworkError, ProviderError, TimeoutError } from '../../src/errors.js';
-import type { HttpClient } from '../../src/http/types.js';
-import type { Logger } from '../../src/log.js';
+import { AbortError, AutojoinError, type HttpClient, type Logger, NetworkError, ProviderError, TimeoutError } from '../../src/kit/index.js';
 import { regionFromArn } from './extract.js';
 
 /** The real IMDS address; `AWS_EC2_METADATA_SERVICE_ENDPOINT` replaces it. */

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AwsInstance as FleetInstance } from './sim-fleet.js';
-import type { SimResponse } from '../../src/sim/types.js';
+import type { SimResponse } from '../../src/kit/index.js';
 
 /** EC2's bounds for `MaxResults`. */
 export const EC2_MIN_RESULTS = 5;

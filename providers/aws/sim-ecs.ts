@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AwsInstance as FleetInstance } from './sim-fleet.js';
-import type { SimResponse } from '../../src/sim/types.js';
+import type { SimResponse } from '../../src/kit/index.js';
 import { stateOf, zoneOf } from './sim-ec2.js';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';

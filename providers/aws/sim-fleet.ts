@@ -2,7 +2,7 @@
  * What the AWS simulator adds to the fleet file: ECS tasks, the credential block, and the AWS
  * part of the demo fleet (a Nomad server cluster in eu-west-1).
  */
-import type { FleetInstance, FleetModuleSpec } from '../../src/sim/fleet.js';
+import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the AWS simulator reads it. */
 export interface AwsInstance extends FleetInstance {

@@ -6,9 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AwsInstance as FleetInstance } from './sim-fleet.js';
-import { fleetCredentials, visibleInstances } from '../../src/sim/index.js';
+import { fleetCredentials, type SimApi, type SimContext, type SimRequest, type SimResponse, visibleInstances } from '../../src/kit/index.js';
 import type { SimAwsCredentials } from './sim-sigv4.js';
-import type { SimApi, SimContext, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { regionOf, zoneOf } from './sim-ec2.js';
 import { clusterArn, taskArn } from './sim-ecs.js';
 

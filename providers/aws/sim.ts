@@ -8,8 +8,7 @@
  * EC2 and ECS share `POST /`; they are told apart by the SigV4 credential scope's service and
  * `X-Amz-Target`. Each region sees only its own instances (instances without region: every region).
  */
-import { fleetCredentials, visibleInstances } from '../../src/sim/index.js';
-import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
+import { fleetCredentials, type SimApi, type SimContext, type SimErrorKind, type SimModule, type SimRequest, type SimResponse, visibleInstances } from '../../src/kit/index.js';
 import { describeInstances, describeInstancesXml, ec2Error, parseDescribeInstances, regionOf } from './sim-ec2.js';
 import { ECS_TARGET_PREFIX, ecsError, handleEcs } from './sim-ecs.js';
 import { accountId, DEFAULT_REGION, ecsMetadataApi, imdsApi } from './sim-metadata.js';

@@ -5,9 +5,7 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { NetworkManagementClient, getContinuationToken } from '@azure/arm-network';
-import { MalformedResponseError, ProviderError } from '../../src/errors.js';
-import { apiCall } from '../../src/http/call.js';
-import type { ProviderContext, Target } from '../../src/provider.js';
+import { apiCall, MalformedResponseError, type ProviderContext, ProviderError, type Target } from '../../src/kit/index.js';
 import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
 import { classifyAzureError, toAzureError } from './errors.js';
 import {

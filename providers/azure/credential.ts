@@ -23,7 +23,7 @@ import {
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
 } from '@azure/identity';
-import type { ProviderContext } from '../../src/provider.js';
+import type { ProviderContext } from '../../src/kit/index.js';
 
 /** The provider arguments the credential depends on. */
 export interface CredentialArgs {

@@ -3,9 +3,7 @@
  * `AuthenticationError`, `CredentialUnavailableError`, `AggregateAuthenticationError`) are
  * recognised by `name` and fields, so this file loads no SDK and can be table-tested.
  */
-import { AbortError, AutojoinError, ProviderError } from '../../src/errors.js';
-import { type Classifier, createClassifier } from '../../src/http/call.js';
-import { parseRetryAfter } from '../../src/http/retry.js';
+import { AbortError, AutojoinError, type Classifier, createClassifier, parseRetryAfter, ProviderError } from '../../src/kit/index.js';
 
 const PROVIDER = 'azure';
 

@@ -2,7 +2,7 @@
  * Pure Azure extraction: ARM objects (as the SDKs return them, `properties` flattened) -> targets.
  * No I/O here; `index.ts`/`client.ts` fetch the pages and call these.
  */
-import type { Target } from '../../src/provider.js';
+import type { Target } from '../../src/kit/index.js';
 
 /** The subset of `@azure/arm-network`'s `NetworkInterface` this provider reads. */
 export interface NicLike {

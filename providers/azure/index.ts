@@ -3,8 +3,7 @@
  * set (Uniform and Flexible). go-discover's arguments and environment fallbacks, on the official
  * `@azure/arm-network` / `@azure/arm-compute` / `@azure/identity` SDKs, loaded only when it runs.
  */
-import type { ArgProblem } from '../../src/errors.js';
-import { defineProvider } from '../../src/provider.js';
+import { type ArgProblem, defineProvider } from '../../src/kit/index.js';
 import { AZURE_ADDR_TYPES } from './extract.js';
 
 export default defineProvider({

@@ -4,8 +4,7 @@
  * behind a bearer token from the simulated Entra ID. Errors carry ARM's real bodies.
  */
 import { randomUUID } from 'node:crypto';
-import { isVisible } from '../../src/sim/index.js';
-import type { SimApi, SimContext, SimErrorKind, SimRequest, SimResponse } from '../../src/sim/types.js';
+import { isVisible, type SimApi, type SimContext, type SimErrorKind, type SimRequest, type SimResponse } from '../../src/kit/index.js';
 import { type Placed, type Subscription, armModel } from './sim-model.js';
 import { azureCredentials } from './sim-identity.js';
 import { type TokenClaims, tokenMismatch, verifyToken } from './sim-token.js';

@@ -2,7 +2,7 @@
  * What the Azure simulator adds to the fleet file: resource groups, scale sets (Uniform and
  * Flexible), subscriptions, the Entra ID credential block, and the Azure part of the demo fleet.
  */
-import type { FleetInstance, FleetModuleSpec } from '../../src/sim/fleet.js';
+import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the Azure simulator reads it: a VM, or a scale-set VM. */
 export interface AzureInstance extends FleetInstance {

@@ -11,8 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Fleet } from '../../src/sim/fleet.js';
-import type { SimApi, SimContext, SimErrorKind, SimRequest, SimResponse } from '../../src/sim/types.js';
+import type { Fleet, SimApi, SimContext, SimErrorKind, SimRequest, SimResponse } from '../../src/kit/index.js';
 import { DEFAULT_SUBSCRIPTION } from './sim-model.js';
 import { TOKEN_LIFETIME_S, issueToken } from './sim-token.js';
 

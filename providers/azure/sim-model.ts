@@ -4,7 +4,7 @@
  * Built once per fleet object; `appear_after_ms` is applied when a list is served.
  */
 import { createHash } from 'node:crypto';
-import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { Fleet, FleetInstance } from '../../src/kit/index.js';
 import type { AzureInstance } from './sim-fleet.js';
 
 /** Defaults for instances that leave these out. */

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatConfig } from '../../src/config/format.js';
-import type { SimModule } from '../../src/sim/types.js';
+import { formatConfig, type SimModule } from '../../src/kit/index.js';
 import { armApi } from './sim-arm.js';
 import { type AzureInstance, azureFleet } from './sim-fleet.js';
 import { DEFAULT_RESOURCE_GROUP } from './sim-model.js';

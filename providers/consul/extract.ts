@@ -3,7 +3,7 @@
  * Wire facts (provider-apis.md §13): if `ServiceAddress` (catalog) or `Service.Address` (health)
  * is empty the node's `Address` is the instance's address; the port is the service port.
  */
-import type { Target } from '../../src/provider.js';
+import type { Target } from '../../src/kit/index.js';
 
 
 /** One element of `GET /v1/catalog/service/:name` (the fields read here). */

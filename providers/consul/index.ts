@@ -3,14 +3,7 @@
  * their servers (`/v1/catalog/service/nomad?tag=rpc`), or only the healthy ones (`passing`).
  * Plain HTTP through the shared client; no SDK.
  */
-import { formatHostPort } from '../../src/address.js';
-import { MalformedResponseError, NetworkError, ProviderError } from '../../src/errors.js';
-import { parseGoBool } from '../../src/duration.js';
-import { apiCall } from '../../src/http/call.js';
-import { parseRetryAfter } from '../../src/http/retry.js';
-import { printableLine } from '../../src/text.js';
-import type { RequestTlsOptions } from '../../src/http/index.js';
-import { type ProviderContext, type Target, defineProvider } from '../../src/provider.js';
+import { apiCall, defineProvider, formatHostPort, MalformedResponseError, NetworkError, parseGoBool, parseRetryAfter, printableLine, type ProviderContext, ProviderError, type RequestTlsOptions, type Target } from '../../src/kit/index.js';
 import {
   type CatalogServiceEntry,
   catalogTargets,

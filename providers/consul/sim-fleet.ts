@@ -1,5 +1,5 @@
 /** What the Consul simulator adds to the fleet file: the ACL token, and the demo catalog. */
-import type { FleetModuleSpec } from '../../src/sim/fleet.js';
+import type { FleetModuleSpec } from '../../src/kit/index.js';
 
 export const consulFleet: FleetModuleSpec = {
   summary: 'The catalog comes from the fleet\'s `services` (node, address, service, port, tags, datacenter, health); consul has no instances.',

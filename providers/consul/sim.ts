@@ -9,10 +9,8 @@
  * `Authorization: Bearer` or `?token=`), else 403 `ACL not found`.
  */
 import { createHash } from 'node:crypto';
-import { visibleServices } from '../../src/sim/index.js';
-import type { FleetService } from '../../src/sim/fleet.js';
+import { type FleetService, type SimApi, type SimContext, type SimErrorKind, type SimModule, type SimRequest, type SimResponse, visibleServices } from '../../src/kit/index.js';
 import { consulFleet } from './sim-fleet.js';
-import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 
 /** The datacenter of services that name none, and the agent's own. */
 export const DEFAULT_DC = 'dc1';

@@ -5,8 +5,7 @@
  * rotated certificate is picked up by the next retry-join attempt.
  */
 import { readFile } from 'node:fs/promises';
-import { ProviderArgsError } from '../../src/errors.js';
-import type { RequestTlsOptions } from '../../src/http/index.js';
+import { ProviderArgsError, type RequestTlsOptions } from '../../src/kit/index.js';
 
 /** The arguments this module reads (file paths, not contents). */
 export interface ConsulTlsArgs {

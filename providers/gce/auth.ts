@@ -8,9 +8,7 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
-import { NetworkError, ProviderError, TimeoutError } from '../../src/errors.js';
-import { apiCall } from '../../src/http/call.js';
-import type { ProviderContext } from '../../src/provider.js';
+import { apiCall, NetworkError, type ProviderContext, ProviderError, TimeoutError } from '../../src/kit/index.js';
 import { classifyGceError, toProviderError } from './errors.js';
 
 /** The OAuth2 scope go-discover asks for. */

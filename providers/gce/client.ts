@@ -7,9 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js';
 import type { AuthClient } from 'google-auth-library';
-import { ProviderError } from '../../src/errors.js';
-import { apiCall } from '../../src/http/call.js';
-import type { ProviderContext } from '../../src/provider.js';
+import { apiCall, type ProviderContext, ProviderError } from '../../src/kit/index.js';
 import type { GceInstance } from './extract.js';
 import { classifyGceError, toProviderError } from './errors.js';
 import { AGGREGATED_FIELDS, FIELD_MASK_HEADER, LIST_FIELDS, ZONE_FIELDS } from './fields.js';

@@ -4,18 +4,7 @@
  * OAuth2's `{"error","error_description"}`) and `Retry-After`, never the request, so neither
  * the bearer token nor the signed assertion can reach a message.
  */
-import {
-  AbortError,
-  AutojoinError,
-  HttpStatusError,
-  LoopbackOnlyError,
-  MalformedResponseError,
-  NetworkError,
-  ProviderError,
-  TimeoutError,
-} from '../../src/errors.js';
-import { type Classifier, createClassifier } from '../../src/http/call.js';
-import { parseRetryAfter, TRANSIENT_SOCKET_CODES } from '../../src/http/retry.js';
+import { AbortError, AutojoinError, type Classifier, createClassifier, HttpStatusError, LoopbackOnlyError, MalformedResponseError, NetworkError, parseRetryAfter, ProviderError, TimeoutError, TRANSIENT_SOCKET_CODES } from '../../src/kit/index.js';
 
 /** `errors[].reason` values that mean "slow down" (quotaExceeded is not: it does not pass by waiting). */
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);

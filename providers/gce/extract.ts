@@ -3,7 +3,7 @@
  * No SDK import: the shapes below are the subset of `google.cloud.compute.v1.IInstance` we read,
  * so the table tests run without a server and without loading the 11 MB protobuf root.
  */
-import type { Target } from '../../src/provider.js';
+import type { Target } from '../../src/kit/index.js';
 
 /** `AccessConfig`: an external IPv4 (`natIP`) or an external IPv6 (`externalIpv6`). */
 export interface GceAccessConfig {

@@ -3,8 +3,7 @@
  * `@google-cloud/compute` client (REST) with google-auth-library. The SDK is imported only
  * inside `discover()`.
  */
-import type { ArgProblem } from '../../src/errors.js';
-import { defineProvider } from '../../src/provider.js';
+import { type ArgProblem, defineProvider } from '../../src/kit/index.js';
 import { extractTargets, type GceAddrType } from './extract.js';
 import { instanceFilter, zoneFilter } from './filter.js';
 

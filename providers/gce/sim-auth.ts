@@ -7,8 +7,7 @@ import { createPublicKey, createVerify, generateKeyPair, type KeyObject, randomB
 import { promisify } from 'node:util';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fleetCredentials } from '../../src/sim/index.js';
-import type { SimContext, SimResponse } from '../../src/sim/types.js';
+import { fleetCredentials, type SimContext, type SimResponse } from '../../src/kit/index.js';
 
 /** File name of the service-account key the simulator writes into its state folder. */
 export const SERVICE_ACCOUNT_FILE = 'gce-service-account.json';

@@ -2,7 +2,7 @@
  * What the GCE simulator adds to the fleet file: labels, network tags, projects, the
  * service-account credential block, and the GCE part of the demo fleet.
  */
-import type { FleetInstance, FleetModuleSpec } from '../../src/sim/fleet.js';
+import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the GCE simulator reads it. */
 export interface GceInstance extends FleetInstance {

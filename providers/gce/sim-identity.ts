@@ -4,8 +4,7 @@
  * (sim-auth.ts checks the assertions). Neither is faultable: faults target compute calls.
  */
 import { createHash } from 'node:crypto';
-import { fleetCredentials } from '../../src/sim/index.js';
-import type { SimApi, SimRequest, SimResponse } from '../../src/sim/types.js';
+import { fleetCredentials, type SimApi, type SimRequest, type SimResponse } from '../../src/kit/index.js';
 import { DEFAULT_INSTANCE_SCOPES, handleTokenRequest, issueToken, oauthError, simProject } from './sim-auth.js';
 
 function metadataText(body: string, contentType = 'application/text'): SimResponse {

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GceInstance as FleetInstance } from './sim-fleet.js';
-import type { SimResponse } from '../../src/sim/types.js';
+import type { SimResponse } from '../../src/kit/index.js';
 import { type FieldTree, RawJson, renderJson } from './sim-fields.js';
 
 export const API_BASE = 'https://www.googleapis.com/compute/v1';

@@ -6,9 +6,8 @@
  * compute calls only.
  */
 import { createHash } from 'node:crypto';
-import { visibleInstances } from '../../src/sim/index.js';
+import { type SimApi, type SimContext, type SimErrorKind, type SimModule, type SimRequest, type SimResponse, visibleInstances } from '../../src/kit/index.js';
 import { type GceInstance as FleetInstance, gceFleet } from './sim-fleet.js';
-import type { SimApi, SimContext, SimErrorKind, SimModule, SimRequest, SimResponse } from '../../src/sim/types.js';
 import { COMPUTE_READ_SCOPES, serviceAccountPath, simProject, tokenProblem, writeServiceAccount } from './sim-auth.js';
 import { type FieldTree, FieldSelectionError, parseFields, renderJson } from './sim-fields.js';
 import { type FieldLookup, FilterSyntaxError, type FilterPredicate, parseFilter } from './sim-filter.js';

@@ -5,8 +5,7 @@
  * The chain is the DNS-SD one (RFC 6763): PTR `<service>.<domain>` -> instance names; SRV of an
  * instance -> host and port; A/AAAA of the host -> addresses. DNS names compare case-insensitively.
  */
-import { ipVersion } from '../../src/address.js';
-import type { Target } from '../../src/provider.js';
+import { ipVersion, type Target } from '../../src/kit/index.js';
 
 /** A resource record as `dns-packet` decodes it (names carry no trailing dot). */
 export interface MdnsRecord {

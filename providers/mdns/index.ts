@@ -7,9 +7,7 @@ import { type Socket, createSocket } from 'node:dgram';
 import { readdir, stat } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { MulticastDNS, Options as MulticastDnsOptions } from 'multicast-dns';
-import { AbortError, type ArgProblem, AutojoinError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
-import { defineProvider } from '../../src/provider.js';
+import { AbortError, type ArgProblem, AutojoinError, defineProvider, type Logger, LoopbackOnlyError, ProviderError } from '../../src/kit/index.js';
 import { type MdnsQuestion, type MdnsRecord, followUpQuestions, mdnsTargets, serviceName } from './extract.js';
 
 const OPERATION = 'mDNS query';

@@ -2,8 +2,7 @@
  * Pure parts of the `srv` provider: the query name, RFC 2782 ordering, records -> targets,
  * the `nameserver` argument, and DNS error codes -> readable reasons. No I/O.
  */
-import { formatHostPort, ipVersion, isLoopbackHost, splitHostPort } from '../../src/address.js';
-import type { Target } from '../../src/provider.js';
+import { formatHostPort, ipVersion, isLoopbackHost, splitHostPort, type Target } from '../../src/kit/index.js';
 
 /** One SRV record as `node:dns` returns it (`name` is the target host, without a trailing dot). */
 export interface SrvRecord {

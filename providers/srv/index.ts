@@ -4,8 +4,7 @@
  * one `nameserver` names.
  */
 import { Resolver } from 'node:dns/promises';
-import { AbortError, AutojoinError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
-import { defineProvider } from '../../src/provider.js';
+import { AbortError, AutojoinError, defineProvider, LoopbackOnlyError, ProviderError } from '../../src/kit/index.js';
 import {
   type SrvRecord,
   describeDnsError,

@@ -47,6 +47,16 @@ export { printable, printableLine } from '../text.js';
 export { type Clock, systemClock } from '../clock.js';
 export { formatHostPort, type HostPort, ipVersion, isLoopbackHost, parsePort, splitHostPort, stripBrackets } from '../address.js';
 export { parseGoBool, parseGoDuration } from '../duration.js';
-export type { Logger } from '../log.js';
+export { type Logger, silentLogger } from '../log.js';
+export { formatConfig } from '../config/format.js';
+export { redactUrl } from '../http/redact.js';
+export type { RequestTlsOptions } from '../http/types.js';
+
+/**
+ * The HTTP stack's module, loaded on demand (proxy agents are not loaded until a call needs them):
+ * for a provider that needs a client of its own, e.g. one without proxy variables for a
+ * link-local metadata endpoint. `ctx.http` is the usual choice.
+ */
+export const loadHttpStack = () => import('../http/index.js');
 export { REDACTED, isSecretName } from '../redact.js';
 export * from './sim.js';

@@ -2,36 +2,12 @@
  * The simulated cloud: start it, load fleets, and the helpers cloud modules use to read the
  * fleet as their API would show it at this moment.
  */
-import type { FleetInstance, FleetService } from './fleet.js';
-import type { SimContext } from './types.js';
-
 export type * from './fleet.js';
 export type * from './types.js';
 export { type RunningSim, type StartSimOptions, loadBuiltinSims, startSim } from './server.js';
 export { demoFleet, FleetError, type FleetSchema, fleetSchema, loadFleet, parseFleet, validateFleet } from './load.js';
 export { FaultBook, corruptBody } from './faults.js';
 
-/** Whether an entry with `appear_after_ms` has appeared yet. */
-export function isVisible(entry: { appear_after_ms?: number }, ctx: Pick<SimContext, 'elapsedMs'>): boolean {
-  return entry.appear_after_ms === undefined || ctx.elapsedMs() >= entry.appear_after_ms;
-}
-
-/**
- * The instances of `cloud` that exist now (those with `appear_after_ms` in the future are hidden),
- * typed as the module's own instance shape (its fleet fields were checked when the fleet loaded).
- */
-export function visibleInstances<T extends FleetInstance = FleetInstance>(ctx: Pick<SimContext, 'fleet' | 'elapsedMs'>, cloud: string): T[] {
-  return ctx.fleet.instances.filter((i) => i.cloud === cloud && isVisible(i, ctx)) as T[];
-}
-
-/** `credentials.<cloud>` of the current fleet, typed as the module declared it; undefined when absent. */
-export function fleetCredentials<T extends object>(ctx: Pick<SimContext, 'fleet'>, cloud: string): T | undefined {
-  return ctx.fleet.credentials[cloud] as T | undefined;
-}
-
-/** The Consul catalog entries that exist now. */
-export function visibleServices(ctx: Pick<SimContext, 'fleet' | 'elapsedMs'>): FleetService[] {
-  return (ctx.fleet.services ?? []).filter((s) => isVisible(s, ctx));
-}
+export { fleetCredentials, isVisible, visibleInstances, visibleServices } from './visible.js';
 export { type RunSimOptions, defaultFleetPath, runSim } from './run.js';
 export { renderPaste, shellQuote, simEnv } from './paste.js';
