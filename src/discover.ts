@@ -176,7 +176,7 @@ export class Discover {
   async discover(cfg: string, options: DiscoverOptions = {}): Promise<Target[]> {
     const baseLog = options.logger ?? silentLogger;
     // Named from the start: the deadline may pass while the provider is still loading.
-    const named = /(?:^|\s)provider=([\w.-]+)/.exec(cfg.slice(0, 4096))?.[1];
+    const named = typeof cfg === 'string' ? /(?:^|\s)provider=([\w.-]+)/.exec(cfg.slice(0, 4096))?.[1] : undefined;
     let secrets: readonly string[] = [];
     try {
       return await withDeadline(options, named === undefined ? 'discover' : `discover-${named}`, async (signal, deadline, label) => {
@@ -341,7 +341,6 @@ function checkTargets(name: string, targets: unknown): Target[] {
     const shown = JSON.stringify(target)?.slice(0, 80) ?? String(target);
     if (target === null || typeof target !== 'object') throw bad(`#${i} ${shown} is not an object { address, port? }`);
     const { address, port } = target as { address?: unknown; port?: unknown };
-    if (typeof address !== 'string') throw bad(`#${i} ${printable(shown, 100)}: address is not a string`);
     if (port !== undefined && typeof port !== 'number') throw bad(`#${i} ${printable(shown, 100)}: port is not a number`);
   });
   return targets as Target[];

@@ -60,7 +60,7 @@ test('npm run demo finds every simulated provider\'s addresses and prints no sec
   t.regex(result.stdout, /found {4}10\.0\.1\.11 10\.0\.2\.12 10\.0\.3\.13/);
   // The demo stops the sim itself: its banner does not tell the user to press Ctrl-C.
   t.notRegex(result.stdout, /Ctrl-C/);
-  t.regex(result.stdout, /^autojoin demo: autojoin simulator on http:\/\/127\.0\.0\.1:\d+ and https:\/\/127\.0\.0\.1:\d+ \(control: [^)]*\)\n/);
+  t.regex(result.stdout, /^autojoin demo: the simulator on http:\/\/127\.0\.0\.1:\d+ and https:\/\/127\.0\.0\.1:\d+\n/);
   t.regex(result.stdout, /secret_access_key=\*\*\*/);
   t.notRegex(result.stdout, /simulator-secret-key-not-real|simulator-client-secret-not-real/);
   t.notRegex(result.stdout, /FAILED/);
@@ -130,7 +130,7 @@ test('the paste blocks print a command that works where the user is: node and th
   const blocks = out.split('\n\n');
   const block = blocks.find((b) => b.startsWith('# every provider\n')) ?? '';
   const aws = blocks.find((b) => b.startsWith('# aws\n')) ?? '';
-  t.regex(aws, /^node \S+main\.js addrs 'provider=aws /m);
+  t.regex(aws, /^node \S+discover\.js addrs 'provider=aws /m);
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile('/bin/sh', ['-c', `${block}\n${aws.replace(/ addrs /, ' addrs -q ')}`], { cwd: dir, env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
