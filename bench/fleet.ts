@@ -1,8 +1,10 @@
 // Claim: each cloud provider lists 10,000 instances behind real paging (EC2 1,000 a page, GCE 500,
-// Azure 1,000) in under 2 s and 300 MB. The simulator runs in this process; each provider runs as
+// Azure 1,000, SoftLayer 100) in under 2 s and 300 MB. The simulator runs in this process; each provider runs as
 // `discover -q addrs <config>` in a process of its own, as a user would run it, so its wall time
 // and peak RSS are its own. Baseline: a bare `node -e 0` measured the same way in the same run.
 import { spawn } from 'node:child_process';
+// The built-in providers and simulator modules (bench runs from source, not through an entry point).
+import '../entry/compose.js';
 import type { FleetInstance } from '../src/sim/fleet.js';
 import { loadFleet, startSim } from '../src/sim/index.js';
 import { defaultFleetPath } from '../src/sim/run.js';
@@ -27,10 +29,11 @@ for (let i = 0; i < PER_CLOUD; i++) {
       network_tags: ['nomad'],
       private_ipv4: ip(12, i),
     },
+    { id: String(20_000_000 + i), cloud: 'softlayer', name: `sl-${i}`, zone: 'dal09', tags: { 'nomad-server': '' }, private_ipv4: ip(14, i) },
   );
 }
 const sim = await startSim({
-  fleet: { ...base, instances, services: [], page_size: { 'aws-ec2': 1000, 'gce-compute': 500, 'azure-arm': 1000 } },
+  fleet: { ...base, instances, services: [], page_size: { 'aws-ec2': 1000, 'gce-compute': 500, 'azure-arm': 1000, softlayer: 100 } },
 });
 
 interface Run {
@@ -64,7 +67,7 @@ try {
   let failed = false;
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
-    if (!paste || !['aws', 'azure', 'gce'].includes(paste.provider)) continue;
+    if (!paste || !['aws', 'azure', 'gce', 'softlayer'].includes(paste.provider)) continue;
     const runEnv = { ...env, ...paste.env };
     await measure([CLI, '-q', 'addrs', paste.config], runEnv); // warm the file cache
     sim.resetCounts();
