@@ -14,4 +14,5 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'mdns', provider: () => import('./mdns/index.js') },
   { name: 'softlayer', provider: () => import('./softlayer/index.js'), sim: () => import('./softlayer/sim.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
+  { name: 'vsphere', provider: () => import('./vsphere/index.js'), sim: () => import('./vsphere/sim.js') },
 ];
