@@ -1,5 +1,5 @@
 // Claim: each cloud provider lists 10,000 instances behind real paging (EC2 1,000 a page, GCE 500,
-// Azure 1,000, SoftLayer 100; vSphere has no paging: one guest call per VM, 16 at a time) in under 2 s and 300 MB. The simulator runs in this process; each provider runs as
+// Azure 1,000, SoftLayer 100, Nova 1,000; vSphere has no paging: one guest call per VM, 16 at a time) in under 2 s and 300 MB. The simulator runs in this process; each provider runs as
 // `discover -q addrs <config>` in a process of its own, as a user would run it, so its wall time
 // and peak RSS are its own. Baseline: a bare `node -e 0` measured the same way in the same run.
 import { spawn } from 'node:child_process';
@@ -31,12 +31,13 @@ for (let i = 0; i < PER_CLOUD; i++) {
       network_tags: ['nomad'],
       private_ipv4: ip(12, i),
     },
+    { id: `os-${i}`, cloud: 'os', name: `os-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(16, i) },
     { id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(15, i) },
     { id: String(20_000_000 + i), cloud: 'softlayer', name: `sl-${i}`, zone: 'dal09', tags: { 'nomad-server': '' }, private_ipv4: ip(14, i) },
   );
 }
 const sim = await startSim({
-  fleet: { ...base, instances, services: [], page_size: { 'aws-ec2': 1000, 'gce-compute': 500, 'azure-arm': 1000, softlayer: 100 } },
+  fleet: { ...base, instances, services: [], page_size: { 'aws-ec2': 1000, 'gce-compute': 500, 'azure-arm': 1000, softlayer: 100, 'os-compute': 1000 } },
 });
 
 interface Run {
@@ -70,7 +71,7 @@ try {
   let failed = false;
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
-    if (!paste || !['aws', 'azure', 'gce', 'softlayer', 'vsphere'].includes(paste.provider)) continue;
+    if (!paste || !['aws', 'azure', 'gce', 'softlayer', 'vsphere', 'os'].includes(paste.provider)) continue;
     if (ONLY && !ONLY.includes(paste.provider)) continue;
     const runEnv = { ...env, ...paste.env };
     // vSphere has no bulk guest call: 10,000 VMs are 10,000 requests, past the default 60 s on a busy machine.

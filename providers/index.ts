@@ -12,6 +12,7 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
   { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
+  { name: 'os', provider: () => import('./os/index.js'), sim: () => import('./os/sim.js') },
   { name: 'softlayer', provider: () => import('./softlayer/index.js'), sim: () => import('./softlayer/sim.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
   { name: 'vsphere', provider: () => import('./vsphere/index.js'), sim: () => import('./vsphere/sim.js') },
