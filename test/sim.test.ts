@@ -551,8 +551,8 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
     name: 'a cloud no module serves lists the clouds',
     doc: { instances: [{ id: 'a', cloud: 'digitalocean' }], credentials: { nimbus: { key: 'k' } } },
     problems: [
-      'credentials.nimbus: unknown cloud "nimbus" (the clouds: aws, azure, consul, gce)',
-      'instances[0].cloud: unknown cloud "digitalocean" (the clouds: aws, azure, consul, gce)',
+      'credentials.nimbus: unknown cloud "nimbus" (the clouds: aws, azure, consul, gce, os, softlayer, vsphere)',
+      'instances[0].cloud: unknown cloud "digitalocean" (the clouds: aws, azure, consul, gce, os, softlayer, vsphere)',
     ],
   },
   {

@@ -10,12 +10,15 @@ import {
   MalformedResponseError,
   NetworkError,
   ProviderError,
+  type HttpRequestOptions,
   type ProviderContext,
   parseRetryAfter,
   printableLine,
 } from '../../src/kit/index.js';
-import type { RequestTlsOptions } from '../../src/http/types.js';
 import { authBody, type CatalogEntry, computeEndpoint, malformedPage, type NovaServer, nextPage, type OsCredential, type OsScope, type ServersPage } from './extract.js';
+
+/** Per-request TLS settings of the shared client. */
+type RequestTlsOptions = NonNullable<HttpRequestOptions['tls']>;
 
 /** Nova's `[api] max_limit` default: asking for more is clamped to it. */
 export const PAGE_LIMIT = 1000;

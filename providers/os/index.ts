@@ -69,8 +69,8 @@ export default defineProvider({
       '`project_name` instead (application credentials carry their project).',
   ],
   examples: [
+    'provider=os auth_url=https://keystone.example.com:5000/v3 tag_key=role tag_value=nomad-server application_credential_id=21dced0fd20347869b93710d2b98aae0 application_credential_secret=xxx',
     'provider=os auth_url=https://keystone.example.com:5000/v3 user_name=discover domain_name=Default password=xxx project_name=infra tag_key=consul tag_value=server',
-    'provider=os tag_key=role tag_value=nomad-server application_credential_id=21dced0fd20347869b93710d2b98aae0 application_credential_secret=xxx',
   ],
   validate(args) {
     const problems: Array<{ key: string; message: string }> = [];

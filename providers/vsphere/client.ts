@@ -11,11 +11,11 @@ import {
   MalformedResponseError,
   NetworkError,
   ProviderError,
+  type HttpRequestOptions,
   type ProviderContext,
   parseRetryAfter,
   printableLine,
 } from '../../src/kit/index.js';
-import type { RequestTlsOptions } from '../../src/http/types.js';
 import {
   attachedVms,
   type CategoryModel,
@@ -27,6 +27,9 @@ import {
   type TagModel,
   type TagToObjects,
 } from './extract.js';
+
+/** Per-request TLS settings of the shared client. */
+type RequestTlsOptions = NonNullable<HttpRequestOptions['tls']>;
 
 /** Guest calls in flight at once: vCenter serves them in parallel, and 10,000 VMs one by one take minutes. */
 export const GUEST_CONCURRENCY = 16;
