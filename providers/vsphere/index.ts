@@ -2,7 +2,7 @@
  * `provider=vsphere`: the VMs carrying a vSphere tag (by category and tag name), with every guest
  * address VMware Tools reports, through the vSphere Automation REST API (`/api`, 7.0U2+).
  */
-import { defineProvider } from '../../src/kit/index.js';
+import { defineProvider, TimeoutError } from '../../src/kit/index.js';
 
 export default defineProvider({
   name: 'vsphere',
@@ -53,6 +53,7 @@ export default defineProvider({
       ctx.deadline !== undefined && ctx.deadline <= bound
         ? ctx
         : { ...ctx, deadline: bound, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(args.timeout)]) };
+    const ownTimeout = callCtx !== ctx ? callCtx.signal : undefined;
     const vms = await listTaggedVms(callCtx, {
       host: args.host,
       user: args.user,
@@ -60,6 +61,10 @@ export default defineProvider({
       categoryName: args.category_name,
       tagName: args.tag_name,
       insecure: args.insecure_ssl,
+    }).catch((error: unknown) => {
+      // Our own `timeout` passed (not the caller's): say so as a timeout, not as an abort.
+      if (ownTimeout?.aborted && !ctx.signal.aborted) throw new TimeoutError('discover-vsphere (the timeout argument)', args.timeout, { cause: error });
+      throw error;
     });
     const targets: Array<{ address: string; id: string }> = [];
     for (const vm of vms) {

@@ -159,6 +159,15 @@ test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWOR
   t.deepEqual(await engine.addrs('provider=vsphere category_name=consul-role tag_name=client', { env }), ['10.0.0.4']);
 });
 
+test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and the session is still deleted", async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
+  sim.setFaults('vsphere-vcenter', { latency_ms: 5000 });
+  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=300ms`), { code: 'ERR_TIMEOUT', message: 'discover-vsphere (the timeout argument) timed out after 300 ms' });
+  sim.setFaults('vsphere-vcenter', {});
+  t.is(liveSessions(sim.ctx), 0);
+  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });
+});
+
 test('tag_name and category_name go together; host, user, password required; checked before any request', async (t) => {
   await t.throwsAsync(engine.discover(`provider=vsphere tag_name=server host=h user=u password=p`, { env: {} }), { instanceOf: ProviderArgsError, message: /category_name/ });
   await t.throwsAsync(engine.discover('provider=vsphere tag_name=a category_name=b', { env: {} }), { instanceOf: ProviderArgsError, message: /host[\s\S]*user[\s\S]*password|password[\s\S]*host/ });
