@@ -16,7 +16,9 @@ import { CLI, type MeasuredRun, median, runMeasured, verdict } from './lib.js';
 
 const PER_CLOUD = Number(process.env.BENCH_FLEET_SIZE ?? 10_000);
 /** The providers measured (each gets PER_CLOUD instances below); others are the next to add. */
-const BENCHED = ['aws', 'azure', 'gce', 'hetzner', 'scaleway', 'packet', 'k8s', 'linode', 'digitalocean'];
+const BENCHED = ['aws', 'azure', 'gce', 'hetzner', 'scaleway', 'packet', 'k8s', 'linode', 'digitalocean', 'os', 'softlayer', 'vsphere'].filter(
+  (name) => !process.env.BENCH_FLEET_ONLY || process.env.BENCH_FLEET_ONLY.split(',').includes(name),
+);
 const RUNS = Number(process.env.BENCH_FLEET_RUNS ?? 3);
 const RATIO_GOAL = 6;
 const RSS_GOAL_MB = 150;
@@ -43,6 +45,9 @@ for (let i = 0; i < PER_CLOUD; i++) {
     { id: `metal-${i}`, cloud: 'packet', name: `metal-${i}`, zone: 'ewr1', tags: { 'nomad-server': '' }, private_ipv4: ip(15, i) },
     { id: `pod-${i}`, cloud: 'k8s', name: `pod-${i}`, namespace: 'default', tags: { role: 'nomad-server' }, private_ipv4: ip(16, i) },
     { id: String(200_000 + i), cloud: 'linode', name: `linode-${i}`, region: 'us-east', tags: { 'nomad-server': '' }, private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}` },
+    { id: `os-${i}`, cloud: 'os', name: `os-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(18, i) },
+    { id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(19, i) },
+    { id: String(20_000_000 + i), cloud: 'softlayer', name: `sl-${i}`, zone: 'dal09', tags: { 'nomad-server': '' }, private_ipv4: ip(20, i) },
     { id: String(100_000 + i), cloud: 'digitalocean', name: `do-${i}`, region: 'nyc3', tags: { 'nomad-server': '' }, private_ipv4: ip(17, i) },
   );
 }
@@ -60,7 +65,9 @@ try {
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
     if (!paste || !BENCHED.includes(paste.provider)) continue;
-    const args = [CLI, '-q', 'addrs', paste.config];
+    // vsphere has no bulk guest call: one request per VM, past the default 60 s on a small machine.
+    const flags = paste.provider === 'vsphere' ? ['--timeout', '10m'] : [];
+    const args = [CLI, '-q', ...flags, 'addrs', paste.config];
     const runEnv = { ...env, ...paste.env };
     await runMeasured(args, runEnv); // warms the file and code caches
     rows.push({ label: `discover addrs provider=${paste.provider}`, args, env: runEnv, samples: [], requests: [] });

@@ -16,7 +16,10 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'k8s', provider: () => import('./k8s/index.js'), sim: () => import('./k8s/sim.js') },
   { name: 'linode', provider: () => import('./linode/index.js'), sim: () => import('./linode/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
+  { name: 'os', provider: () => import('./os/index.js'), sim: () => import('./os/sim.js') },
   { name: 'packet', provider: () => import('./packet/index.js'), sim: () => import('./packet/sim.js') },
   { name: 'scaleway', provider: () => import('./scaleway/index.js'), sim: () => import('./scaleway/sim.js') },
+  { name: 'softlayer', provider: () => import('./softlayer/index.js'), sim: () => import('./softlayer/sim.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
+  { name: 'vsphere', provider: () => import('./vsphere/index.js'), sim: () => import('./vsphere/sim.js') },
 ];

@@ -1,0 +1,218 @@
+/**
+ * The vSphere Automation REST calls (`/api`, vSphere 7.0U2+): a session from `POST /api/session`
+ * (HTTP Basic), the tagging API (category -> tag -> attached objects), each VM's guest networking,
+ * and `DELETE /api/session` at the end, failure or not, so a retry-join loop leaks no vCenter
+ * sessions. Each call is retried on its own under the shared policy.
+ */
+import { setMaxListeners } from 'node:events';
+import {
+  apiCall,
+  classifyProviderError,
+  MalformedResponseError,
+  NetworkError,
+  ProviderError,
+  type HttpRequestOptions,
+  type ProviderContext,
+  parseRetryAfter,
+  printableLine,
+} from '../../src/kit/index.js';
+import {
+  attachedVms,
+  type CategoryModel,
+  type GuestInterface,
+  guestAddresses,
+  malformedVsphere,
+  pickCategory,
+  pickTag,
+  type TagModel,
+  type TagToObjects,
+} from './extract.js';
+
+/** Per-request TLS settings of the shared client. */
+type RequestTlsOptions = NonNullable<HttpRequestOptions['tls']>;
+
+/** Guest calls in flight at once: vCenter serves them in parallel, and 10,000 VMs one by one take minutes. */
+export const GUEST_CONCURRENCY = 16;
+
+export interface VsphereQuery {
+  host: string;
+  user: string;
+  password: string;
+  categoryName: string;
+  tagName: string;
+  insecure: boolean;
+}
+
+/** One VM's addresses, or why it gave none. */
+export interface VmAddresses {
+  vm: string;
+  kept: string[];
+  dropped: string[];
+  /** Set when the guest has no VMware Tools data (go-discover: a warning and no addresses). */
+  noTools?: string;
+}
+
+interface ApiErrorBody {
+  error_type?: unknown;
+  messages?: Array<{ default_message?: unknown; id?: unknown }>;
+}
+
+/** A ProviderError from vSphere's `{error_type, messages}` body. */
+export function vsphereError(operation: string, status: number, text: string, headers: Record<string, string | string[] | undefined>): ProviderError {
+  let errorType: string | undefined;
+  let message: string | undefined;
+  try {
+    const body = JSON.parse(text) as ApiErrorBody;
+    if (typeof body.error_type === 'string') errorType = printableLine(body.error_type, 60);
+    const first = body.messages?.[0]?.default_message;
+    if (typeof first === 'string') message = printableLine(first, 200);
+  } catch {
+    // A proxy page: the status says enough.
+  }
+  // vCenter documents no throttling; its reverse proxy answers 429 under load, and RESOURCE_BUSY means try later.
+  const throttled = status === 429 || errorType === 'RESOURCE_BUSY';
+  const retryAfter = headers['retry-after'];
+  return new ProviderError('vsphere', message ?? `HTTP ${status}`, {
+    operation,
+    status,
+    ...(errorType ? { cloudCode: errorType } : {}),
+    throttled,
+    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+  });
+}
+
+/** A guest without VMware Tools answers SERVICE_UNAVAILABLE for as long as Tools stay off: asking again does not help. */
+const noToolsIsFinal = (error: unknown) =>
+  error instanceof ProviderError && error.cloudCode === 'SERVICE_UNAVAILABLE' ? { retry: false } : classifyProviderError(error);
+
+function toVsphereError(error: unknown, operation: string): unknown {
+  if (!(error instanceof NetworkError)) return error;
+  return new ProviderError('vsphere', error.message, { operation, cause: error });
+}
+
+/** The VMs with the tag and their guest addresses. The session is deleted before this returns or throws. */
+export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): Promise<VmAddresses[]> {
+  const base = `https://${query.host}`;
+  // Each guest call in flight listens for the abort.
+  setMaxListeners(GUEST_CONCURRENCY * 2 + 10, ctx.signal);
+  const tls: RequestTlsOptions | undefined = query.insecure ? { rejectUnauthorized: false } : undefined;
+
+  const send = async (
+    operation: string,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+    okStatus: (status: number) => boolean = (s) => s === 200,
+    classify = classifyProviderError,
+  ): Promise<unknown> => {
+    const url = new URL(path, base);
+    ctx.log.debug(`discover-vsphere: ${method} ${url.pathname}${url.search}`);
+    return apiCall(ctx, { provider: 'vsphere', operation, toError: toVsphereError, classify }, async () => {
+      const response = await ctx.http.request(url, {
+        method,
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: ctx.signal,
+        okStatus: () => true,
+        ...(tls ? { tls } : {}),
+      });
+      if (!okStatus(response.status)) throw vsphereError(operation, response.status, response.text(), response.headers);
+      return response.body.length === 0 ? undefined : response.json<unknown>();
+    });
+  };
+  const check = <T>(body: unknown, what: Parameters<typeof malformedVsphere>[1], operation: string, path: string): T => {
+    const problem = malformedVsphere(body, what);
+    if (problem) throw new MalformedResponseError(`discover-vsphere: ${operation}: ${problem}`, `${base}${path}`);
+    return body as T;
+  };
+
+  const basic = `Basic ${Buffer.from(`${query.user}:${query.password}`).toString('base64')}`;
+  let sessionId: string;
+  try {
+    const created = await send('CreateSession', 'POST', '/api/session', { authorization: basic }, undefined, (s) => s === 201 || s === 200);
+    sessionId = check<string>(created, 'session', 'CreateSession', '/api/session');
+  } catch (error) {
+    if (error instanceof ProviderError && error.status === 401) {
+      throw new ProviderError(
+        'vsphere',
+        `authentication failed: the password of user ${JSON.stringify(query.user)} was refused (check user / VSPHERE_USER and password / VSPHERE_PASSWORD)`,
+        { operation: 'CreateSession', status: 401, cloudCode: error.cloudCode, cause: error },
+      );
+    }
+    throw error;
+  }
+  const session = { 'vmware-api-session-id': sessionId };
+  try {
+    const categoryIds = check<string[]>(await send('ListCategories', 'GET', '/api/cis/tagging/category', session), 'ids', 'ListCategories', '/api/cis/tagging/category');
+    const categories: CategoryModel[] = [];
+    for (const id of categoryIds) {
+      const path = `/api/cis/tagging/category/${encodeURIComponent(id)}`;
+      categories.push(check<CategoryModel>(await send('GetCategory', 'GET', path, session), 'object', 'GetCategory', path));
+    }
+    const category = pickCategory(categories, query.categoryName);
+    if (typeof category === 'string') throw new ProviderError('vsphere', category, { operation: 'FindCategory' });
+
+    const tagsPath = '/api/cis/tagging/tag?action=list-tags-for-category';
+    const tagIds = check<string[]>(await send('ListTagsForCategory', 'POST', tagsPath, session, { category_id: category.id }), 'ids', 'ListTagsForCategory', tagsPath);
+    const tags: TagModel[] = [];
+    for (const id of tagIds) {
+      const path = `/api/cis/tagging/tag/${encodeURIComponent(id)}`;
+      tags.push(check<TagModel>(await send('GetTag', 'GET', path, session), 'object', 'GetTag', path));
+    }
+    const tag = pickTag(tags, query.tagName, category.id);
+    if (typeof tag === 'string') throw new ProviderError('vsphere', tag, { operation: 'FindTag' });
+
+    const objectsPath = '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags';
+    const associations = check<TagToObjects[]>(
+      await send('ListAttachedObjectsOnTags', 'POST', objectsPath, session, { tag_ids: [tag.id] }),
+      'associations',
+      'ListAttachedObjectsOnTags',
+      objectsPath,
+    );
+    const vms = attachedVms(associations);
+    ctx.log.debug(`discover-vsphere: tag ${JSON.stringify(query.tagName)} (${tag.id}) is on ${vms.length} VM(s)`);
+
+    const results: VmAddresses[] = new Array(vms.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < vms.length) {
+        const index = next++;
+        const vm = vms[index] as string;
+        const path = `/api/vcenter/vm/${encodeURIComponent(vm)}/guest/networking/interfaces`;
+        try {
+          const interfaces = check<GuestInterface[]>(await send('GuestNetworkingInterfaces', 'GET', path, session, undefined, undefined, noToolsIsFinal), 'interfaces', 'GuestNetworkingInterfaces', path);
+          results[index] = { vm, ...guestAddresses(interfaces) };
+        } catch (error) {
+          // No VMware Tools data: vCenter answers 503 SERVICE_UNAVAILABLE; go-discover warns and goes on.
+          if (error instanceof ProviderError && error.cloudCode === 'SERVICE_UNAVAILABLE') {
+            results[index] = { vm, kept: [], dropped: [], noTools: error.message };
+            continue;
+          }
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(GUEST_CONCURRENCY, vms.length) }, worker));
+    return results;
+  } finally {
+    await deleteSession(ctx, base, session, tls);
+  }
+}
+
+/** `DELETE /api/session`, once, bounded: a failure is logged, never thrown over the call's own result. */
+async function deleteSession(ctx: ProviderContext, base: string, session: Record<string, string>, tls: RequestTlsOptions | undefined): Promise<void> {
+  try {
+    // Not ctx.signal: the session must go even when the call was aborted or timed out.
+    const response = await ctx.http.request(new URL('/api/session', base), {
+      method: 'DELETE',
+      headers: session,
+      okStatus: () => true,
+      timeoutMs: 5000,
+      ...(tls ? { tls } : {}),
+    });
+    if (response.status !== 204 && response.status !== 200) ctx.log.warn(`discover-vsphere: DeleteSession answered ${response.status}; the session expires on its own`);
+  } catch (error) {
+    ctx.log.warn(`discover-vsphere: DeleteSession failed (${error instanceof Error ? printableLine(error.message, 200) : 'unknown'}); the session expires on its own`);
+  }
+}

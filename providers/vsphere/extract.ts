@@ -1,0 +1,126 @@
+/**
+ * Pure parts of provider=vsphere: picking the category and tag by name as govmomi's tag manager
+ * does, the VMs among the attached objects, and the guest addresses go-discover keeps (every
+ * address except loopback, link-local unicast or multicast, and multicast, v4 and v6).
+ */
+import { isIP } from 'node:net';
+
+/** `GET /api/cis/tagging/category/{id}` (the fields read). */
+export interface CategoryModel {
+  id: string;
+  name: string;
+}
+
+/** `GET /api/cis/tagging/tag/{id}` (the fields read). */
+export interface TagModel {
+  id: string;
+  name: string;
+  category_id?: string;
+}
+
+/** One element of `list-attached-objects-on-tags`. */
+export interface TagToObjects {
+  tag_id: string;
+  object_ids: Array<{ type: string; id: string }>;
+}
+
+/** One element of `GET /api/vcenter/vm/{vm}/guest/networking/interfaces`. */
+export interface GuestInterface {
+  mac_address?: string;
+  nic?: string;
+  ip?: { ip_addresses?: Array<{ ip_address?: string; prefix_length?: number; state?: string }> };
+}
+
+/** The one category with this exact name, or go-discover's error text. */
+export function pickCategory(categories: readonly CategoryModel[], name: string): CategoryModel | string {
+  const found = categories.filter((c) => c.name === name);
+  if (found.length === 0) return `category name ${JSON.stringify(name)} not found`;
+  if (found.length > 1) return `multiple categories with name ${JSON.stringify(name)} found`;
+  return found[0] as CategoryModel;
+}
+
+/** The tag with this exact name in the category, or go-discover's error text. */
+export function pickTag(tags: readonly TagModel[], name: string, categoryId: string): TagModel | string {
+  return tags.find((t) => t.name === name) ?? `tag name ${JSON.stringify(name)} not found in category ID ${JSON.stringify(categoryId)}`;
+}
+
+/** The ids of the VirtualMachine objects attached to the tag, in order, each once. */
+export function attachedVms(associations: readonly TagToObjects[]): string[] {
+  const vms = new Set<string>();
+  for (const association of associations) {
+    for (const object of association.object_ids ?? []) if (object.type === 'VirtualMachine') vms.add(object.id);
+  }
+  return [...vms];
+}
+
+/** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail included). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const middle = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
+  return [...left, ...middle, ...right].map((g) => Number.parseInt(g, 16));
+}
+
+function v4Excluded(address: string): boolean {
+  const [a, b] = address.split('.').map(Number) as [number, number];
+  // Loopback 127/8, link-local 169.254/16, multicast 224/4 (link-local multicast 224.0.0/24 is inside it).
+  return a === 127 || (a === 169 && b === 254) || (a >= 224 && a <= 239);
+}
+
+/**
+ * Whether go-discover keeps a guest address: not loopback, not link-local (unicast or multicast),
+ * not multicast (Go's `net.IP` tests; an IPv4-mapped IPv6 address is judged as its IPv4).
+ */
+export function usableGuestAddress(address: string): boolean {
+  const version = isIP(address.replace(/%.*$/, ''));
+  if (version === 4) return !v4Excluded(address);
+  if (version !== 6) return false;
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi, lo] = [groups[6] as number, groups[7] as number];
+    return !v4Excluded(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  const first = groups[0] as number;
+  const loopback = groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
+  return !(loopback || (first & 0xffc0) === 0xfe80 || first >= 0xff00);
+}
+
+/** Every kept address of a VM's guest interfaces, in the order the guest reports them. */
+export function guestAddresses(interfaces: readonly GuestInterface[]): { kept: string[]; dropped: string[] } {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (const nic of interfaces) {
+    for (const entry of nic.ip?.ip_addresses ?? []) {
+      if (typeof entry.ip_address !== 'string') continue;
+      (usableGuestAddress(entry.ip_address) ? kept : dropped).push(entry.ip_address);
+    }
+  }
+  return { kept, dropped };
+}
+
+/** Why a 200 body is not what `what` should be, or undefined. */
+export function malformedVsphere(body: unknown, what: 'ids' | 'object' | 'associations' | 'interfaces' | 'session'): string | undefined {
+  switch (what) {
+    case 'session':
+      return typeof body === 'string' && body !== '' ? undefined : 'the session answer is not a JSON string';
+    case 'ids':
+      return Array.isArray(body) && body.every((x) => typeof x === 'string') ? undefined : 'the response is not a JSON array of ids';
+    case 'object':
+      return body !== null && typeof body === 'object' && !Array.isArray(body) && typeof (body as { name?: unknown }).name === 'string'
+        ? undefined
+        : 'the response is not an object with a name';
+    case 'associations':
+      return Array.isArray(body) && body.every((x) => x !== null && typeof x === 'object' && Array.isArray((x as TagToObjects).object_ids))
+        ? undefined
+        : 'the response is not a JSON array of {tag_id, object_ids}';
+    case 'interfaces':
+      return Array.isArray(body) && body.every((x) => x !== null && typeof x === 'object') ? undefined : 'the response is not a JSON array of interfaces';
+  }
+}
