@@ -26,6 +26,32 @@ const DEMO_HEADER = `# The demo estate served by \`discover sim\` when no --flee
 # Addresses come from the documentation ranges (RFC 5737 TEST-NETs, RFC 3849 2001:db8::/32).
 `;
 
+/** What `discover sim` prints for the demo fleet, ports and machine paths normalised, for docs/sim.md. */
+export async function simPasteSample(): Promise<string> {
+  const { runSim, defaultFleetPath } = await import('../src/sim/index.js');
+  const controller = new AbortController();
+  let printed = '';
+  await runSim({
+    fleetPath: defaultFleetPath(),
+    port: 0,
+    stdout: (text) => {
+      printed += text;
+      controller.abort();
+    },
+    signal: controller.signal,
+  });
+  const [, http, https] = /on http:\/\/127\.0\.0\.1:(\d+) and https:\/\/127\.0\.0\.1:(\d+)/.exec(printed) ?? [];
+  return printed
+    .replaceAll(`127.0.0.1:${http}`, '127.0.0.1:18700')
+    .replaceAll(`127.0.0.1:${https}`, '127.0.0.1:18701')
+    .replace(/^# fleet \S+demo\.yaml/m, '# fleet /usr/lib/node_modules/autojoin/fixtures/fleets/demo.yaml')
+    .replace(/^# state \(CA certificate and private key, mode 0700\): \S+$/m, '# state (CA certificate and private key, mode 0700): /home/me/.local/state/autojoin/sim')
+    .replace(/NODE_EXTRA_CA_CERTS=\S+/, 'NODE_EXTRA_CA_CERTS=/home/me/.local/state/autojoin/sim/ca.pem')
+    .replace(/\/\S*autojoin-sim-\w+\//g, '/tmp/autojoin-sim-Xb3k9Q/')
+    .replace(/\/\S*autojoin-sim-\w+'/g, "/tmp/autojoin-sim-Xb3k9Q'")
+    .replace(/(node|npx) \S*discover(\.js)? addrs/g, 'discover addrs');
+}
+
 /** Path -> wanted content of every generated file. */
 export async function generatedFiles(root = '.'): Promise<Map<string, string>> {
   const files = new Map<string, string>();
@@ -41,6 +67,7 @@ export async function generatedFiles(root = '.'): Promise<Map<string, string>> {
   sim = replaceSection(sim, 'credentials', credentialsTable(modules));
   sim = replaceSection(sim, 'cloud-fields', cloudFieldsTable(modules));
   sim = replaceSection(sim, 'apis', apisTable(modules));
+  sim = replaceSection(sim, 'paste', `\`\`\`sh\n${await simPasteSample()}\`\`\``);
   files.set('docs/sim.md', sim);
 
   files.set('fixtures/fleets/demo.yaml', DEMO_HEADER + stringify(demoFleet(modules), { lineWidth: 0 }));

@@ -35,29 +35,7 @@ function documentedBlock(file: string, firstLine: string): string {
   return block;
 }
 
-test('docs/sim.md: the paste sample is what discover sim prints for the demo fleet (ports, paths normalised)', async (t) => {
-  const { runSim, defaultFleetPath } = await import('../src/sim/index.js');
-  const controller = new AbortController();
-  let printed = '';
-  await runSim({
-    fleetPath: defaultFleetPath(),
-    port: 0,
-    stdout: (text) => {
-      printed += text;
-      controller.abort();
-    },
-    signal: controller.signal,
-  });
-  const [, http, https] = /on http:\/\/127\.0\.0\.1:(\d+) and https:\/\/127\.0\.0\.1:(\d+)/.exec(printed) ?? [];
-  const normalised = printed
-    .replaceAll(`127.0.0.1:${http}`, '127.0.0.1:18700')
-    .replaceAll(`127.0.0.1:${https}`, '127.0.0.1:18701')
-    .replace(/^# fleet \S+demo\.yaml/m, '# fleet /usr/lib/node_modules/autojoin/fixtures/fleets/demo.yaml')
-    .replace(/^# state \(CA certificate and private key, mode 0700\): \S+$/m, '# state (CA certificate and private key, mode 0700): /home/me/.local/state/autojoin/sim')
-    .replace(/NODE_EXTRA_CA_CERTS=\S+/, 'NODE_EXTRA_CA_CERTS=/home/me/.local/state/autojoin/sim/ca.pem')
-    .replace(/\/\S*autojoin-sim-\w+\//g, '/tmp/autojoin-sim-Xb3k9Q/');
-  t.is(documentedBlock('docs/sim.md', '# autojoin simulator on'), normalised);
-});
+// docs/sim.md's paste sample is generated (scripts/docs-lib.ts simPasteSample), so the drift test above covers it.
 
 test('docs/retry-join.md: the log lines are spaced as the logger writes them', async (t) => {
   const { lineLogger } = await import('../src/log.js');
