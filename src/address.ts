@@ -40,28 +40,49 @@ export interface HostPort {
  * A trailing `host:` yields port undefined, like Nomad's client rules.
  */
 export function splitHostPort(text: string): HostPort | undefined {
-  const input = text.trim();
-  if (input === '') return undefined;
-  if (input.startsWith('[')) {
-    const close = input.indexOf(']');
-    if (close < 0) return undefined;
-    const host = input.slice(1, close);
-    const rest = input.slice(close + 1);
-    if (host === '' || ipVersion(host) !== 6) return undefined;
-    if (rest === '' || rest === ':') return { host, port: undefined };
-    if (!rest.startsWith(':')) return undefined;
-    const port = parsePort(rest.slice(1));
-    return port === undefined ? undefined : { host, port };
+  const parsed = parseHostPort(text);
+  if ('error' in parsed || parsed.host === '') return undefined;
+  // A bracketed host must be an IPv6 literal.
+  if (parsed.bracketed && ipVersion(parsed.host) !== 6) return undefined;
+  return { host: parsed.host, port: parsed.port };
+}
+
+/**
+ * THE host:port parser (Go's `net.SplitHostPort`, with a bare IPv6 literal read as a host, as
+ * Nomad does): `host`, `host:port`, `[v6]`, `[v6]:port`, `v6`; an empty port is no port. On
+ * failure, Go's reason (`too many colons in address`, `missing ']' in address`...). Callers add
+ * their own rules for the host (splitHostPort, parseJoinAddress).
+ */
+export function parseHostPort(input: string): { host: string; port: number | undefined; bracketed: boolean } | { error: string } {
+  const text = input.trim();
+  if (text === '') return { error: 'missing address' };
+  // A bare IPv6 literal fails SplitHostPort with "too many colons"; Nomad then brackets it, so
+  // `2001:db8::1:4647` is the host `2001:db8::1:4647`, not a port (Nomad's own test says so).
+  if (!text.startsWith('[') && ipVersion(text) === 6) return { host: text, port: undefined, bracketed: false };
+  const colon = text.lastIndexOf(':');
+  let host: string;
+  let afterHost: number;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    if (end < 0) return { error: "missing ']' in address" };
+    if (text.indexOf('[', 1) >= 0) return { error: "unexpected '[' in address" };
+    if (end + 1 === text.length) return { host: text.slice(1, end), port: undefined, bracketed: true };
+    if (end + 1 !== colon) return { error: text[end + 1] === ':' ? 'too many colons in address' : 'missing port in address' };
+    host = text.slice(1, end);
+    afterHost = end + 1;
+  } else {
+    if (colon < 0) return { host: text, port: undefined, bracketed: false };
+    host = text.slice(0, colon);
+    afterHost = colon;
+    if (host.includes(':')) return { error: 'too many colons in address' };
+    if (text.includes('[')) return { error: "unexpected '[' in address" };
   }
-  if (ipVersion(input) === 6) return { host: input, port: undefined };
-  const colon = input.lastIndexOf(':');
-  if (colon < 0) return { host: input, port: undefined };
-  const host = input.slice(0, colon);
-  if (host === '' || host.includes(':')) return undefined;
-  const portText = input.slice(colon + 1);
-  if (portText === '') return { host, port: undefined };
+  if (text.indexOf(']', afterHost) >= 0) return { error: "unexpected ']' in address" };
+  const portText = text.slice(colon + 1);
+  if (portText === '') return { host, port: undefined, bracketed: text.startsWith('[') };
   const port = parsePort(portText);
-  return port === undefined ? undefined : { host, port };
+  if (port === undefined) return { error: 'invalid port' };
+  return { host, port, bracketed: text.startsWith('[') };
 }
 
 /** A decimal port 0-65535, or undefined. */

@@ -3,7 +3,7 @@
  * Nomad's client rules (`client/rpc.go` `resolveServer`, fixed for IPv6 in 1.9.4):
  * a missing port gets the default, a bare IPv6 literal is bracketed, `host:` gets the default.
  */
-import { formatHostPort, ipVersion, isDnsName, parsePort } from '../address.js';
+import { formatHostPort, ipVersion, isDnsName, parseHostPort } from '../address.js';
 import { InvalidAddressError } from './errors.js';
 
 /** The parts of an address; `port` undefined when it had none (or an empty one, `host:`). */
@@ -18,37 +18,9 @@ export interface AddressParts {
  * @throws InvalidAddressError with Go's texts (`too many colons in address`, `unexpected ']' in address`...)
  */
 export function parseJoinAddress(input: string): AddressParts {
-  const text = input.trim();
-  if (text === '') throw new InvalidAddressError(input, 'missing address');
-  // A bare IPv6 literal fails SplitHostPort with "too many colons"; Nomad then brackets it.
-  // `2001:db8::1:4647` is therefore the host `2001:db8::1:4647`, not a port: Nomad's own test says so.
-  if (!text.startsWith('[') && ipVersion(text) === 6) return { host: text, port: undefined };
-  const colon = text.lastIndexOf(':');
-  if (colon < 0) return checkedHost(input, text, undefined, text);
-  let host: string;
-  let afterHost: number;
-  if (text.startsWith('[')) {
-    const end = text.indexOf(']');
-    if (end < 0) throw new InvalidAddressError(input, "missing ']' in address");
-    if (end + 1 === text.length) return checkedHost(input, text.slice(1, end), undefined, text);
-    if (end + 1 !== colon) {
-      throw new InvalidAddressError(input, text[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
-    }
-    host = text.slice(1, end);
-    afterHost = end + 1;
-    if (text.indexOf('[', 1) >= 0) throw new InvalidAddressError(input, "unexpected '[' in address");
-  } else {
-    host = text.slice(0, colon);
-    afterHost = colon;
-    if (host.includes(':')) throw new InvalidAddressError(input, 'too many colons in address');
-    if (text.includes('[')) throw new InvalidAddressError(input, "unexpected '[' in address");
-  }
-  if (text.indexOf(']', afterHost) >= 0) throw new InvalidAddressError(input, "unexpected ']' in address");
-  const portText = text.slice(colon + 1);
-  if (portText === '') return checkedHost(input, host, undefined, text);
-  const port = parsePort(portText);
-  if (port === undefined) throw new InvalidAddressError(input, 'invalid port');
-  return checkedHost(input, host, port, text);
+  const parsed = parseHostPort(input);
+  if ('error' in parsed) throw new InvalidAddressError(input, parsed.error);
+  return checkedHost(input, parsed.host, parsed.port, input.trim());
 }
 
 function checkedHost(input: string, host: string, port: number | undefined, text: string): AddressParts {
