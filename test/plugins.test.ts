@@ -131,7 +131,7 @@ function pack(folder: string, into: string): string {
   return path.join(into, name);
 }
 
-test('the example plugin, installed from its packed tarball outside the repo: help, check, addrs and discover sim', async (t) => {
+test('the example plugin, installed from its packed tarball outside the repo: help, check, addrs, join and discover sim', async (t) => {
   const project = mkdtempSync(path.join(tmpdir(), 'autojoin-user-'));
   t.teardown(() => rmSync(project, { recursive: true, force: true }));
   const tarball = pack(path.join(ROOT, 'examples/autojoin-provider-inventory'), project);
@@ -174,6 +174,10 @@ test('the example plugin, installed from its packed tarball outside the repo: he
   const found = await run([...plugin, '-q', 'addrs', block?.config ?? '']);
   t.is(found.code, 0, found.stderr);
   t.is(found.stdout, '10.9.0.11 10.9.0.12\n');
+  // discover join finds the plugin's peers through the same simulator (plugin flag after `join` too).
+  const joined = await run(['join', ...plugin, '-q', '--default-port', '4648', block?.config ?? '']);
+  t.is(joined.code, 0, joined.stderr);
+  t.is(joined.stdout, '10.9.0.11:4648 10.9.0.12:4648\n');
 });
 
 test('the example plugin passes its own tests (node --test) against the installed autojoin', async (t) => {
