@@ -58,6 +58,10 @@ export async function generatedFiles(root = '.'): Promise<Map<string, string>> {
   const providers = await new ProviderRegistry().loadAll();
   for (const provider of providers) files.set(`docs/providers/${provider.name}.md`, providerMarkdown(provider));
 
+  // docs/cli.md's log sample starts with the providers `discover addrs` registers: all of them.
+  const cli = readFileSync(`${root}/docs/cli.md`, 'utf8');
+  files.set('docs/cli.md', cli.replace(/^Registered providers: \[.*\]$/m, `Registered providers: [${providers.map((p) => p.name).join(' ')}]`));
+
   const readme = readFileSync(`${root}/README.md`, 'utf8');
   files.set('README.md', replaceSection(readme, 'providers', providerTable(providers)));
 

@@ -508,7 +508,8 @@ test('-- COMMAND runs in its own process group: SIGTERM to discover join leaves 
   t.false(alive(sleepPid), 'the command\'s child survived');
 });
 
-test('on a terminal a running attempt shows its elapsed time, updated each second (fake clock)', async (t) => {
+// Serial: fake timers are global, and the file's other tests (run concurrently) would share them.
+test.serial('on a terminal a running attempt shows its elapsed time, updated each second (fake clock)', async (t) => {
   const FakeTimers = await import('@sinonjs/fake-timers');
   const clock = FakeTimers.install({ toFake: ['setInterval', 'clearInterval', 'Date'] });
   t.teardown(() => clock.uninstall());
