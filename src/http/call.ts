@@ -43,7 +43,8 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const retrying = (throttled: boolean): RetryVerdict =>
       afterMs === undefined ? { retry: true, throttled } : { retry: true, throttled, afterMs };
     if (error.throttled) return retrying(true);
-    if (error.status !== undefined) return error.status >= 500 ? retrying(false) : { retry: false };
+    if (error.status !== undefined && error.status >= 500) return retrying(false);
+    // A body cut short carries its status (often 200) and a socket error: the connection failed, retry.
     if (isTransientCause(error.cause) || options.transient?.(error)) return { retry: true };
     return { retry: false };
   };
