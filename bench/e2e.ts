@@ -88,7 +88,9 @@ try {
     const ms = median(row.samples.map((s) => s.ms));
     const rss = median(row.samples.map((s) => s.rssMB));
     figures.set(row.label, { ratio: ms / baseline, rss });
-    console.log(`  ${row.label.padEnd(28)} ${fmt(ms).padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} bare node ${`${rss.toFixed(0)} MB`.padStart(7)}`);
+    console.log(
+      `  ${row.label.padEnd(28)} ${fmt(ms).padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} bare node ${`${rss.toFixed(0)} MB`.padStart(7)}`,
+    );
   }
   console.log(`goals (ratio to the bare node above, peak RSS at most ${RSS_GOAL_MB} MB):`);
   for (const [provider, goal] of Object.entries(GOALS)) {
@@ -96,7 +98,9 @@ try {
       const figure = figures.get(`${provider}: ${cache} code cache`);
       if (!figure) continue;
       const ok = figure.ratio <= goal && figure.rss <= RSS_GOAL_MB;
-      console.log(`  ${provider}, ${cache} cache: at most ${goal}x and ${RSS_GOAL_MB} MB: ${verdict(ok)} (${figure.ratio.toFixed(2)}x, ${figure.rss.toFixed(0)} MB)`);
+      console.log(
+        `  ${provider}, ${cache} cache: at most ${goal}x and ${RSS_GOAL_MB} MB: ${verdict(ok)} (${figure.ratio.toFixed(2)}x, ${figure.rss.toFixed(0)} MB)`,
+      );
     }
   }
   if (failed) console.log('FAILED: some runs did not print the expected addresses');

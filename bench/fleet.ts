@@ -44,7 +44,14 @@ for (let i = 0; i < PER_CLOUD; i++) {
     { id: `scw-${i}`, cloud: 'scaleway', name: `scw-${i}`, zone: 'fr-par-1', tags: { 'nomad-server': '' }, private_ipv4: ip(14, i) },
     { id: `metal-${i}`, cloud: 'packet', name: `metal-${i}`, zone: 'ewr1', tags: { 'nomad-server': '' }, private_ipv4: ip(15, i) },
     { id: `pod-${i}`, cloud: 'k8s', name: `pod-${i}`, namespace: 'default', tags: { role: 'nomad-server' }, private_ipv4: ip(16, i) },
-    { id: String(200_000 + i), cloud: 'linode', name: `linode-${i}`, region: 'us-east', tags: { 'nomad-server': '' }, private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}` },
+    {
+      id: String(200_000 + i),
+      cloud: 'linode',
+      name: `linode-${i}`,
+      region: 'us-east',
+      tags: { 'nomad-server': '' },
+      private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}`,
+    },
     { id: `os-${i}`, cloud: 'os', name: `os-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(18, i) },
     { id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(19, i) },
     { id: String(20_000_000 + i), cloud: 'softlayer', name: `sl-${i}`, zone: 'dal09', tags: { 'nomad-server': '' }, private_ipv4: ip(20, i) },
@@ -89,7 +96,9 @@ try {
     }
   }
   const baseline = median((rows[0] as (typeof rows)[number]).samples.map((s) => s.ms));
-  console.log(`fleet: ${PER_CLOUD.toLocaleString('en')} instances per cloud, every page, \`discover -q addrs\` as a whole process, warm code cache, median of ${RUNS} runs`);
+  console.log(
+    `fleet: ${PER_CLOUD.toLocaleString('en')} instances per cloud, every page, \`discover -q addrs\` as a whole process, warm code cache, median of ${RUNS} runs`,
+  );
   console.log(`  ${'run'.padEnd(32)} ${'API requests'.padStart(13)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'peak RSS'.padStart(10)}`);
   const verdicts: string[] = [];
   for (const row of rows) {

@@ -81,10 +81,14 @@ try {
   const baseline = measure([...core, ...Object.keys(peers)]);
   console.log(`baseline: every cloud SDK (what every install was)  ${mb(baseline.bytes)} in ${baseline.packages} packages`);
   const bare = measure(core);
-  console.log(`autojoin alone (consul, srv, mdns, join, sim)        ${mb(bare.bytes)} in ${bare.packages} packages  (${((100 * bare.bytes) / baseline.bytes).toFixed(0)}% of baseline)`);
+  console.log(
+    `autojoin alone (consul, srv, mdns, join, sim)        ${mb(bare.bytes)} in ${bare.packages} packages  (${((100 * bare.bytes) / baseline.bytes).toFixed(0)}% of baseline)`,
+  );
   for (const [cloud, names] of Object.entries(clouds)) {
     const one = measure([...core, ...names]);
-    console.log(`autojoin + ${cloud.padEnd(6)} (${names.length} packages named)         ${mb(one.bytes)} in ${one.packages} packages  (${((100 * one.bytes) / baseline.bytes).toFixed(0)}% of baseline)`);
+    console.log(
+      `autojoin + ${cloud.padEnd(6)} (${names.length} packages named)         ${mb(one.bytes)} in ${one.packages} packages  (${((100 * one.bytes) / baseline.bytes).toFixed(0)}% of baseline)`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -20,7 +20,9 @@ const cache = mkdtempSync(path.join(tmpdir(), 'autojoin-bench-attempts-'));
 let failed = false;
 try {
   console.log(`join-attempts: retryJoin of ${ATTEMPTS} attempts in a fresh process, ${INTERVAL_MS} ms apart; median of ${runs} processes`);
-  console.log(`  ${'provider'.padEnd(10)} ${'attempt 1'.padStart(10)} ${'attempt 2'.padStart(10)} ${'attempt 3'.padStart(10)} ${'4..N (API)'.padStart(11)}   later attempts' load cost`);
+  console.log(
+    `  ${'provider'.padEnd(10)} ${'attempt 1'.padStart(10)} ${'attempt 2'.padStart(10)} ${'attempt 3'.padStart(10)} ${'4..N (API)'.padStart(11)}   later attempts' load cost`,
+  );
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
     if (!paste || !['aws', 'azure', 'gce'].includes(paste.provider)) continue;

@@ -85,7 +85,9 @@ try {
   console.log(
     `join-converge: ${CLUSTERS} clusters whose peers appear at seeded random times in the first ${APPEAR_WINDOW_MS} ms; one joiner per policy per cluster, time scaled 1/${SCALE}`,
   );
-  console.log(`  ${'policy (scaled)'.padEnd(40)} ${'mean'.padStart(10)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'max'.padStart(10)} ${'requests'.padStart(9)}   (time from peers appearing to joined)`);
+  console.log(
+    `  ${'policy (scaled)'.padEnd(40)} ${'mean'.padStart(10)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'max'.padStart(10)} ${'requests'.padStart(9)}   (time from peers appearing to joined)`,
+  );
   row(`backoff ${BACKOFF.backoff.initial}ms x1.5 to ${BACKOFF.backoff.max}ms, ±50%`, backoff);
   row(`baseline: Nomad fixed ${FIXED.retryInterval}ms`, fixed);
   console.log(`  backoff mean / fixed mean: ${(backoff.mean / fixed.mean).toFixed(3)} (goal: under 0.1)`);

@@ -84,10 +84,12 @@ const row = (label: string, r: HerdResult) =>
     `  ${label.padEnd(36)} ${`${r.times.length}/${JOINERS}`.padStart(10)} ${String(r.failed).padStart(7)} ${(r.times.length ? seconds(percentile(r.times, 50)) : '-').padStart(8)} ${(r.times.length ? seconds(percentile(r.times, 99)) : '-').padStart(8)} ${(r.requests / JOINERS).toFixed(2).padStart(12)} ${(r.calls / JOINERS).toFixed(2).padStart(13)} ${(r.requests / r.calls).toFixed(2).padStart(14)}`,
   );
 console.log(`join-herd: ${JOINERS} joiners, one aws entry each, EC2 rate limit ${RATE.rps} req/s burst ${RATE.burst}`);
-console.log(`  ${''.padEnd(36)} ${'joined'.padStart(10)} ${'gave up'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'req/joiner'.padStart(12)} ${'calls/joiner'.padStart(13)} ${'req/call'.padStart(14)}`);
+console.log(
+  `  ${''.padEnd(36)} ${'joined'.padStart(10)} ${'gave up'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'req/joiner'.padStart(12)} ${'calls/joiner'.padStart(13)} ${'req/call'.padStart(14)}`,
+);
 row('retryJoin, backoff + throttle stretch', loop);
 row('baseline: one discovery, no loop', once);
 console.log(`  wall: ${seconds(loop.wallMs)} (loop), ${seconds(once.wallMs)} (baseline); goal: all join, < 3 requests per joiner`);
 // req/call above 1 is the provider's own retries inside one discovery (aws: up to 4 attempts per
 // call, THE shared retry policy); the join loop cannot see or stop them.
-console.log('  req/call > 1: retries inside one discovery call (the provider\'s retryCall), beneath the join loop');
+console.log("  req/call > 1: retries inside one discovery call (the provider's retryCall), beneath the join loop");

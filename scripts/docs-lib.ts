@@ -45,7 +45,10 @@ export async function simPasteSample(): Promise<string> {
     .replaceAll(`127.0.0.1:${http}`, '127.0.0.1:18700')
     .replaceAll(`127.0.0.1:${https}`, '127.0.0.1:18701')
     .replace(/^# fleet \S+demo\.yaml/m, '# fleet /usr/lib/node_modules/autojoin/fixtures/fleets/demo.yaml')
-    .replace(/^# state \(CA certificate and private key, mode 0700\): \S+$/m, '# state (CA certificate and private key, mode 0700): /home/me/.local/state/autojoin/sim')
+    .replace(
+      /^# state \(CA certificate and private key, mode 0700\): \S+$/m,
+      '# state (CA certificate and private key, mode 0700): /home/me/.local/state/autojoin/sim',
+    )
     .replace(/NODE_EXTRA_CA_CERTS=\S+/, 'NODE_EXTRA_CA_CERTS=/home/me/.local/state/autojoin/sim/ca.pem')
     .replace(/\/\S*autojoin-sim-\w+\//g, '/tmp/autojoin-sim-Xb3k9Q/')
     .replace(/\/\S*autojoin-sim-\w+'/g, "/tmp/autojoin-sim-Xb3k9Q'")

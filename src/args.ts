@@ -181,8 +181,7 @@ function coerce(key: string, text: string, spec: ArgSpec, source: string): Coerc
   }
 }
 
-const joinAnd = (keys: readonly string[]) =>
-  keys.length <= 2 ? keys.join(' and ') : `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
+const joinAnd = (keys: readonly string[]) => (keys.length <= 2 ? keys.join(' and ') : `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`);
 const withWhy = (message: string, why: string | undefined, separator: string) => (why ? `${message}${separator}${why}` : message);
 
 /**

@@ -249,7 +249,11 @@ export class MissingPackageError extends AutojoinError {
 
   constructor(provider: string, packageName: string, install: readonly string[], options?: { cause?: unknown }) {
     const all = install.includes(packageName) ? install : [packageName, ...install];
-    super('ERR_MISSING_PACKAGE', `discover-${provider}: the package ${packageName} is not installed; install this provider's SDK: npm install ${all.join(' ')}`, options);
+    super(
+      'ERR_MISSING_PACKAGE',
+      `discover-${provider}: the package ${packageName} is not installed; install this provider's SDK: npm install ${all.join(' ')}`,
+      options,
+    );
     this.provider = provider;
     this.packageName = packageName;
   }

@@ -151,12 +151,16 @@ function checkSchema(provider: AnyProvider, where: string): void {
       continue;
     }
     if (typeof spec.type !== 'string' || !ARG_TYPES.includes(spec.type)) {
-      problems.push(`${key}: type ${JSON.stringify(spec.type)} is not one of ${ARG_TYPES.join(', ')}${typeof spec.type === 'string' ? didYouMean(spec.type, ARG_TYPES) : ''}`);
+      problems.push(
+        `${key}: type ${JSON.stringify(spec.type)} is not one of ${ARG_TYPES.join(', ')}${typeof spec.type === 'string' ? didYouMean(spec.type, ARG_TYPES) : ''}`,
+      );
     } else if (spec.type === 'enum' && (!Array.isArray(spec.values) || spec.values.length === 0)) {
       problems.push(`${key}: an enum needs a non-empty values list`);
     }
   }
   if (problems.length > 0) {
-    throw new ProviderRegistryError(`discover: ${where}: provider ${provider.name} has an invalid argument schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new ProviderRegistryError(
+      `discover: ${where}: provider ${provider.name} has an invalid argument schema:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }

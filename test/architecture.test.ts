@@ -40,7 +40,8 @@ test("no file under src/ names a cloud's own fleet field or credential field", a
   for (const file of core.filter((f) => !f.includes(`${path.sep}intro`))) {
     const text = code(file);
     // As a property (`.ecs`, `ecs:`, `ecs?:`) or a string (`'ecs'`): a local variable named `labels` is no field.
-    for (const field of fields) if (new RegExp(`(?:\\.|['"\`])${field}\\b|(?:^\\s*|[{,]\\s*)${field}\\??:`, 'm').test(text)) offenders.push(`${file}: ${field}`);
+    for (const field of fields)
+      if (new RegExp(`(?:\\.|['"\`])${field}\\b|(?:^\\s*|[{,]\\s*)${field}\\??:`, 'm').test(text)) offenders.push(`${file}: ${field}`);
   }
   t.deepEqual(offenders, []);
 });

@@ -6,11 +6,9 @@ import { echo, pair } from './helpers/providers.js';
 const raw = (s: Record<string, string>) => new Map(Object.entries({ provider: 'echo', ...s }));
 
 test('coerces every type and fills defaults', (t) => {
-  const { args, sources } = validateArgs(
-    echo,
-    raw({ addrs: 'a, b,,c', port: '4648', mode: 'slow', delay: '1m30s', verbose: 'T', endpoint: 'https://x:1/p' }),
-    { env: {} },
-  );
+  const { args, sources } = validateArgs(echo, raw({ addrs: 'a, b,,c', port: '4648', mode: 'slow', delay: '1m30s', verbose: 'T', endpoint: 'https://x:1/p' }), {
+    env: {},
+  });
   t.deepEqual(args, {
     addrs: ['a', 'b', 'c'],
     port: 4648,
@@ -74,7 +72,16 @@ test('secret values never appear in validation errors', (t) => {
 });
 
 test('cross-argument checks run after per-key checks', (t) => {
-  t.notThrows(() => validateArgs(pair, new Map([['b', 'x'], ['c', 'y']]), { env: {} }));
+  t.notThrows(() =>
+    validateArgs(
+      pair,
+      new Map([
+        ['b', 'x'],
+        ['c', 'y'],
+      ]),
+      { env: {} },
+    ),
+  );
   const error = t.throws(() => validateArgs(pair, new Map([['b', 'x']]), { env: {} }), { instanceOf: ProviderArgsError });
   t.regex(error.message, /give a, or b and c/);
 });
@@ -90,10 +97,16 @@ test('a negative duration is refused for every provider, before it runs', (t) =>
 
 test('a value refused on purpose gets the advice the help gives, not the nearest spelling (aws addr_type=private_v6)', async (t) => {
   const { default: aws } = await import('../providers/aws/index.js');
-  const error = t.throws(() => validateArgs(aws, new Map(Object.entries({ provider: 'aws', tag_key: 'a', tag_value: 'b', addr_type: 'private_v6' })), { env: {} }), {
-    instanceOf: ProviderArgsError,
-  });
-  t.is(error.problems[0]?.message, 'addr_type: "private_v6" is not one of private_v4, public_v4, public_v6: every AWS IPv6 address is global unicast: use public_v6');
+  const error = t.throws(
+    () => validateArgs(aws, new Map(Object.entries({ provider: 'aws', tag_key: 'a', tag_value: 'b', addr_type: 'private_v6' })), { env: {} }),
+    {
+      instanceOf: ProviderArgsError,
+    },
+  );
+  t.is(
+    error.problems[0]?.message,
+    'addr_type: "private_v6" is not one of private_v4, public_v4, public_v6: every AWS IPv6 address is global unicast: use public_v6',
+  );
   t.notRegex(error.message, /did you mean "private_v4"/);
   t.regex((await import('../src/help.js')).providerHelp(aws), /public_v6/);
 });

@@ -5,7 +5,11 @@ import { apiCall, classifyProviderError, createClassifier, isTransientCause } fr
 
 const op = { operation: 'List' };
 const cases: Array<[string, unknown, object]> = [
-  ['throttled, Retry-After', new ProviderError('x', 'slow', { ...op, status: 429, throttled: true, retryAfterMs: 2000 }), { retry: true, throttled: true, afterMs: 2000 }],
+  [
+    'throttled, Retry-After',
+    new ProviderError('x', 'slow', { ...op, status: 429, throttled: true, retryAfterMs: 2000 }),
+    { retry: true, throttled: true, afterMs: 2000 },
+  ],
   ['throttled, no Retry-After', new ProviderError('x', 'slow', { ...op, cloudCode: 'Throttling', throttled: true }), { retry: true, throttled: true }],
   ['503 with Retry-After', new ProviderError('x', 'down', { ...op, status: 503, retryAfterMs: 10 }), { retry: true, throttled: false, afterMs: 10 }],
   ['500', new ProviderError('x', 'oops', { ...op, status: 500 }), { retry: true, throttled: false }],
@@ -59,7 +63,11 @@ test('apiCall: a Retry-After past the cap is logged under the provider and opera
   const controller = new AbortController();
   const call = apiCall(
     { signal: controller.signal, log },
-    { provider: 'x', operation: 'List', toError: (cause, operation) => new ProviderError('x', 'slow', { operation, status: 429, throttled: true, retryAfterMs: 2_200_000_000, cause }) },
+    {
+      provider: 'x',
+      operation: 'List',
+      toError: (cause, operation) => new ProviderError('x', 'slow', { operation, status: 429, throttled: true, retryAfterMs: 2_200_000_000, cause }),
+    },
     async () => {
       throw new Error('429');
     },

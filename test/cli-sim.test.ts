@@ -48,7 +48,7 @@ test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIG
   t.true(refused, 'the listener is closed after SIGINT');
 });
 
-test('npm run demo finds every simulated provider\'s addresses and prints no secret', async (t) => {
+test("npm run demo finds every simulated provider's addresses and prints no secret", async (t) => {
   const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/entry/demo.js')], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';

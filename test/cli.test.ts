@@ -69,7 +69,15 @@ test('an invalid argument exits 2 and names the key, before any network call', a
 });
 
 test('check prints the normalised config with secrets redacted', async (t) => {
-  const result = await runDiscover(['check', 'provider=aws', 'access_key_id=AKIDEXAMPLE', 'secret_access_key=TOPSECRETVALUE', 'region=eu-west-1', 'tag_key=role', 'tag_value="nomad server"']);
+  const result = await runDiscover([
+    'check',
+    'provider=aws',
+    'access_key_id=AKIDEXAMPLE',
+    'secret_access_key=TOPSECRETVALUE',
+    'region=eu-west-1',
+    'tag_key=role',
+    'tag_value="nomad server"',
+  ]);
   t.is(result.code, 0, result.stderr);
   t.notRegex(result.stdout + result.stderr, /TOPSECRETVALUE/);
   t.regex(result.stdout, /^provider=aws .*secret_access_key=\*\*\*/);
@@ -134,7 +142,8 @@ test('npx discover and the package self-reference work from the repo root', asyn
   const { execFileSync } = await import('node:child_process');
   const viaNpx = execFileSync('npx', ['--no-install', 'discover', 'version'], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
   t.regex(viaNpx, /^autojoin \d+\.\d+\.\d+\n$/);
-  const script = "import { parseConfig, retryJoin, Discover } from 'autojoin'; console.log(JSON.stringify([...parseConfig('provider=aws k=\"a b\"')]), typeof retryJoin, typeof Discover)";
+  const script =
+    "import { parseConfig, retryJoin, Discover } from 'autojoin'; console.log(JSON.stringify([...parseConfig('provider=aws k=\"a b\"')]), typeof retryJoin, typeof Discover)";
   const viaImport = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
   t.is(viaImport, '[["provider","aws"],["k","a b"]] function function\n');
 });

@@ -1,13 +1,5 @@
 import test from 'ava';
-import {
-  compareCodePoints,
-  formatConfig,
-  goIsPrint,
-  goQuote,
-  goTrimSpace,
-  goUnquote,
-  parseConfig,
-} from '../src/config/index.js';
+import { compareCodePoints, formatConfig, goIsPrint, goQuote, goTrimSpace, goUnquote, parseConfig } from '../src/config/index.js';
 import { ConfigParseError } from '../src/errors.js';
 
 // hashicorp/go-discover config_test.go, TestConfigString: Parse(in).String() == out.
@@ -87,7 +79,15 @@ const formatRows: FormatRow[] = [
     cfg: { '\u{10000}': '7', '\uE000': '6', é: '5', z: '4', a: '3', _: '2', Z: '1', '\uffef': '6b' },
     want: 'Z=1 _=2 a=3 z=4 é=5 \uE000=6 \uffef=6b \u{10000}=7',
   },
-  { name: 'a Map works like a Record', cfg: new Map([['b', '1'], ['provider', 'aws'], ['__proto__', 'x']]), want: 'provider=aws __proto__=x b=1' },
+  {
+    name: 'a Map works like a Record',
+    cfg: new Map([
+      ['b', '1'],
+      ['provider', 'aws'],
+      ['__proto__', 'x'],
+    ]),
+    want: 'provider=aws __proto__=x b=1',
+  },
   { name: 'the empty key prints as =v (not re-parseable, as in Go)', cfg: { '': 'v' }, want: '=v' },
   { name: 'a whitespace-only value prints raw (not re-parseable, as in Go)', cfg: { k: '\n' }, want: 'k=\n' },
 ];
@@ -116,10 +116,7 @@ test("go-discover's known non-round-trips stay non-round-trips (a.3)", (t) => {
 
 test('redact: values of secret keys print as ***', (t) => {
   const cfg = { provider: 'aws', secret_access_key: 'abc def', access_key_id: 'AKIA', tag_value: 'x' };
-  t.is(
-    formatConfig(cfg, { redact: true, secretKeys: ['secret_access_key'] }),
-    'provider=aws access_key_id=AKIA secret_access_key=*** tag_value=x',
-  );
+  t.is(formatConfig(cfg, { redact: true, secretKeys: ['secret_access_key'] }), 'provider=aws access_key_id=AKIA secret_access_key=*** tag_value=x');
   t.is(
     formatConfig(cfg, { redact: true, secretKeys: new Set(['secret_access_key', 'access_key_id']) }),
     'provider=aws access_key_id=*** secret_access_key=*** tag_value=x',
@@ -132,18 +129,12 @@ test('redact without secretKeys masks every value but the provider name: the pri
 
 test('redact: keys outside knownKeys are masked (a mistyped secret key under --lenient)', (t) => {
   const cfg = { provider: 'x', tokn: 'SECRET1', secret_acces_key: 'SECRET2', region: 'r' };
-  t.is(
-    formatConfig(cfg, { redact: true, secretKeys: [], knownKeys: ['provider', 'region'] }),
-    'provider=x region=r secret_acces_key=*** tokn=***',
-  );
+  t.is(formatConfig(cfg, { redact: true, secretKeys: [], knownKeys: ['provider', 'region'] }), 'provider=x region=r secret_acces_key=*** tokn=***');
 });
 
 test('redact: the user-info of any URL value is masked, parsable or not', (t) => {
   const cfg = { provider: 'x', endpoint: 'http://u:SECRET@h:1/p', address: 'http://u:SE/CRET@:x', other: 'a@b' };
-  t.is(
-    formatConfig(cfg, { redact: true, secretKeys: [] }),
-    'provider=x address=http://***@:x endpoint=http://***@h:1/p other=a@b',
-  );
+  t.is(formatConfig(cfg, { redact: true, secretKeys: [] }), 'provider=x address=http://***@:x endpoint=http://***@h:1/p other=a@b');
   t.is(formatConfig(cfg, { redact: false }).includes('SECRET'), true, 'unredacted output keeps it');
 });
 

@@ -19,8 +19,7 @@ interface Bad {
   offset?: number;
 }
 
-const equalsHint = (key: string) =>
-  `${key}: - equals in key's value, enclosing double-quote needed ${key}="value-with-=-symbol"`;
+const equalsHint = (key: string) => `${key}: - equals in key's value, enclosing double-quote needed ${key}="value-with-=-symbol"`;
 
 function checkOk(rows: readonly Ok[]): void {
   for (const row of rows) {

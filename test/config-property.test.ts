@@ -42,13 +42,7 @@ const piece = fc.string({ unit: anyUnit, maxLength: 8 });
 // Near-valid configs: key, an `=` with blanks around it, a value that is sometimes quoted, and
 // a separator that is sometimes not U+0020. Purely random strings rarely parse at all.
 const pairish = fc
-  .tuple(
-    piece,
-    fc.constantFrom('=', ' = ', '\t=', '=\t', '==', ''),
-    piece,
-    fc.boolean(),
-    fc.constantFrom(' ', '  ', '\t', ' \t ', '\n'),
-  )
+  .tuple(piece, fc.constantFrom('=', ' = ', '\t=', '=\t', '==', ''), piece, fc.boolean(), fc.constantFrom(' ', '  ', '\t', ' \t ', '\n'))
   .map(([key, equals, value, quote, separator]) => `${key}${equals}${quote ? `"${value}"` : value}${separator}`);
 const configish = fc.oneof(
   fc.string({ unit: anyUnit, maxLength: 60 }),

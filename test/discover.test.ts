@@ -1,14 +1,6 @@
 import test from 'ava';
 import { Discover, targetAddress } from '../src/discover.js';
-import {
-  AbortError,
-  ConfigParseError,
-  NoProviderError,
-  ProviderArgsError,
-  ProviderRegistryError,
-  TimeoutError,
-  UnknownProviderError,
-} from '../src/errors.js';
+import { AbortError, ConfigParseError, NoProviderError, ProviderArgsError, ProviderRegistryError, TimeoutError, UnknownProviderError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import { echo, hang, pair } from './helpers/providers.js';
 

@@ -6,21 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import {
-  AbortError,
-  HttpStatusError,
-  LoopbackOnlyError,
-  MalformedResponseError,
-  NetworkError,
-  TimeoutError,
-} from '../src/errors.js';
+import { AbortError, HttpStatusError, LoopbackOnlyError, MalformedResponseError, NetworkError, TimeoutError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/client.js';
 import { isLoopbackHost } from '../src/address.js';
 import { redactUrl } from '../src/http/redact.js';
 import { startHttpServer, startHttpsServer, testCert } from './helpers/servers.js';
 
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 // ---- pure helpers ----
 
@@ -103,10 +95,7 @@ test.serial('the agents refuse 169.254.169.254 without opening a socket (SDK pat
   const client = createHttpClient({ loopbackOnly: true });
   const opened = await socketsOpenedDuring(async () => {
     const err = await new Promise<Error>((resolve) => {
-      http.get('http://169.254.169.254/latest/api/token', { agent: client.httpAgent }, () => resolve(new Error('answered'))).on(
-        'error',
-        resolve,
-      );
+      http.get('http://169.254.169.254/latest/api/token', { agent: client.httpAgent }, () => resolve(new Error('answered'))).on('error', resolve);
     });
     t.true(err instanceof LoopbackOnlyError);
     t.is((err as LoopbackOnlyError).code, 'ERR_LOOPBACK_ONLY');

@@ -146,7 +146,10 @@ test('a token admits one node: its replay is an authentication failure, even und
   t.false(replay.allowed);
   t.is(replay.violation, 'authentication');
   t.is(replay.error?.code, 'ERR_INTRO_REPLAYED');
-  t.regex(logger.lines[0] ?? '', /^\[ERROR\] nomad\.client: node registration introduction authentication failure: .* error="token jti [0-9a-f-]{36} was used before"$/);
+  t.regex(
+    logger.lines[0] ?? '',
+    /^\[ERROR\] nomad\.client: node registration introduction authentication failure: .* error="token jti [0-9a-f-]{36} was used before"$/,
+  );
   t.is(metrics.get(), 1);
 });
 
@@ -163,7 +166,10 @@ test('a mismatched token is not spent; replay: false accepts reuse as Nomad does
 test('formatAdmission renders the fields as hclog does', async (t) => {
   const { policy: p } = policy('warn');
   const decision = await admitRegistration(p, { node: { id: 'n1', name: '', pool: 'default' } });
-  t.is(formatAdmission(decision), 'nomad.client: node registration without introduction token: enforcement_level=warn node_id=n1 node_pool=default node_name=""');
+  t.is(
+    formatAdmission(decision),
+    'nomad.client: node registration without introduction token: enforcement_level=warn node_id=n1 node_pool=default node_name=""',
+  );
 });
 
 test('the in-memory jti store forgets a jti once its token has expired', (t) => {
@@ -185,7 +191,11 @@ test('the file jti store refuses a replay across instances (a restart, or two se
   const second = new FileJtiStore(dir, { now: () => clock });
   const results = await Promise.all([first.use('../../etc/passwd', NOW + 1000), second.use('../../etc/passwd', NOW + 1000)]);
   t.deepEqual(results.sort(), [false, true], 'exactly one of two concurrent uses wins');
-  t.deepEqual((await readdir(dir)).map((name) => /^[0-9a-f]{64}$/.test(name)), [true], 'file names are hashes, never the jti');
+  t.deepEqual(
+    (await readdir(dir)).map((name) => /^[0-9a-f]{64}$/.test(name)),
+    [true],
+    'file names are hashes, never the jti',
+  );
   clock = NOW + 1000;
   await new FileJtiStore(dir, { now: () => clock }).prune();
   t.deepEqual(await readdir(dir), []);

@@ -32,7 +32,7 @@ test('keygen writes a private key only its owner reads, and a public JWKS; it ne
   t.regex(again.stderr, /intro-key\.jwk: it exists/);
 });
 
-test('create: Nomad\'s flags, output text and -json; the TTL clamp warns as Nomad\'s server does', async (t) => {
+test("create: Nomad's flags, output text and -json; the TTL clamp warns as Nomad's server does", async (t) => {
   const dir = await keyFolder(t);
   const key = join(dir, 'intro-key.jwk');
   const text = await runDiscover(['intro', 'create', '-key', key, '-node-pool', 'gpu', '-node-name', 'gpu-7', '-ttl', '10m']);
@@ -55,7 +55,7 @@ test('create: Nomad\'s flags, output text and -json; the TTL clamp warns as Noma
   );
 });
 
-test('create: a bad TTL is Nomad\'s error text, exit 2; a missing key is named', async (t) => {
+test("create: a bad TTL is Nomad's error text, exit 2; a missing key is named", async (t) => {
   const dir = await keyFolder(t);
   const bad = await runDiscover(['intro', 'create', '-key', join(dir, 'intro-key.jwk'), '-ttl', '5x']);
   t.is(bad.code, 2);
@@ -122,10 +122,9 @@ test('join hands COMMAND the token (env beats flag) and never prints it, in text
   const fromEnv = await createIntroToken({ key: key.privateJwk, ttl: '10m' });
   const fromFlag = await createIntroToken({ key: key.privateJwk, ttl: '10m' });
   for (const extra of [[], ['-v'], ['--format', 'json']]) {
-    const result = await runDiscover(
-      ['join', ...extra, '--intro-token', fromFlag, '127.0.0.1:4647', '--', ...PRINT_DIGEST, 'NOMAD_CLIENT_INTRO_TOKEN'],
-      { env: { NOMAD_CLIENT_INTRO_TOKEN: fromEnv } },
-    );
+    const result = await runDiscover(['join', ...extra, '--intro-token', fromFlag, '127.0.0.1:4647', '--', ...PRINT_DIGEST, 'NOMAD_CLIENT_INTRO_TOKEN'], {
+      env: { NOMAD_CLIENT_INTRO_TOKEN: fromEnv },
+    });
     t.is(result.code, 0, result.stderr);
     t.true(result.stdout.includes(`token-sha=${sha(fromEnv)}`), 'the variable beats the flag');
     for (const token of [fromEnv, fromFlag]) t.false(`${result.stdout}${result.stderr}`.includes(token), `no token in output (${extra.join(' ')})`);
@@ -189,7 +188,7 @@ test('join stops with a typed error (exit 1) once the token has expired', async 
   t.false(result.stderr.includes(token));
 });
 
-test('verify against a server\'s JWKS URL (the simulator playing Nomad), as an operator checks a token before boot', async (t) => {
+test("verify against a server's JWKS URL (the simulator playing Nomad), as an operator checks a token before boot", async (t) => {
   const { default: introSim } = await import('../src/intro/sim.js');
   const { validateFleet } = await import('../src/sim/load.js');
   const { startTestSim } = await import('./helpers/sim.js');

@@ -80,9 +80,25 @@ async function cluster(t: ExecutionContext, enforcement: 'strict' | 'warn', subn
   const entry = `provider=consul service=nomad tag=rpc address=${simUrl}`;
   const jtiDir = path.join(dir, 'jti');
   const servers = ips.map((ip, i) =>
-    start(t, ['server.mjs', '--listen', `${ip}:${ports[i]}`, '--peers', entry, '--jwks', `${simUrl}/.well-known/jwks.json`, '--enforcement', enforcement, '--jti-dir', jtiDir], {
-      cwd: dir,
-    }),
+    start(
+      t,
+      [
+        'server.mjs',
+        '--listen',
+        `${ip}:${ports[i]}`,
+        '--peers',
+        entry,
+        '--jwks',
+        `${simUrl}/.well-known/jwks.json`,
+        '--enforcement',
+        enforcement,
+        '--jti-dir',
+        jtiDir,
+      ],
+      {
+        cwd: dir,
+      },
+    ),
   );
   // Servers are up once they joined each other through the sim's catalog.
   await Promise.all(servers.map((s) => s.waitFor(/agent\.joiner: retry join completed: initial_servers=1/)));
@@ -117,7 +133,7 @@ async function cluster(t: ExecutionContext, enforcement: 'strict' | 'warn', subn
 
 const DENIED = '[ERROR] client: error registering: error="rpc error: Permission denied"';
 
-test('strict: a good token is admitted; every bad or missing one is refused with Nomad\'s line and the counter raised', async (t) => {
+test("strict: a good token is admitted; every bad or missing one is refused with Nomad's line and the counter raised", async (t) => {
   const c = await cluster(t, 'strict', 1);
   const good = await c.mint('default', 'web-1');
 
@@ -139,25 +155,44 @@ test('strict: a good token is admitted; every bad or missing one is refused with
   };
   const fields = (name: string, pool: string) => `enforcement_level=strict node_id=[0-9a-f-]{36} node_pool=${pool} node_name=${name}`;
 
-  await refused('web-2', 'default', undefined, new RegExp(`\\[ERROR\\] nomad\\.client: node registration without introduction token: ${fields('web-2', 'default')}\\n`));
+  await refused(
+    'web-2',
+    'default',
+    undefined,
+    new RegExp(`\\[ERROR\\] nomad\\.client: node registration without introduction token: ${fields('web-2', 'default')}\\n`),
+  );
   await refused(
     'web-3',
     'default',
     await c.mint('gpu', 'web-3'),
-    new RegExp(`\\[ERROR\\] nomad\\.client: node registration introduction claims mismatch: ${fields('web-3', 'default')} claim_node_pool=gpu claim_node_name=web-3\\n`),
+    new RegExp(
+      `\\[ERROR\\] nomad\\.client: node registration introduction claims mismatch: ${fields('web-3', 'default')} claim_node_pool=gpu claim_node_name=web-3\\n`,
+    ),
   );
   await refused(
     'web-4',
     'default',
     await c.mint('default', 'web-9'),
-    new RegExp(`\\[ERROR\\] nomad\\.client: node registration introduction claims mismatch: ${fields('web-4', 'default')} claim_node_pool=default claim_node_name=web-9\\n`),
+    new RegExp(
+      `\\[ERROR\\] nomad\\.client: node registration introduction claims mismatch: ${fields('web-4', 'default')} claim_node_pool=default claim_node_name=web-9\\n`,
+    ),
   );
   const [h, p, s] = (await c.mint('default', 'web-5')).split('.');
   const tampered = `${h}.${base64url.encode(JSON.stringify({ ...decodeJwt(`${h}.${p}.${s}`), nomad_node_pool: 'default', nomad_node_name: '', sub: 'node-introduction:global:default::default' }))}.${s}`;
   await refused('web-5', 'default', tampered, new RegExp(`authentication failure: ${fields('web-5', 'default')} error="invalid signature"\\n`));
-  await refused('web-1', 'default', good, new RegExp(`authentication failure: ${fields('web-1', 'default')} error="token jti [0-9a-f-]{36} was used before"\\n`));
+  await refused(
+    'web-1',
+    'default',
+    good,
+    new RegExp(`authentication failure: ${fields('web-1', 'default')} error="token jti [0-9a-f-]{36} was used before"\\n`),
+  );
   const none = new UnsecuredJWT({ ...decodeJwt(good), jti: crypto.randomUUID() }).encode();
-  await refused('web-1', 'default', none, new RegExp(`authentication failure: ${fields('web-1', 'default')} error="algorithm \\\\"none\\\\" is not allowed \\(only RS256, EdDSA\\)"\\n`));
+  await refused(
+    'web-1',
+    'default',
+    none,
+    new RegExp(`authentication failure: ${fields('web-1', 'default')} error="algorithm \\\\"none\\\\" is not allowed \\(only RS256, EdDSA\\)"\\n`),
+  );
 
   // Expired: our client refuses to start and says when; a client without that guard is refused by the server.
   const expired = await createIntroToken({ key: c.key, nodePool: 'default', nodeName: 'web-6', now: () => Date.now() - 3_600_000 });
@@ -176,7 +211,10 @@ test('warn: an anonymous client is admitted with the warning, counted; a token f
   const c = await cluster(t, 'warn', 2);
   const anonymous = await c.client('web-1', 'default');
   t.is(anonymous.code, 0, anonymous.out);
-  t.regex(c.serverLog(), /\[WARN\] nomad\.client: node registration without introduction token: enforcement_level=warn node_id=[0-9a-f-]{36} node_pool=default node_name=web-1\n/);
+  t.regex(
+    c.serverLog(),
+    /\[WARN\] nomad\.client: node registration without introduction token: enforcement_level=warn node_id=[0-9a-f-]{36} node_pool=default node_name=web-1\n/,
+  );
   t.is(await c.violations(), 1);
   const otherPool = await c.client('web-2', 'default', await c.mint('gpu', ''));
   t.is(otherPool.code, 1);

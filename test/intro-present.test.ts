@@ -42,7 +42,7 @@ test('precedence: the env variable beats the flag, even when empty; then the sta
   t.is(await readIntroToken({ env: {}, stateDir: await stateDir(t, ' \n') }), undefined, 'a blank file: anonymous');
 });
 
-test('a directory where the token file should be is an error (Nomad\'s text)', async (t) => {
+test("a directory where the token file should be is an error (Nomad's text)", async (t) => {
   await t.throwsAsync(readIntroToken({ env: {}, stateDir: await stateDir(t, 'dir') }), {
     instanceOf: IntroTokenUnusableError,
     code: 'ERR_INTRO_TOKEN_UNUSABLE',
@@ -87,7 +87,11 @@ test('a JWKS endpoint that fails is a typed error naming the URL; one serving a 
   const server = await startHttpServer(t, (_req, res) => res.end(body));
   const url = `${server.url}/.well-known/jwks.json`;
   const token = await createIntroToken({ key: key.privateJwk });
-  await t.throwsAsync(verifyIntroToken(token, { keys: new JwksCache({ url }) }), { instanceOf: IntroJwksError, code: 'ERR_INTRO_JWKS', message: /^jwks http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: cannot fetch/ });
+  await t.throwsAsync(verifyIntroToken(token, { keys: new JwksCache({ url }) }), {
+    instanceOf: IntroJwksError,
+    code: 'ERR_INTRO_JWKS',
+    message: /^jwks http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: cannot fetch/,
+  });
   // While it is down, it is asked at most once per refresh interval.
   let clock = Date.now();
   const down = new JwksCache({ url, now: () => clock });

@@ -27,12 +27,12 @@ async function startIntroSim(t: import('ava').ExecutionContext, intro: unknown) 
   return { sim, mint, register, control };
 }
 
-test('the sim mints tokens through Nomad\'s API that verify against its JWKS, with the fleet\'s TTL policy', async (t) => {
+test("the sim mints tokens through Nomad's API that verify against its JWKS, with the fleet's TTL policy", async (t) => {
   const { sim, mint, control } = await startIntroSim(t, { enforcement: 'strict', max_identity_ttl: '10m', region: 'eu' });
   const jwt = (await mint({ TTL: '1h', NodePool: 'gpu', NodeName: 'gpu-7' })) as string;
   const intro = await verifyIntroToken(jwt, { jwksUrl: `${sim.httpUrl}/.well-known/jwks.json`, region: 'eu' });
   t.like(intro, { nodePool: 'gpu', nodeName: 'gpu-7', region: 'eu' });
-  t.is(intro.expiresAt - intro.issuedAt, 600_000, 'clamped to the fleet\'s max_identity_ttl');
+  t.is(intro.expiresAt - intro.issuedAt, 600_000, "clamped to the fleet's max_identity_ttl");
   const state = await control();
   t.deepEqual(state.log, [
     '[WARN] nomad.acl: node introduction identity TTL request exceeds server maximum, using server maximum: requested_ttl=1h0m0s server_max_ttl=10m0s',
@@ -88,7 +88,9 @@ test('warn: an anonymous node is admitted with the warning, and counted', async 
   t.is(answer.json().Warning, 'node registration without introduction token');
   const state = await control();
   t.is(state.enforcement, 'warn');
-  t.deepEqual(state.log, ['[WARN] nomad.client: node registration without introduction token: enforcement_level=warn node_id=n1 node_pool=default node_name=web-1']);
+  t.deepEqual(state.log, [
+    '[WARN] nomad.client: node registration without introduction token: enforcement_level=warn node_id=n1 node_pool=default node_name=web-1',
+  ]);
   t.is(state.violations[INTRO_VIOLATION_METRIC], 1);
 });
 

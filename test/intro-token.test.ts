@@ -31,7 +31,7 @@ const rsa = await generateIntroKey({ alg: 'RS256', kid: 'rsa-key' });
 const other = await generateIntroKey({ kid: 'ed-key' }); // same kid, different key: a forger's
 const keys = { keys: [ed.publicJwk, rsa.publicJwk] };
 
-test('a token carries Nomad\'s claims and header, the name claim even when empty', async (t) => {
+test("a token carries Nomad's claims and header, the name claim even when empty", async (t) => {
   const jwt = await createIntroToken({ nodePool: 'gpu', ttl: '10m', key: ed.privateJwk, now });
   const header = decodeProtectedHeader(jwt);
   t.deepEqual(header, { alg: 'EdDSA', kid: 'ed-key', typ: 'JWT' });
@@ -81,7 +81,7 @@ test('introTTL refuses a negative or unparsable TTL (Nomad would sign a token th
   t.throws(() => introTTL('5 minutes'), { instanceOf: UsageError, message: /ttl: invalid duration "5 minutes"/ });
 });
 
-test('validateIntroPolicy fills Nomad\'s defaults and reports its texts', (t) => {
+test("validateIntroPolicy fills Nomad's defaults and reports its texts", (t) => {
   t.deepEqual(validateIntroPolicy({}), { enforcement: 'warn', defaultIdentityTtlMs: 300_000, maxIdentityTtlMs: 1_800_000 });
   t.deepEqual(validateIntroPolicy({ enforcement: 'strict', default_identity_ttl: '10m', max_identity_ttl: 3_600_000 }), {
     enforcement: 'strict',

@@ -71,12 +71,17 @@ test('parseJoinAddress keeps the port undefined when absent', (t) => {
 
 test('property: joinAddress keeps any IP and port, brackets exactly the IPv6 ones, and is idempotent', (t) => {
   fc.assert(
-    fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }), fc.integer({ min: 1, max: 65535 }), (ip, port, fallback) => {
-      const input = port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-      const out = joinAddress(input, fallback);
-      const parts = parseJoinAddress(out);
-      return parts.host === ip && parts.port === (port ?? fallback) && out.startsWith('[') === ip.includes(':') && joinAddress(out, fallback) === out;
-    }),
+    fc.property(
+      fc.oneof(fc.ipV4(), fc.ipV6()),
+      fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 65535 }),
+      (ip, port, fallback) => {
+        const input = port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+        const out = joinAddress(input, fallback);
+        const parts = parseJoinAddress(out);
+        return parts.host === ip && parts.port === (port ?? fallback) && out.startsWith('[') === ip.includes(':') && joinAddress(out, fallback) === out;
+      },
+    ),
   );
   t.pass();
 });

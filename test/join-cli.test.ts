@@ -50,7 +50,7 @@ test('--format json and -q', async (t) => {
   t.like(JSON.parse(r.stdout), { joined: 2, attempts: 1, addresses: ['192.0.2.1', '192.0.2.2'] });
 });
 
-test('-v adds Nomad\'s log lines, debug included, beside the progress', async (t) => {
+test("-v adds Nomad's log lines, debug included, beside the progress", async (t) => {
   const r = await run(['-v', '10.0.0.1']);
   t.is(
     r.stderr,
@@ -70,7 +70,11 @@ const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
   { name: 'bad --retry-interval', argv: ['--retry-interval', 'soon', '10.0.0.1'], message: /^--retry-interval: invalid duration "soon"/ },
   { name: 'port out of range', argv: ['--default-port', '70000', '10.0.0.1'], message: /^--default-port: "70000" is not an integer in 0-65535/ },
   { name: 'dashes without command', argv: ['10.0.0.1', '--'], message: /^join: "--" must be followed by a command/ },
-  { name: 'unknown flag', argv: ['--retry', '10.0.0.1'], message: /^discover join: flag provided but not defined: --retry\nRun 'discover help join' for usage\.\n$/ },
+  {
+    name: 'unknown flag',
+    argv: ['--retry', '10.0.0.1'],
+    message: /^discover join: flag provided but not defined: --retry\nRun 'discover help join' for usage\.\n$/,
+  },
   { name: 'bad format', argv: ['--format', 'yaml', '10.0.0.1'], message: /^--format: "yaml" is not one of text, json/ },
   { name: 'bad probe', argv: ['--probe', 'udp', '10.0.0.1'], message: /^--probe: "udp" is not one of tcp/ },
   { name: 'bad --min', argv: ['--min', '0', '10.0.0.1'], message: /^--min: "0" is not an integer in 1-/ },
@@ -80,7 +84,11 @@ const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
   { name: 'bare exec=', argv: ['exec='], message: /^exec=: no executable given after "exec="/ },
   { name: 'malformed address', argv: ['[::1'], message: /^address \[::1: missing '\]' in address/ },
   { name: 'go-sockaddr template', argv: ['{{ GetInterfaceIP "eth0" }}'], message: /go-sockaddr templates are not supported/ },
-  { name: 'bad agent config', argv: ['--from-config', 'fixtures/agent-configs/nomad-conflict.hcl'], message: /server_join and retry_join cannot both be defined/ },
+  {
+    name: 'bad agent config',
+    argv: ['--from-config', 'fixtures/agent-configs/nomad-conflict.hcl'],
+    message: /server_join and retry_join cannot both be defined/,
+  },
 ];
 for (const c of usageErrors) {
   test(`exit 2 at once: ${c.name}`, async (t) => {
@@ -98,7 +106,10 @@ test('exit 1 when every attempt fails: exactly one progress line per attempt, th
   t.is(r.stdout, '');
   const lines = r.stderr.split('\n');
   const failed = '"exec=false" failed: failed to retrieve IP addresses from executable: executable failed with exit code 1:; "10.0.0.7" found 10.0.0.7';
-  t.regex(lines[0] ?? '', new RegExp(`^discover join: attempt 1: ${escapeRegExp(failed)} => found 1 of the 2 addresses needed; next attempt in 10ms \\(\\d\\d:\\d\\d:\\d\\d UTC\\)$`));
+  t.regex(
+    lines[0] ?? '',
+    new RegExp(`^discover join: attempt 1: ${escapeRegExp(failed)} => found 1 of the 2 addresses needed; next attempt in 10ms \\(\\d\\d:\\d\\d:\\d\\d UTC\\)$`),
+  );
   t.regex(lines[1] ?? '', /^discover join: attempt 2: .* => found 1 of the 2 addresses needed; next attempt in 10ms/);
   t.regex(lines[2] ?? '', /^discover join: attempt 3: .* => found 1 of the 2 addresses needed; no attempts left$/);
   t.is(lines[3], 'max join retry exhausted after 3 attempt(s): found 1 of the 2 addresses needed');
@@ -127,7 +138,22 @@ test('with a COMMAND: a non-zero exit is a failed attempt, retried', async (t) =
 });
 
 test('--min counts what the COMMAND reported', async (t) => {
-  const r = await run(['--retry-max', '0', '--min', '2', '--retry-max', '1', '--retry-interval', '1ms', '10.0.0.1', '10.0.0.2', '--', process.execPath, '-e', "console.log('Joined 1 servers successfully')"]);
+  const r = await run([
+    '--retry-max',
+    '0',
+    '--min',
+    '2',
+    '--retry-max',
+    '1',
+    '--retry-interval',
+    '1ms',
+    '10.0.0.1',
+    '10.0.0.2',
+    '--',
+    process.execPath,
+    '-e',
+    "console.log('Joined 1 servers successfully')",
+  ]);
   t.is(r.code, 1);
   t.regex(r.stderr, /joined 1 of the 2 required/);
 });
@@ -210,10 +236,14 @@ test('end to end against the simulated Consul: a late server is joined, and --wa
     [consulSim],
   );
   const entry = `provider=consul service=nomad tag=serf address=${sim.httpUrl}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'entry/discover.ts', 'join', '--backoff', '--backoff-initial', '100ms', '--watch', '--watch-interval', '200ms', entry], {
-    cwd: ROOT,
-    env: { ...process.env, CONSUL_HTTP_TOKEN: 'sim-token-cli' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'entry/discover.ts', 'join', '--backoff', '--backoff-initial', '100ms', '--watch', '--watch-interval', '200ms', entry],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CONSUL_HTTP_TOKEN: 'sim-token-cli' },
+    },
+  );
   t.teardown(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
@@ -326,7 +356,10 @@ test('e2e: -- COMMAND gets the discovered addresses; a failing run is retried; i
   const marker = join(dir, 'tried');
   // `nomad server join` stand-in: fails once, then reports its arguments as joined.
   const script = `const fs = require('node:fs'); const m = ${JSON.stringify(marker)}; if (!fs.existsSync(m)) { fs.writeFileSync(m, ''); console.error('Error joining: failed joining: dial tcp: i/o timeout'); process.exit(1); } console.log('Joined ' + (process.argv.length - 1) + ' servers successfully (' + process.argv.slice(1).join(' ') + ')')`;
-  const r = await cli(['join', '--retry-interval', '20ms', 'provider=consul tag=serf', '10.0.0.9', '--default-port', '4648', '--', process.execPath, '-e', script], env);
+  const r = await cli(
+    ['join', '--retry-interval', '20ms', 'provider=consul tag=serf', '10.0.0.9', '--default-port', '4648', '--', process.execPath, '-e', script],
+    env,
+  );
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, 'Joined 2 servers successfully (10.0.0.1:4648 10.0.0.9:4648)\n');
   t.regex(r.stderr, /^Error joining: failed joining: dial tcp: i\/o timeout\ndiscover join: attempt 1: .* => \S+ exited with code 1; next attempt in 20ms/);
@@ -356,8 +389,7 @@ function spawnCli(t: ExecutionContext, args: string[], env: Record<string, strin
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code) => resolve({ code, stdout, stderr })),
   );
-  const waitFor = (pattern: RegExp) =>
-    new Promise<void>((resolve) => (pattern.test(stderr) ? resolve() : waiters.push({ pattern, resolve })));
+  const waitFor = (pattern: RegExp) => new Promise<void>((resolve) => (pattern.test(stderr) ? resolve() : waiters.push({ pattern, resolve })));
   return { waitFor, done, child };
 }
 
@@ -403,13 +435,19 @@ test('e2e: --probe tcp counts only addresses that accept a connection (real loop
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, `127.0.0.1:${open.port} 127.0.0.1:${late}\n`);
   const lines = r.stderr.trim().split('\n');
-  t.regex(lines[0] ?? '', new RegExp(`=> 1 of 3 addresses accept TCP connections, 2 needed: 127.0.0.1:${closed} ECONNREFUSED, 127.0.0.1:${late} ECONNREFUSED; next attempt in 50ms`));
+  t.regex(
+    lines[0] ?? '',
+    new RegExp(`=> 1 of 3 addresses accept TCP connections, 2 needed: 127.0.0.1:${closed} ECONNREFUSED, 127.0.0.1:${late} ECONNREFUSED; next attempt in 50ms`),
+  );
   t.regex(lines.at(-1) ?? '', /=> found 2$/);
 
   // Exhausted: exit 1, the refused address named.
   const exhausted = await cli(['join', '--probe', 'tcp', '--min', '3', '--retry-max', '1', '--retry-interval', '10ms', 'provider=consul tag=serf'], env);
   t.is(exhausted.code, 1, exhausted.stderr);
-  t.regex(exhausted.stderr, new RegExp(`max join retry exhausted after 2 attempt\\(s\\): 2 of 3 addresses accept TCP connections, 3 needed: 127.0.0.1:${closed} ECONNREFUSED`));
+  t.regex(
+    exhausted.stderr,
+    new RegExp(`max join retry exhausted after 2 attempt\\(s\\): 2 of 3 addresses accept TCP connections, 3 needed: 127.0.0.1:${closed} ECONNREFUSED`),
+  );
 });
 
 test('e2e: --from-config with a sample Nomad client config (Consul catalog, tag rpc) joins servers that register late', async (t) => {
@@ -440,7 +478,14 @@ test('e2e: --from-config with a sample Consul config (AWS auto-join and a litera
   const at = sim.ctx.elapsedMs() + 300;
   sim.updateFleet((fleet) => ({
     ...fleet,
-    instances: [1, 2].map((i) => ({ id: `i-consul${i}`, cloud: 'aws', region: 'eu-west-1', tags: { consul: 'server' }, private_ipv4: `10.0.3.${i}`, appear_after_ms: at })),
+    instances: [1, 2].map((i) => ({
+      id: `i-consul${i}`,
+      cloud: 'aws',
+      region: 'eu-west-1',
+      tags: { consul: 'server' },
+      private_ipv4: `10.0.3.${i}`,
+      appear_after_ms: at,
+    })),
   }));
   const r = await running.done;
   t.is(r.code, 0, r.stderr);
@@ -453,7 +498,7 @@ test('e2e: --from-config with a sample Consul config (AWS auto-join and a litera
   t.false(r.stderr.includes(aws.secret_access_key));
 });
 
-test('e2e: --from-config with conflicting Nomad blocks: Nomad\'s validation text, exit 2, nothing run', async (t) => {
+test("e2e: --from-config with conflicting Nomad blocks: Nomad's validation text, exit 2, nothing run", async (t) => {
   const r = await cli(['join', '--from-config', 'fixtures/agent-configs/nomad-conflict.hcl']);
   t.is(r.code, 2);
   t.is(r.stdout, '');
@@ -505,7 +550,7 @@ test('-- COMMAND runs in its own process group: SIGTERM to discover join leaves 
   // The group is killed before discover exits, but the kernel may take a moment to reap: wait for it.
   for (let i = 0; i < 200 && (alive(shellPid) || alive(sleepPid)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.false(alive(shellPid), 'the command survived');
-  t.false(alive(sleepPid), 'the command\'s child survived');
+  t.false(alive(sleepPid), "the command's child survived");
 });
 
 // Serial: fake timers are global, and the file's other tests (run concurrently) would share them.

@@ -53,7 +53,15 @@ test('Consul LAN and WAN from HCL; serf_lan port override', async (t) => {
   t.like(lan, { agent: 'consul', mode: 'lan', retryIntervalMs: 10_000, retryMax: 6, defaultPort: 9301 });
   t.deepEqual(lan.entries, ['provider=aws tag_key=consul tag_value=server region=eu-west-1', '10.0.1.5']);
   const wan = await readAgentConfig([fixture('consul.hcl')], { mode: 'wan' });
-  t.deepEqual(wan, { agent: 'consul', mode: 'wan', entries: ['consul-dc2.example.internal'], retryIntervalMs: 30_000, retryMax: 0, defaultPort: 8302, warnings: [] });
+  t.deepEqual(wan, {
+    agent: 'consul',
+    mode: 'wan',
+    entries: ['consul-dc2.example.internal'],
+    retryIntervalMs: 30_000,
+    retryMax: 0,
+    defaultPort: 8302,
+    warnings: [],
+  });
 });
 
 test('Consul JSON config', async (t) => {
@@ -65,7 +73,10 @@ test('a folder merges its .hcl and .json files in order, Nomad-style (0 cannot r
 });
 
 test('mode mismatches and missing entries are config errors', async (t) => {
-  await t.throwsAsync(readAgentConfig([fixture('consul.hcl')], { mode: 'server' }), { instanceOf: JoinConfigError, message: /mode server is for Nomad configs/ });
+  await t.throwsAsync(readAgentConfig([fixture('consul.hcl')], { mode: 'server' }), {
+    instanceOf: JoinConfigError,
+    message: /mode server is for Nomad configs/,
+  });
   await t.throwsAsync(readAgentConfig([fixture('nomad-server.hcl')], { mode: 'client' }), {
     instanceOf: JoinConfigError,
     message: /nomad-server.hcl: no client.server_join.retry_join entries$/,
@@ -135,7 +146,10 @@ test('client start_join is refused even as an empty list (Nomad checks != nil)',
 });
 
 test('mergeConfigDocs: hcl2json block lists and plain objects merge alike', (t) => {
-  t.deepEqual(mergeConfigDocs([{ server: [{ enabled: true, server_join: [{ retry_join: ['a'] }] }] }, { server: { enabled: false, server_join: { retry_max: 2 } } }]), {
-    server: { enabled: true, server_join: { retry_join: ['a'], retry_max: 2 } },
-  });
+  t.deepEqual(
+    mergeConfigDocs([{ server: [{ enabled: true, server_join: [{ retry_join: ['a'] }] }] }, { server: { enabled: false, server_join: { retry_max: 2 } } }]),
+    {
+      server: { enabled: true, server_join: { retry_join: ['a'], retry_max: 2 } },
+    },
+  );
 });

@@ -23,10 +23,18 @@ const outputCases: Array<{ name: string; stdout: string; expect?: string[]; erro
   { name: 'whitespace separated, zone kept', stdout: '10.0.0.1 \n\t2001:db8::1  fe80::1%eth0\n', expect: ['10.0.0.1', '2001:db8::1', 'fe80::1%eth0'] },
   { name: 'quotes trimmed per token', stdout: '"10.0.0.1" "fe80::2%en0"', expect: ['10.0.0.1', 'fe80::2%en0'] },
   { name: 'no output', stdout: ' \n ', error: 'failed to retrieve IP addresses from executable: executable returned no output to stdout' },
-  { name: 'host name is not an IP', stdout: '10.0.0.1 nomad.local', error: 'failed to retrieve IP addresses from executable: executable returned invalid IP address: nomad.local' },
+  {
+    name: 'host name is not an IP',
+    stdout: '10.0.0.1 nomad.local',
+    error: 'failed to retrieve IP addresses from executable: executable returned invalid IP address: nomad.local',
+  },
   { name: 'zone on IPv4', stdout: '10.0.0.1%eth0', error: 'failed to retrieve IP addresses from executable: executable returned invalid IP address: 10.0.0.1' },
   { name: 'empty zone', stdout: 'fe80::1%', error: 'failed to retrieve IP addresses from executable: executable returned invalid IP address: fe80::1' },
-  { name: 'ip:port is not an IP', stdout: '10.0.0.1:4647', error: 'failed to retrieve IP addresses from executable: executable returned invalid IP address: 10.0.0.1:4647' },
+  {
+    name: 'ip:port is not an IP',
+    stdout: '10.0.0.1:4647',
+    error: 'failed to retrieve IP addresses from executable: executable returned invalid IP address: 10.0.0.1:4647',
+  },
 ];
 for (const c of outputCases) {
   test(`parseExecOutput: ${c.name}`, (t) => {

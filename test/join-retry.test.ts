@@ -407,7 +407,11 @@ const badOptions: Array<{ name: string; options: Partial<RetryJoinOptions>; mess
   { name: 'defaultPort out of range', options: { defaultPort: 70_000 }, message: 'defaultPort: 70000 is not an integer in 0-65535' },
   { name: 'negative retryMax', options: { retryMax: -1 }, message: 'retryMax: -1 is not an integer >= 0' },
   { name: 'minJoined 0', options: { minJoined: 0 }, message: 'minJoined: 0 is not an integer >= 1' },
-  { name: 'bad timeout', options: { timeout: 'forever' }, message: 'timeout: invalid duration "forever" (use milliseconds or a Go duration such as 500ms, 30s, 1m30s)' },
+  {
+    name: 'bad timeout',
+    options: { timeout: 'forever' },
+    message: 'timeout: invalid duration "forever" (use milliseconds or a Go duration such as 500ms, 30s, 1m30s)',
+  },
   { name: 'zero watch interval', options: { watch: { interval: 0 } }, message: 'watch.interval must be above 0' },
 ];
 for (const c of badOptions) {
@@ -422,7 +426,11 @@ for (const c of badOptions) {
 test('watch: added / removed in each round report and in onChange; an unchanged round reports none', async (t) => {
   const controller = new AbortController();
   const { clock, reports, options } = setup();
-  const fleet = [['10.0.0.1', '10.0.0.2'], ['10.0.0.2', '10.0.0.1'], ['10.0.0.2', '10.0.0.3']];
+  const fleet = [
+    ['10.0.0.1', '10.0.0.2'],
+    ['10.0.0.2', '10.0.0.1'],
+    ['10.0.0.2', '10.0.0.3'],
+  ];
   let round = 0;
   const changes: unknown[] = [];
   const run = retryJoin({
@@ -563,11 +571,15 @@ test('backoff bounds: every wait stays within ±jitter of min(max, initial × mu
       const base = Math.min(1000, 100 * 2 ** i);
       t.true(wait >= base * 0.5 && wait <= base * 1.5, `draw ${draw}, wait ${i}: ${wait} outside [${base * 0.5}, ${base * 1.5}]`);
     });
-    t.is(clock.now, waits.reduce((a, b) => a + b, 0), 'the loop waited exactly those delays');
+    t.is(
+      clock.now,
+      waits.reduce((a, b) => a + b, 0),
+      'the loop waited exactly those delays',
+    );
   }
 });
 
-test('RetryJoinExhaustedError carries each entry\'s last error, also when the entry answered in the last attempt', async (t) => {
+test("RetryJoinExhaustedError carries each entry's last error, also when the entry answered in the last attempt", async (t) => {
   const { clock, options } = setup();
   let call = 0;
   const discoverAddrs: DiscoverAddrs = async (cfg) => {
@@ -639,7 +651,10 @@ test('a join that returns no number is a usage error, not a success or an endles
 
 test('addrs(undefined) from plain JavaScript is a usage error', async (t) => {
   const { addrs } = await import('../src/discover.js');
-  await t.throwsAsync(addrs(undefined as unknown as string), { instanceOf: UsageError, message: 'discover: the config string must be a string, not undefined' });
+  await t.throwsAsync(addrs(undefined as unknown as string), {
+    instanceOf: UsageError,
+    message: 'discover: the config string must be a string, not undefined',
+  });
 });
 
 test('engine: a Discover with a plugin provider serves go-discover entries; lenient turns unknown keys into warnings', async (t) => {

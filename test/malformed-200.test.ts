@@ -58,7 +58,11 @@ for (const [name, type, body] of bodies) {
     const secret = 'sim-Secret~value.1';
     const sub = 'cccccccc-0000-0000-0000-000000000003';
     // The simulator issues the token; the ARM answers come from the fake.
-    const sim = await startTestSim(t, { instances: [], credentials: { azure: { tenant_id: tenant, client_id: client, client_secret: secret, subscription_id: sub } } }, [azureSim]);
+    const sim = await startTestSim(
+      t,
+      { instances: [], credentials: { azure: { tenant_id: tenant, client_id: client, client_secret: secret, subscription_id: sub } } },
+      [azureSim],
+    );
     const arm = await fakeArm(t, type, body);
     const engine = new Discover({ builtins: false, providers: [azure] });
     const cfg = `provider=azure tenant_id=${tenant} client_id=${client} secret_access_key="${secret}" subscription_id=${sub} endpoint=${arm} tag_name=a tag_value=b`;

@@ -51,7 +51,10 @@ test.serial('a TypeScript project made by npm init -y compiles against it and ru
   const { project } = setup();
   writeFileSync(
     path.join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, types: [], outDir: 'out' }, files: ['index.ts'] }),
+    JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, types: [], outDir: 'out' },
+      files: ['index.ts'],
+    }),
   );
   writeFileSync(
     path.join(project, 'index.ts'),
@@ -130,5 +133,8 @@ test.serial('DISCOVER_PLUGINS=./my-provider.js in a CommonJS project: require() 
   t.is(execFileSync(bin, ['join', '-q', 'provider=cjs'], { cwd: project, encoding: 'utf8', env }), '10.9.0.1:4648\n');
   const esm = spawnSync(bin, ['-q', 'addrs', 'provider=esmstyle'], { cwd: project, encoding: 'utf8', env: childEnv({ DISCOVER_PLUGINS: './esm-style.js' }) });
   t.is(esm.status, 2);
-  t.regex(esm.stderr, /discover: cannot load plugin \.\/esm-style\.js: Cannot use import statement outside a module \(import\/export in a CommonJS project: name the file \.mjs, set "type": "module", or use require\(\) and module\.exports\)\n$/);
+  t.regex(
+    esm.stderr,
+    /discover: cannot load plugin \.\/esm-style\.js: Cannot use import statement outside a module \(import\/export in a CommonJS project: name the file \.mjs, set "type": "module", or use require\(\) and module\.exports\)\n$/,
+  );
 });

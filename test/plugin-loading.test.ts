@@ -11,8 +11,7 @@ import { AutojoinError, isAutojoinError, NetworkError, ProviderError, ProviderRe
 import { type AnyProvider, defineProvider } from '../src/provider.js';
 import { installExamplePlugin, ROOT, runDiscover } from './helpers/cli.js';
 
-const returning = (name: string, targets: unknown): AnyProvider =>
-  defineProvider({ name, summary: 'test', args: {}, discover: async () => targets as never });
+const returning = (name: string, targets: unknown): AnyProvider => defineProvider({ name, summary: 'test', args: {}, discover: async () => targets as never });
 
 // A malformed shape is an error naming the provider; a well-shaped target with a bad value is
 // dropped with a warning naming it (docs/errors.md), so one bad VM does not hide its peers.
@@ -49,7 +48,8 @@ test('a schema typo fails at load, naming the provider, the key and the right ty
   const typo = { name: 'typo', summary: 'test', args: { port: { type: 'integer', help: 'x' } }, discover: async () => [] } as unknown as AnyProvider;
   t.throws(() => new Discover({ builtins: false, providers: [typo] }), {
     instanceOf: ProviderRegistryError,
-    message: 'discover: register(): provider typo has an invalid argument schema:\n  - port: type "integer" is not one of string, bool, int, duration, enum, url, list, hostport (did you mean "int"?)',
+    message:
+      'discover: register(): provider typo has an invalid argument schema:\n  - port: type "integer" is not one of string, bool, int, duration, enum, url, list, hostport (did you mean "int"?)',
   });
 });
 
@@ -113,10 +113,16 @@ test('a TypeScript plugin that node cannot load says to compile it (or load tsx)
   const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-tsplugin-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'my-provider.ts');
-  writeFileSync(file, "import { defineProvider } from 'autojoin';\nexport default defineProvider({ name: 'mine', summary: 's', args: {}, discover: async (): Promise<[]> => [] });\n");
+  writeFileSync(
+    file,
+    "import { defineProvider } from 'autojoin';\nexport default defineProvider({ name: 'mine', summary: 's', args: {}, discover: async (): Promise<[]> => [] });\n",
+  );
   const result = await runDiscover(['--plugin', file, 'providers']);
   t.is(result.code, 2);
-  t.regex(result.stderr, /^discover: cannot load plugin .*my-provider\.ts: .*\(a TypeScript plugin must be compiled to JavaScript first, e\.g\. with tsc, or loaded with NODE_OPTIONS=--import=tsx\)\n$/);
+  t.regex(
+    result.stderr,
+    /^discover: cannot load plugin .*my-provider\.ts: .*\(a TypeScript plugin must be compiled to JavaScript first, e\.g\. with tsc, or loaded with NODE_OPTIONS=--import=tsx\)\n$/,
+  );
 });
 
 test('UsageError is not a ProviderError by brand either', (t) => {

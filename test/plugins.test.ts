@@ -85,7 +85,11 @@ test('a new provider is one folder and one composition line: found through the s
   // The one line a contributor adds to providers/index.ts, here through the composition API.
   const entries: ProviderEntry[] = [
     ...builtins(),
-    { name: 'throwaway', provider: () => import(pathToFileURL(path.join(dir, 'index.mjs')).href), sim: () => import(pathToFileURL(path.join(dir, 'sim.mjs')).href) },
+    {
+      name: 'throwaway',
+      provider: () => import(pathToFileURL(path.join(dir, 'index.mjs')).href),
+      sim: () => import(pathToFileURL(path.join(dir, 'sim.mjs')).href),
+    },
   ];
   const modules = await builtinSimModules(entries);
   t.true(modules.some((m) => m.provider === 'throwaway'));
@@ -127,7 +131,10 @@ test('a new provider is one folder and one composition line: found through the s
 
 /** Packs a folder with npm and returns the tarball's path. */
 function pack(folder: string, into: string): string {
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', into], { cwd: folder, encoding: 'utf8', env: childEnv() }).trim().split('\n').pop() as string;
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', into], { cwd: folder, encoding: 'utf8', env: childEnv() })
+    .trim()
+    .split('\n')
+    .pop() as string;
   return path.join(into, name);
 }
 
@@ -170,7 +177,10 @@ test('the example plugin, installed from its packed tarball outside the repo: he
   });
   const block = paste.blocks.find((b) => b.provider === 'inventory');
   t.truthy(block, 'the plugin has a paste block');
-  t.true(paste.blocks.some((b) => b.provider === 'aws'), 'the built-ins are still served');
+  t.true(
+    paste.blocks.some((b) => b.provider === 'aws'),
+    'the built-ins are still served',
+  );
   const found = await run([...plugin, '-q', 'addrs', block?.config ?? '']);
   t.is(found.code, 0, found.stderr);
   t.is(found.stdout, '10.9.0.11 10.9.0.12\n');
@@ -186,7 +196,10 @@ test('the example plugin passes its own tests (node --test) against the installe
   const tarball = pack(path.join(ROOT, 'examples/autojoin-provider-inventory'), project);
   execFileSync('tar', ['-xzf', tarball, '-C', project]);
   const folder = path.join(project, 'package');
-  writeFileSync(path.join(folder, 'index.test.js'), await import('node:fs').then((fs) => fs.readFileSync(path.join(ROOT, 'examples/autojoin-provider-inventory/index.test.js'))));
+  writeFileSync(
+    path.join(folder, 'index.test.js'),
+    await import('node:fs').then((fs) => fs.readFileSync(path.join(ROOT, 'examples/autojoin-provider-inventory/index.test.js'))),
+  );
   execFileSync('mkdir', ['-p', path.join(folder, 'node_modules')]);
   execFileSync('ln', ['-s', ROOT, path.join(folder, 'node_modules/autojoin')]);
   const out = execFileSync(process.execPath, ['--test', 'index.test.js'], { cwd: folder, encoding: 'utf8', env: childEnv() });

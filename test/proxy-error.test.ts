@@ -29,7 +29,10 @@ for (const provider of ['aws', 'gce', 'consul']) {
     if (!paste) throw new Error(`no paste for ${provider}`);
     const badProxy = `http://proxyuser:wrongpw@127.0.0.1:${proxy.port}`;
     const env = { ...baseEnv(), ...simEnv(sim.ctx), ...paste.env, HTTP_PROXY: badProxy, HTTPS_PROXY: badProxy, METADATA_SERVER_DETECTION: 'none' };
-    const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 30_000, maxAttempts: 1 }), { instanceOf: ProxyError, code: 'ERR_PROXY' });
+    const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 30_000, maxAttempts: 1 }), {
+      instanceOf: ProxyError,
+      code: 'ERR_PROXY',
+    });
     // tinyproxy answers 401 where RFC 9110 says 407; either gets the hint.
     t.is(error.message, `discover-${provider}: proxy http://127.0.0.1:${proxy.port}/ refused the tunnel: HTTP 401 (check the proxy credentials)`);
     t.is(error.proxy, `http://127.0.0.1:${proxy.port}/`);

@@ -44,7 +44,12 @@ const choices: Array<{ name: string; url: string; env: Env; expected: string | u
   { name: 'lower-case no_proxy', url: 'http://localhost/', env: { HTTP_PROXY: P, no_proxy: 'localhost' }, expected: undefined },
   { name: 'NO_PROXY IPv6 keeps brackets', url: 'http://[::1]:80/', env: { HTTP_PROXY: P, NO_PROXY: '[::1]' }, expected: undefined },
   { name: 'NO_PROXY has no CIDR', url: 'http://10.0.0.1/', env: { HTTP_PROXY: P, NO_PROXY: '10.0.0.0/8' }, expected: P },
-  { name: 'metadata endpoint excluded by IP', url: 'http://169.254.169.254/latest', env: { HTTP_PROXY: P, NO_PROXY: '169.254.169.254,metadata.google.internal' }, expected: undefined },
+  {
+    name: 'metadata endpoint excluded by IP',
+    url: 'http://169.254.169.254/latest',
+    env: { HTTP_PROXY: P, NO_PROXY: '169.254.169.254,metadata.google.internal' },
+    expected: undefined,
+  },
 ];
 
 for (const c of choices) {
@@ -200,10 +205,7 @@ test('proxy credentials in the URL work and never appear in errors', async (t) =
   t.teardown(() => wrong.destroy());
   const err = await t.throwsAsync(wrong.request(`${target.url}/`), { instanceOf: NetworkError, code: 'ERR_NETWORK' });
   // tinyproxy answers 401 where RFC 9110 says 407; either gets the hint.
-  t.is(
-    err.message,
-    `GET ${target.url}/ via proxy http://127.0.0.1:${proxy.port}/: proxy refused the tunnel with HTTP 401 (check the proxy credentials)`,
-  );
+  t.is(err.message, `GET ${target.url}/ via proxy http://127.0.0.1:${proxy.port}/: proxy refused the tunnel with HTTP 401 (check the proxy credentials)`);
   t.notRegex(`${err.message} ${err.url} ${err.stack}`, /wrongpw|proxyuser/);
   t.deepEqual(target.requests(), ['GET /']);
 });

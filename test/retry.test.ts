@@ -33,7 +33,10 @@ const delays: Array<{ retry: number; random: number; expected: number }> = [
 ];
 for (const d of delays) {
   test(`backoffDelay(retry ${d.retry}, random ${d.random}) = ${d.expected}`, (t) =>
-    t.is(backoffDelay(d.retry, 200, 5000, () => d.random), d.expected));
+    t.is(
+      backoffDelay(d.retry, 200, 5000, () => d.random),
+      d.expected,
+    ));
 }
 
 const retryAfters: Array<[string | string[] | undefined, number | undefined]> = [
@@ -55,8 +58,7 @@ for (const [header, expected] of retryAfters) {
   test(`parseRetryAfter(${JSON.stringify(header)})`, (t) => t.is(parseRetryAfter(header, NOW), expected));
 }
 
-const status = (code: number, headers: Record<string, string> = {}) =>
-  new HttpStatusError(code, 'http://127.0.0.1/', '', headers);
+const status = (code: number, headers: Record<string, string> = {}) => new HttpStatusError(code, 'http://127.0.0.1/', '', headers);
 const classifications: Array<{ name: string; err: unknown; expected: ReturnType<typeof classifyHttpError> }> = [
   { name: '429 throttled', err: status(429), expected: { retry: true, throttled: true } },
   { name: '429 with Retry-After', err: status(429, { 'retry-after': '4' }), expected: { retry: true, throttled: true, afterMs: 4000 } },

@@ -232,7 +232,7 @@ test('latency delays the answer', async (t) => {
   t.true(performance.now() - started >= 55);
 });
 
-test('error faults answer with the module\'s error body and recover after error_count', async (t) => {
+test("error faults answer with the module's error body and recover after error_count", async (t) => {
   const { sim } = await startFake(t);
   sim.setFaults('fake-data', { error: 'unavailable', error_count: 2 });
   for (let i = 0; i < 2; i++) {
@@ -252,7 +252,7 @@ test('a bare status error keeps the cloud body and forces the status', async (t)
   t.deepEqual(res.body, { fakeError: 'server' });
 });
 
-test('auth_reject answers with the module\'s auth error, but not on exempt token calls', async (t) => {
+test("auth_reject answers with the module's auth error, but not on exempt token calls", async (t) => {
   const { sim } = await startFake(t);
   sim.setFaults('fake-data', { auth_reject: true });
   const res = await json(`${sim.httpUrl}/data/x`);
@@ -307,7 +307,7 @@ test('faults from the fleet file apply per API; run-time null clears them', asyn
   t.throws(() => sim.setFaults('fake-dta', { reset: true }), { message: 'sim: no API named fake-dta (known: fake-data, fake-other)' });
 });
 
-test('rate limit throttles past the burst with the module\'s throttle error, refilled by the clock', async (t) => {
+test("rate limit throttles past the burst with the module's throttle error, refilled by the clock", async (t) => {
   let now = 0;
   const { sim } = await startFake(t, baseFleet(), () => now);
   sim.setFaults('fake-data', { rate_limit: { rps: 2, burst: 2 } });
@@ -472,12 +472,21 @@ test('instances and services with appear_after_ms stay hidden until sim time pas
   };
   const { sim } = await startFake(t, fleet, () => now);
   t.deepEqual((await json(`${sim.httpUrl}/data/x`)).body.instances, ['f-1', 'f-2']);
-  t.deepEqual(visibleServices(sim.ctx).map((s) => s.node), ['n1']);
+  t.deepEqual(
+    visibleServices(sim.ctx).map((s) => s.node),
+    ['n1'],
+  );
   now += 999;
-  t.deepEqual(visibleInstances(sim.ctx, 'fake').map((i) => i.id), ['f-1', 'f-2']);
+  t.deepEqual(
+    visibleInstances(sim.ctx, 'fake').map((i) => i.id),
+    ['f-1', 'f-2'],
+  );
   now += 1;
   t.deepEqual((await json(`${sim.httpUrl}/data/x`)).body.instances, ['f-1', 'f-2', 'late']);
-  t.deepEqual(visibleServices(sim.ctx).map((s) => s.node), ['n1', 'n2']);
+  t.deepEqual(
+    visibleServices(sim.ctx).map((s) => s.node),
+    ['n1', 'n2'],
+  );
   t.is(sim.ctx.elapsedMs(), 1000);
   t.false(isVisible({ appear_after_ms: 1 }, { elapsedMs: () => 0 }));
 });
@@ -487,7 +496,14 @@ test('instances and services with appear_after_ms stay hidden until sim time pas
 const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> = [
   {
     name: 'bad IPv4 names the field',
-    doc: { instances: [{ id: 'a', cloud: 'aws' }, { id: 'b', cloud: 'aws' }, { id: 'c', cloud: 'aws' }, { id: 'd', cloud: 'aws', private_ipv4: '10.0.0.300' }] },
+    doc: {
+      instances: [
+        { id: 'a', cloud: 'aws' },
+        { id: 'b', cloud: 'aws' },
+        { id: 'c', cloud: 'aws' },
+        { id: 'd', cloud: 'aws', private_ipv4: '10.0.0.300' },
+      ],
+    },
     problems: ['instances[3].private_ipv4: "10.0.0.300" is not an IPv4 address'],
   },
   {
@@ -512,7 +528,12 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
   },
   {
     name: 'duplicate ids',
-    doc: { instances: [{ id: 'a', cloud: 'aws' }, { id: 'a', cloud: 'gce' }] },
+    doc: {
+      instances: [
+        { id: 'a', cloud: 'aws' },
+        { id: 'a', cloud: 'gce' },
+      ],
+    },
     problems: ['instances[1].id: "a" is used by another instance'],
   },
   {
@@ -528,7 +549,10 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
   {
     name: 'service port and health',
     doc: { services: [{ node: 'n', node_address: '10.0.0.1', service: 's', port: 70000, health: 'ok' }] },
-    problems: ['services[0].port: expected a whole number from 1 to 65535, got 70000', 'services[0].health: "ok" is not one of "passing", "warning", "critical"'],
+    problems: [
+      'services[0].port: expected a whole number from 1 to 65535, got 70000',
+      'services[0].health: "ok" is not one of "passing", "warning", "critical"',
+    ],
   },
   {
     name: 'fault spec fields',
@@ -543,7 +567,11 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
   {
     name: 'wrong shapes',
     doc: { instances: { id: 'a' }, credentials: { aws: 'key' }, page_size: { 'aws-ec2': 0 } },
-    problems: ['credentials.aws: expected a mapping, got "key"', 'instances: expected a list, got a mapping', 'page_size.aws-ec2: expected a whole number at least 1, got 0'],
+    problems: [
+      'credentials.aws: expected a mapping, got "key"',
+      'instances: expected a list, got a mapping',
+      'page_size.aws-ec2: expected a whole number at least 1, got 0',
+    ],
   },
   {
     name: 'an unknown cloud, with the choices',
@@ -553,10 +581,7 @@ const invalidFleets: Array<{ name: string; doc: unknown; problems: string[] }> =
   {
     name: 'a cloud no module serves lists the clouds',
     doc: { instances: [{ id: 'a', cloud: 'vultr' }], credentials: { nimbus: { key: 'k' } } },
-    problems: [
-      `credentials.nimbus: unknown cloud "nimbus" (the clouds: ${CLOUDS})`,
-      `instances[0].cloud: unknown cloud "vultr" (the clouds: ${CLOUDS})`,
-    ],
+    problems: [`credentials.nimbus: unknown cloud "nimbus" (the clouds: ${CLOUDS})`, `instances[0].cloud: unknown cloud "vultr" (the clouds: ${CLOUDS})`],
   },
   {
     name: "another cloud's field",
@@ -752,7 +777,10 @@ test('runSim prints the paste, serves until the signal aborts, then closes', asy
   while (!printed) await new Promise((r) => setTimeout(r, 5));
   const httpUrl = /on (http:\/\/127\.0\.0\.1:\d+) and/.exec(printed)?.[1];
   t.truthy(httpUrl);
-  t.regex(printed, /\n# fake\nexport FAKE_ENDPOINT=https:\/\/127\.0\.0\.1:\d+\ndiscover addrs 'provider=fake endpoint=http:\/\/127\.0\.0\.1:\d+ secret=it'\\''s'\n/);
+  t.regex(
+    printed,
+    /\n# fake\nexport FAKE_ENDPOINT=https:\/\/127\.0\.0\.1:\d+\ndiscover addrs 'provider=fake endpoint=http:\/\/127\.0\.0\.1:\d+ secret=it'\\''s'\n/,
+  );
   t.true(printed.includes(`export NODE_EXTRA_CA_CERTS=${join(dir, CA_CERT_FILE)}`));
   t.true(printed.includes(`\n# fleet ${fleetPath}: 1 fake instances; 0 services\n`));
   t.deepEqual((await json(`${httpUrl}/data/x`)).body.instances, ['f-9']);
@@ -819,8 +847,7 @@ test('every block discover sim prints for the demo fleet works as pasted', async
     ...(demo.services ?? []).flatMap((s) => [`${s.node_address}:${s.port}`, `${s.service_address}:${s.port}`]),
   ]);
   const [common, ...blocks] = printed.split('\n\n').slice(1);
-  const exportsOf = (block: string) =>
-    Object.fromEntries([...block.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, shellUnquote(m[2]!)]));
+  const exportsOf = (block: string) => Object.fromEntries([...block.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, shellUnquote(m[2]!)]));
   t.deepEqual(exportsOf(common ?? ''), { NODE_EXTRA_CA_CERTS: join(dir, CA_CERT_FILE) });
   const providers = blocks.map((b) => /^# (\S+)/.exec(b)?.[1]);
   for (const cloud of ['aws', 'azure', 'gce']) t.true(providers.includes(cloud), `a block for ${cloud}`);
@@ -846,7 +873,7 @@ test('every block discover sim prints for the demo fleet works as pasted', async
   await running;
 });
 
-test('the default fleet is the package\'s demo fleet', (t) => {
+test("the default fleet is the package's demo fleet", (t) => {
   t.is(defaultFleetPath(), join(repoRoot, 'fixtures', 'fleets', 'demo.yaml'));
 });
 
@@ -893,7 +920,9 @@ test('modules receive an absolute URL built from the Host header', async (t) => 
   };
   const sim = await startTestSim(t, baseFleet(), [mod]);
   const port = new URL(sim.httpUrl).port;
-  await new Promise<void>((resolveGet) => httpGet({ host: '127.0.0.1', port, path: '/a/b?c=d', headers: { host: `ec2.eu-west-1.localhost:${port}` } }, (res) => res.resume().on('end', resolveGet)));
+  await new Promise<void>((resolveGet) =>
+    httpGet({ host: '127.0.0.1', port, path: '/a/b?c=d', headers: { host: `ec2.eu-west-1.localhost:${port}` } }, (res) => res.resume().on('end', resolveGet)),
+  );
   t.is(seen?.url.href, `http://ec2.eu-west-1.localhost:${port}/a/b?c=d`);
   t.is(seen?.url.searchParams.get('c'), 'd');
 });

@@ -160,7 +160,14 @@ test('AWS_REGION wins over metadata; the region arg wins over AWS_REGION', async
 
 test('region from the ECS task metadata endpoint (TaskARN), before IMDS', async (t) => {
   const fleet = ec2Fleet();
-  fleet.instances.push({ id: 'task-a', cloud: 'aws', region: 'us-east-1', ecs: { cluster: 'prod', family: 'consul' }, tags: { role: 'x' }, private_ipv4: '10.5.0.1' });
+  fleet.instances.push({
+    id: 'task-a',
+    cloud: 'aws',
+    region: 'us-east-1',
+    ecs: { cluster: 'prod', family: 'consul' },
+    tags: { role: 'x' },
+    private_ipv4: '10.5.0.1',
+  });
   const sim = await startTestSim(t, fleet, [awsSim]);
   const found = await addrs(`provider=aws tag_key=role tag_value=nomad-server ${CREDS} endpoint=${sim.httpUrl}`, {
     env: env({ ECS_CONTAINER_METADATA_URI_V4: ecsMetadataUri(sim.httpUrl), AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.httpUrl }),
@@ -376,7 +383,11 @@ test('service=ecs with ecs_cluster (name or ARN), ecs_family and several tags', 
   const cfg = (rest: string) => `provider=aws region=eu-west-1 service=ecs ${rest} ${CREDS} endpoint=${sim.httpUrl}`;
   t.deepEqual(await addrs(cfg('ecs_cluster=prod ecs_family=consul tag_key=role tag_value=server')), ['10.8.0.1', '10.8.0.2']);
   t.deepEqual(
-    await addrs(cfg('ecs_cluster=arn:aws:ecs:eu-west-1:210987654321:cluster/prod tag_key=role tag_value=server tags=env=prod'.replace('tags=env=prod', 'tags="env=prod"'))),
+    await addrs(
+      cfg(
+        'ecs_cluster=arn:aws:ecs:eu-west-1:210987654321:cluster/prod tag_key=role tag_value=server tags=env=prod'.replace('tags=env=prod', 'tags="env=prod"'),
+      ),
+    ),
     ['10.8.0.2'],
   );
   await t.throwsAsync(addrs(cfg('ecs_cluster=nope tag_key=role tag_value=server')), {
@@ -612,7 +623,7 @@ test('loading the descriptor loads no AWS SDK module (discover help stays light)
     "const { createRequire } = await import('node:module');",
     "await import('./providers/aws/index.ts');",
     'const cache = Object.keys(createRequire(import.meta.url).cache);',
-    "console.log(cache.filter((k) => /@aws-sdk|@smithy/.test(k)).length);",
+    'console.log(cache.filter((k) => /@aws-sdk|@smithy/.test(k)).length);',
   ].join('\n');
   const stdout = await new Promise<string>((resolve, reject) =>
     execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }, (err, out) =>
@@ -644,7 +655,12 @@ test('each throttle retry is said in the log; the page count line counts what is
   const sim = await startTestSim(t, fleet, [awsSim]);
   sim.setFaults('aws-ec2', { error: 'throttle', error_count: 2 });
   const lines: string[] = [];
-  const logger = { debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const logger = {
+    debug: (m: string) => lines.push(m),
+    info: (m: string) => lines.push(m),
+    warn: (m: string) => lines.push(m),
+    error: (m: string) => lines.push(m),
+  };
   const found = await engine.addrs(ec2Config(sim), { env: env(), timeout: 20_000, logger });
   t.deepEqual(found, ALL_EU_SERVERS);
   const retries = lines.filter((line) => /attempt \d of 4 in \d+ms$/.test(line));

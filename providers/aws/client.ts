@@ -16,7 +16,6 @@ import { type AwsAddrType, ec2Filters, type TagFilter, targetsFromReservations, 
 // The SDK prints a Node-version notice on stderr at the first client; discover's output stays clean.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-
 /** EC2 allows 5..1000 per `DescribeInstances` page; the largest page means the fewest calls. */
 export const EC2_PAGE_SIZE = 1000;
 /** ECS `ListClusters` / `ListTasks` allow 1..100; `DescribeTasks` takes at most 100 tasks. */

@@ -7,14 +7,7 @@ import type { Task } from '@aws-sdk/client-ecs';
 import test from 'ava';
 import { crossArgProblems } from '../../src/args.js';
 import { classifyAwsError, toProviderError } from './errors.js';
-import {
-  type AwsAddrType,
-  ec2Filters,
-  parseTags,
-  regionFromArn,
-  targetsFromReservations,
-  targetsFromTasks,
-} from './extract.js';
+import { type AwsAddrType, ec2Filters, parseTags, regionFromArn, targetsFromReservations, targetsFromTasks } from './extract.js';
 import aws, { tagFilters } from './index.js';
 import { imdsEndpoint, metadataTimeoutMs, withoutProxyEnv } from './region.js';
 import { AbortError, ProviderError, TimeoutError } from '../../src/errors.js';
@@ -88,7 +81,16 @@ const eni = (ip?: string) => ({
   ],
 });
 const tasks: Task[] = [
-  { taskArn: 'arn:t1', desiredStatus: 'RUNNING', tags: [{ key: 'role', value: 'server' }, { key: 'env', value: 'prod' }], attachments: [eni('10.1.0.1')], availabilityZone: 'eu-west-1b' },
+  {
+    taskArn: 'arn:t1',
+    desiredStatus: 'RUNNING',
+    tags: [
+      { key: 'role', value: 'server' },
+      { key: 'env', value: 'prod' },
+    ],
+    attachments: [eni('10.1.0.1')],
+    availabilityZone: 'eu-west-1b',
+  },
   { taskArn: 'arn:t2', desiredStatus: 'RUNNING', tags: [{ key: 'role', value: 'server' }], attachments: [eni('10.1.0.2')] },
   { taskArn: 'arn:t3', desiredStatus: 'STOPPED', tags: [{ key: 'role', value: 'server' }], attachments: [eni('10.1.0.3')] },
   { taskArn: 'arn:t4', desiredStatus: 'RUNNING', tags: [{ key: 'role', value: 'client' }], attachments: [eni('10.1.0.4')] },
@@ -123,7 +125,15 @@ test('targetsFromTasks keeps the task ARN and zone', (t) => {
 });
 
 const parseCases: Array<{ input: string[]; want: ReturnType<typeof parseTags> }> = [
-  { input: ['role=nomad-server', 'env=prod'], want: { tags: [{ key: 'role', value: 'nomad-server' }, { key: 'env', value: 'prod' }] } },
+  {
+    input: ['role=nomad-server', 'env=prod'],
+    want: {
+      tags: [
+        { key: 'role', value: 'nomad-server' },
+        { key: 'env', value: 'prod' },
+      ],
+    },
+  },
   { input: ['team'], want: { tags: [{ key: 'team' }] } },
   { input: ['k=a=b'], want: { tags: [{ key: 'k', value: 'a=b' }] } },
   { input: ['empty='], want: { tags: [{ key: 'empty', value: '' }] } },
@@ -195,7 +205,12 @@ for (const c of validateCases) {
 
 /** An error shaped as the SDK throws it for a service answer. */
 function serviceError(name: string, status: number, headers: Record<string, string> = {}, message = 'boom') {
-  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, $response: { statusCode: status, headers } });
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    $response: { statusCode: status, headers },
+  });
 }
 
 test('toProviderError: a throttle names the operation, status and code, and carries Retry-After', (t) => {
@@ -249,10 +264,10 @@ test('imdsEndpoint: env override, IPv6 mode, default', (t) => {
 });
 
 test('withoutProxyEnv drops every proxy variable, upper and lower case, and keeps the rest', (t) => {
-  t.deepEqual(
-    withoutProxyEnv({ HTTP_PROXY: 'a', https_proxy: 'b', ALL_PROXY: 'c', no_proxy: 'd', AWS_REGION: 'x', AUTOJOIN_LOOPBACK_ONLY: '1' }),
-    { AWS_REGION: 'x', AUTOJOIN_LOOPBACK_ONLY: '1' },
-  );
+  t.deepEqual(withoutProxyEnv({ HTTP_PROXY: 'a', https_proxy: 'b', ALL_PROXY: 'c', no_proxy: 'd', AWS_REGION: 'x', AUTOJOIN_LOOPBACK_ONLY: '1' }), {
+    AWS_REGION: 'x',
+    AUTOJOIN_LOOPBACK_ONLY: '1',
+  });
 });
 
 test('metadataTimeoutMs: AWS_METADATA_SERVICE_TIMEOUT in seconds, else 1 s', (t) => {

@@ -95,9 +95,7 @@ export function tagMatches(key: string | undefined, value: string | undefined, w
  * A key with a value becomes `tag:<key>` = [value]; a bare key becomes `tag-key` = [key].
  */
 export function ec2Filters(tags: readonly TagFilter[]): Array<{ Name: string; Values: string[] }> {
-  const filters = tags.map((tag) =>
-    tag.value === undefined ? { Name: 'tag-key', Values: [tag.key] } : { Name: `tag:${tag.key}`, Values: [tag.value] },
-  );
+  const filters = tags.map((tag) => (tag.value === undefined ? { Name: 'tag-key', Values: [tag.key] } : { Name: `tag:${tag.key}`, Values: [tag.value] }));
   filters.push({ Name: 'instance-state-name', Values: ['running'] });
   return filters;
 }

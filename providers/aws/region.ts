@@ -39,21 +39,16 @@ export interface RegionLookup {
 export type RegionSource = 'arg' | 'env' | 'ecs-metadata' | 'imds';
 
 /** Resolves the region, or throws a {@link ProviderError} naming every source tried. */
-export async function resolveRegion(
-  argRegion: string | undefined,
-  lookup: RegionLookup,
-): Promise<{ region: string; source: RegionSource }> {
+export async function resolveRegion(argRegion: string | undefined, lookup: RegionLookup): Promise<{ region: string; source: RegionSource }> {
   if (argRegion) return { region: argRegion, source: 'arg' };
   const fromEnv = lookup.env.AWS_REGION || lookup.env.AWS_DEFAULT_REGION;
   if (fromEnv) return { region: fromEnv, source: 'env' };
   const ecsUri = lookup.env.ECS_CONTAINER_METADATA_URI_V4;
   if (ecsUri) return { region: await regionFromEcsMetadata(ecsUri, lookup), source: 'ecs-metadata' };
   if (isTrue(lookup.env.AWS_EC2_METADATA_DISABLED)) {
-    throw new ProviderError(
-      'aws',
-      'no region: set region=, AWS_REGION or AWS_DEFAULT_REGION (instance metadata is disabled by AWS_EC2_METADATA_DISABLED)',
-      { operation: 'region lookup' },
-    );
+    throw new ProviderError('aws', 'no region: set region=, AWS_REGION or AWS_DEFAULT_REGION (instance metadata is disabled by AWS_EC2_METADATA_DISABLED)', {
+      operation: 'region lookup',
+    });
   }
   try {
     return { region: await regionFromImds(lookup), source: 'imds' };
@@ -149,10 +144,7 @@ interface MetadataResponse {
   text: string;
 }
 
-async function metadataCall(
-  operation: string,
-  call: () => Promise<{ status: number; text(): string }>,
-): Promise<MetadataResponse> {
+async function metadataCall(operation: string, call: () => Promise<{ status: number; text(): string }>): Promise<MetadataResponse> {
   try {
     const response = await call();
     return { status: response.status, text: response.text() };

@@ -55,7 +55,13 @@ export function parseDescribeInstances(form: URLSearchParams): DescribeInstances
 
 /** EC2 filter values take `*` and `?` wildcards. */
 export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return re.test(text);
 }
 
@@ -86,20 +92,14 @@ export function instanceMatches(instance: FleetInstance, filter: { name: string;
 }
 
 /** The result of one `DescribeInstances` call. */
-export type DescribeResult =
-  | { ok: true; instances: FleetInstance[]; nextToken?: string }
-  | { ok: false; status: number; code: string; message: string };
+export type DescribeResult = { ok: true; instances: FleetInstance[]; nextToken?: string } | { ok: false; status: number; code: string; message: string };
 
 /**
  * Filters then pages `instances` (already narrowed to the request's region). Without `MaxResults`
  * every match comes in one answer, as EC2 gives it; with it the page size is the smaller of
  * `MaxResults` and the fleet's `page_size['aws-ec2']`.
  */
-export function describeInstances(
-  instances: readonly FleetInstance[],
-  params: DescribeInstancesParams,
-  fleetPageSize: number | undefined,
-): DescribeResult {
+export function describeInstances(instances: readonly FleetInstance[], params: DescribeInstancesParams, fleetPageSize: number | undefined): DescribeResult {
   if (params.maxResults !== undefined) {
     if (params.instanceIds.length > 0) {
       return invalid('The parameter instancesSet cannot be used with the parameter maxResults');
@@ -114,9 +114,7 @@ export function describeInstances(
     }
   }
   const ids = new Set(params.instanceIds);
-  const matching = instances.filter(
-    (i) => (ids.size === 0 || ids.has(i.id)) && params.filters.every((f) => instanceMatches(i, f) === true),
-  );
+  const matching = instances.filter((i) => (ids.size === 0 || ids.has(i.id)) && params.filters.every((f) => instanceMatches(i, f) === true));
   // Without MaxResults EC2 answers every match at once (documented as slow and throttle-prone, never
   // truncated), so the fleet's page size only caps the pages of a paginated call.
   if (params.maxResults === undefined && params.nextToken === undefined) return { ok: true, instances: matching };

@@ -99,9 +99,7 @@ export function handleEcs(
       if (cluster === undefined) return ecsError(400, 'ClusterNotFoundException', 'Cluster not found.');
       const desired = typeof body.desiredStatus === 'string' ? body.desiredStatus : 'RUNNING';
       const family = typeof body.family === 'string' && body.family !== '' ? body.family : undefined;
-      const matching = tasks.filter(
-        (t) => t.ecs?.cluster === cluster && (family === undefined || t.ecs.family === family) && desiredStatus(t) === desired,
-      );
+      const matching = tasks.filter((t) => t.ecs?.cluster === cluster && (family === undefined || t.ecs.family === family) && desiredStatus(t) === desired);
       const paged = page(matching, body, fleetPageSize);
       if (paged.error) return paged.error;
       return ok({ taskArns: paged.slice.map((t) => taskArn(scope, t)), ...(paged.next ? { nextToken: paged.next } : {}) });

@@ -32,94 +32,94 @@ export const awsFleet: FleetModuleSpec = {
     account_id: { help: 'The owner id in answers. @default 000000000000' },
   },
   demo: {
-  credentials: {
-    aws: {
-      access_key_id: 'AKIDSIMULATOR0000000',
-      secret_access_key: 'simulator-secret-key-not-real',
-      account_id: '000000000000'
-    }
+    credentials: {
+      aws: {
+        access_key_id: 'AKIDSIMULATOR0000000',
+        secret_access_key: 'simulator-secret-key-not-real',
+        account_id: '000000000000',
+      },
+    },
+    instances: [
+      {
+        id: 'i-0a5e0000000000001',
+        cloud: 'aws',
+        name: 'nomad-server-1',
+        region: 'eu-west-1',
+        zone: 'eu-west-1a',
+        tags: {
+          role: 'nomad-server',
+          Name: 'nomad-server-1',
+        },
+        private_ipv4: '10.0.1.11',
+        public_ipv4: '203.0.113.11',
+      },
+      {
+        id: 'i-0a5e0000000000002',
+        cloud: 'aws',
+        name: 'nomad-server-2',
+        region: 'eu-west-1',
+        zone: 'eu-west-1b',
+        tags: {
+          role: 'nomad-server',
+          Name: 'nomad-server-2',
+        },
+        private_ipv4: '10.0.2.12',
+        public_ipv4: '203.0.113.12',
+        public_ipv6: '2001:db8:a::12',
+      },
+      {
+        id: 'i-0a5e0000000000003',
+        cloud: 'aws',
+        name: 'nomad-server-3',
+        region: 'eu-west-1',
+        zone: 'eu-west-1c',
+        tags: {
+          role: 'nomad-server',
+          Name: 'nomad-server-3',
+        },
+        private_ipv4: '10.0.3.13',
+      },
+      {
+        id: 'i-0a5e0000000000004',
+        cloud: 'aws',
+        name: 'nomad-server-old',
+        region: 'eu-west-1',
+        zone: 'eu-west-1a',
+        state: 'stopped',
+        tags: {
+          role: 'nomad-server',
+          Name: 'nomad-server-old',
+        },
+        private_ipv4: '10.0.1.14',
+      },
+      {
+        id: '0a5e00000000000000000000000000e1',
+        cloud: 'aws',
+        region: 'eu-west-1',
+        zone: 'eu-west-1a',
+        ecs: {
+          cluster: 'nomad',
+          family: 'nomad-server',
+        },
+        tags: {
+          role: 'nomad-server',
+        },
+        private_ipv4: '10.0.4.21',
+      },
+      {
+        id: '0a5e00000000000000000000000000e2',
+        cloud: 'aws',
+        region: 'eu-west-1',
+        zone: 'eu-west-1b',
+        ecs: {
+          cluster: 'nomad',
+          family: 'nomad-server',
+        },
+        tags: {
+          role: 'nomad-server',
+        },
+        private_ipv4: '10.0.4.22',
+      },
+    ],
   },
-  instances: [
-    {
-      id: 'i-0a5e0000000000001',
-      cloud: 'aws',
-      name: 'nomad-server-1',
-      region: 'eu-west-1',
-      zone: 'eu-west-1a',
-      tags: {
-        role: 'nomad-server',
-        Name: 'nomad-server-1'
-      },
-      private_ipv4: '10.0.1.11',
-      public_ipv4: '203.0.113.11'
-    },
-    {
-      id: 'i-0a5e0000000000002',
-      cloud: 'aws',
-      name: 'nomad-server-2',
-      region: 'eu-west-1',
-      zone: 'eu-west-1b',
-      tags: {
-        role: 'nomad-server',
-        Name: 'nomad-server-2'
-      },
-      private_ipv4: '10.0.2.12',
-      public_ipv4: '203.0.113.12',
-      public_ipv6: '2001:db8:a::12'
-    },
-    {
-      id: 'i-0a5e0000000000003',
-      cloud: 'aws',
-      name: 'nomad-server-3',
-      region: 'eu-west-1',
-      zone: 'eu-west-1c',
-      tags: {
-        role: 'nomad-server',
-        Name: 'nomad-server-3'
-      },
-      private_ipv4: '10.0.3.13'
-    },
-    {
-      id: 'i-0a5e0000000000004',
-      cloud: 'aws',
-      name: 'nomad-server-old',
-      region: 'eu-west-1',
-      zone: 'eu-west-1a',
-      state: 'stopped',
-      tags: {
-        role: 'nomad-server',
-        Name: 'nomad-server-old'
-      },
-      private_ipv4: '10.0.1.14'
-    },
-    {
-      id: '0a5e00000000000000000000000000e1',
-      cloud: 'aws',
-      region: 'eu-west-1',
-      zone: 'eu-west-1a',
-      ecs: {
-        cluster: 'nomad',
-        family: 'nomad-server'
-      },
-      tags: {
-        role: 'nomad-server'
-      },
-      private_ipv4: '10.0.4.21'
-    },
-    {
-      id: '0a5e00000000000000000000000000e2',
-      cloud: 'aws',
-      region: 'eu-west-1',
-      zone: 'eu-west-1b',
-      ecs: {
-        cluster: 'nomad',
-        family: 'nomad-server'
-      },
-      tags: {
-        role: 'nomad-server'
-      },
-      private_ipv4: '10.0.4.22'
-    }
-  ]
-},
 };

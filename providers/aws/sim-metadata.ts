@@ -154,4 +154,3 @@ export const ecsMetadataApi: SimApi = {
 export function ecsMetadataUri(httpUrl: string): string {
   return `${httpUrl}${ECS_METADATA_PREFIX}sim-container`;
 }
-

@@ -76,11 +76,7 @@ export function simAwsCredentials(fleetCredentials: SimAwsCredentials | undefine
  * Checks a request's signature against `credentials` (the defaults when undefined). When the fleet has a session token the
  * request must carry it in `x-amz-security-token` (temporary credentials are useless without it).
  */
-export async function verifySigV4(
-  req: SimRequest,
-  fleetCredentials: SimAwsCredentials | undefined,
-  now: number = Date.now(),
-): Promise<SigV4Verdict> {
+export async function verifySigV4(req: SimRequest, fleetCredentials: SimAwsCredentials | undefined, now: number = Date.now()): Promise<SigV4Verdict> {
   const auth = parseAuthorization(req.headers.authorization);
   const amzDate = header(req, 'x-amz-date');
   if (!auth || !amzDate || !auth.signedHeaders.includes('host')) return { ok: false, reason: 'missing' };

@@ -36,7 +36,15 @@ function fleet(): Fleet {
     instances.push({ id: `i-${String(i).padStart(4, '0')}`, cloud: 'aws', region: 'us-west-2', tags: { role: 'server' }, private_ipv4: `10.0.0.${i}` });
   }
   instances.push({ id: 'i-stopped', cloud: 'aws', region: 'us-west-2', state: 'stopped', tags: { role: 'server' }, private_ipv4: '10.0.0.99' });
-  instances.push({ id: 'task-1', cloud: 'aws', region: 'us-west-2', zone: 'us-west-2c', ecs: { cluster: 'prod', family: 'consul' }, tags: { role: 'server' }, private_ipv4: '10.2.0.1' });
+  instances.push({
+    id: 'task-1',
+    cloud: 'aws',
+    region: 'us-west-2',
+    zone: 'us-west-2c',
+    ecs: { cluster: 'prod', family: 'consul' },
+    tags: { role: 'server' },
+    private_ipv4: '10.2.0.1',
+  });
   return { credentials: { aws: { ...CREDS, account_id: '111122223333' } }, instances };
 }
 
@@ -146,7 +154,10 @@ test('EC2 errors are EC2 XML: no signature 401, wrong secret 403 SignatureDoesNo
   const sim = await startTestSim(t, fleet(), [awsSim]);
   const unsigned = await http.request(sim.httpUrl, { method: 'POST', headers: FORM, body: 'Action=DescribeInstances&Version=2016-11-15', okStatus: okAny });
   t.is(unsigned.status, 401);
-  t.regex(unsigned.text(), /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>MissingAuthenticationToken<\/Code><Message>[^<]+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/);
+  t.regex(
+    unsigned.text(),
+    /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>MissingAuthenticationToken<\/Code><Message>[^<]+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/,
+  );
   const wrong = await signed(sim, 'ec2', 'Action=DescribeInstances&Version=2016-11-15', FORM, 'not-it');
   t.is(wrong.status, 403);
   t.regex(wrong.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
@@ -182,9 +193,9 @@ test('ECS awsJson1_1: ListClusters -> ListTasks -> DescribeTasks with tags and t
   const sim = await startTestSim(t, fleet(), [awsSim]);
   const clusters = (await signed(sim, 'ecs', '{}', ecsHeaders('ListClusters'))).json<{ clusterArns: string[] }>();
   t.deepEqual(clusters, { clusterArns: ['arn:aws:ecs:us-west-2:111122223333:cluster/prod'] });
-  const tasks = (
-    await signed(sim, 'ecs', JSON.stringify({ cluster: 'prod', desiredStatus: 'RUNNING' }), ecsHeaders('ListTasks'))
-  ).json<{ taskArns: string[] }>();
+  const tasks = (await signed(sim, 'ecs', JSON.stringify({ cluster: 'prod', desiredStatus: 'RUNNING' }), ecsHeaders('ListTasks'))).json<{
+    taskArns: string[];
+  }>();
   t.is(tasks.taskArns.length, 1);
   t.regex(tasks.taskArns[0] as string, /^arn:aws:ecs:us-west-2:111122223333:task\/prod\/[0-9a-f]{32}$/);
   const described = (
@@ -195,9 +206,7 @@ test('ECS awsJson1_1: ListClusters -> ListTasks -> DescribeTasks with tags and t
   t.is(task?.availabilityZone, 'us-west-2c');
   t.deepEqual(task?.tags, [{ key: 'role', value: 'server' }]);
   t.deepEqual(
-    (task?.attachments as Array<{ details: Array<{ name: string; value: string }> }> | undefined)?.[0]?.details.find(
-      (d) => d.name === 'privateIPv4Address',
-    ),
+    (task?.attachments as Array<{ details: Array<{ name: string; value: string }> }> | undefined)?.[0]?.details.find((d) => d.name === 'privateIPv4Address'),
     { name: 'privateIPv4Address', value: '10.2.0.1' },
   );
   t.deepEqual(described.failures, [{ arn: 'arn:missing', reason: 'MISSING' }]);
@@ -333,7 +342,12 @@ test('verifySigV4: a tampered body no longer matches the signature', async (t) =
     headers: { host: '127.0.0.1:8080', 'content-type': 'application/x-www-form-urlencoded' },
     body: 'Action=DescribeInstances',
   });
-  const signer = new SignatureV4({ service: 'ec2', region: 'eu-west-1', sha256: Hash.bind(null, 'sha256'), credentials: { accessKeyId: CREDS.access_key_id, secretAccessKey: CREDS.secret_access_key } });
+  const signer = new SignatureV4({
+    service: 'ec2',
+    region: 'eu-west-1',
+    sha256: Hash.bind(null, 'sha256'),
+    credentials: { accessKeyId: CREDS.access_key_id, secretAccessKey: CREDS.secret_access_key },
+  });
   const done = await signer.sign(request);
   const simReq = (body: string): SimRequest => ({
     method: 'POST',

@@ -8,7 +8,16 @@
  * EC2 and ECS share `POST /`; they are told apart by the SigV4 credential scope's service and
  * `X-Amz-Target`. Each region sees only its own instances (instances without region: every region).
  */
-import { fleetCredentials, type SimApi, type SimContext, type SimErrorKind, type SimModule, type SimRequest, type SimResponse, visibleInstances } from '../../src/kit/index.js';
+import {
+  fleetCredentials,
+  type SimApi,
+  type SimContext,
+  type SimErrorKind,
+  type SimModule,
+  type SimRequest,
+  type SimResponse,
+  visibleInstances,
+} from '../../src/kit/index.js';
 import { describeInstances, describeInstancesXml, ec2Error, parseDescribeInstances, regionOf } from './sim-ec2.js';
 import { ECS_TARGET_PREFIX, ecsError, handleEcs } from './sim-ecs.js';
 import { accountId, DEFAULT_REGION, ecsMetadataApi, imdsApi } from './sim-metadata.js';
@@ -69,11 +78,7 @@ const ec2Api: SimApi = {
     if (action !== 'DescribeInstances') {
       return ec2Error(400, 'InvalidAction', `The action ${action ?? ''} is not valid for this web service.`);
     }
-    const result = describeInstances(
-      inRegion(ctx, verdict.auth.region, false),
-      parseDescribeInstances(form),
-      ctx.fleet.page_size?.['aws-ec2'],
-    );
+    const result = describeInstances(inRegion(ctx, verdict.auth.region, false), parseDescribeInstances(form), ctx.fleet.page_size?.['aws-ec2']);
     if (!result.ok) return ec2Error(result.status, result.code, result.message);
     return {
       status: 200,
@@ -117,9 +122,7 @@ const ecsApi: SimApi = {
   name: 'aws-ecs',
   summary: 'ECS JSON API (ListClusters, ListTasks, DescribeTasks)',
   match: (req) =>
-    req.method === 'POST' &&
-    req.url.pathname === '/' &&
-    ((header(req, 'x-amz-target') ?? '').startsWith(ECS_TARGET_PREFIX) || scopeService(req) === 'ecs'),
+    req.method === 'POST' && req.url.pathname === '/' && ((header(req, 'x-amz-target') ?? '').startsWith(ECS_TARGET_PREFIX) || scopeService(req) === 'ecs'),
   async handle(req, ctx) {
     const verdict = await verifySigV4(req, fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
     if (!verdict.ok) return ecsAuthError(verdict);
@@ -133,13 +136,7 @@ const ecsApi: SimApi = {
       return ecsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
     }
     const scope = { region: verdict.auth.region, accountId: accountId(ctx) };
-    return handleEcs(
-      target.slice(ECS_TARGET_PREFIX.length),
-      body,
-      inRegion(ctx, scope.region, true),
-      scope,
-      ctx.fleet.page_size?.['aws-ecs'],
-    );
+    return handleEcs(target.slice(ECS_TARGET_PREFIX.length), body, inRegion(ctx, scope.region, true), scope, ctx.fleet.page_size?.['aws-ecs']);
   },
   errorResponse(kind) {
     const [status, type, message] = ECS_ERRORS[kind];

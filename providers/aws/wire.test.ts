@@ -39,7 +39,15 @@ function fleet(): Fleet {
       extra_nics: [{ private_ipv4: '10.0.1.11', public_ipv6: '2001:db8::99' }],
     },
     { id: 'i-0002', cloud: 'aws', region: REGION, tags: { role: 'server' }, private_ipv4: '10.0.0.12' },
-    { id: 'task-1', cloud: 'aws', region: REGION, zone: 'us-west-2c', ecs: { cluster: 'prod', family: 'consul' }, tags: { role: 'server' }, private_ipv4: '10.2.0.1' },
+    {
+      id: 'task-1',
+      cloud: 'aws',
+      region: REGION,
+      zone: 'us-west-2c',
+      ecs: { cluster: 'prod', family: 'consul' },
+      tags: { role: 'server' },
+      private_ipv4: '10.2.0.1',
+    },
   ];
   return { credentials: { aws: { ...CREDS, account_id: '000000000000' } }, instances };
 }
@@ -101,7 +109,8 @@ const EC2_EXTRA = [`${INSTANCE}.networkInterfaceSet.item.association`, `${INSTAN
 
 test('EC2 DescribeInstances: the sim answers in the shape of the recorded XML', async (t) => {
   const sim = await startTestSim(t, fleet(), [awsSim]);
-  const body = 'Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Arole&Filter.1.Value.1=server&Filter.2.Name=instance-state-name&Filter.2.Value.1=running&MaxResults=1000';
+  const body =
+    'Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Arole&Filter.1.Value.1=server&Filter.2.Name=instance-state-name&Filter.2.Value.1=running&MaxResults=1000';
   const res = await signed(sim, 'ec2', body, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' });
   t.is(res.status, 200);
   const simShape = shapeOf(parseXml(res.text()));
@@ -135,9 +144,18 @@ test('the EC2 extractor on the recorded XML, decoded by the SDK: stopped instanc
   // Both recorded instances are stopped: the running-only rule leaves nothing.
   t.deepEqual(targetsFromReservations(reservations, 'private_v4'), []);
   const instances = reservations.flatMap((r) => r.Instances ?? []);
-  t.deepEqual(instances.map((i) => instanceAddresses(i, 'private_v4')), [['10.211.11.211'], ['172.16.9.139']]);
-  t.deepEqual(instances.map((i) => instanceAddresses(i, 'public_v4')), [['192.0.2.4'], ['192.0.2.5']]);
-  t.deepEqual(instances.map((i) => instanceAddresses(i, 'public_v6')), [[], []]);
+  t.deepEqual(
+    instances.map((i) => instanceAddresses(i, 'private_v4')),
+    [['10.211.11.211'], ['172.16.9.139']],
+  );
+  t.deepEqual(
+    instances.map((i) => instanceAddresses(i, 'public_v4')),
+    [['192.0.2.4'], ['192.0.2.5']],
+  );
+  t.deepEqual(
+    instances.map((i) => instanceAddresses(i, 'public_v6')),
+    [[], []],
+  );
   const running = reservations.map((r) => ({ ...r, Instances: r.Instances?.map((i) => ({ ...i, State: { Name: 'running' as const } })) }));
   t.deepEqual(targetsFromReservations(running, 'private_v4'), [
     { address: '10.211.11.211', id: 'i-4382922a', zone: 'us-east-1d' },
@@ -161,7 +179,9 @@ const TASK_READ_NOT_RECORDED = ['tasks.tags.key', 'tasks.tags.value', 'tasks.ava
 
 test('ECS DescribeTasks: the sim answers in the shape of the recorded task', async (t) => {
   const sim = await startTestSim(t, fleet(), [awsSim]);
-  const listed = (await signed(sim, 'ecs', JSON.stringify({ cluster: 'prod', desiredStatus: 'RUNNING' }), ecsHeaders('ListTasks'))).json<{ taskArns: string[] }>();
+  const listed = (await signed(sim, 'ecs', JSON.stringify({ cluster: 'prod', desiredStatus: 'RUNNING' }), ecsHeaders('ListTasks'))).json<{
+    taskArns: string[];
+  }>();
   const described = await signed(sim, 'ecs', JSON.stringify({ cluster: 'prod', tasks: listed.taskArns, include: ['TAGS'] }), ecsHeaders('DescribeTasks'));
   const simShape: Shape = shapeOf(described.json());
   const real = shapeOf(await recorded('ecs-describe-tasks.json'));

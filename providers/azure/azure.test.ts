@@ -148,10 +148,13 @@ test('wrong client secret: Entra ID AADSTS7000215, no retry, secret never printe
 
 test('wrong client id: AADSTS700016', async (t) => {
   const s = await setup(t);
-  await t.throwsAsync(engine().addrs(s.config('tag_name=a tag_value=b').replace(`client_id=${CLIENT}`, 'client_id=eeeeeeee-0000-0000-0000-000000000005'), { env: s.env }), {
-    instanceOf: ProviderError,
-    message: /GetToken failed: .*AADSTS700016: Application with identifier/,
-  });
+  await t.throwsAsync(
+    engine().addrs(s.config('tag_name=a tag_value=b').replace(`client_id=${CLIENT}`, 'client_id=eeeeeeee-0000-0000-0000-000000000005'), { env: s.env }),
+    {
+      instanceOf: ProviderError,
+      message: /GetToken failed: .*AADSTS700016: Application with identifier/,
+    },
+  );
 });
 
 test('ARM_* environment fallbacks (go-discover argsOrEnv) carry the service principal', async (t) => {
@@ -163,13 +166,19 @@ test('ARM_* environment fallbacks (go-discover argsOrEnv) carry the service prin
 test('no secret: AZURE_CLIENT_SECRET from the environment (EnvironmentCredential settings)', async (t) => {
   const s = await setup(t);
   const env = { ...s.env, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: SECRET };
-  t.deepEqual(await engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env }), TAGGED_PRIVATE);
+  t.deepEqual(
+    await engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env }),
+    TAGGED_PRIVATE,
+  );
 });
 
 test('no secret: workload identity presents the federated token file', async (t) => {
   const s = await setup(t);
   const env = { ...s.env, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_FEDERATED_TOKEN_FILE: join(s.sim.stateDir, FEDERATED_TOKEN_FILE) };
-  t.deepEqual(await engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env }), TAGGED_PRIVATE);
+  t.deepEqual(
+    await engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env }),
+    TAGGED_PRIVATE,
+  );
 });
 
 /**
@@ -193,7 +202,10 @@ test.serial('no secret, nothing in the environment: managed identity through IDE
   process.env.IDENTITY_ENDPOINT = `${s.sim.httpUrl}${MSI_PATH}`;
   process.env.IDENTITY_HEADER = SIM_IDENTITY_HEADER;
   t.teardown(() => {
-    for (const [key, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+    for (const [key, value] of [
+      ['IDENTITY_ENDPOINT', saved.endpoint],
+      ['IDENTITY_HEADER', saved.header],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -213,7 +225,10 @@ test.serial('managed identity answering 500 once is retried, then the call succe
   process.env.IDENTITY_ENDPOINT = `${s.sim.httpUrl}${MSI_PATH}`;
   process.env.IDENTITY_HEADER = SIM_IDENTITY_HEADER;
   t.teardown(() => {
-    for (const [key, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+    for (const [key, value] of [
+      ['IDENTITY_ENDPOINT', saved.endpoint],
+      ['IDENTITY_HEADER', saved.header],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -256,7 +271,10 @@ test('fault: throttled for good -> ERR_PROVIDER_THROTTLED after 4 attempts', asy
   t.is(s.sim.counts()['azure-arm'], 4, 'the Azure SDK retries nothing itself: 4 attempts in all');
 });
 
-for (const [kind, status, code] of [['server', 500, 'InternalServerError'], ['unavailable', 503, 'ServiceUnavailable']] as const) {
+for (const [kind, status, code] of [
+  ['server', 500, 'InternalServerError'],
+  ['unavailable', 503, 'ServiceUnavailable'],
+] as const) {
   test(`fault: ${status} ${code} is retried; a lasting one is a typed error`, async (t) => {
     const s = await setup(t);
     s.sim.setFaults('azure-arm', { error: kind, error_count: 1 });
@@ -358,8 +376,14 @@ test('proxy: token and ARM calls tunnel through HTTPS_PROXY (tinyproxy log)', as
   const env = { ...s.env, AZURE_AUTHORITY_HOST: `https://localhost:${port}`, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: '' };
   t.deepEqual(await engine().addrs(s.config('tag_name=consul tag_value=server'), { env }), TAGGED_PRIVATE);
   const requests = proxy.requests();
-  t.true(requests.some((line) => line.includes(`CONNECT localhost:${port}`)), proxy.log());
-  t.true(requests.some((line) => line.includes(`CONNECT 127.0.0.1:${port}`)), proxy.log());
+  t.true(
+    requests.some((line) => line.includes(`CONNECT localhost:${port}`)),
+    proxy.log(),
+  );
+  t.true(
+    requests.some((line) => line.includes(`CONNECT 127.0.0.1:${port}`)),
+    proxy.log(),
+  );
 });
 
 test('proxy: NO_PROXY sends the same calls direct', async (t) => {
@@ -406,7 +430,11 @@ test('sim: ARM wire format, absolute nextLinks to the serving listener, ARM auth
   t.is(noVersion.json<{ error: { code: string } }>().error.code, 'MissingApiVersionParameter');
 
   interface Page {
-    value: Array<{ name: string; tags?: Record<string, string>; properties: { ipConfigurations: Array<{ properties: { privateIPAddress?: string; publicIPAddress?: { id: string } } }>; virtualMachine: { id: string } } }>;
+    value: Array<{
+      name: string;
+      tags?: Record<string, string>;
+      properties: { ipConfigurations: Array<{ properties: { privateIPAddress?: string; publicIPAddress?: { id: string } } }>; virtualMachine: { id: string } };
+    }>;
     nextLink?: string;
   }
   const first = (await http.request(list, { headers: { authorization } })).json<Page>();
@@ -433,7 +461,12 @@ test('sim: the token endpoint answers a wrong secret with the real AADSTS7000215
   const { createHttpClient } = await import('../../src/http/index.js');
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: 'nope', scope: 'https://management.azure.com/.default' });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: CLIENT,
+    client_secret: 'nope',
+    scope: 'https://management.azure.com/.default',
+  });
   const answer = await http.request(`${s.sim.httpsUrl}/${TENANT}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -477,7 +510,7 @@ test('sim: discover sim paste gives a working config and env', async (t) => {
   t.deepEqual(addresses, TAGGED_PRIVATE);
 });
 
-test.serial('no credentials configured anywhere: managed identity would call IMDS, through autojoin\'s guarded agent', async (t) => {
+test.serial("no credentials configured anywhere: managed identity would call IMDS, through autojoin's guarded agent", async (t) => {
   const s = await setup(t);
   await forgetManagedIdentitySource();
   t.teardown(forgetManagedIdentitySource);
@@ -494,10 +527,13 @@ test.serial('no credentials configured anywhere: managed identity would call IMD
     seen.push(String(options.host));
     addRequest(req, options);
   };
-  await t.throwsAsync(engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env: s.env, http }), {
-    instanceOf: ProviderError,
-    message: /^discover-azure: GetToken failed: CredentialUnavailableError: ManagedIdentityCredential: Network unreachable/,
-  });
+  await t.throwsAsync(
+    engine().addrs(`provider=azure subscription_id=${SUB} tag_name=consul tag_value=server endpoint=${s.sim.httpsUrl}`, { env: s.env, http }),
+    {
+      instanceOf: ProviderError,
+      message: /^discover-azure: GetToken failed: CredentialUnavailableError: ManagedIdentityCredential: Network unreachable/,
+    },
+  );
   t.deepEqual([...new Set(seen)], ['169.254.169.254']);
   t.is(s.sim.counts()['azure-arm'], undefined);
 });

@@ -8,16 +8,7 @@ import { NetworkManagementClient, getContinuationToken } from '@azure/arm-networ
 import { apiCall, MalformedResponseError, type ProviderContext, ProviderError, type Target } from '../../src/kit/index.js';
 import { type CredentialArgs, agentFor, makeCredential } from './credential.js';
 import { classifyAzureError, toAzureError } from './errors.js';
-import {
-  type AzureAddrType,
-  type VmLike,
-  compactNic,
-  compactPublicIp,
-  flexibleScaleSetNics,
-  nicHasTag,
-  nicTargets,
-  publicIpIndex,
-} from './extract.js';
+import { type AzureAddrType, type VmLike, compactNic, compactPublicIp, flexibleScaleSetNics, nicHasTag, nicTargets, publicIpIndex } from './extract.js';
 
 /** Public Azure's Resource Manager. */
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
@@ -77,7 +68,12 @@ export async function runAzure(args: AzureRunArgs, ctx: ProviderContext): Promis
         (nic) => (nicHasTag(nic, tagName, tagValue) ? compactNic(nic) : undefined),
       ),
       wantPublic
-        ? collect(session, 'PublicIPAddresses_ListAll', (o) => session.network.publicIPAddresses.listAll({ abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page), compactPublicIp)
+        ? collect(
+            session,
+            'PublicIPAddresses_ListAll',
+            (o) => session.network.publicIPAddresses.listAll({ abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
+            compactPublicIp,
+          )
         : Promise.resolve([]),
     ]);
     return nicTargets(nics, args.addr_type, publicIpIndex(publicIps));
@@ -96,7 +92,8 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
   const uniform = await collect(
     session,
     'NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces',
-    (o) => network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
+    (o) =>
+      network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(rg, vmss, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
     compactNic,
   );
   if (uniform.length > 0) {
@@ -104,7 +101,10 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
       ? await collect(
           session,
           'PublicIPAddresses_ListVirtualMachineScaleSetPublicIPAddresses',
-          (o) => network.publicIPAddresses.listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
+          (o) =>
+            network.publicIPAddresses
+              .listVirtualMachineScaleSetPublicIPAddresses(rg, vmss, { abortSignal: o.abortSignal, onResponse: o.onResponse })
+              .byPage(o.page),
           compactPublicIp,
         )
       : [];
@@ -114,9 +114,19 @@ async function scaleSetTargets(session: ArmSession, rg: string, vmss: string, ad
   const vms = await flexibleVms(session, rg, vmss);
   if (vms.length === 0) return [];
   const [nics, publicIps] = await Promise.all([
-    collect(session, 'NetworkInterfaces_List', (o) => network.networkInterfaces.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page), compactNic),
+    collect(
+      session,
+      'NetworkInterfaces_List',
+      (o) => network.networkInterfaces.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
+      compactNic,
+    ),
     wantPublic
-      ? collect(session, 'PublicIPAddresses_List', (o) => network.publicIPAddresses.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page), compactPublicIp)
+      ? collect(
+          session,
+          'PublicIPAddresses_List',
+          (o) => network.publicIPAddresses.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse }).byPage(o.page),
+          compactPublicIp,
+        )
       : Promise.resolve([]),
   ]);
   const members = flexibleScaleSetNics(vms, nics, rg, vmss);
@@ -138,7 +148,10 @@ async function flexibleVms(session: ArmSession, rg: string, vmss: string): Promi
   return collect(
     session,
     'VirtualMachines_List',
-    (o) => compute.virtualMachines.list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse, filter: `'virtualMachineScaleSet/id' eq '${setId}'` }).byPage(o.page),
+    (o) =>
+      compute.virtualMachines
+        .list(rg, { abortSignal: o.abortSignal, onResponse: o.onResponse, filter: `'virtualMachineScaleSet/id' eq '${setId}'` })
+        .byPage(o.page),
     (vm): VmLike => ({
       ...(vm.id ? { id: vm.id } : {}),
       ...(vm.virtualMachineScaleSet?.id ? { virtualMachineScaleSet: { id: vm.virtualMachineScaleSet.id } } : {}),

@@ -70,12 +70,7 @@ export function toAzureError(err: unknown, operation: string): AutojoinError {
   });
 }
 
-const AUTH_ERROR_NAMES = new Set([
-  'AuthenticationError',
-  'AuthenticationRequiredError',
-  'CredentialUnavailableError',
-  'AggregateAuthenticationError',
-]);
+const AUTH_ERROR_NAMES = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
 
 /** OAuth2 `error` values after which a new token request may succeed. */
 const TRANSIENT_OAUTH = new Set(['temporarily_unavailable', 'server_error']);

@@ -34,7 +34,12 @@ const dual: NicLike = {
   tags: { consul: 'server' },
   virtualMachine: { id: `${RG}/Microsoft.Compute/virtualMachines/a` },
   ipConfigurations: [
-    { name: 'ipconfig1', privateIPAddress: '10.0.0.4', privateIPAddressVersion: 'IPv4', publicIPAddress: { id: `${RG}/Microsoft.Network/publicIPAddresses/A-PIP` } },
+    {
+      name: 'ipconfig1',
+      privateIPAddress: '10.0.0.4',
+      privateIPAddressVersion: 'IPv4',
+      publicIPAddress: { id: `${RG}/Microsoft.Network/publicIPAddresses/A-PIP` },
+    },
     { name: 'v6', privateIPAddress: 'fd00::4', privateIPAddressVersion: 'IPv6', publicIPAddress: { id: `${RG}/Microsoft.Network/publicIPAddresses/a-pip6` } },
   ],
 };
@@ -58,8 +63,18 @@ const inline: NicLike = { ipConfigurations: [{ privateIPAddress: '10.0.2.1', pub
 const publicIps = publicIpIndex([pip('a-pip', '20.0.0.4'), pip('a-pip6', '2603:1000::4', 'IPv6'), pip('b-pip')]);
 
 const addressCases: Array<{ name: string; nics: NicLike[]; addrType: AzureAddrType; want: string[] }> = [
-  { name: 'private_v4: every IPv4 config of every NIC, API order', nics: [dual, noPublic, empty, detached], addrType: 'private_v4', want: ['10.0.0.4', '10.0.0.5', '10.0.1.5', '10.0.0.9'] },
-  { name: 'public_v4: joined through the public IP resource; released and missing IPs skipped', nics: [dual, noPublic, empty, detached], addrType: 'public_v4', want: ['20.0.0.4'] },
+  {
+    name: 'private_v4: every IPv4 config of every NIC, API order',
+    nics: [dual, noPublic, empty, detached],
+    addrType: 'private_v4',
+    want: ['10.0.0.4', '10.0.0.5', '10.0.1.5', '10.0.0.9'],
+  },
+  {
+    name: 'public_v4: joined through the public IP resource; released and missing IPs skipped',
+    nics: [dual, noPublic, empty, detached],
+    addrType: 'public_v4',
+    want: ['20.0.0.4'],
+  },
   { name: 'private_v6: only IPv6 configs', nics: [dual, noPublic], addrType: 'private_v6', want: ['fd00::4'] },
   { name: 'public_v6: IPv6 public IP resources', nics: [dual, noPublic], addrType: 'public_v6', want: ['2603:1000::4'] },
   { name: 'public_v4: an inline ipAddress needs no lookup', nics: [inline], addrType: 'public_v4', want: ['52.0.0.9'] },
@@ -77,8 +92,14 @@ for (const c of addressCases) {
 
 test('nicTargets: a version-less config is classified by its address', (t) => {
   const nic: NicLike = { ipConfigurations: [{ privateIPAddress: '10.9.9.9' }, { privateIPAddress: 'fd00::9' }] };
-  t.deepEqual(nicTargets([nic], 'private_v4').map((x) => x.address), ['10.9.9.9']);
-  t.deepEqual(nicTargets([nic], 'private_v6').map((x) => x.address), ['fd00::9']);
+  t.deepEqual(
+    nicTargets([nic], 'private_v4').map((x) => x.address),
+    ['10.9.9.9'],
+  );
+  t.deepEqual(
+    nicTargets([nic], 'private_v6').map((x) => x.address),
+    ['fd00::9'],
+  );
 });
 
 test('nicTargets: target names the VM, the NIC and the location', (t) => {
@@ -94,7 +115,12 @@ test('nicTargets: target names the VM, the NIC and the location', (t) => {
 });
 
 test('compactNic/compactPublicIp keep exactly what nicTargets reads', (t) => {
-  const sdkShaped = { ...dual, etag: 'W/"x"', macAddress: '00-0D-3A', ipConfigurations: dual.ipConfigurations!.map((c) => ({ ...c, subnet: { id: 'sub' }, primary: true })) };
+  const sdkShaped = {
+    ...dual,
+    etag: 'W/"x"',
+    macAddress: '00-0D-3A',
+    ipConfigurations: dual.ipConfigurations!.map((c) => ({ ...c, subnet: { id: 'sub' }, primary: true })),
+  };
   const compact = compactNic(sdkShaped);
   t.deepEqual(nicTargets([compact], 'public_v4', publicIps), nicTargets([dual], 'public_v4', publicIps));
   t.deepEqual(nicTargets([compact], 'private_v6', publicIps), nicTargets([dual], 'private_v6', publicIps));
@@ -121,7 +147,11 @@ test('flexibleScaleSetNics: members by VM link or NIC list, case-insensitive ids
   const set = '/subscriptions/s/resourceGroups/RG/providers/Microsoft.Compute/virtualMachineScaleSets/flex';
   const vms: VmLike[] = [
     { id: `${RG}/Microsoft.Compute/virtualMachines/f1`, virtualMachineScaleSet: { id: set.toUpperCase() } },
-    { id: `${RG}/Microsoft.Compute/virtualMachines/f2`, virtualMachineScaleSet: { id: set }, networkProfile: { networkInterfaces: [{ id: `${RG}/Microsoft.Network/networkInterfaces/f2-second` }] } },
+    {
+      id: `${RG}/Microsoft.Compute/virtualMachines/f2`,
+      virtualMachineScaleSet: { id: set },
+      networkProfile: { networkInterfaces: [{ id: `${RG}/Microsoft.Network/networkInterfaces/f2-second` }] },
+    },
     { id: `${RG}/Microsoft.Compute/virtualMachines/other`, virtualMachineScaleSet: { id: `${set}2` } },
     { id: `${RG}/Microsoft.Compute/virtualMachines/solo` },
   ];
@@ -146,7 +176,16 @@ function restError(message: string, code: string | undefined, statusCode: number
   });
 }
 
-const errorCases: Array<{ name: string; err: unknown; status?: number; cloudCode?: string; throttled: boolean; retry: boolean; afterMs?: number; message: RegExp }> = [
+const errorCases: Array<{
+  name: string;
+  err: unknown;
+  status?: number;
+  cloudCode?: string;
+  throttled: boolean;
+  retry: boolean;
+  afterMs?: number;
+  message: RegExp;
+}> = [
   {
     name: '429 TooManyRequests with Retry-After',
     err: restError('The request is being throttled', 'TooManyRequests', 429, { 'retry-after': '3' }),
@@ -157,16 +196,75 @@ const errorCases: Array<{ name: string; err: unknown; status?: number; cloudCode
     afterMs: 3000,
     message: /^discover-azure: NetworkInterfaces_ListAll failed: 429 TooManyRequests: The request is being throttled$/,
   },
-  { name: '500', err: restError('Encountered internal server error.', 'InternalServerError', 500), status: 500, cloudCode: 'InternalServerError', throttled: false, retry: true, message: /500 InternalServerError/ },
-  { name: '503', err: restError('unavailable', 'ServiceUnavailable', 503), status: 503, cloudCode: 'ServiceUnavailable', throttled: false, retry: true, message: /503 ServiceUnavailable/ },
-  { name: '401 token refused by ARM', err: restError('The access token is invalid.', 'InvalidAuthenticationToken', 401), status: 401, cloudCode: 'InvalidAuthenticationToken', throttled: false, retry: false, message: /401 InvalidAuthenticationToken/ },
-  { name: '404 subscription', err: restError("The subscription 'x' could not be found.", 'SubscriptionNotFound', 404), status: 404, cloudCode: 'SubscriptionNotFound', throttled: false, retry: false, message: /404 SubscriptionNotFound/ },
-  { name: 'connection reset', err: restError('socket hang up', 'ECONNRESET', undefined), cloudCode: 'ECONNRESET', throttled: false, retry: true, message: /ECONNRESET: socket hang up/ },
-  { name: 'malformed 200 body', err: restError('Error "SyntaxError: Unexpected token" occurred while parsing the response body', 'PARSE_ERROR', 200), status: 200, cloudCode: 'PARSE_ERROR', throttled: false, retry: false, message: /malformed response body/ },
-  { name: 'body cut short', err: restError('Error reading response as text: aborted', 'PARSE_ERROR', undefined), cloudCode: 'PARSE_ERROR', throttled: false, retry: true, message: /response body cut short/ },
+  {
+    name: '500',
+    err: restError('Encountered internal server error.', 'InternalServerError', 500),
+    status: 500,
+    cloudCode: 'InternalServerError',
+    throttled: false,
+    retry: true,
+    message: /500 InternalServerError/,
+  },
+  {
+    name: '503',
+    err: restError('unavailable', 'ServiceUnavailable', 503),
+    status: 503,
+    cloudCode: 'ServiceUnavailable',
+    throttled: false,
+    retry: true,
+    message: /503 ServiceUnavailable/,
+  },
+  {
+    name: '401 token refused by ARM',
+    err: restError('The access token is invalid.', 'InvalidAuthenticationToken', 401),
+    status: 401,
+    cloudCode: 'InvalidAuthenticationToken',
+    throttled: false,
+    retry: false,
+    message: /401 InvalidAuthenticationToken/,
+  },
+  {
+    name: '404 subscription',
+    err: restError("The subscription 'x' could not be found.", 'SubscriptionNotFound', 404),
+    status: 404,
+    cloudCode: 'SubscriptionNotFound',
+    throttled: false,
+    retry: false,
+    message: /404 SubscriptionNotFound/,
+  },
+  {
+    name: 'connection reset',
+    err: restError('socket hang up', 'ECONNRESET', undefined),
+    cloudCode: 'ECONNRESET',
+    throttled: false,
+    retry: true,
+    message: /ECONNRESET: socket hang up/,
+  },
+  {
+    name: 'malformed 200 body',
+    err: restError('Error "SyntaxError: Unexpected token" occurred while parsing the response body', 'PARSE_ERROR', 200),
+    status: 200,
+    cloudCode: 'PARSE_ERROR',
+    throttled: false,
+    retry: false,
+    message: /malformed response body/,
+  },
+  {
+    name: 'body cut short',
+    err: restError('Error reading response as text: aborted', 'PARSE_ERROR', undefined),
+    cloudCode: 'PARSE_ERROR',
+    throttled: false,
+    retry: true,
+    message: /response body cut short/,
+  },
   {
     name: 'wrong client secret (MSAL text)',
-    err: Object.assign(new Error("invalid_client: Error(s): 7000215 - Timestamp: 2026-11-25 21:00:00Z - Description: AADSTS7000215: Invalid client secret provided. Trace ID: t Correlation ID: c Timestamp: x"), { name: 'AuthenticationRequiredError' }),
+    err: Object.assign(
+      new Error(
+        'invalid_client: Error(s): 7000215 - Timestamp: 2026-11-25 21:00:00Z - Description: AADSTS7000215: Invalid client secret provided. Trace ID: t Correlation ID: c Timestamp: x',
+      ),
+      { name: 'AuthenticationRequiredError' },
+    ),
     status: 401,
     cloudCode: 'AADSTS7000215',
     throttled: false,
@@ -175,7 +273,9 @@ const errorCases: Array<{ name: string; err: unknown; status?: number; cloudCode
   },
   {
     name: 'Entra ID throttling',
-    err: Object.assign(new Error('temporarily_unavailable: Error(s): 50196 - Description: AADSTS50196: loop. Trace ID: t'), { name: 'AuthenticationRequiredError' }),
+    err: Object.assign(new Error('temporarily_unavailable: Error(s): 50196 - Description: AADSTS50196: loop. Trace ID: t'), {
+      name: 'AuthenticationRequiredError',
+    }),
     status: 503,
     cloudCode: 'AADSTS50196',
     throttled: true,
@@ -236,7 +336,9 @@ const validateCases: Array<{ name: string; args: Record<string, string | undefin
 ];
 for (const c of validateCases) {
   test(`validate: ${c.name}`, (t) => {
-    const args = { subscription_id: 'sub', addr_type: 'private_v4', msft_telemetry_opt_in: false, ...c.args } as Parameters<NonNullable<typeof azure.validate>>[0];
+    const args = { subscription_id: 'sub', addr_type: 'private_v4', msft_telemetry_opt_in: false, ...c.args } as Parameters<
+      NonNullable<typeof azure.validate>
+    >[0];
     t.deepEqual(
       crossArgProblems(azure, args).map((p) => p.key),
       c.problems,

@@ -102,11 +102,7 @@ export function publicIpIndex(publicIps: Iterable<PublicIpLike>): Map<string, Pu
  * `ipAddress`, as an expanded response carries, is used when present). A configuration without
  * that kind of address (no public IP, a deallocated dynamic IP) is skipped.
  */
-export function nicTargets(
-  nics: Iterable<NicLike>,
-  addrType: AzureAddrType,
-  publicIps: ReadonlyMap<string, PublicIpLike> = new Map(),
-): Target[] {
+export function nicTargets(nics: Iterable<NicLike>, addrType: AzureAddrType, publicIps: ReadonlyMap<string, PublicIpLike> = new Map()): Target[] {
   const wantV6 = addrType.endsWith('_v6');
   const wantPublic = addrType.startsWith('public_');
   const targets: Target[] = [];
@@ -143,12 +139,7 @@ export function nicTargets(
  * `virtualMachineScaleSet.id`; their NICs are ordinary NICs that name the VM
  * (`virtualMachine.id`) and that the VM lists in `networkProfile`. Either link is enough.
  */
-export function flexibleScaleSetNics(
-  vms: Iterable<VmLike>,
-  nics: Iterable<NicLike>,
-  resourceGroup: string,
-  scaleSet: string,
-): NicLike[] {
+export function flexibleScaleSetNics(vms: Iterable<VmLike>, nics: Iterable<NicLike>, resourceGroup: string, scaleSet: string): NicLike[] {
   const suffix = idKey(`/resourceGroups/${resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${scaleSet}`);
   const vmIds = new Set<string>();
   const nicIds = new Set<string>();

@@ -39,8 +39,7 @@ function unauthorized(missing: boolean): SimResponse {
           'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."',
       })
     : armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
-        'www-authenticate':
-          'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The access token is invalid."',
+        'www-authenticate': 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The access token is invalid."',
       });
 }
 
@@ -89,7 +88,7 @@ export function armErrorResponse(kind: SimErrorKind): SimResponse {
       return armError(
         429,
         'TooManyRequests',
-        "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00. For more information, see - https://aka.ms/srpthrottlinglimits",
+        'The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00. For more information, see - https://aka.ms/srpthrottlinglimits',
         { 'retry-after': '1' },
       );
     case 'server':
@@ -146,9 +145,7 @@ function visible<P extends Placed>(placed: P[], ctx: SimContext, keep: (p: P) =>
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 function rgMissing(sub: Subscription, rg: string): SimResponse | undefined {
-  return sub.resourceGroups.has(rg.toLowerCase())
-    ? undefined
-    : armError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+  return sub.resourceGroups.has(rg.toLowerCase()) ? undefined : armError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
 }
 
 /** `'virtualMachineScaleSet/id' eq '<id>'`, the one `$filter` the VM list accepts. */
@@ -182,11 +179,25 @@ function serve(req: SimRequest, ctx: SimContext): SimResponse {
   if (ROUTES.vmsAll.test(path)) return page(req, ctx, visible(sub.vms, ctx));
   if ((m = ROUTES.nicsRg.exec(path))) {
     const rg = m[2]!;
-    return rgMissing(sub, rg) ?? page(req, ctx, visible(sub.nics, ctx, (p) => sameName(p.rg, rg)));
+    return (
+      rgMissing(sub, rg) ??
+      page(
+        req,
+        ctx,
+        visible(sub.nics, ctx, (p) => sameName(p.rg, rg)),
+      )
+    );
   }
   if ((m = ROUTES.pipsRg.exec(path))) {
     const rg = m[2]!;
-    return rgMissing(sub, rg) ?? page(req, ctx, visible(sub.publicIps, ctx, (p) => sameName(p.rg, rg)));
+    return (
+      rgMissing(sub, rg) ??
+      page(
+        req,
+        ctx,
+        visible(sub.publicIps, ctx, (p) => sameName(p.rg, rg)),
+      )
+    );
   }
   if ((m = ROUTES.vmsRg.exec(path))) {
     const rg = m[2]!;
@@ -231,7 +242,11 @@ function serve(req: SimRequest, ctx: SimContext): SimResponse {
     const placed = ROUTES.vmssNics.test(path) ? set.nics : set.publicIps;
     return page(req, ctx, visible(placed, ctx));
   }
-  return armError(404, 'InvalidResourceType', `The resource type could not be found in the namespace for api version '${req.url.searchParams.get('api-version')}'.`);
+  return armError(
+    404,
+    'InvalidResourceType',
+    `The resource type could not be found in the namespace for api version '${req.url.searchParams.get('api-version')}'.`,
+  );
 }
 
 /** The `azure-arm` API of the simulator. */

@@ -12,7 +12,10 @@ export interface AzureInstance extends FleetInstance {
   subscription?: string;
 }
 
-const text = (help: string) => ({ help, check: (value: unknown, where: string, check: { string(v: unknown, w: string): string | undefined }) => check.string(value, where) });
+const text = (help: string) => ({
+  help,
+  check: (value: unknown, where: string, check: { string(v: unknown, w: string): string | undefined }) => check.string(value, where),
+});
 
 export const azureFleet: FleetModuleSpec = {
   summary: 'VMs with one NIC per address set (`tags` are the NIC tags; `region` is the location), VM scale sets.',
@@ -37,90 +40,90 @@ export const azureFleet: FleetModuleSpec = {
     }
   },
   demo: {
-  credentials: {
-    azure: {
-      tenant_id: '00000000-0000-0000-0000-000000000000',
-      client_id: '11111111-1111-1111-1111-111111111111',
-      client_secret: 'simulator-client-secret-not-real',
-      subscription_id: '22222222-2222-2222-2222-222222222222'
-    }
+    credentials: {
+      azure: {
+        tenant_id: '00000000-0000-0000-0000-000000000000',
+        client_id: '11111111-1111-1111-1111-111111111111',
+        client_secret: 'simulator-client-secret-not-real',
+        subscription_id: '22222222-2222-2222-2222-222222222222',
+      },
+    },
+    instances: [
+      {
+        id: 'nomad-vm-1',
+        cloud: 'azure',
+        name: 'nomad-vm-1',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        tags: {
+          role: 'nomad-server',
+        },
+        private_ipv4: '10.1.0.11',
+        public_ipv4: '198.51.100.11',
+      },
+      {
+        id: 'nomad-vm-2',
+        cloud: 'azure',
+        name: 'nomad-vm-2',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        tags: {
+          role: 'nomad-server',
+        },
+        private_ipv4: '10.1.0.12',
+        public_ipv4: '198.51.100.12',
+      },
+      {
+        id: 'nomad-vm-3',
+        cloud: 'azure',
+        name: 'nomad-vm-3',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        tags: {
+          role: 'nomad-server',
+        },
+        private_ipv4: '10.1.0.13',
+      },
+      {
+        id: 'nomad-vmss-0',
+        cloud: 'azure',
+        name: 'nomad-vmss_0',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        scale_set: 'nomad-vmss',
+        orchestration: 'uniform',
+        private_ipv4: '10.1.1.4',
+      },
+      {
+        id: 'nomad-vmss-1',
+        cloud: 'azure',
+        name: 'nomad-vmss_1',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        scale_set: 'nomad-vmss',
+        orchestration: 'uniform',
+        private_ipv4: '10.1.1.5',
+      },
+      {
+        id: 'nomad-flex-a',
+        cloud: 'azure',
+        name: 'nomad-flex_a1b2c3',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        scale_set: 'nomad-flex',
+        orchestration: 'flexible',
+        private_ipv4: '10.1.2.4',
+      },
+      {
+        id: 'nomad-flex-b',
+        cloud: 'azure',
+        name: 'nomad-flex_d4e5f6',
+        region: 'westeurope',
+        resource_group: 'nomad-rg',
+        scale_set: 'nomad-flex',
+        orchestration: 'flexible',
+        private_ipv4: '10.1.2.5',
+      },
+    ],
   },
-  instances: [
-    {
-      id: 'nomad-vm-1',
-      cloud: 'azure',
-      name: 'nomad-vm-1',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      tags: {
-        role: 'nomad-server'
-      },
-      private_ipv4: '10.1.0.11',
-      public_ipv4: '198.51.100.11'
-    },
-    {
-      id: 'nomad-vm-2',
-      cloud: 'azure',
-      name: 'nomad-vm-2',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      tags: {
-        role: 'nomad-server'
-      },
-      private_ipv4: '10.1.0.12',
-      public_ipv4: '198.51.100.12'
-    },
-    {
-      id: 'nomad-vm-3',
-      cloud: 'azure',
-      name: 'nomad-vm-3',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      tags: {
-        role: 'nomad-server'
-      },
-      private_ipv4: '10.1.0.13'
-    },
-    {
-      id: 'nomad-vmss-0',
-      cloud: 'azure',
-      name: 'nomad-vmss_0',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      scale_set: 'nomad-vmss',
-      orchestration: 'uniform',
-      private_ipv4: '10.1.1.4'
-    },
-    {
-      id: 'nomad-vmss-1',
-      cloud: 'azure',
-      name: 'nomad-vmss_1',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      scale_set: 'nomad-vmss',
-      orchestration: 'uniform',
-      private_ipv4: '10.1.1.5'
-    },
-    {
-      id: 'nomad-flex-a',
-      cloud: 'azure',
-      name: 'nomad-flex_a1b2c3',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      scale_set: 'nomad-flex',
-      orchestration: 'flexible',
-      private_ipv4: '10.1.2.4'
-    },
-    {
-      id: 'nomad-flex-b',
-      cloud: 'azure',
-      name: 'nomad-flex_d4e5f6',
-      region: 'westeurope',
-      resource_group: 'nomad-rg',
-      scale_set: 'nomad-flex',
-      orchestration: 'flexible',
-      private_ipv4: '10.1.2.5'
-    }
-  ]
-},
 };

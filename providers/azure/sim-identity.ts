@@ -41,7 +41,10 @@ function aadHeaders(extra: Record<string, string> = {}): Record<string, string> 
 export function aadError(status: number, error: string, code: number, text: string, headers: Record<string, string> = {}): SimResponse {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     status,
     headers: aadHeaders(headers),
@@ -180,7 +183,11 @@ function managedIdentityToken(req: SimRequest, ctx: SimContext): SimResponse {
   }
   const resource = req.url.searchParams.get('resource');
   if (!resource) {
-    return { status: 400, headers: aadHeaders(), body: JSON.stringify({ statusCode: 400, message: 'Required query variable resource is missing.', correlationId: randomUUID() }) };
+    return {
+      status: 400,
+      headers: aadHeaders(),
+      body: JSON.stringify({ statusCode: 400, message: 'Required query variable resource is missing.', correlationId: randomUUID() }),
+    };
   }
   const creds = azureCredentials(ctx.fleet);
   const clientId = req.url.searchParams.get('client_id') ?? creds.client_id;

@@ -80,10 +80,7 @@ test('NetworkInterfaces_ListAll: the sim answers in the shape of the spec exampl
 });
 
 test('VirtualMachineScaleSets_ListNetworkInterfaces: a NetworkInterface list, in the shape of the spec example', async (t) => {
-  const body = await armGet(
-    t,
-    '/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/networkInterfaces?api-version=2018-10-01',
-  );
+  const body = await armGet(t, '/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/networkInterfaces?api-version=2018-10-01');
   const sim = shapeOf(body, { maps: MAPS });
   const real = shapeOf(await recorded('network-interfaces-list.json'), { maps: MAPS });
   t.deepEqual(compareShapes(sim, real, NIC_READ, NIC_EXTRA), []);
@@ -111,13 +108,22 @@ test('the extractor on the recorded examples: private addresses per IP configura
   const nic = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic';
   t.deepEqual(nicTargets(nics, 'private_v4'), [
     // the prefix configuration (privateIPAddress null) gives nothing
-    { address: '172.20.2.4', id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1', name: 'test-nic', zone: 'eastus', meta: { nic } },
+    {
+      address: '172.20.2.4',
+      id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1',
+      name: 'test-nic',
+      zone: 'eastus',
+      meta: { nic },
+    },
     { address: '172.20.2.4', id: `${nic}2`, name: 'test-nic2', zone: 'eastus', meta: { nic: `${nic}2` } },
   ]);
   // The examples' NICs reference test-ip / test-ip2, which the public IP example does not hold.
   t.deepEqual(nicTargets(nics, 'public_v4', publicIpIndex(pips)), []);
   const ip03 = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/ip03';
-  const linked = nics.map((n) => ({ ...n, ipConfigurations: n.ipConfigurations?.map((c) => (c.publicIPAddress ? { ...c, publicIPAddress: { id: ip03 } } : c)) }));
+  const linked = nics.map((n) => ({
+    ...n,
+    ipConfigurations: n.ipConfigurations?.map((c) => (c.publicIPAddress ? { ...c, publicIPAddress: { id: ip03 } } : c)),
+  }));
   t.deepEqual(
     nicTargets(linked, 'public_v4', publicIpIndex(pips)).map((target) => target.address),
     ['192.0.2.247', '192.0.2.247'],

@@ -6,15 +6,7 @@
 import test from 'ava';
 import consul from './index.js';
 import consulSim from './sim.js';
-import {
-  type CatalogServiceEntry,
-  catalogTargets,
-  consulBaseUrl,
-  type HealthServiceEntry,
-  healthTargets,
-  malformed,
-  serviceUrl,
-} from './extract.js';
+import { type CatalogServiceEntry, catalogTargets, consulBaseUrl, type HealthServiceEntry, healthTargets, malformed, serviceUrl } from './extract.js';
 import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import { retryJoin } from '../../src/join/index.js';
@@ -236,11 +228,18 @@ test('the sim paste gives a working config', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [consulSim]);
   const paste = consulSim.paste?.(sim.ctx);
   t.is(paste?.config, `provider=consul service=nomad address=${sim.httpUrl}`);
-  t.deepEqual(await engine.addrs(paste?.config ?? '', { env: { ...paste?.env, AUTOJOIN_LOOPBACK_ONLY: '1' } }), ['172.16.0.1:4648', '10.0.0.1:4647', '10.0.0.2:4648', '10.0.0.3:4648']);
+  t.deepEqual(await engine.addrs(paste?.config ?? '', { env: { ...paste?.env, AUTOJOIN_LOOPBACK_ONLY: '1' } }), [
+    '172.16.0.1:4648',
+    '10.0.0.1:4647',
+    '10.0.0.2:4648',
+    '10.0.0.3:4648',
+  ]);
 });
 
 test('retry join: a node booted before its peers joins once they register; the token never reaches the log', async (t) => {
-  const sim = await startTestSim(t, fleet([svc('late-1', '10.0.7.1', { appear_after_ms: 600 }), svc('late-2', '10.0.7.2', { appear_after_ms: 600 })]), [consulSim]);
+  const sim = await startTestSim(t, fleet([svc('late-1', '10.0.7.1', { appear_after_ms: 600 }), svc('late-2', '10.0.7.2', { appear_after_ms: 600 })]), [
+    consulSim,
+  ]);
   const lines: string[] = [];
   const log = (level: string) => (message: string) => lines.push(`[${level}] ${message}`);
   const started = Date.now();

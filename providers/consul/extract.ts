@@ -5,7 +5,6 @@
  */
 import type { Target } from '../../src/kit/index.js';
 
-
 /** One element of `GET /v1/catalog/service/:name` (the fields read here). */
 export interface CatalogServiceEntry {
   ID?: string;
@@ -68,17 +67,15 @@ export function malformed(body: unknown, kind: 'catalog' | 'health'): string | u
  */
 export function catalogTargets(entries: readonly CatalogServiceEntry[]): Target[] {
   return entries.flatMap((e) => {
-    const target = toTarget(
-      {
-        node: e.Node,
-        nodeAddress: e.Address,
-        serviceAddress: e.ServiceAddress,
-        port: e.ServicePort,
-        serviceId: e.ServiceID,
-        datacenter: e.Datacenter,
-        tags: e.ServiceTags ?? [],
-      },
-    );
+    const target = toTarget({
+      node: e.Node,
+      nodeAddress: e.Address,
+      serviceAddress: e.ServiceAddress,
+      port: e.ServicePort,
+      serviceId: e.ServiceID,
+      datacenter: e.Datacenter,
+      tags: e.ServiceTags ?? [],
+    });
     return target ? [target] : [];
   });
 }
@@ -86,17 +83,15 @@ export function catalogTargets(entries: readonly CatalogServiceEntry[]): Target[
 /** Targets of a health answer (already filtered by Consul when `passing` was asked for). */
 export function healthTargets(entries: readonly HealthServiceEntry[]): Target[] {
   return entries.flatMap((e) => {
-    const target = toTarget(
-      {
-        node: e.Node.Node,
-        nodeAddress: e.Node.Address,
-        serviceAddress: e.Service.Address,
-        port: e.Service.Port,
-        serviceId: e.Service.ID,
-        datacenter: e.Node.Datacenter,
-        tags: e.Service.Tags ?? [],
-      },
-    );
+    const target = toTarget({
+      node: e.Node.Node,
+      nodeAddress: e.Node.Address,
+      serviceAddress: e.Service.Address,
+      port: e.Service.Port,
+      serviceId: e.Service.ID,
+      datacenter: e.Node.Datacenter,
+      tags: e.Service.Tags ?? [],
+    });
     return target ? [target] : [];
   });
 }

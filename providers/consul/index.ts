@@ -3,7 +3,20 @@
  * their servers (`/v1/catalog/service/nomad?tag=rpc`), or only the healthy ones (`passing`).
  * Plain HTTP through the shared client; no SDK.
  */
-import { apiCall, defineProvider, formatHostPort, MalformedResponseError, NetworkError, parseGoBool, parseRetryAfter, printableLine, type ProviderContext, ProviderError, type RequestTlsOptions, type Target } from '../../src/kit/index.js';
+import {
+  apiCall,
+  defineProvider,
+  formatHostPort,
+  MalformedResponseError,
+  NetworkError,
+  parseGoBool,
+  parseRetryAfter,
+  printableLine,
+  type ProviderContext,
+  ProviderError,
+  type RequestTlsOptions,
+  type Target,
+} from '../../src/kit/index.js';
 import {
   type CatalogServiceEntry,
   catalogTargets,
@@ -70,7 +83,7 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
       token: { type: 'string', secret: true, env: ['CONSUL_HTTP_TOKEN'], help: 'ACL token, sent as `X-Consul-Token`.' },
       ca_file: { type: 'string', env: ['CONSUL_CACERT'], help: "PEM file of the CA(s) that sign Consul's certificate; replaces the system store." },
       cert_file: { type: 'string', env: ['CONSUL_CLIENT_CERT'], help: 'PEM client certificate, for agents with `verify_incoming`; needs `key_file`.' },
-      key_file: { type: 'string', env: ['CONSUL_CLIENT_KEY'], help: "PEM private key of `cert_file`." },
+      key_file: { type: 'string', env: ['CONSUL_CLIENT_KEY'], help: 'PEM private key of `cert_file`.' },
       tls_server_name: {
         type: 'string',
         env: ['CONSUL_TLS_SERVER_NAME'],
@@ -80,7 +93,7 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
         type: 'bool',
         default: true,
         env: ['CONSUL_HTTP_SSL_VERIFY'],
-        help: "`false` accepts any certificate from Consul (its `InsecureSkipVerify`).",
+        help: '`false` accepts any certificate from Consul (its `InsecureSkipVerify`).',
       },
     },
     notes: [
@@ -93,9 +106,9 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
       "`walk_datacenters=true` is Nomad's client discovery (`consulDiscoveryImpl`): `GET /v1/catalog/datacenters` lists " +
         "them nearest first, so the agent's own leads; with more than two, the others are shuffled and the list cut to 9. " +
         'Each is read with `dc`, `near=_agent`, `stale` and `wait=2000ms` until one has instances; a datacenter that fails is ' +
-        'skipped, and the call fails only when none has instances and one failed. The `-v` log carries Nomad\'s lines: ' +
+        "skipped, and the call fails only when none has instances and one failed. The `-v` log carries Nomad's lines: " +
         '`bootstrap contacting Consul DCs`, `discovered following servers`, `unable to query service ...`, `no Nomad Servers advertising service ...`.',
-      'TLS follows the Consul CLI\'s variables: `CONSUL_CACERT`, `CONSUL_CLIENT_CERT` + `CONSUL_CLIENT_KEY`, `CONSUL_TLS_SERVER_NAME`, ' +
+      "TLS follows the Consul CLI's variables: `CONSUL_CACERT`, `CONSUL_CLIENT_CERT` + `CONSUL_CLIENT_KEY`, `CONSUL_TLS_SERVER_NAME`, " +
         '`CONSUL_HTTP_SSL_VERIFY` (or the arguments above, which win). They apply to an https address only; the files are read at each lookup.',
     ],
     examples: [
@@ -115,7 +128,10 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
       }
       if ((args.cert_file === undefined) !== (args.key_file === undefined)) {
         const missing = args.cert_file === undefined ? 'cert_file' : 'key_file';
-        problems.push({ key: missing, message: `cert_file and key_file go together: ${missing} is missing (or set CONSUL_CLIENT_${missing === 'cert_file' ? 'CERT' : 'KEY'})` });
+        problems.push({
+          key: missing,
+          message: `cert_file and key_file go together: ${missing} is missing (or set CONSUL_CLIENT_${missing === 'cert_file' ? 'CERT' : 'KEY'})`,
+        });
       }
       if (problems.length > 0) return problems;
       const base = consulBaseUrl(args.address, args.scheme === 'https');
@@ -185,9 +201,7 @@ export function createConsulProvider(options: ConsulProviderOptions = {}) {
           cause: failures[0]?.error,
         });
       }
-      ctx.log.warn(
-        `discover-consul: no Nomad Servers advertising service ${JSON.stringify(args.service)} in Consul datacenters: ${goQuotedList(datacenters)}`,
-      );
+      ctx.log.warn(`discover-consul: no Nomad Servers advertising service ${JSON.stringify(args.service)} in Consul datacenters: ${goQuotedList(datacenters)}`);
       return [];
     },
   });
@@ -204,24 +218,20 @@ async function getJson(
   tls: RequestTlsOptions | undefined,
 ): Promise<unknown> {
   ctx.log.debug(`discover-consul: GET ${url.pathname}${url.search}`);
-  return apiCall(
-    ctx,
-    { provider: 'consul', operation, toError: (error) => toConsulError(error, operation) },
-    async () => {
-      const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true, ...(tls ? { tls } : {}) });
-      if (response.status !== 200) {
-        // Consul's error bodies are one line of plain text ("ACL not found", "No cluster leader").
-        const text = printableLine(response.text().trim().split('\n')[0] ?? '', 200) || `HTTP ${response.status}`;
-        throw new ProviderError('consul', text, {
-          operation,
-          status: response.status,
-          throttled: THROTTLE_STATUSES.has(response.status),
-          retryAfterMs: parseRetryAfter(response.headers['retry-after'], Date.now()),
-        });
-      }
-      return response.json<unknown>();
-    },
-  );
+  return apiCall(ctx, { provider: 'consul', operation, toError: (error) => toConsulError(error, operation) }, async () => {
+    const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true, ...(tls ? { tls } : {}) });
+    if (response.status !== 200) {
+      // Consul's error bodies are one line of plain text ("ACL not found", "No cluster leader").
+      const text = printableLine(response.text().trim().split('\n')[0] ?? '', 200) || `HTTP ${response.status}`;
+      throw new ProviderError('consul', text, {
+        operation,
+        status: response.status,
+        throttled: THROTTLE_STATUSES.has(response.status),
+        retryAfterMs: parseRetryAfter(response.headers['retry-after'], Date.now()),
+      });
+    }
+    return response.json<unknown>();
+  });
 }
 
 /** A failed request -> a ProviderError naming the operation; autojoin's own errors (abort, timeout, status) pass through. */

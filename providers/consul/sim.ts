@@ -9,7 +9,16 @@
  * `Authorization: Bearer` or `?token=`), else 403 `ACL not found`.
  */
 import { createHash } from 'node:crypto';
-import { type FleetService, type SimApi, type SimContext, type SimErrorKind, type SimModule, type SimRequest, type SimResponse, visibleServices } from '../../src/kit/index.js';
+import {
+  type FleetService,
+  type SimApi,
+  type SimContext,
+  type SimErrorKind,
+  type SimModule,
+  type SimRequest,
+  type SimResponse,
+  visibleServices,
+} from '../../src/kit/index.js';
 import { consulFleet } from './sim-fleet.js';
 
 /** The datacenter of services that name none, and the agent's own. */
@@ -171,13 +180,15 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse {
   if (!datacenters(ctx).includes(dc)) return text(404, `No path to datacenter`);
   const tags = params.getAll('tag');
   const visible = visibleServices(ctx);
-  const matching = visible.filter(
-    (s) => s.service === name && (s.datacenter ?? DEFAULT_DC) === dc && tags.every((tag) => (s.tags ?? []).includes(tag)),
-  );
+  const matching = visible.filter((s) => s.service === name && (s.datacenter ?? DEFAULT_DC) === dc && tags.every((tag) => (s.tags ?? []).includes(tag)));
   // Consul sorts by node name (without `near`).
   matching.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   const index = catalogIndex(visible);
-  if (kind === 'catalog') return json(matching.map((s) => catalogEntry(s, dc)), index);
+  if (kind === 'catalog')
+    return json(
+      matching.map((s) => catalogEntry(s, dc)),
+      index,
+    );
   const passingOnly = flag(params.get('passing'));
   return json(
     matching.filter((s) => !passingOnly || (s.health ?? 'passing') === 'passing').map((s) => healthEntry(s, dc)),

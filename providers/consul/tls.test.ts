@@ -111,7 +111,8 @@ test('without a client certificate the agent refuses the handshake; the key neve
   const { CONSUL_CLIENT_CERT: _cert, CONSUL_CLIENT_KEY: _key, ...withoutCert } = env;
   const error = await t.throwsAsync(engine.discover('provider=consul tag=rpc', { env: withoutCert, maxAttempts: 1 }), {
     instanceOf: ProviderError,
-    message: /^discover-consul: CatalogService failed: .*the server refused the TLS handshake \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\): it wants a client certificate it trusts$/,
+    message:
+      /^discover-consul: CatalogService failed: .*the server refused the TLS handshake \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\): it wants a client certificate it trusts$/,
   });
   t.false(String(error?.message).includes(files.clientKeyPem.split('\n')[1] as string));
 });

@@ -6,14 +6,7 @@
 import test from 'ava';
 import { createConsulProvider } from './index.js';
 import consulSim from './sim.js';
-import {
-  DATACENTER_QUERY_LIMIT,
-  datacenterOrder,
-  goQuotedList,
-  hclogList,
-  malformedDatacenters,
-  shuffleStrings,
-} from './walk.js';
+import { DATACENTER_QUERY_LIMIT, datacenterOrder, goQuotedList, hclogList, malformedDatacenters, shuffleStrings } from './walk.js';
 import { Discover } from '../../src/discover.js';
 import { MalformedResponseError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
@@ -32,22 +25,40 @@ function seeded(seed: number): () => number {
 
 // ---------------------------------------------------------------- pure
 
-test('shuffleStrings is Nomad\'s: swap i with j drawn from [0, i]', (t) => {
+test("shuffleStrings is Nomad's: swap i with j drawn from [0, i]", (t) => {
   // random() = 0 always draws j = 0: each element in turn goes to the front.
-  t.deepEqual(shuffleStrings(['a', 'b', 'c', 'd'], () => 0), ['d', 'a', 'b', 'c']);
+  t.deepEqual(
+    shuffleStrings(['a', 'b', 'c', 'd'], () => 0),
+    ['d', 'a', 'b', 'c'],
+  );
   // random() just below 1 draws j = i: nothing moves.
-  t.deepEqual(shuffleStrings(['a', 'b', 'c', 'd'], () => 0.999), ['a', 'b', 'c', 'd']);
+  t.deepEqual(
+    shuffleStrings(['a', 'b', 'c', 'd'], () => 0.999),
+    ['a', 'b', 'c', 'd'],
+  );
 });
 
-test('datacenterOrder: one or two datacenters keep Consul\'s order (Nomad shuffles only above two)', (t) => {
-  t.deepEqual(datacenterOrder(['dc1'], () => 0), ['dc1']);
-  t.deepEqual(datacenterOrder(['dc1', 'dc2'], () => 0), ['dc1', 'dc2']);
-  t.deepEqual(datacenterOrder([], () => 0), []);
+test("datacenterOrder: one or two datacenters keep Consul's order (Nomad shuffles only above two)", (t) => {
+  t.deepEqual(
+    datacenterOrder(['dc1'], () => 0),
+    ['dc1'],
+  );
+  t.deepEqual(
+    datacenterOrder(['dc1', 'dc2'], () => 0),
+    ['dc1', 'dc2'],
+  );
+  t.deepEqual(
+    datacenterOrder([], () => 0),
+    [],
+  );
 });
 
 test('datacenterOrder: the local one stays first, the rest are shuffled by the injected random', (t) => {
   const listed = ['dc1', 'r01', 'r02', 'r03', 'r04'];
-  t.deepEqual(datacenterOrder(listed, () => 0), ['dc1', 'r04', 'r01', 'r02', 'r03']);
+  t.deepEqual(
+    datacenterOrder(listed, () => 0),
+    ['dc1', 'r04', 'r01', 'r02', 'r03'],
+  );
   t.deepEqual(datacenterOrder(listed, seeded(7)), datacenterOrder(listed, seeded(7)), 'a seed gives one order');
   const orders = new Set<string>();
   for (let seed = 1; seed <= 40; seed++) {
@@ -60,7 +71,7 @@ test('datacenterOrder: the local one stays first, the rest are shuffled by the i
   t.deepEqual(listed, ['dc1', 'r01', 'r02', 'r03', 'r04'], 'the input is not mutated');
 });
 
-test('datacenterOrder: at most 9 (Nomad\'s datacenterQueryLimit), the local one included', (t) => {
+test("datacenterOrder: at most 9 (Nomad's datacenterQueryLimit), the local one included", (t) => {
   const listed = ['dc1', ...Array.from({ length: 14 }, (_, i) => `r${String(i + 1).padStart(2, '0')}`)];
   t.is(DATACENTER_QUERY_LIMIT, 9);
   for (const seed of [1, 2, 3]) {
@@ -167,7 +178,7 @@ test('the walk: another seed, another order, and the servers of whichever datace
   t.deepEqual(queries, ['/v1/catalog/datacenters', serviceQuery('dc1'), serviceQuery(second)]);
 });
 
-test('the walk: at most 9 datacenters; none with servers is an empty list and Nomad\'s message', async (t) => {
+test("the walk: at most 9 datacenters; none with servers is an empty list and Nomad's message", async (t) => {
   const { module, queries } = recordingSim();
   // r08 and r09 have servers but sit beyond the 9th place of the walk.
   const sim = await startTestSim(t, estate(['r08', 'r09']), [module]);
@@ -180,7 +191,7 @@ test('the walk: at most 9 datacenters; none with servers is an empty list and No
   );
 });
 
-test('the walk: a datacenter that fails is skipped with Nomad\'s message; the next one answers', async (t) => {
+test("the walk: a datacenter that fails is skipped with Nomad's message; the next one answers", async (t) => {
   const { module } = recordingSim({ r11: { status: 403, headers: { 'content-type': 'text/plain' }, body: 'ACL not found' } });
   const sim = await startTestSim(t, estate(['r01']), [module]);
   const { logger, lines } = capture();

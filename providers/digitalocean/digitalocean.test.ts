@@ -43,7 +43,14 @@ const drop = (over: Partial<Droplet>): Droplet => ({
   ...over,
 });
 
-const targetCases: Array<{ name: string; droplets: Droplet[]; addr: 'private_v4' | 'public_v4' | 'public_v6'; region?: string; expect: string[]; skipped?: string[] }> = [
+const targetCases: Array<{
+  name: string;
+  droplets: Droplet[];
+  addr: 'private_v4' | 'public_v4' | 'public_v6';
+  region?: string;
+  expect: string[];
+  skipped?: string[];
+}> = [
   { name: 'private_v4: the first private v4 network (godo PrivateIPv4)', droplets: [drop({})], addr: 'private_v4', expect: ['10.0.0.1'] },
   { name: 'public_v4: the first public v4', droplets: [drop({})], addr: 'public_v4', expect: ['203.0.113.1'] },
   { name: 'public_v6', droplets: [drop({})], addr: 'public_v6', expect: ['2001:db8::1'] },
@@ -54,19 +61,39 @@ const targetCases: Array<{ name: string; droplets: Droplet[]; addr: 'private_v4'
     expect: [],
     skipped: ['no private_v4 address'],
   },
-  { name: 'networks null (a droplet being created): skipped', droplets: [drop({ networks: null })], addr: 'private_v4', expect: [], skipped: ['no networks defined yet'] },
-  { name: 'region filter on region.slug', droplets: [drop({}), drop({ id: 2, region: { slug: 'fra1' }, networks: { v4: [{ ip_address: '10.9.9.9', type: 'private' }] } })], addr: 'private_v4', region: 'fra1', expect: ['10.9.9.9'] },
+  {
+    name: 'networks null (a droplet being created): skipped',
+    droplets: [drop({ networks: null })],
+    addr: 'private_v4',
+    expect: [],
+    skipped: ['no networks defined yet'],
+  },
+  {
+    name: 'region filter on region.slug',
+    droplets: [drop({}), drop({ id: 2, region: { slug: 'fra1' }, networks: { v4: [{ ip_address: '10.9.9.9', type: 'private' }] } })],
+    addr: 'private_v4',
+    region: 'fra1',
+    expect: ['10.9.9.9'],
+  },
 ];
 for (const c of targetCases) {
   test(`dropletTargets: ${c.name}`, (t) => {
     const { targets, skipped } = dropletTargets(c.droplets, c.addr, c.region);
-    t.deepEqual(targets.map((x) => x.address), c.expect);
-    t.deepEqual(skipped.map((s) => s.reason), c.skipped ?? []);
+    t.deepEqual(
+      targets.map((x) => x.address),
+      c.expect,
+    );
+    t.deepEqual(
+      skipped.map((s) => s.reason),
+      c.skipped ?? [],
+    );
   });
 }
 
 test('dropletTargets: id, name, zone and status kept', (t) => {
-  t.deepEqual(dropletTargets([drop({ id: 42, name: 'web' })], 'private_v4').targets, [{ address: '10.0.0.1', id: '42', name: 'web', zone: 'nyc3', meta: { status: 'active' } }]);
+  t.deepEqual(dropletTargets([drop({ id: 42, name: 'web' })], 'private_v4').targets, [
+    { address: '10.0.0.1', id: '42', name: 'web', zone: 'nyc3', meta: { status: 'active' } },
+  ]);
 });
 
 const pageCases: Array<[DropletPage, number, number | undefined]> = [
@@ -104,8 +131,14 @@ test('throttleWaitMs: retry-after first, else ratelimit-reset (epoch seconds) on
 test('the recorded sample passes the extractor (droplets_tagged from the OpenAPI description)', (t) => {
   const body = fixture('droplets-tagged.json') as DropletPage;
   t.is(malformedPage(body), undefined);
-  t.deepEqual(dropletTargets(body.droplets, 'private_v4').targets.map((x) => x.address), ['10.128.192.124', '10.128.192.138']);
-  t.deepEqual(dropletTargets(body.droplets, 'public_v6').targets.map((x) => x.address), ['2604:a880:0:1010::18a:a001']);
+  t.deepEqual(
+    dropletTargets(body.droplets, 'private_v4').targets.map((x) => x.address),
+    ['10.128.192.124', '10.128.192.138'],
+  );
+  t.deepEqual(
+    dropletTargets(body.droplets, 'public_v6').targets.map((x) => x.address),
+    ['2604:a880:0:1010::18a:a001'],
+  );
 });
 
 // ---------------------------------------------------------------- against the simulator
@@ -128,7 +161,7 @@ function fleet(pageSize?: number): Fleet {
   const instances = [1, 2, 3, 4, 5, 6, 7].map((i) => droplet(i));
   instances[1] = droplet(2, { public_ipv4: undefined });
   instances[2] = droplet(3, { public_ipv6: '2001:db8:4::3' });
-  instances.push(droplet(8, { region: 'fra1' }), droplet(9, { region: 'fra1', tags: { consul: '', 'env': 'prod' } }));
+  instances.push(droplet(8, { region: 'fra1' }), droplet(9, { region: 'fra1', tags: { consul: '', env: 'prod' } }));
   for (const i of [20, 21, 22]) instances.push(droplet(i, { tags: { web: '' } }));
   return { credentials: { digitalocean: { token: TOKEN } }, instances, ...(pageSize ? { page_size: { [API_NAME]: pageSize } } : {}) };
 }
@@ -142,7 +175,12 @@ function collect(): { logger: Logger; lines: string[] } {
 }
 
 function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
-  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+  return engine.addrs(config, {
+    env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env },
+    timeout: options.timeout ?? 30_000,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  });
 }
 const cfg = (sim: RunningSim, extra = '') => `provider=digitalocean tag_name=consul api_token=${TOKEN} url=${sim.httpUrl}${extra ? ` ${extra}` : ''}`;
 
@@ -167,9 +205,22 @@ test('region filters on the region slug; a namespaced tag (key:value)', async (t
 test('addr_type=public_v4 and public_v6: droplets without one are skipped and said in the log', async (t) => {
   const sim = await startTestSim(t, fleet(4), [digitaloceanSim]);
   const v4 = collect();
-  t.deepEqual(await addrs(cfg(sim, 'region=nyc3 addr_type=public_v4'), { logger: v4.logger }), ['203.0.113.1', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6', '203.0.113.7']);
-  t.true(v4.lines.some((l) => l === 'discover-digitalocean: skipped droplet consul-2 (1002): no public_v4 address'), v4.lines.join('\n'));
-  t.true(v4.lines.some((l) => /6 droplet\(s\) with tag consul in nyc3, 1 skipped/.test(l)), v4.lines.join('\n'));
+  t.deepEqual(await addrs(cfg(sim, 'region=nyc3 addr_type=public_v4'), { logger: v4.logger }), [
+    '203.0.113.1',
+    '203.0.113.3',
+    '203.0.113.4',
+    '203.0.113.5',
+    '203.0.113.6',
+    '203.0.113.7',
+  ]);
+  t.true(
+    v4.lines.some((l) => l === 'discover-digitalocean: skipped droplet consul-2 (1002): no public_v4 address'),
+    v4.lines.join('\n'),
+  );
+  t.true(
+    v4.lines.some((l) => /6 droplet\(s\) with tag consul in nyc3, 1 skipped/.test(l)),
+    v4.lines.join('\n'),
+  );
   t.deepEqual(await addrs(cfg(sim, 'addr_type=public_v6')), ['2001:db8:4::3']);
 });
 
@@ -179,8 +230,14 @@ test('addr_type is strict: an unknown value is a config error naming it', async 
 
 test('api_token from DIGITALOCEAN_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN (doctl); url from DIGITALOCEAN_API_URL', async (t) => {
   const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
-  t.deepEqual(await addrs('provider=digitalocean tag_name=consul region=fra1', { env: { DIGITALOCEAN_TOKEN: TOKEN, DIGITALOCEAN_API_URL: sim.httpUrl } }), ['10.4.0.8', '10.4.0.9']);
-  t.deepEqual(await addrs('provider=digitalocean tag_name=consul region=fra1', { env: { DIGITALOCEAN_ACCESS_TOKEN: TOKEN, DIGITALOCEAN_API_URL: sim.httpUrl } }), ['10.4.0.8', '10.4.0.9']);
+  t.deepEqual(await addrs('provider=digitalocean tag_name=consul region=fra1', { env: { DIGITALOCEAN_TOKEN: TOKEN, DIGITALOCEAN_API_URL: sim.httpUrl } }), [
+    '10.4.0.8',
+    '10.4.0.9',
+  ]);
+  t.deepEqual(
+    await addrs('provider=digitalocean tag_name=consul region=fra1', { env: { DIGITALOCEAN_ACCESS_TOKEN: TOKEN, DIGITALOCEAN_API_URL: sim.httpUrl } }),
+    ['10.4.0.8', '10.4.0.9'],
+  );
 });
 
 test('no token anywhere: a config error naming api_token and its env variables', async (t) => {
@@ -219,7 +276,11 @@ test('throttled (429 too_many_requests, retry-after: 1) on a later page, then su
 test('throttled on every call: a typed throttling error after the attempts, never a partial list', async (t) => {
   const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
   sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429 too_many_requests: API Rate limit exceeded\./ });
+  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER_THROTTLED',
+    message: /429 too_many_requests: API Rate limit exceeded\./,
+  });
 });
 
 test('500 once then success; 503 every time: 4 attempts then a ProviderError with the status', async (t) => {
@@ -229,7 +290,10 @@ test('500 once then success; 503 every time: 4 attempts then a ProviderError wit
   t.is(sim.counts()[API_NAME], 2);
   sim.resetCounts();
   sim.setFaults(API_NAME, { error: 'unavailable' });
-  const err = await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /^discover-digitalocean: ListDroplets failed: 503 service_unavailable/ });
+  const err = await t.throwsAsync(addrs(cfg(sim)), {
+    instanceOf: ProviderError,
+    message: /^discover-digitalocean: ListDroplets failed: 503 service_unavailable/,
+  });
   t.is((err as ProviderError).status, 503);
   t.is(sim.counts()[API_NAME], 4);
 });
@@ -288,9 +352,19 @@ test('HTTP_PROXY carries every page (tinyproxy log); NO_PROXY bypasses it', asyn
   t.is(proxy.requests().length, before);
 });
 
-const DROPLET_PATHS = ['id', 'name', 'status', 'tags[]', 'region.slug', 'networks.v4[].ip_address', 'networks.v4[].type', 'networks.v6[].ip_address', 'networks.v6[].type'];
+const DROPLET_PATHS = [
+  'id',
+  'name',
+  'status',
+  'tags[]',
+  'region.slug',
+  'networks.v4[].ip_address',
+  'networks.v4[].type',
+  'networks.v6[].ip_address',
+  'networks.v6[].type',
+];
 
-test('the simulator serves the recorded sample\'s shape, and its links.pages as the real API', async (t) => {
+test("the simulator serves the recorded sample's shape, and its links.pages as the real API", async (t) => {
   const sim = await startTestSim(t, fleet(2), [digitaloceanSim]);
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());
@@ -315,7 +389,12 @@ test('the simulator serves the recorded sample\'s shape, and its links.pages as 
   t.is(last.meta?.total, 9);
   const refused = await get('tag_name=consul', 'nope');
   t.is(refused.status, 401);
-  t.deepEqual(Object.keys(refused.json<object>()).sort().filter((k) => k !== 'request_id'), Object.keys(fixture('error-unauthorized.json') as object).sort());
+  t.deepEqual(
+    Object.keys(refused.json<object>())
+      .sort()
+      .filter((k) => k !== 'request_id'),
+    Object.keys(fixture('error-unauthorized.json') as object).sort(),
+  );
 });
 
 test('discover check, addrs --format json and a failing addrs never print the token (CLI process)', async (t) => {

@@ -25,13 +25,13 @@ export default defineProvider({
       type: 'enum',
       values: DO_ADDR_TYPES,
       default: 'private_v4',
-      help: 'The address to return: `private_v4` (go-discover\'s only choice), `public_v4` or `public_v6`.',
+      help: "The address to return: `private_v4` (go-discover's only choice), `public_v4` or `public_v6`.",
     },
     url: {
       type: 'url',
       default: DEFAULT_API_URL,
       env: ['DIGITALOCEAN_API_URL'],
-      help: 'The API base URL (doctl\'s `--api-url`); for an API-compatible endpoint such as `discover sim`.',
+      help: "The API base URL (doctl's `--api-url`); for an API-compatible endpoint such as `discover sim`.",
     },
   },
   notes: [

@@ -14,9 +14,34 @@ export const digitaloceanFleet: FleetModuleSpec = {
   demo: {
     credentials: { digitalocean: { token: 'dop_v1_simulator0000000000000000000000000000000000000000000000000000' } },
     instances: [
-      { id: '3164001', cloud: 'digitalocean', name: 'consul-nyc3-1', region: 'nyc3', tags: { 'consul-server': '' }, private_ipv4: '10.4.0.11', public_ipv4: '203.0.113.41', public_ipv6: '2001:db8:4::11' },
-      { id: '3164002', cloud: 'digitalocean', name: 'consul-nyc3-2', region: 'nyc3', tags: { 'consul-server': '' }, private_ipv4: '10.4.0.12', public_ipv4: '203.0.113.42' },
-      { id: '3164003', cloud: 'digitalocean', name: 'consul-fra1-1', region: 'fra1', tags: { 'consul-server': '' }, private_ipv4: '10.4.1.11', public_ipv4: '203.0.113.43' },
+      {
+        id: '3164001',
+        cloud: 'digitalocean',
+        name: 'consul-nyc3-1',
+        region: 'nyc3',
+        tags: { 'consul-server': '' },
+        private_ipv4: '10.4.0.11',
+        public_ipv4: '203.0.113.41',
+        public_ipv6: '2001:db8:4::11',
+      },
+      {
+        id: '3164002',
+        cloud: 'digitalocean',
+        name: 'consul-nyc3-2',
+        region: 'nyc3',
+        tags: { 'consul-server': '' },
+        private_ipv4: '10.4.0.12',
+        public_ipv4: '203.0.113.42',
+      },
+      {
+        id: '3164003',
+        cloud: 'digitalocean',
+        name: 'consul-fra1-1',
+        region: 'fra1',
+        tags: { 'consul-server': '' },
+        private_ipv4: '10.4.1.11',
+        public_ipv4: '203.0.113.43',
+      },
     ],
   },
 };

@@ -48,7 +48,7 @@ function error(kind: SimErrorKind): SimResponse {
 /** The droplet id: the instance id when numeric, else a stable 9-digit number. */
 export function dropletId(instance: FleetInstance): number {
   if (/^\d{1,15}$/.test(instance.id)) return Number(instance.id);
-  return createHash('sha256').update(instance.id).digest().readUInt32BE(0) % 900_000_000 + 100_000_000;
+  return (createHash('sha256').update(instance.id).digest().readUInt32BE(0) % 900_000_000) + 100_000_000;
 }
 
 /** The instance's tags as droplet tag names. */
@@ -65,7 +65,9 @@ function droplet(instance: FleetInstance): Record<string, unknown> {
   if (instance.public_ipv4) {
     v4.push({ ip_address: instance.public_ipv4, netmask: '255.255.255.0', gateway: instance.public_ipv4.replace(/\.\d+$/, '.1'), type: 'public' });
   }
-  const v6 = instance.public_ipv6 ? [{ ip_address: instance.public_ipv6, netmask: 64, gateway: instance.public_ipv6.replace(/::?[0-9a-f]*$/i, '::1'), type: 'public' }] : [];
+  const v6 = instance.public_ipv6
+    ? [{ ip_address: instance.public_ipv6, netmask: 64, gateway: instance.public_ipv6.replace(/::?[0-9a-f]*$/i, '::1'), type: 'public' }]
+    : [];
   const features = ['private_networking', ...(v6.length ? ['ipv6'] : [])];
   return {
     id: dropletId(instance),
@@ -81,9 +83,33 @@ function droplet(instance: FleetInstance): Record<string, unknown> {
     backup_ids: [],
     next_backup_window: null,
     snapshot_ids: [],
-    image: { id: 63663980, name: '24.04 (LTS) x64', distribution: 'Ubuntu', slug: 'ubuntu-24-04-x64', public: true, regions: [region], type: 'base', min_disk_size: 7, size_gigabytes: 2.36, description: '', tags: [], status: 'available', error_message: '' },
+    image: {
+      id: 63663980,
+      name: '24.04 (LTS) x64',
+      distribution: 'Ubuntu',
+      slug: 'ubuntu-24-04-x64',
+      public: true,
+      regions: [region],
+      type: 'base',
+      min_disk_size: 7,
+      size_gigabytes: 2.36,
+      description: '',
+      tags: [],
+      status: 'available',
+      error_message: '',
+    },
     volume_ids: [],
-    size: { slug: 's-1vcpu-1gb', memory: 1024, vcpus: 1, disk: 25, transfer: 1.0, price_monthly: 6.0, price_hourly: 0.00893, regions: [region], available: true },
+    size: {
+      slug: 's-1vcpu-1gb',
+      memory: 1024,
+      vcpus: 1,
+      disk: 25,
+      transfer: 1.0,
+      price_monthly: 6.0,
+      price_hourly: 0.00893,
+      regions: [region],
+      available: true,
+    },
     size_slug: 's-1vcpu-1gb',
     // A droplet being created has no networks yet (godo then fails; the provider skips it).
     networks: instance.state === 'pending' ? null : { v4, v6 },
@@ -129,10 +155,9 @@ function listDroplets(req: SimRequest, ctx: SimContext): SimResponse {
   return simJson(200, { droplets: items.map(droplet), links: { pages }, meta: { total } }, rateHeaders());
 }
 
-const api: SimApi = simRoutes(
-  { name: API_NAME, summary: 'Droplets API (`GET /v2/droplets`, `links.pages` paging)', errorResponse: (kind) => error(kind) },
-  [{ method: 'GET', path: /^\/v2\/droplets$/, handle: (req, ctx) => listDroplets(req, ctx) }],
-);
+const api: SimApi = simRoutes({ name: API_NAME, summary: 'Droplets API (`GET /v2/droplets`, `links.pages` paging)', errorResponse: (kind) => error(kind) }, [
+  { method: 'GET', path: /^\/v2\/droplets$/, handle: (req, ctx) => listDroplets(req, ctx) },
+]);
 
 const digitaloceanSim: SimModule = {
   provider: 'digitalocean',
@@ -141,7 +166,7 @@ const digitaloceanSim: SimModule = {
   connect: {
     config: '`url=http://127.0.0.1:PORT` (or `DIGITALOCEAN_API_URL`)',
     env: '`DIGITALOCEAN_TOKEN`',
-    why: 'the API base URL is an argument, as doctl\'s `--api-url`',
+    why: "the API base URL is an argument, as doctl's `--api-url`",
   },
   paste(ctx) {
     const droplets = ctx.fleet.instances.filter((i) => i.cloud === 'digitalocean');

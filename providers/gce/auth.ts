@@ -125,10 +125,7 @@ function clientForKeyFile(key: KeyFile, file: string, ctx: ProviderContext, oper
     wireTransport(user, ctx, key.token_uri);
     return user;
   }
-  throw fail(
-    operation,
-    `credentials file ${file} has type ${JSON.stringify(key.type ?? '')}; supported: service_account, authorized_user`,
-  );
+  throw fail(operation, `credentials file ${file} has type ${JSON.stringify(key.type ?? '')}; supported: service_account, authorized_user`);
 }
 
 /** `$CLOUDSDK_CONFIG` or `$HOME/.config/gcloud` (`%APPDATA%/gcloud` on Windows), as gcloud does. */
@@ -164,23 +161,19 @@ async function metadataGet(
     throw fail(operation, 'the metadata server is disabled (METADATA_SERVER_DETECTION=none); give credentials_file and project_name');
   }
   const url = `${metadataBase(ctx.env)}${pathAndQuery}`;
-  return apiCall(
-    ctx,
-    { provider: 'gce', operation, toError: toProviderError, classify: classifyGceError },
-    async () => {
-      const response = await ctx.http.request(url, {
-        headers: { 'Metadata-Flavor': 'Google', 'User-Agent': ctx.userAgent },
-        timeoutMs: METADATA_TIMEOUT_MS,
-        okStatus,
-        signal: ctx.signal,
-      });
-      // Anything answering without the header is not a metadata server (a captive portal, a proxy page).
-      if (response.headers['metadata-flavor'] !== 'Google') {
-        throw fail(operation, `no GCE metadata server at ${new URL(url).host} (the answer lacks Metadata-Flavor: Google)`);
-      }
-      return response.text();
-    },
-  );
+  return apiCall(ctx, { provider: 'gce', operation, toError: toProviderError, classify: classifyGceError }, async () => {
+    const response = await ctx.http.request(url, {
+      headers: { 'Metadata-Flavor': 'Google', 'User-Agent': ctx.userAgent },
+      timeoutMs: METADATA_TIMEOUT_MS,
+      okStatus,
+      signal: ctx.signal,
+    });
+    // Anything answering without the header is not a metadata server (a captive portal, a proxy page).
+    if (response.headers['metadata-flavor'] !== 'Google') {
+      throw fail(operation, `no GCE metadata server at ${new URL(url).host} (the answer lacks Metadata-Flavor: Google)`);
+    }
+    return response.text();
+  });
 }
 
 /** The project id the metadata server reports for this VM. */

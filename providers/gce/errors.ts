@@ -4,7 +4,20 @@
  * OAuth2's `{"error","error_description"}`) and `Retry-After`, never the request, so neither
  * the bearer token nor the signed assertion can reach a message.
  */
-import { AbortError, AutojoinError, type Classifier, createClassifier, HttpStatusError, LoopbackOnlyError, MalformedResponseError, NetworkError, parseRetryAfter, ProviderError, TimeoutError, TRANSIENT_SOCKET_CODES } from '../../src/kit/index.js';
+import {
+  AbortError,
+  AutojoinError,
+  type Classifier,
+  createClassifier,
+  HttpStatusError,
+  LoopbackOnlyError,
+  MalformedResponseError,
+  NetworkError,
+  parseRetryAfter,
+  ProviderError,
+  TimeoutError,
+  TRANSIENT_SOCKET_CODES,
+} from '../../src/kit/index.js';
 
 /** `errors[].reason` values that mean "slow down" (quotaExceeded is not: it does not pass by waiting). */
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
@@ -70,8 +83,7 @@ export function parseGoogleError(status: number | undefined, body: unknown): Par
     cloudCode = inner;
     message = typeof json?.error_description === 'string' ? json.error_description : undefined;
   }
-  const throttled =
-    status === 429 || canonical === 'RESOURCE_EXHAUSTED' || (cloudCode !== undefined && THROTTLE_REASONS.has(cloudCode));
+  const throttled = status === 429 || canonical === 'RESOURCE_EXHAUSTED' || (cloudCode !== undefined && THROTTLE_REASONS.has(cloudCode));
   return { status, cloudCode, message, throttled };
 }
 
@@ -162,8 +174,7 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
   if (refused) return refused;
   const own = ownError(err);
   if (own) {
-    const wrappable =
-      own instanceof HttpStatusError || own instanceof NetworkError || own instanceof TimeoutError || own instanceof MalformedResponseError;
+    const wrappable = own instanceof HttpStatusError || own instanceof NetworkError || own instanceof TimeoutError || own instanceof MalformedResponseError;
     return wrappable ? toProviderError(own, operation) : own;
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorShape;

@@ -65,7 +65,14 @@ const extractCases: Array<{ name: string; instances: GceInstance[]; selection?: 
   },
   {
     name: 'public_v4 on the second NIC only',
-    instances: [vm('a', { networkInterfaces: [{ networkIP: '10.0.0.1', accessConfigs: [] }, { networkIP: '10.1.0.1', accessConfigs: [{ natIP: '34.2.2.2' }] }] })],
+    instances: [
+      vm('a', {
+        networkInterfaces: [
+          { networkIP: '10.0.0.1', accessConfigs: [] },
+          { networkIP: '10.1.0.1', accessConfigs: [{ natIP: '34.2.2.2' }] },
+        ],
+      }),
+    ],
     selection: { addrType: 'public_v4' },
     want: ['34.2.2.2'],
   },
@@ -153,7 +160,7 @@ for (const c of filterCases) {
   });
 }
 
-test('zoneFilter keeps go-discover\'s legacy form', (t) => {
+test("zoneFilter keeps go-discover's legacy form", (t) => {
   t.is(zoneFilter('us-west1-.*'), 'name eq us-west1-.*');
   t.is(zoneFilter(undefined), undefined);
   t.is(zoneFilter(''), undefined);
@@ -305,9 +312,12 @@ test('toProviderError: network errors, malformed bodies, our own errors', (t) =>
 
   // node-fetch keeps only the code and the text of the guard's error.
   const rebuilt = toProviderError(
-    Object.assign(new Error('request to https://compute.googleapis.com/x failed, reason: refused to connect to compute.googleapis.com: AUTOJOIN_LOOPBACK_ONLY is set'), {
-      code: 'ERR_LOOPBACK_ONLY',
-    }),
+    Object.assign(
+      new Error('request to https://compute.googleapis.com/x failed, reason: refused to connect to compute.googleapis.com: AUTOJOIN_LOOPBACK_ONLY is set'),
+      {
+        code: 'ERR_LOOPBACK_ONLY',
+      },
+    ),
     'zones.list',
   );
   t.true(rebuilt instanceof LoopbackOnlyError);
@@ -377,7 +387,17 @@ test('gcloud well-known file and metadata host follow the environment', (t) => {
 const resource = {
   kind: 'compute#instanceAggregatedList',
   items: {
-    'zones/a': { instances: [{ id: '1', name: 'x', status: 'RUNNING', tags: { items: ['t'], fingerprint: 'f' }, networkInterfaces: [{ networkIP: '10.0.0.1', name: 'nic0', accessConfigs: [{ natIP: '34.0.0.1', type: 'ONE_TO_ONE_NAT' }] }] }] },
+    'zones/a': {
+      instances: [
+        {
+          id: '1',
+          name: 'x',
+          status: 'RUNNING',
+          tags: { items: ['t'], fingerprint: 'f' },
+          networkInterfaces: [{ networkIP: '10.0.0.1', name: 'nic0', accessConfigs: [{ natIP: '34.0.0.1', type: 'ONE_TO_ONE_NAT' }] }],
+        },
+      ],
+    },
     'zones/b': { warning: { code: 'NO_RESULTS_ON_PAGE' } },
   },
   nextPageToken: 'tok',
@@ -391,7 +411,10 @@ const fieldCases: Array<{ fields: string | undefined; want: unknown }> = [
   {
     fields: 'items/*/instances(tags/items,networkInterfaces(networkIP,accessConfigs/natIP)),nextPageToken',
     want: {
-      items: { 'zones/a': { instances: [{ tags: { items: ['t'] }, networkInterfaces: [{ networkIP: '10.0.0.1', accessConfigs: [{ natIP: '34.0.0.1' }] }] }] }, 'zones/b': {} },
+      items: {
+        'zones/a': { instances: [{ tags: { items: ['t'] }, networkInterfaces: [{ networkIP: '10.0.0.1', accessConfigs: [{ natIP: '34.0.0.1' }] }] }] },
+        'zones/b': {},
+      },
       nextPageToken: 'tok',
     },
   },

@@ -6,8 +6,7 @@
  */
 
 /** What extract.ts reads from an instance. */
-const INSTANCE_FIELDS =
-  'id,name,zone,status,labels,tags/items,networkInterfaces(networkIP,ipv6Address,accessConfigs/natIP,ipv6AccessConfigs/externalIpv6)';
+const INSTANCE_FIELDS = 'id,name,zone,status,labels,tags/items,networkInterfaces(networkIP,ipv6Address,accessConfigs/natIP,ipv6AccessConfigs/externalIpv6)';
 
 /** `instances.aggregatedList`: instances of every scope (`*` spans the zone keys), and the page token. */
 export const AGGREGATED_FIELDS = `items/*/instances(${INSTANCE_FIELDS}),nextPageToken`;

@@ -52,10 +52,25 @@ function gceFleet(pageSize?: number): Fleet {
     });
   }
   for (let i = 0; i < 4; i++) {
-    instances.push({ id: `client-${i}`, cloud: 'gce', zone: 'us-west1-a', labels: { role: 'consul-client' }, network_tags: ['client'], private_ipv4: `10.128.1.${i}` });
+    instances.push({
+      id: `client-${i}`,
+      cloud: 'gce',
+      zone: 'us-west1-a',
+      labels: { role: 'consul-client' },
+      network_tags: ['client'],
+      private_ipv4: `10.128.1.${i}`,
+    });
   }
   for (let i = 0; i < 2; i++) {
-    instances.push({ id: `other-${i}`, cloud: 'gce', project: 'other-proj', zone: 'us-west1-a', labels: { role: 'consul-server' }, network_tags: ['consul'], private_ipv4: `10.200.0.${i}` });
+    instances.push({
+      id: `other-${i}`,
+      cloud: 'gce',
+      project: 'other-proj',
+      zone: 'us-west1-a',
+      labels: { role: 'consul-server' },
+      network_tags: ['consul'],
+      private_ipv4: `10.200.0.${i}`,
+    });
   }
   instances.push({ id: 'i-aws', cloud: 'aws', region: 'eu-west-1', tags: { role: 'consul-server' }, private_ipv4: '10.9.9.9' });
   return {
@@ -359,16 +374,18 @@ test('fault rate_limit: pages past the bucket are throttled, waited for and comp
 
 test('unknown project: 404 notFound, not retried', async (t) => {
   const s = await setup(t);
-  await t.throwsAsync(
-    engine.addrs(`provider=gce project_name=nope credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env }),
-    { instanceOf: ProviderError, message: "discover-gce: instances.aggregatedList failed: 404 notFound: The resource 'projects/nope' was not found" },
-  );
+  await t.throwsAsync(engine.addrs(`provider=gce project_name=nope credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env }), {
+    instanceOf: ProviderError,
+    message: "discover-gce: instances.aggregatedList failed: 404 notFound: The resource 'projects/nope' was not found",
+  });
   t.is(s.sim.counts()['gce-compute'], 1);
 });
 
 test('another project is served by the same simulator', async (t) => {
   const s = await setup(t);
-  const addrs = await engine.addrs(`provider=gce project_name=other-proj credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env: s.env });
+  const addrs = await engine.addrs(`provider=gce project_name=other-proj credentials_file=${s.keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, {
+    env: s.env,
+  });
   t.deepEqual(sorted(addrs), ['10.200.0.0', '10.200.0.1']);
 });
 
@@ -397,7 +414,10 @@ test('proxy: compute, token and metadata calls all go through HTTP_PROXY (tinypr
   t.deepEqual(sorted(viaMetadata), sorted(RUNNING_SERVERS));
   const metadataTunnels = proxy.requests().slice(mark);
   t.true(metadataTunnels.length >= 1);
-  t.true(metadataTunnels.every((r) => r === `CONNECT localhost:${port}`), metadataTunnels.join('\n'));
+  t.true(
+    metadataTunnels.every((r) => r === `CONNECT localhost:${port}`),
+    metadataTunnels.join('\n'),
+  );
   t.is(s.sim.counts()['gce-metadata'], 3);
 });
 
@@ -407,7 +427,10 @@ test('NO_PROXY: a matching host bypasses the proxy for every call', async (t) =>
   const port = new URL(s.sim.httpUrl).port;
   const env = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: s.stateDir, GCE_METADATA_HOST: `127.0.0.1:${port}`, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' };
   t.deepEqual(sorted(await engine.addrs(`provider=gce endpoint=${s.sim.httpUrl} tag_value=consul`, { env })), sorted(RUNNING_SERVERS));
-  t.deepEqual(sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: { ...s.env, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } })), sorted(RUNNING_SERVERS));
+  t.deepEqual(
+    sorted(await engine.addrs(`${s.base} tag_value=consul`, { env: { ...s.env, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } })),
+    sorted(RUNNING_SERVERS),
+  );
   t.deepEqual(proxy.requests(), []);
 });
 
@@ -521,16 +544,24 @@ test('simulator scopes: compute refuses a token without a compute scope (403 ACC
   const s = await setup(t);
   const url = `${s.sim.httpUrl}/compute/v1/projects/${PROJECT}/aggregated/instances`;
   const metadataToken = async (query: string) => {
-    const answer = await fetch(`${s.sim.httpUrl}/computeMetadata/v1/instance/service-accounts/default/token${query}`, { headers: { 'Metadata-Flavor': 'Google' } });
+    const answer = await fetch(`${s.sim.httpUrl}/computeMetadata/v1/instance/service-accounts/default/token${query}`, {
+      headers: { 'Metadata-Flavor': 'Google' },
+    });
     return `Bearer ${((await answer.json()) as { access_token: string }).access_token}`;
   };
-  const storage = await fetch(url, { headers: { authorization: await metadataToken(`?scopes=${encodeURIComponent('https://www.googleapis.com/auth/devstorage.read_only')}`) } });
+  const storage = await fetch(url, {
+    headers: { authorization: await metadataToken(`?scopes=${encodeURIComponent('https://www.googleapis.com/auth/devstorage.read_only')}`) },
+  });
   t.is(storage.status, 403);
   const body = (await storage.json()) as { error: { status: string; details: Array<{ reason: string }> } };
   t.is(body.error.status, 'PERMISSION_DENIED');
   t.is(body.error.details[0]?.reason, 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
   const readonly = await fetch(url, {
-    headers: { authorization: await metadataToken(`?scopes=${encodeURIComponent('https://www.googleapis.com/auth/userinfo.email,https://www.googleapis.com/auth/compute.readonly')}`) },
+    headers: {
+      authorization: await metadataToken(
+        `?scopes=${encodeURIComponent('https://www.googleapis.com/auth/userinfo.email,https://www.googleapis.com/auth/compute.readonly')}`,
+      ),
+    },
   });
   t.is(readonly.status, 200);
   t.is((await fetch(url, { headers: { authorization: await metadataToken('') } })).status, 200, 'no scopes=: the instance default, cloud-platform');
@@ -554,7 +585,11 @@ function recordingSim(refuseMasks: boolean): { module: SimModule; masks: Array<s
         const mask = req.headers['x-goog-fieldmask'] as string | undefined;
         masks.push(mask);
         if (refuseMasks && mask) {
-          return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 400, message: `Invalid field selection ${mask}`, errors: [{ reason: 'invalidParameter' }] } }) };
+          return {
+            status: 400,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ error: { code: 400, message: `Invalid field selection ${mask}`, errors: [{ reason: 'invalidParameter' }] } }),
+          };
         }
         return api.handle(req, ctx);
       },
@@ -603,7 +638,10 @@ test('concurrent calls on one endpoint keep their own credentials (shared SDK cl
     engine.addrs(wrong, { env: s.env }),
     engine.addrs(`${s.base} tag_value=client`, { env: s.env }),
   ]);
-  t.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+  t.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'],
+  );
   const value = (i: number) => sorted((results[i] as PromiseFulfilledResult<string[]>).value);
   t.deepEqual(value(0), sorted(RUNNING_SERVERS));
   t.deepEqual(value(2), sorted([1, 7, 9].map((i) => `10.128.0.${i}`)));
@@ -672,6 +710,7 @@ test('off GCE (metadata host not answering): say what to give, then the cause', 
   writeFileSync(keyFile, JSON.stringify(key));
   await t.throwsAsync(engine.addrs(`provider=gce credentials_file=${keyFile} endpoint=${s.sim.httpUrl} tag_value=consul`, { env, maxAttempts: 1 }), {
     instanceOf: ProviderError,
-    message: /^discover-gce: metadata project-id failed: no project: give project_name= \(or set GOOGLE_CLOUD_PROJECT\) \(no metadata server answered: not on GCE\?\): .*ECONNREFUSED/,
+    message:
+      /^discover-gce: metadata project-id failed: no project: give project_name= \(or set GOOGLE_CLOUD_PROJECT\) \(no metadata server answered: not on GCE\?\): .*ECONNREFUSED/,
   });
 });

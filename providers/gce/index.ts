@@ -8,17 +8,7 @@ import { extractTargets, type GceAddrType } from './extract.js';
 import { instanceFilter, zoneFilter } from './filter.js';
 
 /** Compute Engine instance statuses (`Instance.status`). */
-export const GCE_STATUSES = [
-  'PROVISIONING',
-  'STAGING',
-  'RUNNING',
-  'STOPPING',
-  'STOPPED',
-  'SUSPENDING',
-  'SUSPENDED',
-  'REPAIRING',
-  'TERMINATED',
-] as const;
+export const GCE_STATUSES = ['PROVISIONING', 'STAGING', 'RUNNING', 'STOPPING', 'STOPPED', 'SUSPENDING', 'SUSPENDED', 'REPAIRING', 'TERMINATED'] as const;
 
 /** Label keys: lower-case letters (international allowed), digits, `_`, `-`; a letter first; 63 at most. */
 const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
@@ -161,9 +151,7 @@ export default defineProvider({
         labelValue: args.label_value || undefined,
         statuses,
       };
-      const listed = await clients.list({ project, filter, zoneFilter: zoneFilter(args.zone_pattern) }, (instances) =>
-        extractTargets(instances, selection),
-      );
+      const listed = await clients.list({ project, filter, zoneFilter: zoneFilter(args.zone_pattern) }, (instances) => extractTargets(instances, selection));
       if (listed.zones) ctx.log.info(`discover-gce: Found zones ${JSON.stringify(listed.zones)}`);
       ctx.log.debug(`discover-gce: ${listed.listed} instances listed in ${listed.requests} requests, ${listed.results.length} match`);
       return listed.results;

@@ -29,10 +29,9 @@ test('a 302 from the compute endpoint is an error; the Location is never visited
   });
   const engine = new Discover({ builtins: false, providers: [gce] });
   const cfg = `provider=gce project_name=sim-project credentials_file=${join(stateDir, 'gce-service-account.json')} endpoint=${redirecting.url} tag_value=consul`;
-  const error = await t.throwsAsync(
-    engine.addrs(cfg, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir } }),
-    { instanceOf: ProviderError },
-  );
+  const error = await t.throwsAsync(engine.addrs(cfg, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir } }), {
+    instanceOf: ProviderError,
+  });
   t.is(error?.status, 302, error?.message);
   t.true(redirecting.requests().length >= 1);
   t.is(elsewhere.connections(), 0);

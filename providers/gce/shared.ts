@@ -66,4 +66,3 @@ export function sharedClients(options: Connection): SharedClients {
   shared.set(key, entry);
   return entry;
 }
-

@@ -144,7 +144,8 @@ export function handleTokenRequest(ctx: SimContext, body: Buffer): SimResponse {
     return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
   }
   const parts = (form.get('assertion') ?? '').split('.');
-  if (parts.length !== 3) return oauthError(400, 'invalid_request', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+  if (parts.length !== 3)
+    return oauthError(400, 'invalid_request', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
   const [headerPart, claimsPart, signature] = parts as [string, string, string];
   const header = decodeSegment(headerPart);
   const claims = decodeSegment(claimsPart);
@@ -163,9 +164,15 @@ export function handleTokenRequest(ctx: SimContext, body: Buffer): SimResponse {
   const iat = Number(claims.iat);
   const exp = Number(claims.exp);
   if (!(iat <= now + CLOCK_SKEW_S && exp > now - CLOCK_SKEW_S && exp - iat <= 3600)) {
-    return oauthError(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    return oauthError(
+      400,
+      'invalid_grant',
+      'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    );
   }
-  const scopes = String(claims.scope ?? '').split(/\s+/).filter((scope) => scope !== '');
+  const scopes = String(claims.scope ?? '')
+    .split(/\s+/)
+    .filter((scope) => scope !== '');
   if (scopes.length === 0 || !scopes.every((s) => s.startsWith('https://www.googleapis.com/auth/'))) {
     return oauthError(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
   }

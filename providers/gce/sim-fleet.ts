@@ -23,56 +23,50 @@ export const gceFleet: FleetModuleSpec = {
     client_email: { help: 'The service account the sim issues a key file for.' },
   },
   demo: {
-  credentials: {
-    gce: {
-      project: 'autojoin-sim',
-      client_email: 'autojoin-sim@autojoin-sim.iam.gserviceaccount.com'
-    }
+    credentials: {
+      gce: {
+        project: 'autojoin-sim',
+        client_email: 'autojoin-sim@autojoin-sim.iam.gserviceaccount.com',
+      },
+    },
+    instances: [
+      {
+        id: 'nomad-gce-1',
+        cloud: 'gce',
+        name: 'nomad-gce-1',
+        zone: 'us-central1-a',
+        state: 'RUNNING',
+        labels: {
+          role: 'nomad-server',
+        },
+        network_tags: ['nomad'],
+        private_ipv4: '10.2.0.11',
+        public_ipv4: '192.0.2.11',
+      },
+      {
+        id: 'nomad-gce-2',
+        cloud: 'gce',
+        name: 'nomad-gce-2',
+        zone: 'us-central1-b',
+        state: 'RUNNING',
+        labels: {
+          role: 'nomad-server',
+        },
+        network_tags: ['nomad'],
+        private_ipv4: '10.2.0.12',
+      },
+      {
+        id: 'nomad-gce-3',
+        cloud: 'gce',
+        name: 'nomad-gce-3',
+        zone: 'us-central1-b',
+        state: 'TERMINATED',
+        labels: {
+          role: 'nomad-server',
+        },
+        network_tags: ['nomad'],
+        private_ipv4: '10.2.0.13',
+      },
+    ],
   },
-  instances: [
-    {
-      id: 'nomad-gce-1',
-      cloud: 'gce',
-      name: 'nomad-gce-1',
-      zone: 'us-central1-a',
-      state: 'RUNNING',
-      labels: {
-        role: 'nomad-server'
-      },
-      network_tags: [
-        'nomad'
-      ],
-      private_ipv4: '10.2.0.11',
-      public_ipv4: '192.0.2.11'
-    },
-    {
-      id: 'nomad-gce-2',
-      cloud: 'gce',
-      name: 'nomad-gce-2',
-      zone: 'us-central1-b',
-      state: 'RUNNING',
-      labels: {
-        role: 'nomad-server'
-      },
-      network_tags: [
-        'nomad'
-      ],
-      private_ipv4: '10.2.0.12'
-    },
-    {
-      id: 'nomad-gce-3',
-      cloud: 'gce',
-      name: 'nomad-gce-3',
-      zone: 'us-central1-b',
-      state: 'TERMINATED',
-      labels: {
-        role: 'nomad-server'
-      },
-      network_tags: [
-        'nomad'
-      ],
-      private_ipv4: '10.2.0.13'
-    }
-  ]
-},
 };

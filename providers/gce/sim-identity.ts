@@ -18,7 +18,11 @@ export const metadataApi: SimApi = {
   faultable: () => false,
   handle(req, ctx) {
     if (req.headers['metadata-flavor'] !== 'Google') {
-      return { status: 403, headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' }, body: 'Missing required header "Metadata-Flavor": "Google"\n' };
+      return {
+        status: 403,
+        headers: { 'metadata-flavor': 'Google', 'content-type': 'text/html; charset=UTF-8' },
+        body: 'Missing required header "Metadata-Flavor": "Google"\n',
+      };
     }
     const path = req.url.pathname.replace(/\/+$/, '');
     const project = simProject(ctx);
@@ -30,7 +34,9 @@ export const metadataApi: SimApi = {
       case '/computeMetadata/v1/instance/zone':
         return metadataText(`projects/${numericProject(project)}/zones/us-central1-a`);
       case '/computeMetadata/v1/instance/service-accounts/default/email':
-        return metadataText(fleetCredentials<{ client_email?: string }>(ctx, 'gce')?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`);
+        return metadataText(
+          fleetCredentials<{ client_email?: string }>(ctx, 'gce')?.client_email ?? `${numericProject(project)}-compute@developer.gserviceaccount.com`,
+        );
       case '/computeMetadata/v1/instance/service-accounts/default/token':
         // The token carries the scopes asked for (`?scopes=a,b`), else the instance's own.
         return metadataText(JSON.stringify(issueToken(ctx, requestedScopes(req))), 'application/json');

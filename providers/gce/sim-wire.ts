@@ -12,12 +12,25 @@ const CREATED = '2026-01-05T08:12:41.118-08:00';
 
 /** Zones every simulated project has, besides the ones its instances live in. */
 export const STANDARD_ZONES = [
-  'asia-east1-a', 'asia-east1-b', 'asia-east1-c',
-  'europe-west1-b', 'europe-west1-c', 'europe-west1-d',
-  'europe-west4-a', 'europe-west4-b', 'europe-west4-c',
-  'us-central1-a', 'us-central1-b', 'us-central1-c', 'us-central1-f',
-  'us-east1-b', 'us-east1-c', 'us-east1-d',
-  'us-west1-a', 'us-west1-b', 'us-west1-c',
+  'asia-east1-a',
+  'asia-east1-b',
+  'asia-east1-c',
+  'europe-west1-b',
+  'europe-west1-c',
+  'europe-west1-d',
+  'europe-west4-a',
+  'europe-west4-b',
+  'europe-west4-c',
+  'us-central1-a',
+  'us-central1-b',
+  'us-central1-c',
+  'us-central1-f',
+  'us-east1-b',
+  'us-east1-c',
+  'us-east1-d',
+  'us-west1-a',
+  'us-west1-b',
+  'us-west1-c',
 ] as const;
 
 export const DEFAULT_ZONE = 'us-central1-a';
@@ -72,9 +85,7 @@ function nic(project: string, zone: string, index: number, src: NicSource): Reco
   };
   if (src.private_ipv4) out.networkIP = src.private_ipv4;
   if (src.public_ipv4) {
-    out.accessConfigs = [
-      { kind: 'compute#accessConfig', type: 'ONE_TO_ONE_NAT', name: 'External NAT', natIP: src.public_ipv4, networkTier: 'PREMIUM' },
-    ];
+    out.accessConfigs = [{ kind: 'compute#accessConfig', type: 'ONE_TO_ONE_NAT', name: 'External NAT', natIP: src.public_ipv4, networkTier: 'PREMIUM' }];
   }
   if (src.private_ipv6) {
     out.ipv6Address = src.private_ipv6;
@@ -232,7 +243,9 @@ export function unauthenticated(missing: boolean): SimResponse {
     missing ? 'required' : 'authError',
     {
       location: 'Authorization',
-      headers: { 'www-authenticate': missing ? 'Bearer realm="https://accounts.google.com/"' : 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+      headers: {
+        'www-authenticate': missing ? 'Bearer realm="https://accounts.google.com/"' : 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
+      },
     },
   );
 }
@@ -248,7 +261,12 @@ export function insufficientScopes(): SimResponse {
   const body = JSON.parse(response.body as string) as { error: Record<string, unknown> };
   body.error.errors = [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }];
   body.error.details = [
-    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', domain: 'googleapis.com', metadata: { service: 'compute.googleapis.com' } },
+    {
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+      domain: 'googleapis.com',
+      metadata: { service: 'compute.googleapis.com' },
+    },
   ];
   return { ...response, body: JSON.stringify(body, null, 2) };
 }

@@ -146,14 +146,7 @@ function listZones(ctx: SimContext, project: string, query: URLSearchParams, pat
   );
 }
 
-function listInstances(
-  ctx: SimContext,
-  project: string,
-  zone: string,
-  query: URLSearchParams,
-  path: string,
-  fields: FieldTree | undefined,
-): SimResponse {
+function listInstances(ctx: SimContext, project: string, zone: string, query: URLSearchParams, path: string, fields: FieldTree | undefined): SimResponse {
   if (!zonesOf(ctx, project).includes(zone)) return notFound(`projects/${project}/zones/${zone}`);
   const predicate = compileFilter(query);
   if (typeof predicate !== 'function') return predicate;
@@ -288,7 +281,8 @@ const gceSim: SimModule = {
     const first = mine.find((i) => Object.keys(i.labels ?? {}).length > 0) ?? mine.find((i) => (i.network_tags ?? []).length > 0);
     const [labelKey, labelValue] = Object.entries(first?.labels ?? {})[0] ?? [];
     const tag = first?.network_tags?.[0];
-    const condition = labelKey !== undefined ? ` label_key=${labelKey} label_value=${quoteConfigValue(labelValue ?? '')}` : tag ? ` tag_value=${quoteConfigValue(tag)}` : '';
+    const condition =
+      labelKey !== undefined ? ` label_key=${labelKey} label_value=${quoteConfigValue(labelValue ?? '')}` : tag ? ` tag_value=${quoteConfigValue(tag)}` : '';
     return {
       provider: 'gce',
       config: `provider=gce project_name=${project} credentials_file=${serviceAccountPath(ctx)} endpoint=${ctx.httpUrl}${condition}`,

@@ -18,7 +18,15 @@ const PROJECT = 'wire-project';
 const fleet = (): Fleet => ({
   credentials: { gce: { project: PROJECT } },
   instances: [
-    { id: 'gce-1', cloud: 'gce', zone: 'us-central1-a', labels: { role: 'server' }, network_tags: ['consul'], private_ipv4: '10.128.0.1', public_ipv4: '192.0.2.1' },
+    {
+      id: 'gce-1',
+      cloud: 'gce',
+      zone: 'us-central1-a',
+      labels: { role: 'server' },
+      network_tags: ['consul'],
+      private_ipv4: '10.128.0.1',
+      public_ipv4: '192.0.2.1',
+    },
     { id: 'gce-2', cloud: 'gce', zone: 'us-central1-b', labels: { role: 'server' }, private_ipv4: '10.128.0.2' },
   ] as Fleet['instances'],
 });
@@ -49,7 +57,15 @@ test('instances.aggregatedList: the sim answers in the shape of the recording', 
   const sim = shapeOf(await computeGet(t, 'aggregated/instances?maxResults=500&returnPartialSuccess=false', AGGREGATED_FIELDS), { maps });
   const real = shapeOf(await recorded('instances-aggregated-list.json'), { maps });
   const extra = INSTANCE_READ_NOT_RECORDED.map((p) => `${prefix}.${p}`);
-  t.deepEqual(compareShapes(sim, real, INSTANCE_READ.map((p) => `${prefix}.${p}`), extra), []);
+  t.deepEqual(
+    compareShapes(
+      sim,
+      real,
+      INSTANCE_READ.map((p) => `${prefix}.${p}`),
+      extra,
+    ),
+    [],
+  );
   t.deepEqual([...(sim.get(`${prefix}.labels.*`) ?? [])], ['string']);
 });
 

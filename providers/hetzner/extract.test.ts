@@ -30,9 +30,19 @@ const addressCases: Array<{ name: string; server: HetznerServer; selection: Para
   { name: 'private_v4 with no private network', server: server(1, { private_net: [] }), selection: { addrType: 'private_v4' }, want: undefined },
   { name: 'private_v4 with private_net null', server: server(1, { private_net: null }), selection: { addrType: 'private_v4' }, want: undefined },
   { name: 'public_v4', server: server(2), selection: { addrType: 'public_v4' }, want: '203.0.113.2' },
-  { name: 'public_v4 null (no primary IPv4)', server: server(2, { public_net: { ipv4: null, ipv6: { ip: '2001:db8::/64' } } }), selection: { addrType: 'public_v4' }, want: undefined },
+  {
+    name: 'public_v4 null (no primary IPv4)',
+    server: server(2, { public_net: { ipv4: null, ipv6: { ip: '2001:db8::/64' } } }),
+    selection: { addrType: 'public_v4' },
+    want: undefined,
+  },
   { name: 'public_v6 is ::1 of the /64', server: server(3), selection: { addrType: 'public_v6' }, want: '2001:db8:3::1' },
-  { name: 'public_v6 null', server: server(3, { public_net: { ipv4: { ip: '203.0.113.3' }, ipv6: null } }), selection: { addrType: 'public_v6' }, want: undefined },
+  {
+    name: 'public_v6 null',
+    server: server(3, { public_net: { ipv4: { ip: '203.0.113.3' }, ipv6: null } }),
+    selection: { addrType: 'public_v6' },
+    want: undefined,
+  },
 ];
 for (const c of addressCases) {
   test(`serverAddress: ${c.name}`, (t) => {

@@ -14,7 +14,7 @@ export default defineProvider({
   args: {
     label_selector: {
       type: 'string',
-      help: 'Hetzner label selector the servers must match, e.g. `role=nomad-server,env!=dev` (`k=v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`; commas AND). Quote it when it holds spaces. Without it, every running server of the token\'s project.',
+      help: "Hetzner label selector the servers must match, e.g. `role=nomad-server,env!=dev` (`k=v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`; commas AND). Quote it when it holds spaces. Without it, every running server of the token's project.",
     },
     location: {
       type: 'list',
@@ -29,7 +29,7 @@ export default defineProvider({
       type: 'enum',
       values: HETZNER_ADDR_TYPES,
       default: 'private_v4',
-      help: 'private_v4 (the private-network address), public_v4 (the primary public IPv4) or public_v6 (`::1` of the server\'s /64). A server without that kind of address is skipped (and counted in the log). private_v6 is refused: Hetzner private networks are IPv4 only.',
+      help: "private_v4 (the private-network address), public_v4 (the primary public IPv4) or public_v6 (`::1` of the server's /64). A server without that kind of address is skipped (and counted in the log). private_v6 is refused: Hetzner private networks are IPv4 only.",
     },
     api_token: {
       type: 'string',
@@ -49,7 +49,7 @@ export default defineProvider({
     'Calls `GET /v1/servers?label_selector=…&status=running` with `Authorization: Bearer`, 50 servers a page (the API maximum), and follows `meta.pagination.next_page` to the last page. Only running servers are returned. The location filter is applied to the answer (the API has none).',
     'SDK or REST: plain REST through the shared HTTP client. Hetzner publishes official clients for Go (hcloud-go) and Python only; the npm packages (hcloud-js and others) are community-maintained, and none of them sends through the one HTTP stack (proxies, NO_PROXY, timeouts, the loopback guard). One paged GET needs no SDK.',
     'Throttling: the API answers 429 `rate_limit_exceeded` (and counts in `RateLimit-Limit/Remaining/Reset` headers); it is retried after `Retry-After` when sent, else after 1 s (the bucket refills one request a second), within the call timeout. 5xx and connection failures are retried; 401 `unauthorized` and 400 `invalid_input` (a bad label selector) fail at once. No partial list is ever returned.',
-    'Hetzner is not a go-discover provider: the arguments follow the other providers here (`addr_type`, `api_token`) and Hetzner\'s own names (`label_selector`, `location`, `network`).',
+    "Hetzner is not a go-discover provider: the arguments follow the other providers here (`addr_type`, `api_token`) and Hetzner's own names (`label_selector`, `location`, `network`).",
   ],
   examples: [
     'provider=hetzner label_selector="role=nomad-server"',

@@ -139,7 +139,16 @@ function serverJson(instance: HetznerInstance): Record<string, unknown> {
   const network = instance.network_id ?? DEFAULT_NETWORK;
   const privateAddresses = [instance.private_ipv4, ...(instance.extra_nics ?? []).map((nic) => nic.private_ipv4)];
   const privateNet = privateAddresses.flatMap((ip, i) =>
-    ip === undefined ? [] : [{ network: network + i, ip, alias_ips: [], mac_address: `86:00:00:${((id >> 16) & 255).toString(16).padStart(2, '0')}:${((id >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}` }],
+    ip === undefined
+      ? []
+      : [
+          {
+            network: network + i,
+            ip,
+            alias_ips: [],
+            mac_address: `86:00:00:${((id >> 16) & 255).toString(16).padStart(2, '0')}:${((id >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+          },
+        ],
   );
   const name = instance.name ?? instance.id;
   return {
@@ -148,18 +157,49 @@ function serverJson(instance: HetznerInstance): Record<string, unknown> {
     status: instance.state ?? 'running',
     created: '2026-01-30T23:55:00+00:00',
     public_net: {
-      ipv4: instance.public_ipv4 === undefined ? null : { id: id + 1_000_000, ip: instance.public_ipv4, blocked: false, dns_ptr: `static.${instance.public_ipv4}.clients.your-server.de` },
-      ipv6:
-        instance.public_ipv6 === undefined
+      ipv4:
+        instance.public_ipv4 === undefined
           ? null
-          : { id: id + 2_000_000, ip: ipv6Network(instance.public_ipv6), blocked: false, dns_ptr: [] },
+          : { id: id + 1_000_000, ip: instance.public_ipv4, blocked: false, dns_ptr: `static.${instance.public_ipv4}.clients.your-server.de` },
+      ipv6: instance.public_ipv6 === undefined ? null : { id: id + 2_000_000, ip: ipv6Network(instance.public_ipv6), blocked: false, dns_ptr: [] },
       floating_ips: [],
       firewalls: [],
     },
     private_net: privateNet,
-    server_type: { id: 22, name: 'cpx21', description: 'CPX 21', cores: 3, memory: 4, disk: 80, deprecated: false, storage_type: 'local', cpu_type: 'shared', architecture: 'x86' },
-    location: { id: location.id, name: locationName, description: location.description, country: location.country, city: location.city, latitude: 50.47612, longitude: 12.370071, network_zone: location.network_zone },
-    image: { id: 161547269, type: 'system', status: 'available', name: 'ubuntu-24.04', description: 'Ubuntu 24.04', os_flavor: 'ubuntu', os_version: '24.04', rapid_deploy: true, labels: {}, architecture: 'x86' },
+    server_type: {
+      id: 22,
+      name: 'cpx21',
+      description: 'CPX 21',
+      cores: 3,
+      memory: 4,
+      disk: 80,
+      deprecated: false,
+      storage_type: 'local',
+      cpu_type: 'shared',
+      architecture: 'x86',
+    },
+    location: {
+      id: location.id,
+      name: locationName,
+      description: location.description,
+      country: location.country,
+      city: location.city,
+      latitude: 50.47612,
+      longitude: 12.370071,
+      network_zone: location.network_zone,
+    },
+    image: {
+      id: 161547269,
+      type: 'system',
+      status: 'available',
+      name: 'ubuntu-24.04',
+      description: 'Ubuntu 24.04',
+      os_flavor: 'ubuntu',
+      os_version: '24.04',
+      rapid_deploy: true,
+      labels: {},
+      architecture: 'x86',
+    },
     iso: null,
     rescue_enabled: false,
     locked: false,
@@ -189,7 +229,7 @@ function listServers(req: SimRequest, ctx: SimContext): SimResponse {
   if (selector) {
     const requirements = parseLabelSelector(selector);
     if (!requirements) {
-      return errorBody(400, 'invalid_input', 'invalid input in field \'label_selector\'', {
+      return errorBody(400, 'invalid_input', "invalid input in field 'label_selector'", {
         fields: [{ name: 'label_selector', messages: ['invalid label selector'] }],
       });
     }
@@ -258,7 +298,8 @@ const hetznerSim: SimModule = {
     why: 'the Hetzner Cloud API is plain HTTPS with a bearer token; the endpoint moves it',
   },
   paste(ctx) {
-    const first = visibleInstances<HetznerInstance>(ctx, 'hetzner')[0] ?? (ctx.fleet.instances.find((i) => i.cloud === 'hetzner') as HetznerInstance | undefined);
+    const first =
+      visibleInstances<HetznerInstance>(ctx, 'hetzner')[0] ?? (ctx.fleet.instances.find((i) => i.cloud === 'hetzner') as HetznerInstance | undefined);
     if (first === undefined) return undefined;
     const token = fleetCredentials<{ token?: string }>(ctx, 'hetzner')?.token;
     const label = Object.entries(first.tags ?? {})[0];

@@ -97,10 +97,17 @@ export function kubeconfigPaths(argument: string | undefined, env: Record<string
 }
 
 /** Runs a kubeconfig `exec` credential plugin and reads its ExecCredential. */
-function runExec(exec: Record<string, unknown>, server: string, dir: string, signal: AbortSignal, where: string): Promise<{ token?: string; cert?: Buffer; key?: Buffer }> {
+function runExec(
+  exec: Record<string, unknown>,
+  server: string,
+  dir: string,
+  signal: AbortSignal,
+  where: string,
+): Promise<{ token?: string; cert?: Buffer; key?: Buffer }> {
   const command = exec.command;
   if (typeof command !== 'string' || command === '') return Promise.reject(new KubeConfigError(`${where}.exec.command is missing`));
-  if (exec.interactiveMode === 'Always') return Promise.reject(new KubeConfigError(`${where}.exec: interactiveMode Always needs a terminal; discovery runs without one`));
+  if (exec.interactiveMode === 'Always')
+    return Promise.reject(new KubeConfigError(`${where}.exec: interactiveMode Always needs a terminal; discovery runs without one`));
   const apiVersion = typeof exec.apiVersion === 'string' ? exec.apiVersion : 'client.authentication.k8s.io/v1';
   const env: Record<string, string | undefined> = { ...process.env };
   for (const pair of (Array.isArray(exec.env) ? exec.env : []) as Array<{ name?: string; value?: string }>) if (pair?.name) env[pair.name] = pair.value ?? '';
@@ -160,7 +167,8 @@ export async function fromKubeconfig(paths: readonly string[], signal: AbortSign
   const cluster = named(doc, 'clusters', 'cluster', clusterName, sources);
   const clusterEntry = (doc.clusters as NamedEntry<unknown>[]).find((e) => e.name === clusterName);
   const clusterDir = dirOf.get(clusterEntry) ?? path.dirname(files[0]?.path ?? '.');
-  if (typeof cluster.server !== 'string' || !/^https?:\/\//.test(cluster.server)) throw new KubeConfigError(`${sources}: cluster "${clusterName}" has no http(s) server`);
+  if (typeof cluster.server !== 'string' || !/^https?:\/\//.test(cluster.server))
+    throw new KubeConfigError(`${sources}: cluster "${clusterName}" has no http(s) server`);
   const connection: KubeConnection = { server: cluster.server.replace(/\/+$/, ''), source: `${sources} (context ${contextName})` };
   const ca = await fileOrData(cluster, 'certificate-authority', 'certificate-authority-data', clusterDir, `cluster "${clusterName}"`);
   if (ca) connection.ca = ca;
@@ -185,7 +193,9 @@ export async function fromKubeconfig(paths: readonly string[], signal: AbortSign
     if (credential.token) connection.token = credential.token;
     if (credential.cert && credential.key) Object.assign(connection, { cert: credential.cert, key: credential.key });
   } else if (user['auth-provider'] !== undefined) {
-    throw new KubeConfigError(`${where}: auth-provider plugins were removed from client-go; use an exec plugin (for example kubelogin or gke-gcloud-auth-plugin)`);
+    throw new KubeConfigError(
+      `${where}: auth-provider plugins were removed from client-go; use an exec plugin (for example kubelogin or gke-gcloud-auth-plugin)`,
+    );
   }
   return connection;
 }
@@ -201,7 +211,9 @@ export async function inCluster(env: Record<string, string | undefined>): Promis
     // Read at every lookup: projected tokens rotate (about hourly).
     token = (await readFile(path.join(dir, 'token'), 'utf8')).trim();
   } catch (error) {
-    throw new KubeConfigError(`in-cluster: cannot read the service-account token in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new KubeConfigError(
+      `in-cluster: cannot read the service-account token in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const connection: KubeConnection = { server: `https://${formatHostPort(host, port)}`, token, source: 'in-cluster service account' };
   try {

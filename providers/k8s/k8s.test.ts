@@ -42,7 +42,17 @@ function tempDir(t: ExecutionContext): string {
 
 // ---------------------------------------------------------------- pure: go-discover's TestPodAddrs
 
-function pod(name: string, over: { phase?: string; ready?: string | null; podIP?: string; hostIP?: string; annotation?: string; ports?: Array<{ name?: string; containerPort?: number; hostPort?: number }> } = {}): Pod {
+function pod(
+  name: string,
+  over: {
+    phase?: string;
+    ready?: string | null;
+    podIP?: string;
+    hostIP?: string;
+    annotation?: string;
+    ports?: Array<{ name?: string; containerPort?: number; hostPort?: number }>;
+  } = {},
+): Pod {
   return {
     metadata: { name, namespace: 'default', annotations: over.annotation ? { 'consul.hashicorp.com/auto-join-port': over.annotation } : {} },
     spec: { containers: [{ ports: over.ports ?? [] }] },
@@ -60,8 +70,15 @@ test('PodAddrs (upstream cases): plain, host network, only Running, Ready or no 
   t.deepEqual(addrOf([pod('a')]), ['1.2.3.4']);
   t.deepEqual(addrOf([pod('a')], true), ['2.3.4.5']);
   t.deepEqual(addrOf([pod('a', { phase: 'Pending' }), pod('b', { podIP: '1.1.1.1' })]), ['1.1.1.1']);
-  const cases = [pod('ready', { podIP: '10.0.0.1' }), pod('not-ready', { ready: 'False', podIP: '10.0.0.2' }), pod('scheduled', { ready: null, podIP: '10.0.0.3' })];
-  t.deepEqual(podTargets(cases, false).targets.map((x) => x.name), ['ready', 'scheduled']);
+  const cases = [
+    pod('ready', { podIP: '10.0.0.1' }),
+    pod('not-ready', { ready: 'False', podIP: '10.0.0.2' }),
+    pod('scheduled', { ready: null, podIP: '10.0.0.3' }),
+  ];
+  t.deepEqual(
+    podTargets(cases, false).targets.map((x) => x.name),
+    ['ready', 'scheduled'],
+  );
 });
 
 test('PodAddrs (upstream cases): named port, named host port, numeric port', (t) => {
@@ -74,7 +91,12 @@ test('PodAddrs (upstream cases): named port, named host port, numeric port', (t)
 
 test('PodAddrs: every skip has its reason; an unparsable port skips the pod', (t) => {
   const { skipped } = podTargets(
-    [pod('p', { phase: 'Pending' }), pod('n', { ready: 'False' }), pod('x', { podIP: '' }), pod('q', { annotation: 'serf', ports: [{ name: 'serf', containerPort: 8301 }] })],
+    [
+      pod('p', { phase: 'Pending' }),
+      pod('n', { ready: 'False' }),
+      pod('x', { podIP: '' }),
+      pod('q', { annotation: 'serf', ports: [{ name: 'serf', containerPort: 8301 }] }),
+    ],
     true,
   );
   t.deepEqual(skipped, [
@@ -200,7 +222,11 @@ users: [{ name: u, user: { exec: { apiVersion: client.authentication.k8s.io/v1, 
   );
   t.is((await fromKubeconfig([file], neverAbort)).token, 'exec-token');
   const info = JSON.parse(readFileSync(path.join(dir, 'info.json'), 'utf8'));
-  t.deepEqual(info, { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false, cluster: { server: 'https://127.0.0.1:1' } } });
+  t.deepEqual(info, {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    spec: { interactive: false, cluster: { server: 'https://127.0.0.1:1' } },
+  });
 });
 
 test('in-cluster: both variables, the token (re-read each time) and the CA; an IPv6 host is bracketed', async (t) => {
@@ -261,9 +287,15 @@ function collect(): { logger: Logger; lines: string[] } {
 }
 
 function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
-  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+  return engine.addrs(config, {
+    env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env },
+    timeout: options.timeout ?? 30_000,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  });
 }
-const cfg = (sim: RunningSim, extra = '') => `provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} namespace=consul label_selector="app=consul,component=server"${extra ? ` ${extra}` : ''}`;
+const cfg = (sim: RunningSim, extra = '') =>
+  `provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} namespace=consul label_selector="app=consul,component=server"${extra ? ` ${extra}` : ''}`;
 
 /** The sim module with its requests' query strings recorded. */
 function recording(): { queries: URLSearchParams[]; module: SimModule } {
@@ -293,7 +325,10 @@ test('every chunk (server cap 2), limit=500 asked, continue passed on; Running a
   t.truthy(queries[3]?.get('continue'));
   t.true(log.lines.includes('discover-k8s: skipped pod consul/consul-02: phase is Pending, not Running'), log.lines.join('\n'));
   t.true(log.lines.includes('discover-k8s: skipped pod consul/consul-03: Ready condition is False'), log.lines.join('\n'));
-  t.true(log.lines.some((l) => l.startsWith('discover-k8s: using the kubeconfig ')), log.lines.join('\n'));
+  t.true(
+    log.lines.some((l) => l.startsWith('discover-k8s: using the kubeconfig ')),
+    log.lines.join('\n'),
+  );
 });
 
 test('host_network=true: host IPs with the host port; field_selector; namespace default; no annotation: bare IP', async (t) => {
@@ -301,7 +336,10 @@ test('host_network=true: host IPs with the host port; field_selector; namespace 
   t.deepEqual(await addrs(cfg(sim, 'host_network=true')), ['192.0.2.1:18301', '192.0.2.4:18301', '192.0.2.5:18301', '192.0.2.6:18301', '192.0.2.7:18301']);
   t.deepEqual(await addrs(cfg(sim, 'field_selector="spec.nodeName=node-1"')), ['10.6.0.1:8301', '10.6.0.4:8301', '10.6.0.7:8301']);
   t.deepEqual(await addrs(`provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} label_selector="app=consul"`), ['10.6.0.10:8301']);
-  t.deepEqual(await addrs(`provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} namespace=consul label_selector="component in (client)"`), ['10.6.0.8:8301', '10.6.0.9']);
+  t.deepEqual(await addrs(`provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} namespace=consul label_selector="component in (client)"`), [
+    '10.6.0.8:8301',
+    '10.6.0.9',
+  ]);
 });
 
 test('KUBECONFIG and ~/.kube/config are read when the argument is absent', async (t) => {
@@ -323,7 +361,10 @@ test('in-cluster: service-account token and CA, KUBERNETES_SERVICE_HOST/PORT', a
   const env = { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port, AUTOJOIN_K8S_SERVICEACCOUNT_DIR: dir };
   const log = collect();
   t.deepEqual(await addrs('provider=k8s namespace=consul label_selector="app=consul,component=server"', { env, logger: log.logger }), SERVERS);
-  t.true(log.lines.some((l) => l.startsWith('discover-k8s: using the in-cluster service account')), log.lines.join('\n'));
+  t.true(
+    log.lines.some((l) => l.startsWith('discover-k8s: using the in-cluster service account')),
+    log.lines.join('\n'),
+  );
 });
 
 test('a wrong token: 401 Unauthorized Status, one attempt, the error names the source but never the token', async (t) => {
@@ -332,7 +373,10 @@ test('a wrong token: 401 Unauthorized Status, one attempt, the error names the s
   const wrong = 'k8s-wrong-secret-token';
   const file = path.join(dir, 'kubeconfig');
   writeFileSync(file, readFileSync(kubeconfigPath(sim.ctx), 'utf8').replace(JSON.stringify(TOKEN), JSON.stringify(wrong)));
-  const err = await t.throwsAsync(addrs(`provider=k8s kubeconfig=${file}`), { instanceOf: ProviderError, message: /^discover-k8s: ListPods failed: 401 Unauthorized: Unauthorized \(check the credentials of the kubeconfig / });
+  const err = await t.throwsAsync(addrs(`provider=k8s kubeconfig=${file}`), {
+    instanceOf: ProviderError,
+    message: /^discover-k8s: ListPods failed: 401 Unauthorized: Unauthorized \(check the credentials of the kubeconfig /,
+  });
   t.false(String(err?.stack).includes(wrong));
   t.is(sim.counts()[API_NAME], 1);
 });
@@ -356,7 +400,10 @@ test('faults: throttle (429, Retry-After 1) once then success; 500 once; 503 alw
   t.deepEqual(await addrs(cfg(sim)), SERVERS);
   sim.resetCounts();
   sim.setFaults(API_NAME, { error: 'unavailable' });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: 'discover-k8s: ListPods failed: 503 ServiceUnavailable: the server is currently unable to handle the request' });
+  await t.throwsAsync(addrs(cfg(sim)), {
+    instanceOf: ProviderError,
+    message: 'discover-k8s: ListPods failed: 503 ServiceUnavailable: the server is currently unable to handle the request',
+  });
   t.is(sim.counts()[API_NAME], 4);
   sim.resetCounts();
   sim.setFaults(API_NAME, { auth_reject: true });
@@ -390,7 +437,11 @@ test('an expired continue token (410 Expired) restarts the list: the same pods, 
       handle(req, ctx) {
         if (req.url.searchParams.get('continue') && !expiredOnce) {
           expiredOnce = true;
-          return { status: 410, headers: { 'content-type': 'application/json' }, body: readFileSync(new URL('./fixtures/status-expired.json', import.meta.url)) };
+          return {
+            status: 410,
+            headers: { 'content-type': 'application/json' },
+            body: readFileSync(new URL('./fixtures/status-expired.json', import.meta.url)),
+          };
         }
         return api.handle(req, ctx);
       },
@@ -424,21 +475,63 @@ test('HTTPS_PROXY carries the calls (CONNECT in the tinyproxy log); NO_PROXY byp
 test('client certificates: a mutual-TLS API server accepts the kubeconfig cert and key, refuses without them', async (t) => {
   const dir = tempDir(t);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=test-ca', '-days', '2');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-subj',
+    '/CN=test-ca',
+    '-days',
+    '2',
+  );
   for (const [name, cn, ext] of [
     ['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1'],
     ['client', 'system:node:reader', 'extendedKeyUsage=clientAuth'],
   ] as const) {
     openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
     writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
   const read = (name: string) => readFileSync(path.join(dir, name));
-  const server = https.createServer({ key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-    const cn = (req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN;
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [podObject({ id: 'x', cloud: 'k8s', name: String(cn), private_ipv4: '10.9.9.9' })] }));
-  });
+  const server = https.createServer(
+    { key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const cn = (req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN;
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          kind: 'PodList',
+          apiVersion: 'v1',
+          metadata: {},
+          items: [podObject({ id: 'x', cloud: 'k8s', name: String(cn), private_ipv4: '10.9.9.9' })],
+        }),
+      );
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const port = (server.address() as AddressInfo).port;
@@ -449,8 +542,14 @@ users: [{ name: u, user: ${user} }]
 `;
   writeFileSync(path.join(dir, 'files'), kubeconfig('{ client-certificate: client.pem, client-key: client.key }'));
   const targets = await engine.discover(`provider=k8s kubeconfig=${path.join(dir, 'files')}`, { env: { AUTOJOIN_LOOPBACK_ONLY: '1' }, timeout: 30_000 });
-  t.deepEqual(targets.map((x) => [x.address, x.name]), [['10.9.9.9', 'system:node:reader']]);
-  writeFileSync(path.join(dir, 'data'), kubeconfig(`{ client-certificate-data: ${read('client.pem').toString('base64')}, client-key-data: ${read('client.key').toString('base64')} }`));
+  t.deepEqual(
+    targets.map((x) => [x.address, x.name]),
+    [['10.9.9.9', 'system:node:reader']],
+  );
+  writeFileSync(
+    path.join(dir, 'data'),
+    kubeconfig(`{ client-certificate-data: ${read('client.pem').toString('base64')}, client-key-data: ${read('client.key').toString('base64')} }`),
+  );
   t.deepEqual(await addrs(`provider=k8s kubeconfig=${path.join(dir, 'data')}`), ['10.9.9.9']);
   writeFileSync(path.join(dir, 'none'), kubeconfig('{ token: nothing }'));
   await t.throwsAsync(addrs(`provider=k8s kubeconfig=${path.join(dir, 'none')}`, { env: {} }), { instanceOf: ProviderError });
@@ -460,13 +559,26 @@ test('host_network must be a Go bool: a config error naming it', async (t) => {
   await t.throwsAsync(addrs('provider=k8s host_network=yes'), { instanceOf: ProviderArgsError, message: /host_network/ });
 });
 
-const POD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.annotations', 'spec.nodeName', 'spec.containers[].ports[].name', 'spec.containers[].ports[].containerPort', 'status.phase', 'status.conditions[].type', 'status.conditions[].status', 'status.podIP', 'status.hostIP'];
+const POD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.annotations',
+  'spec.nodeName',
+  'spec.containers[].ports[].name',
+  'spec.containers[].ports[].containerPort',
+  'status.phase',
+  'status.conditions[].type',
+  'status.conditions[].status',
+  'status.podIP',
+  'status.hostIP',
+];
 
-test('the simulator serves the recorded chunk\'s shape and the real Status bodies', async (t) => {
+test("the simulator serves the recorded chunk's shape and the real Status bodies", async (t) => {
   const sim = await startTestSim(t, fleet(2), [k8sSim]);
   const http = createHttpClient({ env: {}, ca: readFileSync(sim.caPath) });
   t.teardown(() => http.destroy());
-  const get = (query: string, token = TOKEN) => http.request(`${sim.httpsUrl}/api/v1/namespaces/consul/pods?${query}`, { headers: { authorization: `Bearer ${token}` }, okStatus: () => true });
+  const get = (query: string, token = TOKEN) =>
+    http.request(`${sim.httpsUrl}/api/v1/namespaces/consul/pods?${query}`, { headers: { authorization: `Bearer ${token}` }, okStatus: () => true });
   const list = (await get('limit=2')).json<PodList & { apiVersion: string; metadata: Record<string, unknown> }>();
   const recorded = fixture('podlist-chunk.json') as PodList & { metadata: Record<string, unknown> };
   t.deepEqual(Object.keys(list).sort(), Object.keys(recorded).sort());

@@ -79,7 +79,12 @@ export function podObject(pod: PodInstance): Record<string, unknown> {
         {
           name: 'main',
           image: 'hashicorp/consul:1.20',
-          ports: (pod.container_ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.container_port, ...(p.host_port ? { hostPort: p.host_port } : {}), protocol: 'TCP' })),
+          ports: (pod.container_ports ?? []).map((p) => ({
+            ...(p.name ? { name: p.name } : {}),
+            containerPort: p.container_port,
+            ...(p.host_port ? { hostPort: p.host_port } : {}),
+            protocol: 'TCP',
+          })),
           resources: {},
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
@@ -132,7 +137,7 @@ export function parseLabelSelector(text: string): Requirement[] {
     const req = part.trim();
     const key = '([A-Za-z0-9][-A-Za-z0-9_./]*)';
     let m = new RegExp(`^!\\s*${key}$`).exec(req);
-    if (m) return (labels) => !(m?.[1] as string in labels);
+    if (m) return (labels) => !((m?.[1] as string) in labels);
     m = new RegExp(`^${key}\\s*(==|=|!=)\\s*([-A-Za-z0-9_.]*)$`).exec(req);
     if (m) {
       const [, k, op, v] = m as unknown as [string, string, string, string];
@@ -218,7 +223,9 @@ function listPods(req: SimRequest, ctx: SimContext, namespace: string): SimRespo
     .filter((pod) => (pod.namespace ?? 'default') === decodeURIComponent(namespace) && labelReqs.every((r) => r(pod.tags ?? {})))
     .sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
   // Pod objects are built for the chunk only, unless a field selector must read them all.
-  const pods: Array<PodInstance | Record<string, unknown>> = fieldReqs.length ? matching.map(podObject).filter((pod) => fieldReqs.every((r) => r(pod))) : matching;
+  const pods: Array<PodInstance | Record<string, unknown>> = fieldReqs.length
+    ? matching.map(podObject).filter((pod) => fieldReqs.every((r) => r(pod)))
+    : matching;
   let start = 0;
   const continueText = params.get('continue');
   if (continueText) {
@@ -237,7 +244,11 @@ function listPods(req: SimRequest, ctx: SimContext, namespace: string): SimRespo
   if (more) metadata.continue = encodeContinue({ start: start + size, query });
   // remainingItemCount is left out when selectors are used, as the real server does.
   if (more && !params.get('labelSelector') && !params.get('fieldSelector')) metadata.remainingItemCount = pods.length - start - size;
-  return simJson(200, { kind: 'PodList', apiVersion: 'v1', metadata, items }, { 'x-kubernetes-pf-flowschema-uid': uid('global-default'), 'x-kubernetes-pf-prioritylevel-uid': uid('global-default-pl') });
+  return simJson(
+    200,
+    { kind: 'PodList', apiVersion: 'v1', metadata, items },
+    { 'x-kubernetes-pf-flowschema-uid': uid('global-default'), 'x-kubernetes-pf-prioritylevel-uid': uid('global-default-pl') },
+  );
 }
 
 const api: SimApi = simRoutes(

@@ -67,7 +67,8 @@ export function apiError(operation: string, status: number, text: string, header
 /** The shared policy, plus Linode's own: a busy Linode is retried, maintenance mode is not. */
 export function classify(error: unknown): RetryVerdict {
   if (error instanceof ProviderError) {
-    if (error.status === undefined || error.cloudCode === 'busy') return { retry: true, ...(error.retryAfterMs !== undefined ? { afterMs: error.retryAfterMs } : {}) };
+    if (error.status === undefined || error.cloudCode === 'busy')
+      return { retry: true, ...(error.retryAfterMs !== undefined ? { afterMs: error.retryAfterMs } : {}) };
     if (error.cloudCode === 'maintenance') return { retry: false };
   }
   return classifyHttpError(error);

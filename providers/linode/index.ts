@@ -31,13 +31,13 @@ export default defineProvider({
       type: 'url',
       default: DEFAULT_API_URL,
       env: ['LINODE_URL'],
-      help: 'The API host (linodego\'s `LINODE_URL`); for an API-compatible endpoint such as `discover sim`.',
+      help: "The API host (linodego's `LINODE_URL`); for an API-compatible endpoint such as `discover sim`.",
     },
     api_version: {
       type: 'string',
       default: 'v4',
       env: ['LINODE_API_VERSION'],
-      help: 'The API version path (linodego\'s `LINODE_API_VERSION`): `v4` or `v4beta`.',
+      help: "The API version path (linodego's `LINODE_API_VERSION`): `v4` or `v4beta`.",
     },
   },
   notes: [

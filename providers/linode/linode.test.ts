@@ -147,7 +147,12 @@ function collect(): { logger: Logger; lines: string[] } {
 }
 
 function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
-  return engine.addrs(config, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env }, timeout: options.timeout ?? 30_000, ...(options.logger ? { logger: options.logger } : {}), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+  return engine.addrs(config, {
+    env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env },
+    timeout: options.timeout ?? 30_000,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  });
 }
 const cfg = (sim: RunningSim, extra = '') => `provider=linode tag_name=consul api_token=${TOKEN} url=${sim.httpUrl}${extra ? ` ${extra}` : ''}`;
 
@@ -193,7 +198,15 @@ test('region and tag together (the server ANDs them); a namespaced tag; no tag: 
 test('public_v4 and public_v6 from the list body; vpc_v4 and private_v6 through one IPs call per instance', async (t) => {
   const { seen, module } = countingSim();
   const sim = await startTestSim(t, fleet(), [module]);
-  t.deepEqual(await addrs(cfg(sim, 'address_type=public_v4 region=us-east')), ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7']);
+  t.deepEqual(await addrs(cfg(sim, 'address_type=public_v4 region=us-east')), [
+    '198.51.100.1',
+    '198.51.100.2',
+    '198.51.100.3',
+    '198.51.100.4',
+    '198.51.100.5',
+    '198.51.100.6',
+    '198.51.100.7',
+  ]);
   t.deepEqual(await addrs(cfg(sim, 'address_type=public_v6')), ['2001:db8:5::3']);
   t.is(seen.ips, 0);
   t.deepEqual(await addrs(cfg(sim, 'address_type=vpc_v4 region=us-east')), ['10.5.0.1', '10.5.0.3', '10.5.0.4', '10.5.0.5', '10.5.0.6', '10.5.0.7']);
@@ -210,8 +223,14 @@ test('api_token from LINODE_TOKEN, else LINODE_CLI_TOKEN; url from LINODE_URL; L
   const sim = await startTestSim(t, fleet(), [linodeSim]);
   const expect = ['192.168.140.8', '192.168.140.9'];
   t.deepEqual(await addrs('provider=linode tag_name=consul region=eu-west', { env: { LINODE_TOKEN: TOKEN, LINODE_URL: sim.httpUrl } }), expect);
-  t.deepEqual(await addrs('provider=linode tag_name=consul region=eu-west', { env: { LINODE_CLI_TOKEN: TOKEN, LINODE_URL: sim.httpUrl, LINODE_API_VERSION: 'v4beta' } }), expect);
-  await t.throwsAsync(addrs('provider=linode tag_name=consul', { env: { LINODE_TOKEN: TOKEN, LINODE_URL: sim.httpUrl, LINODE_API_VERSION: 'v3' } }), { instanceOf: ProviderError, message: /404/ });
+  t.deepEqual(
+    await addrs('provider=linode tag_name=consul region=eu-west', { env: { LINODE_CLI_TOKEN: TOKEN, LINODE_URL: sim.httpUrl, LINODE_API_VERSION: 'v4beta' } }),
+    expect,
+  );
+  await t.throwsAsync(addrs('provider=linode tag_name=consul', { env: { LINODE_TOKEN: TOKEN, LINODE_URL: sim.httpUrl, LINODE_API_VERSION: 'v3' } }), {
+    instanceOf: ProviderError,
+    message: /404/,
+  });
 });
 
 test('no token anywhere: a config error naming api_token', async (t) => {
@@ -320,7 +339,7 @@ test('HTTP_PROXY carries the calls (tinyproxy log); NO_PROXY bypasses it', async
 const INSTANCE_PATHS = ['id', 'label', 'region', 'status', 'tags[]', 'ipv4[]', 'ipv6'];
 const IPS_PATHS = ['ipv4.private[].address', 'ipv4.public[].address', 'ipv4.vpc[].address', 'ipv6.slaac.address', 'ipv6.link_local.address'];
 
-test('the simulator serves the recorded samples\' shape; page_size bounds and a page past the end as the real API', async (t) => {
+test("the simulator serves the recorded samples' shape; page_size bounds and a page past the end as the real API", async (t) => {
   const sim = await startTestSim(t, fleet(), [linodeSim]);
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());

@@ -88,7 +88,17 @@ function instanceBody(instance: LinodeFleetInstance): Record<string, unknown> {
 function ipObject(address: string, instance: LinodeFleetInstance, isPublic: boolean, v6 = false): Record<string, unknown> {
   const region = instance.region ?? 'us-east';
   return v6
-    ? { address, gateway: 'fe80::1', linode_id: linodeId(instance), prefix: 64, public: isPublic, rdns: null, region, subnet_mask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', type: 'ipv6' }
+    ? {
+        address,
+        gateway: 'fe80::1',
+        linode_id: linodeId(instance),
+        prefix: 64,
+        public: isPublic,
+        rdns: null,
+        region,
+        subnet_mask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+        type: 'ipv6',
+      }
     : {
         address,
         gateway: isPublic ? address.replace(/\.\d+$/, '.1') : null,

@@ -10,14 +10,7 @@ import { Discover } from '../../src/discover.js';
 import { LoopbackOnlyError, ProviderArgsError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import { silentLogger } from '../../src/log.js';
-import {
-  type MdnsRecord,
-  collectInstances,
-  followUpQuestions,
-  mdnsTargets,
-  pickAddress,
-  serviceName,
-} from './extract.js';
+import { type MdnsRecord, collectInstances, followUpQuestions, mdnsTargets, pickAddress, serviceName } from './extract.js';
 import mdns from './index.js';
 import { LINK, type Netns, createNetns } from '../../test/helpers/netns.js';
 import type { ResponderConfig, ResponderInstance } from '../../test/helpers/mdns-responder.js';
@@ -249,7 +242,7 @@ test('AUTOJOIN_LOOPBACK_ONLY refuses to multicast from the host namespace', asyn
   });
 });
 
-test('the guard is the HTTP stack\'s: a caller env without AUTOJOIN_LOOPBACK_ONLY does not switch it off', async (t) => {
+test("the guard is the HTTP stack's: a caller env without AUTOJOIN_LOOPBACK_ONLY does not switch it off", async (t) => {
   t.is(process.env.AUTOJOIN_LOOPBACK_ONLY, '1');
   const http = createHttpClient({ env: {} });
   const ctx = { http, log: silentLogger, signal: new AbortController().signal, deadline: undefined, userAgent: 'test', env: {} };
@@ -339,7 +332,13 @@ const targetCases: Array<{ name: string; records: MdnsRecord[]; families?: { v4:
   },
   {
     name: 'a later SRV for an instance replaces the earlier one',
-    records: [ptr('n._nomad._tcp.local'), srvRec('n._nomad._tcp.local', 'old.local', 1), srvRec('n._nomad._tcp.local', 'new.local', 2), a('old.local', '10.0.0.1'), a('new.local', '10.0.0.2')],
+    records: [
+      ptr('n._nomad._tcp.local'),
+      srvRec('n._nomad._tcp.local', 'old.local', 1),
+      srvRec('n._nomad._tcp.local', 'new.local', 2),
+      a('old.local', '10.0.0.1'),
+      a('new.local', '10.0.0.2'),
+    ],
     expected: [{ address: '10.0.0.2', port: 2, name: 'n._nomad._tcp.local' }],
   },
   {

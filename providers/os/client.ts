@@ -15,7 +15,17 @@ import {
   parseRetryAfter,
   printableLine,
 } from '../../src/kit/index.js';
-import { authBody, type CatalogEntry, computeEndpoint, malformedPage, type NovaServer, nextPage, type OsCredential, type OsScope, type ServersPage } from './extract.js';
+import {
+  authBody,
+  type CatalogEntry,
+  computeEndpoint,
+  malformedPage,
+  type NovaServer,
+  nextPage,
+  type OsCredential,
+  type OsScope,
+  type ServersPage,
+} from './extract.js';
 
 /** Per-request TLS settings of the shared client. */
 type RequestTlsOptions = NonNullable<HttpRequestOptions['tls']>;
@@ -103,7 +113,12 @@ export async function listServers(ctx: ProviderContext, query: OsQuery): Promise
       });
       if (response.status === 401) {
         const cause = osError('Authenticate', 401, response.text(), response.headers);
-        throw new ProviderError('os', `authentication failed: ${refused(query.credential)}`, { operation: 'Authenticate', status: 401, cloudCode: cause.cloudCode, cause });
+        throw new ProviderError('os', `authentication failed: ${refused(query.credential)}`, {
+          operation: 'Authenticate',
+          status: 401,
+          cloudCode: cause.cloudCode,
+          cause,
+        });
       }
       if (response.status !== 201 && response.status !== 200) throw osError('Authenticate', response.status, response.text(), response.headers);
       const header = response.headers['x-subject-token'];
@@ -111,7 +126,8 @@ export async function listServers(ctx: ProviderContext, query: OsQuery): Promise
     });
     if (!token) throw new MalformedResponseError('discover-os: Authenticate: the answer has no X-Subject-Token header', `${url.origin}${url.pathname}`);
     const catalog = body?.token?.catalog;
-    if (!Array.isArray(catalog)) throw new MalformedResponseError('discover-os: Authenticate: the token has no service catalog', `${url.origin}${url.pathname}`);
+    if (!Array.isArray(catalog))
+      throw new MalformedResponseError('discover-os: Authenticate: the token has no service catalog', `${url.origin}${url.pathname}`);
     const compute = computeEndpoint(catalog, query.region, query.iface);
     if (typeof compute !== 'string') throw new ProviderError('os', `ComputeClient initialization failed: ${compute.problem}`, { operation: 'ComputeClient' });
     return { token, compute };
@@ -123,7 +139,8 @@ export async function listServers(ctx: ProviderContext, query: OsQuery): Promise
   const seen = new Set<string>();
   let url: string | undefined = `${session.compute.replace(/\/+$/, '')}/servers/detail?status=ACTIVE&limit=${PAGE_LIMIT}`;
   while (url !== undefined) {
-    if (seen.has(url)) throw new MalformedResponseError('discover-os: ListServers: servers_links next points back to a page already read', url.replace(/\?.*$/, ''));
+    if (seen.has(url))
+      throw new MalformedResponseError('discover-os: ListServers: servers_links next points back to a page already read', url.replace(/\?.*$/, ''));
     seen.add(url);
     const pageUrl = new URL(url);
     ctx.log.debug(`discover-os: GET ${pageUrl.pathname}${pageUrl.search}`);

@@ -94,7 +94,11 @@ export function nextPage(page: ServersPage): string | undefined {
  * `tag_key` equals `tag_value` (a missing key reads as empty, as a Go map); every `fixed` address
  * of every network, v4 and v6 (floating addresses are not the server's own).
  */
-export function serverTargets(servers: readonly NovaServer[], tagKey: string | undefined, tagValue: string | undefined): Array<{ address: string; id?: string; name?: string }> {
+export function serverTargets(
+  servers: readonly NovaServer[],
+  tagKey: string | undefined,
+  tagValue: string | undefined,
+): Array<{ address: string; id?: string; name?: string }> {
   const targets: Array<{ address: string; id?: string; name?: string }> = [];
   for (const server of servers) {
     if (tagKey !== undefined && (server.metadata?.[tagKey] ?? '') !== (tagValue ?? '')) continue;

@@ -8,9 +8,18 @@ export default defineProvider({
   name: 'os',
   summary: 'OpenStack Nova servers by metadata (every fixed IPv4 and IPv6), Keystone v3 password, token or application credential.',
   args: {
-    auth_url: { type: 'url', required: true, env: ['OS_AUTH_URL'], help: 'The endpoint of OS identity (Keystone, e.g. `https://keystone.example.com:5000/v3`).' },
+    auth_url: {
+      type: 'url',
+      required: true,
+      env: ['OS_AUTH_URL'],
+      help: 'The endpoint of OS identity (Keystone, e.g. `https://keystone.example.com:5000/v3`).',
+    },
     project_id: { type: 'string', env: ['OS_PROJECT_ID', 'OS_TENANT_ID'], help: 'The id of the project (tenant id).' },
-    project_name: { type: 'string', env: ['OS_PROJECT_NAME', 'OS_TENANT_NAME'], help: 'The name of the project (tenant name); needs `domain_id` or `domain_name`.' },
+    project_name: {
+      type: 'string',
+      env: ['OS_PROJECT_NAME', 'OS_TENANT_NAME'],
+      help: 'The name of the project (tenant name); needs `domain_id` or `domain_name`.',
+    },
     tag_key: { type: 'string', help: 'The server metadata key to filter on; every ACTIVE server when absent.' },
     tag_value: { type: 'string', help: 'The value `tag_key` must have (a missing key reads as empty).' },
     user_name: { type: 'string', env: ['OS_USERNAME'], help: 'The user used to authenticate (with `domain_id` or `domain_name`).' },
@@ -60,7 +69,7 @@ export default defineProvider({
       '`token` method when `token` is set, else the password of `user_name` (with `domain_id`/`domain_name`) or `user_id`. Password and ' +
       'token are scoped to `project_id`, or `project_name` in the domain. `POST {auth_url}/v3/auth/tokens` (`/v3` is added when `auth_url` lacks it); ' +
       'the token is the `X-Subject-Token` header.',
-    'The compute endpoint is the catalog\'s `compute` service for `region` and `interface`. Servers come from ' +
+    "The compute endpoint is the catalog's `compute` service for `region` and `interface`. Servers come from " +
       '`GET /servers/detail?status=ACTIVE&limit=1000`, following `servers_links` next to the last page. A server matches when its ' +
       '**metadata** has `tag_key` = `tag_value` (as go-discover; Nova tags are not read); every `fixed` address (v4 and v6) is returned, floating ones are not.',
     'A token refused by Nova mid-walk (expired) is renewed once; a second refusal, or a refused password, token or application ' +
@@ -78,7 +87,10 @@ export default defineProvider({
     const withDomain = args.domain_id !== undefined || args.domain_name !== undefined;
     if (appCred) {
       if (args.application_credential_id === undefined && args.application_credential_name === undefined) {
-        problems.push({ key: 'application_credential_secret', message: 'application_credential_secret needs application_credential_id or application_credential_name' });
+        problems.push({
+          key: 'application_credential_secret',
+          message: 'application_credential_secret needs application_credential_id or application_credential_name',
+        });
       } else if (args.application_credential_id === undefined && args.user_id === undefined && (args.user_name === undefined || !withDomain)) {
         problems.push({ key: 'application_credential_name', message: 'application_credential_name needs user_id, or user_name with domain_id or domain_name' });
       }
@@ -86,10 +98,16 @@ export default defineProvider({
     }
     if (args.token === undefined) {
       if (args.password === undefined) {
-        return [{ key: 'password', message: 'give password (with user_name or user_id), token, or application_credential_secret: no credential to authenticate with' }];
+        return [
+          {
+            key: 'password',
+            message: 'give password (with user_name or user_id), token, or application_credential_secret: no credential to authenticate with',
+          },
+        ];
       }
       if (args.user_id === undefined && args.user_name === undefined) problems.push({ key: 'user_name', message: 'password needs user_name or user_id' });
-      else if (args.user_id === undefined && !withDomain) problems.push({ key: 'domain_name', message: 'user_name needs domain_id or domain_name (e.g. domain_name=Default)' });
+      else if (args.user_id === undefined && !withDomain)
+        problems.push({ key: 'domain_name', message: 'user_name needs domain_id or domain_name (e.g. domain_name=Default)' });
     }
     if (args.project_id === undefined && args.project_name === undefined) {
       problems.push({ key: 'project_id', message: 'project_id or project_name is required (go-discover asked the metadata service; autojoin does not)' });

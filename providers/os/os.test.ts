@@ -61,7 +61,9 @@ test('computeEndpoint: the recorded catalog gives nova v2.1 for RegionOne by int
 });
 
 test('serverTargets: the recorded server by metadata; fixed v4 and v6, never floating', (t) => {
-  t.deepEqual(serverTargets(novaSample.servers, 'My Server Name', 'Apache1'), [{ address: '192.168.0.3', id: 'f5dc173b-6804-445a-a6d8-c705dad5b5eb', name: 'new-server-test' }]);
+  t.deepEqual(serverTargets(novaSample.servers, 'My Server Name', 'Apache1'), [
+    { address: '192.168.0.3', id: 'f5dc173b-6804-445a-a6d8-c705dad5b5eb', name: 'new-server-test' },
+  ]);
   t.deepEqual(serverTargets(novaSample.servers, 'My Server Name', 'Nginx'), []);
   const server: NovaServer = {
     id: 's1',
@@ -74,7 +76,10 @@ test('serverTargets: the recorded server by metadata; fixed v4 and v6, never flo
       b: [{ addr: '2001:db8::1', version: 6, 'OS-EXT-IPS:type': 'fixed' }],
     },
   };
-  t.deepEqual(serverTargets([server], undefined, undefined).map((x) => x.address), ['10.0.0.1', '2001:db8::1']);
+  t.deepEqual(
+    serverTargets([server], undefined, undefined).map((x) => x.address),
+    ['10.0.0.1', '2001:db8::1'],
+  );
   // As a Go map: a missing key reads as empty.
   t.is(serverTargets([server], 'absent', undefined).length, 2);
 });
@@ -135,12 +140,27 @@ test('the recorded samples and the simulator have the same shape along the paths
   const token = auth.headers.get('x-subject-token') as string;
   t.truthy(token);
   const served = (await auth.json()) as { token: { catalog: CatalogEntry[] } };
-  const tokenPaths = ['token.expires_at', 'token.project.id', 'token.catalog[].type', 'token.catalog[].endpoints[].interface', 'token.catalog[].endpoints[].region_id', 'token.catalog[].endpoints[].url'];
+  const tokenPaths = [
+    'token.expires_at',
+    'token.project.id',
+    'token.catalog[].type',
+    'token.catalog[].endpoints[].interface',
+    'token.catalog[].endpoints[].region_id',
+    'token.catalog[].endpoints[].url',
+  ];
   t.deepEqual(shapeAt(served, tokenPaths), shapeAt(keystoneSample, tokenPaths));
   const compute = computeEndpoint(served.token.catalog, 'RegionOne', 'public') as string;
   const list = await fetch(`${compute}/servers/detail?status=ACTIVE`, { headers: { 'x-auth-token': token } });
   const page = await list.json();
-  const serverPaths = ['servers[].id', 'servers[].name', 'servers[].status', 'servers[].metadata', 'servers[].addresses.private[].addr', 'servers[].addresses.private[].version', 'servers[].addresses.private[].OS-EXT-IPS:type'];
+  const serverPaths = [
+    'servers[].id',
+    'servers[].name',
+    'servers[].status',
+    'servers[].metadata',
+    'servers[].addresses.private[].addr',
+    'servers[].addresses.private[].version',
+    'servers[].addresses.private[].OS-EXT-IPS:type',
+  ];
   t.deepEqual(shapeAt(page, serverPaths), shapeAt(novaSample, serverPaths));
   const denied = await fetch(`${compute}/servers/detail`, { headers: { 'x-auth-token': 'gAAAAAnope' } });
   t.is(denied.status, 401);
@@ -149,7 +169,10 @@ test('the recorded samples and the simulator have the same shape along the paths
 
 test('password auth: ACTIVE servers whose metadata matches, every fixed address v4 and v6, never floating', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [osSim]);
-  t.deepEqual(sorted(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=server`)), sorted(['10.0.0.1', '10.0.0.2', '2001:db8::2', '2001:db8:1::2', '192.0.2.2']));
+  t.deepEqual(
+    sorted(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=server`)),
+    sorted(['10.0.0.1', '10.0.0.2', '2001:db8::2', '2001:db8:1::2', '192.0.2.2']),
+  );
   t.deepEqual(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=client`), ['10.0.0.4']);
   t.is((await engine.addrs(`provider=os ${pw(sim)}`)).length, 6);
   t.deepEqual(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=server region=RegionTwo`), ['10.0.0.5']);
@@ -160,7 +183,10 @@ test('interface picks the catalog entry; a region the catalog lacks is a Compute
   const lines: string[] = [];
   const logger = { debug: (m: string) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} };
   t.deepEqual(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=client interface=internal`, { logger }), ['10.0.0.4']);
-  t.true(lines.some((l) => /GET \/compute\/RegionOne\/internal\/v2\.1\/\w+\/servers\/detail\?status=ACTIVE&limit=1000/.test(l)), lines.join('\n'));
+  t.true(
+    lines.some((l) => /GET \/compute\/RegionOne\/internal\/v2\.1\/\w+\/servers\/detail\?status=ACTIVE&limit=1000/.test(l)),
+    lines.join('\n'),
+  );
   await t.throwsAsync(engine.discover(`provider=os ${pw(sim)} region=Mars`), {
     instanceOf: ProviderError,
     message: /^discover-os: ComputeClient failed: ComputeClient initialization failed: no compute endpoint for region "Mars" and interface public/,
@@ -181,7 +207,10 @@ test('user_id, project_id, domain_id; token auth; application credential by id a
   const token = auth.headers.get('x-subject-token') as string;
   t.deepEqual(await engine.addrs(`${base} token=${token} project_id=p-456`), ['10.0.0.4']);
   t.deepEqual(await engine.addrs(`${base} application_credential_id=${APP_ID} application_credential_secret=${APP_SECRET}`), ['10.0.0.4']);
-  t.deepEqual(await engine.addrs(`${base} application_credential_name=autojoin user_name=discover domain_name=Corp application_credential_secret=${APP_SECRET}`), ['10.0.0.4']);
+  t.deepEqual(
+    await engine.addrs(`${base} application_credential_name=autojoin user_name=discover domain_name=Corp application_credential_secret=${APP_SECRET}`),
+    ['10.0.0.4'],
+  );
 });
 
 test('OS_* variables as gophercloud and the openstack CLI read them', async (t) => {
@@ -225,14 +254,17 @@ test('a wrong password, token or application credential secret: an authenticatio
   const error = await t.throwsAsync(engine.discover(`provider=os ${pw(sim)}`.replace(PASSWORD, WRONG)), {
     instanceOf: ProviderError,
     code: 'ERR_PROVIDER',
-    message: 'discover-os: Authenticate failed: 401 Unauthorized: authentication failed: the password of user "discover" was refused (check password / OS_PASSWORD)',
+    message:
+      'discover-os: Authenticate failed: 401 Unauthorized: authentication failed: the password of user "discover" was refused (check password / OS_PASSWORD)',
   });
   t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(WRONG));
   t.deepEqual(sim.counts(), { 'os-keystone': 1 });
   await t.throwsAsync(engine.discover(`provider=os auth_url=${authUrl(sim)} application_credential_id=${APP_ID} application_credential_secret=${WRONG}`), {
     message: `discover-os: Authenticate failed: 401 Unauthorized: authentication failed: the secret of application credential "${APP_ID}" was refused (check application_credential_secret / OS_APPLICATION_CREDENTIAL_SECRET)`,
   });
-  const tokenError = await t.throwsAsync(engine.discover(`provider=os auth_url=${authUrl(sim)} token=${WRONG} project_name=infra domain_name=Default`), { instanceOf: ProviderError });
+  const tokenError = await t.throwsAsync(engine.discover(`provider=os auth_url=${authUrl(sim)} token=${WRONG} project_name=infra domain_name=Default`), {
+    instanceOf: ProviderError,
+  });
   t.false(tokenError?.message.includes(WRONG));
 });
 
@@ -247,7 +279,8 @@ test('an expired token: renewed once and the walk goes on; refused again, a type
   const expired = await startTestSim(t, fleet(many, { token_ttl_s: '0' }), [osSim]);
   const error = await t.throwsAsync(engine.discover(`provider=os ${pw(expired)}`), {
     instanceOf: ProviderError,
-    message: 'discover-os: ListServers failed: 401 Unauthorized: authentication failed: the compute API refused a renewed token (check the role assignments of the project)',
+    message:
+      'discover-os: ListServers failed: 401 Unauthorized: authentication failed: the compute API refused a renewed token (check the role assignments of the project)',
   });
   t.is(error?.status, 401);
   t.deepEqual(expired.counts(), { 'os-keystone': 2, 'os-compute': 2 });
@@ -284,7 +317,9 @@ test('faults: throttle and server errors retried on both APIs; reset, truncated,
 test('through HTTP_PROXY: tinyproxy logs Keystone and Nova requests', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [osSim]);
   const proxy = await startTinyproxy(t);
-  t.deepEqual(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=client`, { env: { HTTP_PROXY: proxy.url, AUTOJOIN_LOOPBACK_ONLY: '1' } }), ['10.0.0.4']);
+  t.deepEqual(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=client`, { env: { HTTP_PROXY: proxy.url, AUTOJOIN_LOOPBACK_ONLY: '1' } }), [
+    '10.0.0.4',
+  ]);
   const requests = proxy.requests();
   t.true(requests.length >= 1 && requests.every((r) => r === `CONNECT 127.0.0.1:${new URL(sim.httpUrl).port}`), requests.join('\n'));
   t.false(proxy.log().includes(PASSWORD));

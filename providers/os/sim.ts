@@ -103,7 +103,13 @@ function catalog(req: SimRequest, ctx: SimContext, projectId: string): unknown[]
   const base = `${req.url.protocol}//${req.url.host}`;
   const endpoints = (service: string, url: (region: string, iface: string) => string) =>
     regions(ctx).flatMap((region) =>
-      ['public', 'internal', 'admin'].map((iface) => ({ id: hex32(`${service}:${region}:${iface}`), interface: iface, region, region_id: region, url: url(region, iface) })),
+      ['public', 'internal', 'admin'].map((iface) => ({
+        id: hex32(`${service}:${region}:${iface}`),
+        interface: iface,
+        region,
+        region_id: region,
+        url: url(region, iface),
+      })),
     );
   return [
     { endpoints: endpoints('identity', () => `${base}/identity`), id: hex32('svc:identity'), name: 'keystone', type: 'identity' },
@@ -161,7 +167,8 @@ function issueToken(req: SimRequest, ctx: SimContext): SimResponse {
   const project = body.auth?.scope?.project;
   if (appCred && project) return unauthorized();
   if (!appCred) {
-    const scoped = project !== undefined && (project.id !== undefined ? project.id === id.projectId : project.name === id.projectName && domainOk(project.domain));
+    const scoped =
+      project !== undefined && (project.id !== undefined ? project.id === id.projectId : project.name === id.projectName && domainOk(project.domain));
     if (!scoped) return unauthorized();
   }
   const token = `gAAAAA${randomBytes(48).toString('base64url')}`;
@@ -195,7 +202,12 @@ function addresses(instance: FleetInstance): Record<string, unknown[]> {
     const h = createHash('sha256').update(`${instance.id}:${n}`).digest('hex');
     return `fa:16:3e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
   };
-  const entry = (addr: string, version: number, type: 'fixed' | 'floating', n: number) => ({ 'OS-EXT-IPS-MAC:mac_addr': mac(n), version, addr, 'OS-EXT-IPS:type': type });
+  const entry = (addr: string, version: number, type: 'fixed' | 'floating', n: number) => ({
+    'OS-EXT-IPS-MAC:mac_addr': mac(n),
+    version,
+    addr,
+    'OS-EXT-IPS:type': type,
+  });
   const out: Record<string, unknown[]> = {};
   const add = (net: string, item: unknown) => {
     if (!out[net]) out[net] = [];
@@ -244,7 +256,8 @@ function server(req: SimRequest, instance: FleetInstance, projectId: string, use
   };
 }
 
-const novaFault = (status: number, fault: string, message: string, headers: Record<string, string> = {}) => simJson(status, { [fault]: { code: status, message } }, headers);
+const novaFault = (status: number, fault: string, message: string, headers: Record<string, string> = {}) =>
+  simJson(status, { [fault]: { code: status, message } }, headers);
 
 function listServers(req: SimRequest, ctx: SimContext, params: readonly string[]): SimResponse {
   const token = req.headers['x-auth-token'];
@@ -255,7 +268,8 @@ function listServers(req: SimRequest, ctx: SimContext, params: readonly string[]
   const q = req.url.searchParams;
   const status = q.get('status');
   const limitText = q.get('limit');
-  if (limitText !== null && !/^\d+$/.test(limitText)) return novaFault(400, 'badRequest', "Invalid input for query parameters limit. Value: ... is not a 'integer'");
+  if (limitText !== null && !/^\d+$/.test(limitText))
+    return novaFault(400, 'badRequest', "Invalid input for query parameters limit. Value: ... is not a 'integer'");
   const limit = Math.min(limitText === null ? MAX_LIMIT : Number(limitText), MAX_LIMIT, ctx.fleet.page_size?.[NOVA_API] ?? MAX_LIMIT);
   const matching = visibleInstances(ctx, 'os')
     .filter((i) => (i.region ?? 'RegionOne') === region)
@@ -302,7 +316,11 @@ const nova: SimApi = simRoutes(
     errorResponse: (kind: SimErrorKind) =>
       ({
         throttle: novaFault(429, 'overLimit', 'This request was rate-limited.', { 'retry-after': '1' }),
-        server: novaFault(500, 'computeFault', 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.'),
+        server: novaFault(
+          500,
+          'computeFault',
+          'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.',
+        ),
         unavailable: novaFault(503, 'serviceUnavailable', 'The service is unavailable at this time.'),
         auth: unauthorized(),
       })[kind],

@@ -30,7 +30,12 @@ const addressCases: Array<[string, PacketDevice, Parameters<typeof deviceAddress
   ['public_v6', device(1), 'public_v6', ['2001:db8::1']],
   [
     'every matching address, as go-discover',
-    device(2, { ip_addresses: [{ address: '10.0.0.2', address_family: 4, public: false }, { address: '10.0.1.2', address_family: 4, public: false }] }),
+    device(2, {
+      ip_addresses: [
+        { address: '10.0.0.2', address_family: 4, public: false },
+        { address: '10.0.1.2', address_family: 4, public: false },
+      ],
+    }),
     'private_v4',
     ['10.0.0.2', '10.0.1.2'],
   ],
@@ -50,10 +55,19 @@ test('extractTargets: facility and tag filters ("any of"), any state, the skippe
     device(4, { ip_addresses: [] }),
     device(5, { facility: null }),
   ];
-  t.deepEqual(extractTargets(devices, { addrType: 'private_v4' }).targets.map((x) => x.address), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5']);
+  t.deepEqual(
+    extractTargets(devices, { addrType: 'private_v4' }).targets.map((x) => x.address),
+    ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5'],
+  );
   t.deepEqual(extractTargets(devices, { addrType: 'private_v4' }).skipped, ['metal-4']);
-  t.deepEqual(extractTargets(devices, { addrType: 'private_v4', facilities: ['ams1', 'sv15'] }).targets.map((x) => x.address), ['10.0.0.2']);
-  t.deepEqual(extractTargets(devices, { addrType: 'private_v4', tags: ['consul', 'x'] }).targets.map((x) => x.address), ['10.0.0.3']);
+  t.deepEqual(
+    extractTargets(devices, { addrType: 'private_v4', facilities: ['ams1', 'sv15'] }).targets.map((x) => x.address),
+    ['10.0.0.2'],
+  );
+  t.deepEqual(
+    extractTargets(devices, { addrType: 'private_v4', tags: ['consul', 'x'] }).targets.map((x) => x.address),
+    ['10.0.0.3'],
+  );
   t.deepEqual(extractTargets([device(7)], { addrType: 'public_v4' }).targets, [{ address: '203.0.113.7', id: 'd-7', name: 'metal-7', zone: 'ewr1' }]);
 });
 
@@ -80,8 +94,14 @@ test('devicesUrl keeps the base path, asks for facilities and the largest page',
 test('nextUrl: meta.next.href resolved against the base (host-absolute works), include kept; else page+1 to last_page', (t) => {
   const base = 'http://127.0.0.1:9/metal/v1/';
   const current = devicesUrl(base, 'p');
-  t.is(nextUrl(base, current, { next: { href: '/metal/v1/projects/p/devices?page=2' } })?.href, 'http://127.0.0.1:9/metal/v1/projects/p/devices?page=2&include=facility');
-  t.is(nextUrl(base, current, { next: { href: 'projects/p/devices?page=3&include=facility' } })?.href, 'http://127.0.0.1:9/metal/v1/projects/p/devices?page=3&include=facility');
+  t.is(
+    nextUrl(base, current, { next: { href: '/metal/v1/projects/p/devices?page=2' } })?.href,
+    'http://127.0.0.1:9/metal/v1/projects/p/devices?page=2&include=facility',
+  );
+  t.is(
+    nextUrl(base, current, { next: { href: 'projects/p/devices?page=3&include=facility' } })?.href,
+    'http://127.0.0.1:9/metal/v1/projects/p/devices?page=3&include=facility',
+  );
   t.is(nextUrl(base, current, { current_page: 1, last_page: 3 })?.searchParams.get('page'), '2');
   t.is(nextUrl(base, current, { current_page: 3, last_page: 3 }), undefined);
   t.is(nextUrl(base, current, null), undefined);

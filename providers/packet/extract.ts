@@ -45,9 +45,7 @@ export interface PacketSelection {
 export function deviceAddresses(device: PacketDevice, addrType: PacketAddrType): string[] {
   const wantPublic = addrType !== 'private_v4';
   const family = addrType === 'public_v6' ? 6 : 4;
-  return (device.ip_addresses ?? [])
-    .filter((ip) => ip.public === wantPublic && ip.address_family === family && ip.address)
-    .map((ip) => ip.address as string);
+  return (device.ip_addresses ?? []).filter((ip) => ip.public === wantPublic && ip.address_family === family && ip.address).map((ip) => ip.address as string);
 }
 
 /**

@@ -38,7 +38,12 @@ export default defineProvider({
   name: 'packet',
   summary: `Equinix Metal (Packet) devices of a project; the service was shut down on ${SHUTDOWN}, so it needs url= at an API-compatible endpoint.`,
   args: {
-    project: { type: 'string', required: true, env: ['PACKET_PROJECT', 'METAL_PROJECT_ID'], help: 'UUID of the project. Default: PACKET_PROJECT (go-discover), then METAL_PROJECT_ID (metal-cli).' },
+    project: {
+      type: 'string',
+      required: true,
+      env: ['PACKET_PROJECT', 'METAL_PROJECT_ID'],
+      help: 'UUID of the project. Default: PACKET_PROJECT (go-discover), then METAL_PROJECT_ID (metal-cli).',
+    },
     auth_token: {
       type: 'string',
       secret: true,

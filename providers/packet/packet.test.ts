@@ -117,7 +117,7 @@ const argCases: Array<[string, string, string[]]> = [
   ['defaults: private_v4 of every device, any state', '', ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.5.0.5', '10.5.1.5']],
   ['facility list', 'facility=ams1,sv15', ['10.0.0.2']],
   ['tag list: any of', 'tag=consul,nope', ['10.0.0.3']],
-  ['address_type (go-discover\'s key) public_v4', 'address_type=public_v4', ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.5']],
+  ["address_type (go-discover's key) public_v4", 'address_type=public_v4', ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.5']],
   ['addr_type public_v6', 'addr_type=public_v6 facility=ewr1', ['2001:db8::1', '2001:db8::3', '2001:db8::5']],
 ];
 for (const [name, rest, want] of argCases) {
@@ -138,8 +138,12 @@ test('another project; a device without the asked address is counted in the log'
 
 test('PACKET_PROJECT, PACKET_AUTH_TOKEN, PACKET_URL (go-discover); METAL_PROJECT_ID, METAL_AUTH_TOKEN (metal-cli)', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [packetSim]);
-  t.deepEqual(await engine.addrs('provider=packet tag=consul', { env: env({ PACKET_PROJECT: PROJECT, PACKET_AUTH_TOKEN: TOKEN, PACKET_URL: urlOf(sim) }) }), ['10.0.0.3']);
-  t.deepEqual(await engine.addrs(`provider=packet url=${urlOf(sim)}`, { env: env({ METAL_PROJECT_ID: OTHER_PROJECT, METAL_AUTH_TOKEN: TOKEN }) }), ['10.0.0.4']);
+  t.deepEqual(await engine.addrs('provider=packet tag=consul', { env: env({ PACKET_PROJECT: PROJECT, PACKET_AUTH_TOKEN: TOKEN, PACKET_URL: urlOf(sim) }) }), [
+    '10.0.0.3',
+  ]);
+  t.deepEqual(await engine.addrs(`provider=packet url=${urlOf(sim)}`, { env: env({ METAL_PROJECT_ID: OTHER_PROJECT, METAL_AUTH_TOKEN: TOKEN }) }), [
+    '10.0.0.4',
+  ]);
 });
 
 test('missing project and token are refused before any request, each named', async (t) => {
@@ -240,7 +244,10 @@ test('CLI against the endpoint: addrs --format json and a refused token print no
   const sim = await startTestSim(t, fleet(many(2)), [packetSim]);
   const json = await runDiscover(['--format', 'json', 'addrs', cfg(sim)]);
   t.is(json.code, 0, json.stderr);
-  t.deepEqual((JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr), ['10.0.0.1', '10.0.0.2']);
+  t.deepEqual(
+    (JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr),
+    ['10.0.0.1', '10.0.0.2'],
+  );
   const refused = await runDiscover(['addrs', cfg(sim).replace(TOKEN, 'wrong-token-zz9')]);
   t.not(refused.code, 0);
   t.regex(refused.stderr, /401: Invalid authentication token/);

@@ -113,7 +113,10 @@ function listDevices(req: SimRequest, ctx: SimContext, params: readonly string[]
   const project = decodeURIComponent(params[0] ?? '');
   const defaultProject = creds.project ?? DEFAULT_PROJECT;
   const all = visibleInstances<PacketInstance>(ctx, 'packet');
-  const known = new Set([defaultProject, ...ctx.fleet.instances.filter((i) => i.cloud === 'packet').map((i) => (i as PacketInstance).project ?? defaultProject)]);
+  const known = new Set([
+    defaultProject,
+    ...ctx.fleet.instances.filter((i) => i.cloud === 'packet').map((i) => (i as PacketInstance).project ?? defaultProject),
+  ]);
   if (!known.has(project)) return simJson(404, { errors: ['Not found'] });
   const query = req.url.searchParams;
   const page = Number.parseInt(query.get('page') ?? '1', 10);

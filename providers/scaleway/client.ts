@@ -52,7 +52,12 @@ export function statusError(response: Pick<HttpResponse, 'status' | 'headers' | 
   });
 }
 
-async function getPage(url: URL, zone: string, headers: Record<string, string>, ctx: ProviderContext): Promise<{ servers: ScalewayServer[]; total: number | undefined }> {
+async function getPage(
+  url: URL,
+  zone: string,
+  headers: Record<string, string>,
+  ctx: ProviderContext,
+): Promise<{ servers: ScalewayServer[]; total: number | undefined }> {
   return retryCall(
     async () => {
       let response: HttpResponse;

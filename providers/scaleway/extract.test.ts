@@ -47,7 +47,7 @@ const addressCases: Array<[string, ScalewayServer, Parameters<typeof serverAddre
   ['private_ip null (routed IPs)', server(1, { private_ip: null }), 'private_v4', undefined],
   ['public_v4 from public_ips', server(2), 'public_v4', '203.0.113.2'],
   ['public_v6 from public_ips', server(2), 'public_v6', '2001:db8::2'],
-  ['a detached IP is not the server\'s', server(3, { public_ips: [{ address: '203.0.113.3', family: 'inet', state: 'detached' }] }), 'public_v4', undefined],
+  ["a detached IP is not the server's", server(3, { public_ips: [{ address: '203.0.113.3', family: 'inet', state: 'detached' }] }), 'public_v4', undefined],
   ['the deprecated public_ip', server(4, { public_ips: [], public_ip: { address: '198.51.100.4' } }), 'public_v4', '198.51.100.4'],
   ['the deprecated ipv6', server(5, { public_ips: null, ipv6: { address: '2001:db8::5' } }), 'public_v6', '2001:db8::5'],
   ['no public IP at all', server(6, { public_ips: [] }), 'public_v4', undefined],
@@ -83,7 +83,10 @@ for (const [name, body, want] of malformedCases) {
 }
 
 test('parseScalewayError reads message and type; other bodies give undefined', (t) => {
-  t.deepEqual(parseScalewayError('{"message":"authentication is denied","type":"denied_authentication"}'), { type: 'denied_authentication', message: 'authentication is denied' });
+  t.deepEqual(parseScalewayError('{"message":"authentication is denied","type":"denied_authentication"}'), {
+    type: 'denied_authentication',
+    message: 'authentication is denied',
+  });
   t.is(parseScalewayError('<html/>'), undefined);
   t.is(parseScalewayError('{"servers":[]}'), undefined);
 });
@@ -103,7 +106,10 @@ const response = (status: number, body: string, headers: Record<string, string> 
 
 test('statusError: 401 names the setting, 429 is throttling with Retry-After or 1 s', (t) => {
   const denied = statusError(response(401, '{"message":"authentication is denied","type":"denied_authentication"}'), 'fr-par-1');
-  t.is(denied.message, 'discover-scaleway: ListServers failed: 401 denied_authentication: fr-par-1: authentication is denied (the token / SCW_SECRET_KEY was refused)');
+  t.is(
+    denied.message,
+    'discover-scaleway: ListServers failed: 401 denied_authentication: fr-par-1: authentication is denied (the token / SCW_SECRET_KEY was refused)',
+  );
   t.false(denied.throttled);
   const throttled = statusError(response(429, '{"message":"rate limit exceeded"}', { 'retry-after': '3' }), 'fr-par-1');
   t.true(throttled.throttled);

@@ -11,7 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default defineProvider({
   name: 'scaleway',
-  summary: 'Scaleway Instances by tag (Instance API v1; go-discover\'s legacy regions mapped to zones).',
+  summary: "Scaleway Instances by tag (Instance API v1; go-discover's legacy regions mapped to zones).",
   args: {
     organization: {
       type: 'string',
@@ -31,13 +31,17 @@ export default defineProvider({
       env: ['SCW_DEFAULT_ZONE'],
       default: ['par1'],
       aliases: ['zone'],
-      help: `Where to look, comma-separated: go-discover's legacy regions (${Object.entries(LEGACY_REGIONS).map(([k, v]) => `\`${k}\` = \`${v}\``).join(', ')}), Instance API zones (${ZONES.map((z) => `\`${z}\``).join(', ')}), or regions (\`fr-par\`, \`nl-ams\`, \`pl-waw\`: each of their zones). Default: SCW_DEFAULT_ZONE, then \`par1\` (\`fr-par-1\`), as go-discover.`,
+      help: `Where to look, comma-separated: go-discover's legacy regions (${Object.entries(LEGACY_REGIONS)
+        .map(([k, v]) => `\`${k}\` = \`${v}\``)
+        .join(
+          ', ',
+        )}), Instance API zones (${ZONES.map((z) => `\`${z}\``).join(', ')}), or regions (\`fr-par\`, \`nl-ams\`, \`pl-waw\`: each of their zones). Default: SCW_DEFAULT_ZONE, then \`par1\` (\`fr-par-1\`), as go-discover.`,
     },
     addr_type: {
       type: 'enum',
       values: SCALEWAY_ADDR_TYPES,
       default: 'private_v4',
-      help: 'private_v4 (the server\'s `private_ip`, as go-discover), public_v4 or public_v6 (from `public_ips`, else the older `public_ip` / `ipv6`). A server without that kind of address is skipped (and counted in the log).',
+      help: "private_v4 (the server's `private_ip`, as go-discover), public_v4 or public_v6 (from `public_ips`, else the older `public_ip` / `ipv6`). A server without that kind of address is skipped (and counted in the log).",
     },
     api_url: {
       type: 'url',
@@ -48,7 +52,7 @@ export default defineProvider({
   },
   notes: [
     'Calls `GET /instance/v1/zones/{zone}/servers?tags=<tag_name>&page=N&per_page=100` with `X-Auth-Token` for each zone, 100 servers a page (the API maximum), until `X-Total-Count` servers are read. Servers in any state are returned, as go-discover did.',
-    'SDK or REST: plain REST through the shared HTTP client. Scaleway\'s official, maintained JS SDK (`@scaleway/sdk`) sends through the global `fetch` (undici), not through Node agents, so it would bypass the one HTTP stack (HTTP(S)_PROXY / NO_PROXY choice, the loopback guard), and it loads dozens of API packages; one paged GET needs none of that.',
+    "SDK or REST: plain REST through the shared HTTP client. Scaleway's official, maintained JS SDK (`@scaleway/sdk`) sends through the global `fetch` (undici), not through Node agents, so it would bypass the one HTTP stack (HTTP(S)_PROXY / NO_PROXY choice, the loopback guard), and it loads dozens of API packages; one paged GET needs none of that.",
     'Routed-IP instances (the default for new Instances) have `private_ip: null`: their private-network addresses live in Scaleway IPAM, which this provider does not read, so with addr_type=private_v4 they are skipped and counted in the log; use public_v4/public_v6 or give the instances a legacy private IP.',
     'Throttling: 429 with `Retry-After` is retried after that wait (1 s without it); 5xx and connection failures are retried; 401 `denied_authentication`, 403 and 400 fail at once. No partial list is ever returned.',
     'go-discover read `SCW_COMPUTE_API` to move the retired compute API; it is not read here (`api_url` / `SCW_API_URL` move the Instance API).',
@@ -62,7 +66,10 @@ export default defineProvider({
     const problems = [];
     for (const value of args.region) {
       if (zonesFor(value) === undefined) {
-        problems.push({ key: 'region', message: `region "${value}" is not a Scaleway zone or region (legacy: ${Object.keys(LEGACY_REGIONS).join(', ')}; zones: ${ZONES.join(', ')}; regions: fr-par, nl-ams, pl-waw)` });
+        problems.push({
+          key: 'region',
+          message: `region "${value}" is not a Scaleway zone or region (legacy: ${Object.keys(LEGACY_REGIONS).join(', ')}; zones: ${ZONES.join(', ')}; regions: fr-par, nl-ams, pl-waw)`,
+        });
       }
     }
     if (args.organization !== undefined && !UUID.test(args.organization)) {

@@ -101,7 +101,9 @@ test('SCW_SECRET_KEY, SCW_DEFAULT_ORGANIZATION_ID, SCW_DEFAULT_ZONE and SCW_API_
   const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
   const vars = { SCW_SECRET_KEY: SECRET, SCW_DEFAULT_ORGANIZATION_ID: OTHER_ORG, SCW_DEFAULT_ZONE: 'fr-par-1', SCW_API_URL: sim.httpUrl };
   t.deepEqual(await engine.addrs('provider=scaleway tag_name=nomad-server', { env: env(vars) }), ['10.0.0.5']);
-  t.deepEqual(await engine.addrs('provider=scaleway tag_name=nomad-server region=ams1', { env: env({ ...vars, SCW_DEFAULT_ORGANIZATION_ID: undefined }) }), ['10.0.0.2']);
+  t.deepEqual(await engine.addrs('provider=scaleway tag_name=nomad-server region=ams1', { env: env({ ...vars, SCW_DEFAULT_ORGANIZATION_ID: undefined }) }), [
+    '10.0.0.2',
+  ]);
 });
 
 test('bad arguments are refused before any request, each named', async (t) => {
@@ -210,7 +212,10 @@ test('CLI: check, addrs --format json and a refused key print no secret', async 
   t.true(check.stdout.includes('token=***'), check.stdout);
   const json = await runDiscover(['--format', 'json', 'addrs', config]);
   t.is(json.code, 0, json.stderr);
-  t.deepEqual((JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr), ['10.0.0.1', '10.0.0.2']);
+  t.deepEqual(
+    (JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr),
+    ['10.0.0.1', '10.0.0.2'],
+  );
   const refused = await runDiscover(['addrs', config.replace(SECRET, 'wrong-secret-key-123')]);
   t.not(refused.code, 0);
   t.regex(refused.stderr, /401 denied_authentication/);
@@ -226,7 +231,18 @@ test('the recorded sample and the simulator agree on every path the extractor re
   const sim = await startTestSim(t, fleet([server(1, { private_ipv4: undefined, public_ipv4: undefined, public_ipv6: undefined }), server(2)]), [scalewaySim]);
   const served = await fetch(`${sim.httpUrl}/instance/v1/zones/fr-par-1/servers?per_page=1`, { headers: { 'x-auth-token': SECRET } });
   const body = await served.json();
-  const paths = ['servers', 'servers[].id', 'servers[].name', 'servers[].zone', 'servers[].state', 'servers[].tags', 'servers[].private_ip', 'servers[].public_ip', 'servers[].public_ips', 'servers[].ipv6'];
+  const paths = [
+    'servers',
+    'servers[].id',
+    'servers[].name',
+    'servers[].zone',
+    'servers[].state',
+    'servers[].tags',
+    'servers[].private_ip',
+    'servers[].public_ip',
+    'servers[].public_ips',
+    'servers[].ipv6',
+  ];
   t.deepEqual(shapeDifferences(sample, body, paths), []);
   t.deepEqual(missingKeys(sample, body, 'servers[]'), []);
   t.is(served.headers.get('x-total-count'), '2');

@@ -20,7 +20,8 @@ export const scalewayFleet: FleetModuleSpec = {
     },
   },
   validateInstance(instance, where, check) {
-    if (instance.private_ipv6 !== undefined) check.problems.push(`${where}.private_ipv6: Scaleway private IPv6 lives in IPAM, which the simulator does not serve`);
+    if (instance.private_ipv6 !== undefined)
+      check.problems.push(`${where}.private_ipv6: Scaleway private IPv6 lives in IPAM, which the simulator does not serve`);
   },
   credentials: {
     secret_key: { help: 'The secret key requests must present (`X-Auth-Token`).', required: true },

@@ -175,7 +175,8 @@ const scalewaySim: SimModule = {
     why: 'the Instance API is plain HTTPS with `X-Auth-Token`; `api_url` moves it',
   },
   paste(ctx) {
-    const first = visibleInstances<ScalewayInstance>(ctx, 'scaleway')[0] ?? (ctx.fleet.instances.find((i) => i.cloud === 'scaleway') as ScalewayInstance | undefined);
+    const first =
+      visibleInstances<ScalewayInstance>(ctx, 'scaleway')[0] ?? (ctx.fleet.instances.find((i) => i.cloud === 'scaleway') as ScalewayInstance | undefined);
     const tag = first ? scalewayTags(first.tags)[0] : undefined;
     if (first === undefined || tag === undefined) return undefined;
     const secret = fleetCredentials<{ secret_key?: string }>(ctx, 'scaleway')?.secret_key;

@@ -3,15 +3,7 @@
  * (`resultLimit=offset,limit`, `SoftLayer-Total-Items`), each page retried on its own under the
  * shared policy. A failure of any page fails the whole call.
  */
-import {
-  apiCall,
-  MalformedResponseError,
-  NetworkError,
-  ProviderError,
-  type ProviderContext,
-  parseRetryAfter,
-  printableLine,
-} from '../../src/kit/index.js';
+import { apiCall, MalformedResponseError, NetworkError, ProviderError, type ProviderContext, parseRetryAfter, printableLine } from '../../src/kit/index.js';
 import { guestsOf, guestsUrl, malformedGuests, objectFilter, type VirtualGuest } from './extract.js';
 
 /** Guests per page: SoftLayer documents no maximum; SLDN suggests small pages for masked relational data. */

@@ -37,13 +37,13 @@ export default defineProvider({
       type: 'url',
       default: DEFAULT_ENDPOINT,
       env: ['SL_ENDPOINT_URL', 'SOFTLAYER_ENDPOINT_URL'],
-      help: 'The REST endpoint (softlayer-go\'s `SL_ENDPOINT_URL`), e.g. the private `https://api.service.softlayer.com/rest/v3.1` or `discover sim`.',
+      help: "The REST endpoint (softlayer-go's `SL_ENDPOINT_URL`), e.g. the private `https://api.service.softlayer.com/rest/v3.1` or `discover sim`.",
     },
   },
   notes: [
     'Plain REST through the shared HTTP client: there is no official, maintained SoftLayer client for JavaScript ' +
       '(softlayer-go, softlayer-python and softlayer-java only), and one paged GET needs no more.',
-    'The call is `GET {url}/SoftLayer_Account/getVirtualGuests.json` with go-discover\'s object mask (plus `primaryIpAddress`) ' +
+    "The call is `GET {url}/SoftLayer_Account/getVirtualGuests.json` with go-discover's object mask (plus `primaryIpAddress`) " +
       'and object filter (`virtualGuests.datacenter.name`, `virtualGuests.tagReferences.tag.name`, each only when given), ' +
       'ordered by `id`, read page by page with `resultLimit=<offset>,100` until `SoftLayer-Total-Items` guests are in.',
     'A guest without the address `addr_type` asks for is skipped and counted in the `-v` log (go-discover crashed on a guest without a backend address).',

@@ -14,8 +14,24 @@ export const softlayerFleet: FleetModuleSpec = {
   demo: {
     credentials: { softlayer: { username: 'SL1234567', api_key: 'simulator0softlayer0api0key0not0real00000000000000000000000000000' } },
     instances: [
-      { id: '71200001', cloud: 'softlayer', name: 'consul-dal09-1', zone: 'dal09', tags: { consul: '' }, private_ipv4: '10.5.0.11', public_ipv4: '203.0.113.51' },
-      { id: '71200002', cloud: 'softlayer', name: 'consul-dal09-2', zone: 'dal09', tags: { consul: '' }, private_ipv4: '10.5.0.12', public_ipv4: '203.0.113.52' },
+      {
+        id: '71200001',
+        cloud: 'softlayer',
+        name: 'consul-dal09-1',
+        zone: 'dal09',
+        tags: { consul: '' },
+        private_ipv4: '10.5.0.11',
+        public_ipv4: '203.0.113.51',
+      },
+      {
+        id: '71200002',
+        cloud: 'softlayer',
+        name: 'consul-dal09-2',
+        zone: 'dal09',
+        tags: { consul: '' },
+        private_ipv4: '10.5.0.12',
+        public_ipv4: '203.0.113.52',
+      },
       { id: '71200003', cloud: 'softlayer', name: 'consul-fra02-1', zone: 'fra02', tags: { consul: '' }, private_ipv4: '10.5.1.11' },
     ],
   },

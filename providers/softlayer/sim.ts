@@ -84,7 +84,8 @@ function guest(instance: FleetInstance, mask: string): Record<string, unknown> {
   };
   if (instance.private_ipv4) out.primaryBackendIpAddress = instance.private_ipv4;
   if (instance.public_ipv4) out.primaryIpAddress = instance.public_ipv4;
-  if (/\bdatacenter\b/.test(mask)) out.datacenter = { id: 1000000 + datacenterOf(instance).length, longName: datacenterOf(instance), name: datacenterOf(instance), statusId: 2 };
+  if (/\bdatacenter\b/.test(mask))
+    out.datacenter = { id: 1000000 + datacenterOf(instance).length, longName: datacenterOf(instance), name: datacenterOf(instance), statusId: 2 };
   if (/\btagReferences\b/.test(mask)) {
     out.tagReferences = guestTags(instance).map((tag, n) => ({
       empRecordId: null,

@@ -41,7 +41,7 @@ test('guestTargets: a guest without the address is skipped and reported, never g
   t.deepEqual(skipped, [{ guest: 'bare', reason: 'no primaryBackendIpAddress (addr_type=private_v4)' }]);
 });
 
-test('objectFilter: go-discover\'s datacenter and tag paths, each only when given, ordered by id', (t) => {
+test("objectFilter: go-discover's datacenter and tag paths, each only when given, ordered by id", (t) => {
   t.deepEqual(JSON.parse(objectFilter('dal09', 'consul')), {
     virtualGuests: {
       id: { operation: 'orderBy', options: [{ name: 'sort', value: ['ASC'] }] },
@@ -56,7 +56,10 @@ test('guestsUrl: mask, filter and resultLimit in the query; a trailing slash on 
   const url = guestsUrl('https://api.softlayer.com/rest/v3.1/', '{}', 200, 100);
   t.is(url.pathname, '/rest/v3.1/SoftLayer_Account/getVirtualGuests.json');
   t.is(url.searchParams.get('resultLimit'), '200,100');
-  t.regex(url.searchParams.get('objectMask') ?? '', /^mask\[id,hostname,domain,tagReferences\[tag\[name\]\],primaryBackendIpAddress,primaryIpAddress,datacenter\[name\]\]$/);
+  t.regex(
+    url.searchParams.get('objectMask') ?? '',
+    /^mask\[id,hostname,domain,tagReferences\[tag\[name\]\],primaryBackendIpAddress,primaryIpAddress,datacenter\[name\]\]$/,
+  );
 });
 
 for (const [body, expect] of [
@@ -71,7 +74,16 @@ for (const [body, expect] of [
 // ---------------------------------------------------------------- against the simulator
 
 function guest(n: number, over: Partial<FleetInstance> = {}): FleetInstance {
-  return { id: String(5000 + n), cloud: 'softlayer', name: `vs-${n}`, zone: 'dal09', tags: { consul: '' }, private_ipv4: `10.0.0.${n}`, public_ipv4: `203.0.113.${n}`, ...over };
+  return {
+    id: String(5000 + n),
+    cloud: 'softlayer',
+    name: `vs-${n}`,
+    zone: 'dal09',
+    tags: { consul: '' },
+    private_ipv4: `10.0.0.${n}`,
+    public_ipv4: `203.0.113.${n}`,
+    ...over,
+  };
 }
 
 function fleet(instances: FleetInstance[], pageSize?: number): Fleet {
@@ -132,9 +144,16 @@ test('every page: resultLimit walks until SoftLayer-Total-Items guests are in', 
 test('credentials and endpoint from SL_USERNAME, SL_API_KEY, SL_ENDPOINT_URL (and the SOFTLAYER_ names)', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [softlayerSim]);
   const url = `${sim.httpUrl}/rest/v3`;
-  t.deepEqual(await engine.addrs('provider=softlayer datacenter=fra02', { env: { SL_USERNAME: USER, SL_API_KEY: KEY, SL_ENDPOINT_URL: url, AUTOJOIN_LOOPBACK_ONLY: '1' } }), ['10.0.0.3']);
   t.deepEqual(
-    await engine.addrs('provider=softlayer datacenter=fra02', { env: { SOFTLAYER_USERNAME: USER, SOFTLAYER_API_KEY: KEY, SOFTLAYER_ENDPOINT_URL: url, AUTOJOIN_LOOPBACK_ONLY: '1' } }),
+    await engine.addrs('provider=softlayer datacenter=fra02', {
+      env: { SL_USERNAME: USER, SL_API_KEY: KEY, SL_ENDPOINT_URL: url, AUTOJOIN_LOOPBACK_ONLY: '1' },
+    }),
+    ['10.0.0.3'],
+  );
+  t.deepEqual(
+    await engine.addrs('provider=softlayer datacenter=fra02', {
+      env: { SOFTLAYER_USERNAME: USER, SOFTLAYER_API_KEY: KEY, SOFTLAYER_ENDPOINT_URL: url, AUTOJOIN_LOOPBACK_ONLY: '1' },
+    }),
     ['10.0.0.3'],
   );
 });
@@ -142,7 +161,10 @@ test('credentials and endpoint from SL_USERNAME, SL_API_KEY, SL_ENDPOINT_URL (an
 test('missing username or api_key, or an unknown addr_type, is a config error before any request', async (t) => {
   await t.throwsAsync(engine.discover('provider=softlayer api_key=x', { env: {} }), { instanceOf: ProviderArgsError, message: /username/ });
   await t.throwsAsync(engine.discover('provider=softlayer username=x', { env: {} }), { instanceOf: ProviderArgsError, message: /api_key/ });
-  await t.throwsAsync(engine.discover('provider=softlayer username=x api_key=y addr_type=private_v6', { env: {} }), { instanceOf: ProviderArgsError, message: /addr_type/ });
+  await t.throwsAsync(engine.discover('provider=softlayer username=x api_key=y addr_type=private_v6', { env: {} }), {
+    instanceOf: ProviderArgsError,
+    message: /addr_type/,
+  });
 });
 
 test('a wrong api_key: an authentication error naming the username, not the key, not retried', async (t) => {
@@ -156,7 +178,9 @@ test('a wrong api_key: an authentication error naming the username, not the key,
   t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(WRONG_KEY));
   t.deepEqual(sim.counts(), { softlayer: 1 });
   // A wrong username is refused the same way.
-  await t.throwsAsync(engine.discover(`provider=softlayer username=SL999 api_key=${KEY} url=${sim.httpUrl}/rest/v3.1`), { message: /username "SL999" was refused/ });
+  await t.throwsAsync(engine.discover(`provider=softlayer username=SL999 api_key=${KEY} url=${sim.httpUrl}/rest/v3.1`), {
+    message: /username "SL999" was refused/,
+  });
 });
 
 test('faults: throttle and server errors retried; persistent throttle typed; reset, truncated, malformed, unavailable, auth_reject', async (t) => {
@@ -187,7 +211,10 @@ test('a page failing mid-walk fails the whole call: never a partial list', async
   const many = Array.from({ length: 12 }, (_, n) => guest(n + 1));
   const sim = await startTestSim(t, fleet(many, 5), [softlayerSim]);
   sim.setFaults('softlayer', { error: 'server' });
-  await t.throwsAsync(engine.discover(`provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`, { timeout: '5s' }), { instanceOf: ProviderError, message: /500/ });
+  await t.throwsAsync(engine.discover(`provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`, { timeout: '5s' }), {
+    instanceOf: ProviderError,
+    message: /500/,
+  });
 });
 
 test('through HTTP_PROXY: tinyproxy logs the request', async (t) => {

@@ -80,9 +80,7 @@ function shuffleByWeight(group: SrvRecord[], random: () => number): SrvRecord[] 
  * is dropped; go-discover would print it as `.:<port>`.
  */
 export function srvTargets(records: readonly SrvRecord[]): Target[] {
-  return records
-    .filter((r) => r.name !== '' && r.name !== '.')
-    .map((r) => ({ address: fullyQualified(r.name), port: r.port }));
+  return records.filter((r) => r.name !== '' && r.name !== '.').map((r) => ({ address: fullyQualified(r.name), port: r.port }));
 }
 
 /** The default DNS port, used when `nameserver` has none. */

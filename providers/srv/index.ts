@@ -5,15 +5,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { AbortError, AutojoinError, defineProvider, LoopbackOnlyError, ProviderError } from '../../src/kit/index.js';
-import {
-  type SrvRecord,
-  describeDnsError,
-  isLoopbackServer,
-  orderSrvRecords,
-  parseNameserver,
-  srvQueryName,
-  srvTargets,
-} from './extract.js';
+import { type SrvRecord, describeDnsError, isLoopbackServer, orderSrvRecords, parseNameserver, srvQueryName, srvTargets } from './extract.js';
 
 const OPERATION = 'SRV lookup';
 /** Per-try timeout and tries, as Go's resolver defaults (resolv.conf `timeout:5 attempts:2`). */

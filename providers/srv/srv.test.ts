@@ -8,16 +8,7 @@ import { AbortError, LoopbackOnlyError, ProviderArgsError, ProviderError, Timeou
 import { createHttpClient } from '../../src/http/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { ProviderContext } from '../../src/provider.js';
-import {
-  type SrvRecord,
-  describeDnsError,
-  fullyQualified,
-  isLoopbackServer,
-  orderSrvRecords,
-  parseNameserver,
-  srvQueryName,
-  srvTargets,
-} from './extract.js';
+import { type SrvRecord, describeDnsError, fullyQualified, isLoopbackServer, orderSrvRecords, parseNameserver, srvQueryName, srvTargets } from './extract.js';
 import srv from './index.js';
 import { startDnsmasq } from '../../test/helpers/dnsmasq.js';
 
@@ -100,7 +91,10 @@ test('a large cluster: an answer too big for UDP is fetched again over TCP', asy
   t.is(addrs.length, 80);
   t.is(addrs[79], 'server-079.nomad-servers.example.test.:4648');
   // One query over UDP (answer truncated), the same again over TCP.
-  const asked = dns.log().split('\n').filter((line) => line.includes(`query[SRV] ${NOMAD} from 127.0.0.1`));
+  const asked = dns
+    .log()
+    .split('\n')
+    .filter((line) => line.includes(`query[SRV] ${NOMAD} from 127.0.0.1`));
   t.is(asked.length, 2);
 });
 
@@ -130,14 +124,11 @@ test('a "." target (RFC 2782: decidedly not available) is left out: an empty lis
 
 test('NXDOMAIN is an error naming the provider, the operation and the name (as go-discover)', async (t) => {
   const dns = await startDnsmasq(t, cluster);
-  const error = await t.throwsAsync(
-    engine.addrs(`provider=srv service=missing domain=example.test nameserver=${dns.nameserver}`),
-    {
-      instanceOf: ProviderError,
-      code: 'ERR_PROVIDER',
-      message: 'discover-srv: SRV lookup failed: ENOTFOUND: no such host (NXDOMAIN): _missing._tcp.example.test',
-    },
-  );
+  const error = await t.throwsAsync(engine.addrs(`provider=srv service=missing domain=example.test nameserver=${dns.nameserver}`), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER',
+    message: 'discover-srv: SRV lookup failed: ENOTFOUND: no such host (NXDOMAIN): _missing._tcp.example.test',
+  });
   t.is(error?.provider, 'srv');
   t.is(error?.operation, 'SRV lookup');
   t.is(error?.cloudCode, 'ENOTFOUND');
@@ -154,10 +145,9 @@ test('a name with records but no SRV record is an error too (ENODATA)', async (t
 
 test('a server that refuses the zone: the rcode is in the error', async (t) => {
   const dns = await startDnsmasq(t, { ...cluster, localDomains: ['example.test'] });
-  const error = await t.throwsAsync(
-    engine.addrs(`provider=srv service=nomad domain=elsewhere.test nameserver=${dns.nameserver}`),
-    { instanceOf: ProviderError },
-  );
+  const error = await t.throwsAsync(engine.addrs(`provider=srv service=nomad domain=elsewhere.test nameserver=${dns.nameserver}`), {
+    instanceOf: ProviderError,
+  });
   t.is(error?.cloudCode, 'EREFUSED');
 });
 
@@ -166,10 +156,11 @@ test('a server that refuses the zone: the rcode is in the error', async (t) => {
 test('a name server that never answers: the call timeout ends the lookup', async (t) => {
   const server = await silentNameserver(t);
   const started = Date.now();
-  await t.throwsAsync(
-    engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${server}`, { timeout: '300ms' }),
-    { instanceOf: TimeoutError, code: 'ERR_TIMEOUT', message: 'discover-srv timed out after 300 ms' },
-  );
+  await t.throwsAsync(engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${server}`, { timeout: '300ms' }), {
+    instanceOf: TimeoutError,
+    code: 'ERR_TIMEOUT',
+    message: 'discover-srv timed out after 300 ms',
+  });
   t.true(Date.now() - started < 2000);
 });
 
@@ -199,10 +190,9 @@ test('a caller abort through the engine ends the call with AbortError', async (t
   const server = await silentNameserver(t);
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100);
-  await t.throwsAsync(
-    engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${server}`, { signal: controller.signal }),
-    { instanceOf: AbortError },
-  );
+  await t.throwsAsync(engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${server}`, { signal: controller.signal }), {
+    instanceOf: AbortError,
+  });
 });
 
 // --- arguments and the loopback guard ----------------------------------------------------------
@@ -235,7 +225,7 @@ test('AUTOJOIN_LOOPBACK_ONLY refuses a name server beyond loopback before sendin
   });
 });
 
-test('the guard is the HTTP stack\'s: a caller env without AUTOJOIN_LOOPBACK_ONLY does not switch it off', async (t) => {
+test("the guard is the HTTP stack's: a caller env without AUTOJOIN_LOOPBACK_ONLY does not switch it off", async (t) => {
   // The test process runs with AUTOJOIN_LOOPBACK_ONLY=1 (package.json's ava env); the call's own env lacks it.
   t.is(process.env.AUTOJOIN_LOOPBACK_ONLY, '1');
   const args = { service: 'nomad', proto: 'tcp', domain: 'example.test', nameserver: '192.0.2.53' };

@@ -144,7 +144,12 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
   }
   const session = { 'vmware-api-session-id': sessionId };
   try {
-    const categoryIds = check<string[]>(await send('ListCategories', 'GET', '/api/cis/tagging/category', session), 'ids', 'ListCategories', '/api/cis/tagging/category');
+    const categoryIds = check<string[]>(
+      await send('ListCategories', 'GET', '/api/cis/tagging/category', session),
+      'ids',
+      'ListCategories',
+      '/api/cis/tagging/category',
+    );
     const categories: CategoryModel[] = [];
     for (const id of categoryIds) {
       const path = `/api/cis/tagging/category/${encodeURIComponent(id)}`;
@@ -154,7 +159,12 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
     if (typeof category === 'string') throw new ProviderError('vsphere', category, { operation: 'FindCategory' });
 
     const tagsPath = '/api/cis/tagging/tag?action=list-tags-for-category';
-    const tagIds = check<string[]>(await send('ListTagsForCategory', 'POST', tagsPath, session, { category_id: category.id }), 'ids', 'ListTagsForCategory', tagsPath);
+    const tagIds = check<string[]>(
+      await send('ListTagsForCategory', 'POST', tagsPath, session, { category_id: category.id }),
+      'ids',
+      'ListTagsForCategory',
+      tagsPath,
+    );
     const tags: TagModel[] = [];
     for (const id of tagIds) {
       const path = `/api/cis/tagging/tag/${encodeURIComponent(id)}`;
@@ -181,7 +191,12 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
         const vm = vms[index] as string;
         const path = `/api/vcenter/vm/${encodeURIComponent(vm)}/guest/networking/interfaces`;
         try {
-          const interfaces = check<GuestInterface[]>(await send('GuestNetworkingInterfaces', 'GET', path, session, undefined, undefined, noToolsIsFinal), 'interfaces', 'GuestNetworkingInterfaces', path);
+          const interfaces = check<GuestInterface[]>(
+            await send('GuestNetworkingInterfaces', 'GET', path, session, undefined, undefined, noToolsIsFinal),
+            'interfaces',
+            'GuestNetworkingInterfaces',
+            path,
+          );
           results[index] = { vm, ...guestAddresses(interfaces) };
         } catch (error) {
           // No VMware Tools data: vCenter answers 503 SERVICE_UNAVAILABLE; go-discover warns and goes on.
@@ -211,8 +226,11 @@ async function deleteSession(ctx: ProviderContext, base: string, session: Record
       timeoutMs: 5000,
       ...(tls ? { tls } : {}),
     });
-    if (response.status !== 204 && response.status !== 200) ctx.log.warn(`discover-vsphere: DeleteSession answered ${response.status}; the session expires on its own`);
+    if (response.status !== 204 && response.status !== 200)
+      ctx.log.warn(`discover-vsphere: DeleteSession answered ${response.status}; the session expires on its own`);
   } catch (error) {
-    ctx.log.warn(`discover-vsphere: DeleteSession failed (${error instanceof Error ? printableLine(error.message, 200) : 'unknown'}); the session expires on its own`);
+    ctx.log.warn(
+      `discover-vsphere: DeleteSession failed (${error instanceof Error ? printableLine(error.message, 200) : 'unknown'}); the session expires on its own`,
+    );
   }
 }

@@ -22,9 +22,9 @@ export default defineProvider({
       type: 'bool',
       default: false,
       env: ['VSPHERE_ALLOW_UNVERIFIED_SSL'],
-      help: "Whether or not to skip SSL certificate validation (`true` accepts any certificate from vCenter; said in the log).",
+      help: 'Whether or not to skip SSL certificate validation (`true` accepts any certificate from vCenter; said in the log).',
     },
-    timeout: { type: 'duration', default: '10m', help: 'Discovery context timeout (default: 10m); the call\'s own timeout still applies when shorter.' },
+    timeout: { type: 'duration', default: '10m', help: "Discovery context timeout (default: 10m); the call's own timeout still applies when shorter." },
   },
   rules: [{ together: ['tag_name', 'category_name'], why: 'a vSphere tag is named within its category' }],
   notes: [
@@ -37,7 +37,7 @@ export default defineProvider({
     'The session is deleted (`DELETE /api/session`) when the call ends, failed or not, so a retry-join loop leaves no sessions behind on vCenter.',
     'A VM without VMware Tools data (503 `SERVICE_UNAVAILABLE` from the guest call) gives a warning and no addresses, as in go-discover. ' +
       'A refused user or password (401 `UNAUTHENTICATED`) is an authentication error naming the user, never the password, and is not retried.',
-    "`insecure_ssl=true` (or `VSPHERE_ALLOW_UNVERIFIED_SSL`) skips certificate checks for vCenter only, and the log says so; otherwise the system CAs (and `NODE_EXTRA_CA_CERTS`) apply.",
+    '`insecure_ssl=true` (or `VSPHERE_ALLOW_UNVERIFIED_SSL`) skips certificate checks for vCenter only, and the log says so; otherwise the system CAs (and `NODE_EXTRA_CA_CERTS`) apply.',
     'Needs vCenter 7.0 Update 2 or later (the `/api` paths).',
   ],
   examples: [

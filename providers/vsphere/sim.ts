@@ -132,7 +132,12 @@ function cis(req: SimRequest, ctx: SimContext): SimResponse {
       liveSet(ctx).delete(header(req, 'vmware-api-session-id') as string);
       return { status: 204 };
     }
-    if (req.method === 'GET') return simJson(200, { user: fleetCredentials<{ user?: string }>(ctx, 'vsphere')?.user, created_time: '2026-01-05T10:00:00.000Z', last_accessed_time: new Date().toISOString() });
+    if (req.method === 'GET')
+      return simJson(200, {
+        user: fleetCredentials<{ user?: string }>(ctx, 'vsphere')?.user,
+        created_time: '2026-01-05T10:00:00.000Z',
+        last_accessed_time: new Date().toISOString(),
+      });
   }
   const all = categories(vms(ctx));
   if (path === '/api/cis/tagging/category' && req.method === 'GET') return simJson(200, [...all.keys()].map(categoryId));
@@ -148,7 +153,10 @@ function cis(req: SimRequest, ctx: SimContext): SimResponse {
     if (typeof body?.category_id !== 'string') return invalid('category_id is required.');
     const name = [...all.keys()].find((c) => categoryId(c) === body.category_id);
     if (name === undefined) return notFound(`Category ${body.category_id} not found.`);
-    return simJson(200, [...(all.get(name)?.keys() ?? [])].map((tag) => tagId(name, tag)));
+    return simJson(
+      200,
+      [...(all.get(name)?.keys() ?? [])].map((tag) => tagId(name, tag)),
+    );
   }
   match = /^\/api\/cis\/tagging\/tag\/([^/]+)$/.exec(path);
   if (match && req.method === 'GET') {
@@ -182,7 +190,8 @@ function nic(addresses: FleetAddresses, key: string, n: number): Record<string, 
   const mac = `00:50:56:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
   const ips: Array<Record<string, unknown>> = [];
   for (const v4 of [addresses.private_ipv4, addresses.public_ipv4]) if (v4) ips.push({ ip_address: v4, prefix_length: 24, origin: 'DHCP', state: 'PREFERRED' });
-  for (const v6 of [addresses.private_ipv6, addresses.public_ipv6]) if (v6) ips.push({ ip_address: v6, prefix_length: 64, origin: 'OTHER', state: 'PREFERRED' });
+  for (const v6 of [addresses.private_ipv6, addresses.public_ipv6])
+    if (v6) ips.push({ ip_address: v6, prefix_length: 64, origin: 'OTHER', state: 'PREFERRED' });
   ips.push({ ip_address: `fe80::250:56ff:fe${hex.slice(0, 2)}:${hex.slice(2, 6)}`, prefix_length: 64, origin: 'LINKLAYER', state: 'UNKNOWN' });
   return {
     nic: String(4000 + n),
@@ -214,7 +223,10 @@ function vcenter(req: SimRequest, ctx: SimContext, params: readonly string[]): S
   if (vm.vmware_tools === false || (vm.state ?? 'running') !== 'running') {
     return apiError(503, 'SERVICE_UNAVAILABLE', 'com.vmware.api.vcenter.vm.guest.tools_not_running', `VMware Tools is not running in the guest of ${id}.`);
   }
-  return simJson(200, [vm, ...(vm.extra_nics ?? [])].map((addresses, n) => nic(addresses, vm.id, n)));
+  return simJson(
+    200,
+    [vm, ...(vm.extra_nics ?? [])].map((addresses, n) => nic(addresses, vm.id, n)),
+  );
 }
 
 const cisApi: SimApi = {

@@ -57,7 +57,16 @@ test('guestAddresses: the sample keeps the IPv4, drops the link-local IPv6', (t)
 test("pickCategory / pickTag: exact names, go-discover's error texts", (t) => {
   t.deepEqual(pickCategory([{ id: 'c1', name: 'role' }], 'role'), { id: 'c1', name: 'role' });
   t.is(pickCategory([{ id: 'c1', name: 'Role' }], 'role'), 'category name "role" not found');
-  t.is(pickCategory([{ id: 'c1', name: 'role' }, { id: 'c2', name: 'role' }], 'role'), 'multiple categories with name "role" found');
+  t.is(
+    pickCategory(
+      [
+        { id: 'c1', name: 'role' },
+        { id: 'c2', name: 'role' },
+      ],
+      'role',
+    ),
+    'multiple categories with name "role" found',
+  );
   t.deepEqual(pickTag([{ id: 't1', name: 'server' }], 'server', 'c1'), { id: 't1', name: 'server' });
   t.is(pickTag([{ id: 't1', name: 'server' }], 'client', 'c1'), 'tag name "client" not found in category ID "c1"');
 });
@@ -67,7 +76,13 @@ test('attachedVms: VirtualMachine objects only, each once', (t) => {
   t.deepEqual(
     attachedVms([
       { tag_id: 'a', object_ids: [{ type: 'VirtualMachine', id: 'vm-1' }] },
-      { tag_id: 'b', object_ids: [{ type: 'VirtualMachine', id: 'vm-1' }, { type: 'Datastore', id: 'ds-2' }] },
+      {
+        tag_id: 'b',
+        object_ids: [
+          { type: 'VirtualMachine', id: 'vm-1' },
+          { type: 'Datastore', id: 'ds-2' },
+        ],
+      },
     ]),
     ['vm-1'],
   );
@@ -94,12 +109,17 @@ const estate = [
 
 type Sim = Awaited<ReturnType<typeof startTestSim>>;
 const hostOf = (sim: Sim) => new URL(sim.httpsUrl).host;
-const cfg = (sim: Sim, extra = 'category_name=consul-role tag_name=server') => `provider=vsphere ${extra} host=${hostOf(sim)} user=${USER} password=${PASSWORD}`;
+const cfg = (sim: Sim, extra = 'category_name=consul-role tag_name=server') =>
+  `provider=vsphere ${extra} host=${hostOf(sim)} user=${USER} password=${PASSWORD}`;
 
 test('the samples and the simulator have the same shape along the paths the provider reads', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
-    const response = await fetch(new URL(path, sim.httpsUrl), { method, headers: { ...headers, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const response = await fetch(new URL(path, sim.httpsUrl), {
+      method,
+      headers: { ...headers, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: response.status, body: response.status === 204 ? undefined : ((await response.json()) as unknown) };
   };
   const denied = await call('POST', '/api/session', { authorization: `Basic ${Buffer.from(`${USER}:${WRONG}`).toString('base64')}` });
@@ -113,7 +133,10 @@ test('the samples and the simulator have the same shape along the paths the prov
   const tag = tagId('consul-role', 'server');
   t.deepEqual(shapeAt((await call('GET', '/api/cis/tagging/category', s)).body, ['[]']), shapeAt(fixture('category-list.json'), ['[]']));
   const objectPaths = ['id', 'name', 'category_id'];
-  t.deepEqual(shapeAt((await call('GET', `/api/cis/tagging/category/${cat}`, s)).body, objectPaths.slice(0, 2)), shapeAt(fixture('category.json'), objectPaths.slice(0, 2)));
+  t.deepEqual(
+    shapeAt((await call('GET', `/api/cis/tagging/category/${cat}`, s)).body, objectPaths.slice(0, 2)),
+    shapeAt(fixture('category.json'), objectPaths.slice(0, 2)),
+  );
   t.deepEqual(
     shapeAt((await call('POST', '/api/cis/tagging/tag?action=list-tags-for-category', s, { category_id: cat })).body, ['[]']),
     shapeAt(fixture('tags-for-category.json'), ['[]']),
@@ -122,11 +145,17 @@ test('the samples and the simulator have the same shape along the paths the prov
   const assocPaths = ['[].tag_id', '[].object_ids[].type', '[].object_ids[].id'];
   const wrap = (x: unknown) => ({ '': x });
   t.deepEqual(
-    shapeAt(wrap((await call('POST', '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', s, { tag_ids: [tag] })).body), assocPaths.map((p) => p.replace(/^\[\]/, '[]'))),
+    shapeAt(
+      wrap((await call('POST', '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', s, { tag_ids: [tag] })).body),
+      assocPaths.map((p) => p.replace(/^\[\]/, '[]')),
+    ),
     shapeAt(wrap(fixture('attached-objects.json')), assocPaths),
   );
   const nicPaths = ['[].ip.ip_addresses[].ip_address', '[].ip.ip_addresses[].prefix_length', '[].mac_address'];
-  t.deepEqual(shapeAt(wrap((await call('GET', '/api/vcenter/vm/vm-101/guest/networking/interfaces', s)).body), nicPaths), shapeAt(wrap(fixture('guest-interfaces.json')), nicPaths));
+  t.deepEqual(
+    shapeAt(wrap((await call('GET', '/api/vcenter/vm/vm-101/guest/networking/interfaces', s)).body), nicPaths),
+    shapeAt(wrap(fixture('guest-interfaces.json')), nicPaths),
+  );
   t.is((await call('DELETE', '/api/session', s)).status, 204);
   t.is(liveSessions(sim.ctx), 0);
 });
@@ -138,8 +167,14 @@ test('VMs with the tag: every guest address but loopback and link-local, v4 and 
   const found = await engine.addrs(cfg(sim), { logger });
   t.deepEqual(found, ['10.0.0.1', '10.0.0.2', '2001:db8::2', '192.0.2.2', '198.51.100.5']);
   t.is(liveSessions(sim.ctx), 0);
-  t.true(warnings.some((w) => /VM vm-103 has no VMware Tools data/.test(w)), warnings.join('\n'));
-  t.true(warnings.some((w) => /VM vm-106 has no VMware Tools data/.test(w)), warnings.join('\n'));
+  t.true(
+    warnings.some((w) => /VM vm-103 has no VMware Tools data/.test(w)),
+    warnings.join('\n'),
+  );
+  t.true(
+    warnings.some((w) => /VM vm-106 has no VMware Tools data/.test(w)),
+    warnings.join('\n'),
+  );
   t.deepEqual(await engine.addrs(cfg(sim, 'category_name=consul-role tag_name=client')), ['10.0.0.4']);
   t.deepEqual(await engine.addrs(cfg(sim, 'category_name=env tag_name=prod')), ['198.51.100.5']);
   t.is(liveSessions(sim.ctx), 0);
@@ -162,21 +197,36 @@ test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWOR
 test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and the session is still deleted", async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   sim.setFaults('vsphere-vcenter', { latency_ms: 5000 });
-  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=300ms`), { code: 'ERR_TIMEOUT', message: 'discover-vsphere (the timeout argument) timed out after 300 ms' });
+  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=300ms`), {
+    code: 'ERR_TIMEOUT',
+    message: 'discover-vsphere (the timeout argument) timed out after 300 ms',
+  });
   sim.setFaults('vsphere-vcenter', {});
   t.is(liveSessions(sim.ctx), 0);
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });
 });
 
 test('tag_name and category_name go together; host, user, password required; checked before any request', async (t) => {
-  await t.throwsAsync(engine.discover(`provider=vsphere tag_name=server host=h user=u password=p`, { env: {} }), { instanceOf: ProviderArgsError, message: /category_name/ });
-  await t.throwsAsync(engine.discover('provider=vsphere tag_name=a category_name=b', { env: {} }), { instanceOf: ProviderArgsError, message: /host[\s\S]*user[\s\S]*password|password[\s\S]*host/ });
-  await t.throwsAsync(engine.discover('provider=vsphere tag_name=a category_name=b host=h user=u password=p insecure_ssl=maybe', { env: {} }), { instanceOf: ProviderArgsError, message: /insecure_ssl/ });
+  await t.throwsAsync(engine.discover(`provider=vsphere tag_name=server host=h user=u password=p`, { env: {} }), {
+    instanceOf: ProviderArgsError,
+    message: /category_name/,
+  });
+  await t.throwsAsync(engine.discover('provider=vsphere tag_name=a category_name=b', { env: {} }), {
+    instanceOf: ProviderArgsError,
+    message: /host[\s\S]*user[\s\S]*password|password[\s\S]*host/,
+  });
+  await t.throwsAsync(engine.discover('provider=vsphere tag_name=a category_name=b host=h user=u password=p insecure_ssl=maybe', { env: {} }), {
+    instanceOf: ProviderArgsError,
+    message: /insecure_ssl/,
+  });
 });
 
 test("an unknown category or tag: go-discover's error, and the session is still deleted", async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
-  await t.throwsAsync(engine.discover(cfg(sim, 'category_name=nope tag_name=server')), { instanceOf: ProviderError, message: 'discover-vsphere: FindCategory failed: category name "nope" not found' });
+  await t.throwsAsync(engine.discover(cfg(sim, 'category_name=nope tag_name=server')), {
+    instanceOf: ProviderError,
+    message: 'discover-vsphere: FindCategory failed: category name "nope" not found',
+  });
   await t.throwsAsync(engine.discover(cfg(sim, 'category_name=consul-role tag_name=nope')), {
     instanceOf: ProviderError,
     message: `discover-vsphere: FindTag failed: tag name "nope" not found in category ID "${categoryId('consul-role')}"`,
@@ -199,7 +249,12 @@ test('a wrong password: an authentication error naming the user, never the passw
 test('faults: throttle and server errors retried; unavailable guest data skipped; reset, truncated, malformed, auth_reject; never a leaked session', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   const config = cfg(sim, 'category_name=consul-role tag_name=client');
-  for (const [api, error] of [['vsphere-cis', 'throttle'], ['vsphere-cis', 'server'], ['vsphere-vcenter', 'server'], ['vsphere-vcenter', 'throttle']] as const) {
+  for (const [api, error] of [
+    ['vsphere-cis', 'throttle'],
+    ['vsphere-cis', 'server'],
+    ['vsphere-vcenter', 'server'],
+    ['vsphere-vcenter', 'throttle'],
+  ] as const) {
     sim.setFaults(api, { error, error_count: 1 });
     t.deepEqual(await engine.addrs(config), ['10.0.0.4'], `${api} ${error}`);
     sim.setFaults(api, {});
@@ -248,7 +303,14 @@ test('the CLI: the paste works; insecure_ssl only when asked, and said; the pass
   t.is(insecure.stdout.trim(), '10.0.0.4');
   t.regex(insecure.stderr, /insecure_ssl: the certificate of 127\.0\.0\.1:\d+ is not verified/);
   t.notRegex(ok.stderr, /insecure_ssl/);
-  const outputs = [ok, untrusted, insecure, await runDiscover(['check', config]), await runDiscover(['--format', 'json', 'addrs', config]), await runDiscover(['addrs', config.replace(PASSWORD, WRONG)])];
+  const outputs = [
+    ok,
+    untrusted,
+    insecure,
+    await runDiscover(['check', config]),
+    await runDiscover(['--format', 'json', 'addrs', config]),
+    await runDiscover(['addrs', config.replace(PASSWORD, WRONG)]),
+  ];
   t.is(outputs[5]?.code, 1);
   for (const out of outputs) {
     for (const secret of [PASSWORD, WRONG]) t.false(out.stdout.includes(secret) || out.stderr.includes(secret), out.stdout + out.stderr);

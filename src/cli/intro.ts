@@ -200,7 +200,9 @@ async function inspect(argv: string[], io: CliIo): Promise<number> {
   const now = Date.now();
   if (values.json) {
     const expiresIn = typeof claims.exp === 'number' ? Math.floor((claims.exp * 1000 - now) / 1000) : null;
-    io.stdout(`${JSON.stringify({ header, claims, expires_in_s: expiresIn, expired: expiresIn !== null && expiresIn <= 0, signature_checked: false }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ header, claims, expires_in_s: expiresIn, expired: expiresIn !== null && expiresIn <= 0, signature_checked: false }, null, 2)}\n`,
+    );
     return EXIT_OK;
   }
   const sub = parseIntroSubject(claims.sub);
@@ -220,7 +222,9 @@ async function inspect(argv: string[], io: CliIo): Promise<number> {
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   io.stdout(rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join(''));
-  io.stdout(`${sub ? '' : 'This is not a node introduction token (sub is not node-introduction:...).\n'}Signature NOT checked; use "discover intro verify" to check it.\n`);
+  io.stdout(
+    `${sub ? '' : 'This is not a node introduction token (sub is not node-introduction:...).\n'}Signature NOT checked; use "discover intro verify" to check it.\n`,
+  );
   return EXIT_OK;
 }
 
@@ -262,7 +266,16 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   if (values.json) {
     const admitted = reason === undefined;
     const body = admitted
-      ? { admitted, node_pool: verified?.nodePool, node_name: verified?.nodeName, region: verified?.region, kid: verified?.kid, alg: verified?.alg, expires_at: new Date(verified?.expiresAt ?? 0).toISOString(), expires_in_s: Math.floor(((verified?.expiresAt ?? 0) - now) / 1000) }
+      ? {
+          admitted,
+          node_pool: verified?.nodePool,
+          node_name: verified?.nodeName,
+          region: verified?.region,
+          kid: verified?.kid,
+          alg: verified?.alg,
+          expires_at: new Date(verified?.expiresAt ?? 0).toISOString(),
+          expires_in_s: Math.floor(((verified?.expiresAt ?? 0) - now) / 1000),
+        }
       : { admitted, code, reason };
     io.stdout(`${JSON.stringify(body)}\n`);
   } else if (reason === undefined && verified) {

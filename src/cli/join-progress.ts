@@ -138,7 +138,9 @@ export function createProgress(options: ProgressOptions): Progress {
           min: options.minJoined,
           ...(report.added ? { added: report.added, removed: report.removed } : {}),
           ...(report.error ? { error: oneLine(report.error.message) } : {}),
-          ...(report.nextDelayMs === undefined ? {} : { next_attempt_ms: report.nextDelayMs, next_attempt_at: new Date(at + report.nextDelayMs).toISOString() }),
+          ...(report.nextDelayMs === undefined
+            ? {}
+            : { next_attempt_ms: report.nextDelayMs, next_attempt_at: new Date(at + report.nextDelayMs).toISOString() }),
         };
         options.write(`${JSON.stringify(line)}\n`);
         return;
@@ -150,11 +152,9 @@ export function createProgress(options: ProgressOptions): Progress {
         return;
       }
       // The outcome first (a failure's reason), then the entry it came from: cut or wrapped, the reason stays in view.
-      const lines = [
-        `discover join: ${name} ${report.attempt}`,
-        ...report.entries.map((e) => `  ${entryText(e)}  <- ${e.entry}`),
-        `  => ${outcome}`,
-      ].flatMap((line) => wrapLine(line, columns - 1));
+      const lines = [`discover join: ${name} ${report.attempt}`, ...report.entries.map((e) => `  ${entryText(e)}  <- ${e.entry}`), `  => ${outcome}`].flatMap(
+        (line) => wrapLine(line, columns - 1),
+      );
       // Up to the first line of the last block, then clear to the end of the screen.
       const erase = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
       options.write(`${erase}${lines.join('\n')}\n`);

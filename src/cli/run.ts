@@ -163,7 +163,13 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       if (format === 'json') {
         const { targetAddress } = await import('../discover.js');
         const targets = await engine.discover(cfg, options);
-        io.stdout(`${JSON.stringify(targets.map((t) => ({ addr: targetAddress(t), ...t })), null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify(
+            targets.map((t) => ({ addr: targetAddress(t), ...t })),
+            null,
+            2,
+          )}\n`,
+        );
       } else {
         io.stdout(`${(await engine.addrs(cfg, options)).join(' ')}\n`);
       }
@@ -184,7 +190,13 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     default: {
       const providers = await Promise.all((await engine.names()).map((name) => engine.provider(name)));
       if (format === 'json') {
-        io.stdout(`${JSON.stringify(providers.map((p) => ({ name: p.name, summary: p.summary })), null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify(
+            providers.map((p) => ({ name: p.name, summary: p.summary })),
+            null,
+            2,
+          )}\n`,
+        );
       } else {
         io.stdout(providerLines(providers));
       }
@@ -225,7 +237,12 @@ function fromHelpCache(verb: 'help' | 'providers', topics: string[], format: str
   const cache = loadHelpCache();
   if (!cache) return undefined;
   if (verb === 'providers') {
-    if (format === 'json') return `${JSON.stringify(cache.providers.map(({ name, summary }) => ({ name, summary })), null, 2)}\n`;
+    if (format === 'json')
+      return `${JSON.stringify(
+        cache.providers.map(({ name, summary }) => ({ name, summary })),
+        null,
+        2,
+      )}\n`;
     return providerLines(cache.providers);
   }
   if (topics.length === 0) return shortHelp(cache.providers);

@@ -48,12 +48,8 @@ function quoteIfNeeded(s: string): string {
  *     { redact: true, secretKeys: ['secret_access_key'] })
  *   // 'provider=aws secret_access_key=*** tag_value="consul server"'
  */
-export function formatConfig(
-  cfg: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
-  options: FormatConfigOptions = {},
-): string {
-  const entries: Iterable<readonly [string, string]> =
-    cfg instanceof Map ? cfg.entries() : Object.entries(cfg as Readonly<Record<string, string>>);
+export function formatConfig(cfg: ReadonlyMap<string, string> | Readonly<Record<string, string>>, options: FormatConfigOptions = {}): string {
+  const entries: Iterable<readonly [string, string]> = cfg instanceof Map ? cfg.entries() : Object.entries(cfg as Readonly<Record<string, string>>);
   const secrets = options.secretKeys === undefined ? undefined : new Set(options.secretKeys);
   const known = options.knownKeys === undefined ? undefined : new Set(options.knownKeys);
   const masked = (key: string) =>

@@ -18,12 +18,7 @@ export { goIsPrint };
  */
 export function isGoSpace(codePoint: number): boolean {
   if (codePoint <= 0xff) {
-    return (
-      codePoint === 0x20 ||
-      (codePoint >= 0x09 && codePoint <= 0x0d) ||
-      codePoint === 0x85 ||
-      codePoint === 0xa0
-    );
+    return codePoint === 0x20 || (codePoint >= 0x09 && codePoint <= 0x0d) || codePoint === 0x85 || codePoint === 0xa0;
   }
   return (
     codePoint === 0x1680 ||

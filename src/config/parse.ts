@@ -12,10 +12,7 @@ import { goTrimSpace, goUnquote, toWellFormed } from './go.js';
 // Loaded through require: Node's ESM wrapper for this CommonJS package costs ~7 ms more at startup.
 const P: typeof Parsimmon = createRequire(import.meta.url)('parsimmon');
 
-type Token =
-  | { kind: 'text'; value: string; end: number }
-  | { kind: 'equal'; end: number }
-  | { kind: 'error'; value: string; end: number };
+type Token = { kind: 'text'; value: string; end: number } | { kind: 'equal'; end: number } | { kind: 'error'; value: string; end: number };
 
 // Each token may start with U+0020 spaces (go-discover's lexer swallows them into the token);
 // no other whitespace separates tokens. `$` pins the unterminated quote forms to the end of
@@ -121,11 +118,7 @@ export function parseConfig(s: string): Map<string, string> {
         if (config.has(key)) fail(`${key}: duplicate key`, key, item.end);
         state = 'equal';
       } else if (item.kind === 'equal') {
-        fail(
-          `${key}: - equals in key's value, enclosing double-quote needed ${key}="value-with-=-symbol"`,
-          key,
-          item.end,
-        );
+        fail(`${key}: - equals in key's value, enclosing double-quote needed ${key}="value-with-=-symbol"`, key, item.end);
       } else {
         fail(`${key}: error with key=value pair ${item.value}`, key, item.end);
       }

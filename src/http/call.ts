@@ -40,8 +40,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     if (error instanceof AbortError) return { retry: false };
     if (!(error instanceof ProviderError)) return classifyHttpError(error);
     const afterMs = error.retryAfterMs;
-    const retrying = (throttled: boolean): RetryVerdict =>
-      afterMs === undefined ? { retry: true, throttled } : { retry: true, throttled, afterMs };
+    const retrying = (throttled: boolean): RetryVerdict => (afterMs === undefined ? { retry: true, throttled } : { retry: true, throttled, afterMs });
     if (error.throttled) return retrying(true);
     if (error.status !== undefined && error.status >= 500) return retrying(false);
     // A body cut short carries its status (often 200) and a socket error: the connection failed, retry.

@@ -6,24 +6,8 @@ import { readFileSync } from 'node:fs';
 import { clampTimerMs, DEFAULT_TIMEOUT_MS } from '../clock.js';
 import http from 'node:http';
 import https from 'node:https';
-import {
-  AbortError,
-  AutojoinError,
-  HttpStatusError,
-  MalformedResponseError,
-  NetworkError,
-  ResponseTooLargeError,
-  TimeoutError,
-} from '../errors.js';
-import {
-  assertLoopback,
-  assertUsableProxy,
-  createAgents,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  type Env,
-  proxyForUrl,
-  RESPONSE_LIMIT,
-} from './proxy.js';
+import { AbortError, AutojoinError, HttpStatusError, MalformedResponseError, NetworkError, ResponseTooLargeError, TimeoutError } from '../errors.js';
+import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
 
@@ -99,8 +83,7 @@ function envFlag(value: string | undefined): boolean {
 export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClient {
   const env = options.env ?? process.env;
   // The process-wide switch cannot be undone by a custom env: it is what keeps tests on loopback.
-  const loopbackOnly =
-    options.loopbackOnly ?? (envFlag(env.AUTOJOIN_LOOPBACK_ONLY) || envFlag(process.env.AUTOJOIN_LOOPBACK_ONLY));
+  const loopbackOnly = options.loopbackOnly ?? (envFlag(env.AUTOJOIN_LOOPBACK_ONLY) || envFlag(process.env.AUTOJOIN_LOOPBACK_ONLY));
   const agentOptions: https.AgentOptions = { keepAlive: true };
   if (options.ca !== undefined) agentOptions.ca = options.ca as https.AgentOptions['ca'];
   if (options.maxSockets !== undefined) agentOptions.maxSockets = options.maxSockets;
@@ -136,11 +119,7 @@ function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: B
       try {
         return JSON.parse(body.toString('utf8')) as T;
       } catch (err) {
-        throw new MalformedResponseError(
-          `malformed JSON in response from ${url}: ${(err as Error).message}`,
-          url,
-          { cause: err },
-        );
+        throw new MalformedResponseError(`malformed JSON in response from ${url}: ${(err as Error).message}`, url, { cause: err });
       }
     },
   };

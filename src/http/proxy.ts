@@ -107,10 +107,7 @@ export function assertUsableProxy(proxy: string, target: string): void {
     throw new NetworkError(`invalid proxy URL ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY)`, target);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new NetworkError(
-      `unsupported proxy ${redactUrl(proxy)}: only http:// and https:// proxies are supported`,
-      target,
-    );
+    throw new NetworkError(`unsupported proxy ${redactUrl(proxy)}: only http:// and https:// proxies are supported`, target);
   }
 }
 
@@ -175,10 +172,7 @@ class ProxyAgentCache {
     let agent = this.agents.get(proxy);
     if (!agent) {
       // hpagent tunnels with CONNECT for http targets too, so the proxy must allow CONNECT to any port.
-      agent =
-        this.scheme === 'https:'
-          ? new HttpsProxyAgent({ ...this.agentOptions, proxy })
-          : new HttpProxyAgent({ ...this.agentOptions, proxy });
+      agent = this.scheme === 'https:' ? new HttpsProxyAgent({ ...this.agentOptions, proxy }) : new HttpProxyAgent({ ...this.agentOptions, proxy });
       this.agents.set(proxy, agent);
     }
     return agent;

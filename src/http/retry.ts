@@ -83,9 +83,7 @@ export const MAX_RETRY_AFTER_MS = 300_000;
  */
 export function capRetryAfter(afterMs: number, log: Logger | undefined, what: string): number {
   if (afterMs <= MAX_RETRY_AFTER_MS) return Math.max(0, afterMs);
-  log?.warn(
-    `${what}: the server asked to wait ${formatGoDuration(afterMs)} (Retry-After); waiting ${formatGoDuration(MAX_RETRY_AFTER_MS)}, the most honoured`,
-  );
+  log?.warn(`${what}: the server asked to wait ${formatGoDuration(afterMs)} (Retry-After); waiting ${formatGoDuration(MAX_RETRY_AFTER_MS)}, the most honoured`);
   return MAX_RETRY_AFTER_MS;
 }
 
@@ -131,7 +129,13 @@ export async function retryCall<T>(fn: (attempt: number) => Promise<T>, opts: Re
         ? capRetryAfter(verdict.afterMs, opts.log, opts.what ?? 'retried call')
         : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
     if (opts.deadline !== undefined && clock.now() + delay > opts.deadline) throw lastError;
-    opts.onRetry?.({ attempt, maxAttempts, delayMs: delay, error: lastError, throttled: verdict.throttled ?? (lastError instanceof ProviderError && lastError.throttled) });
+    opts.onRetry?.({
+      attempt,
+      maxAttempts,
+      delayMs: delay,
+      error: lastError,
+      throttled: verdict.throttled ?? (lastError instanceof ProviderError && lastError.throttled),
+    });
     await sleep(delay, signal, clock);
   }
 }
@@ -214,9 +218,7 @@ export function classifyHttpError(err: unknown, now: number = Date.now()): Retry
   if (err instanceof NetworkError) return { retry: true };
   if (err instanceof ProviderError) {
     const retry = err.throttled || (err.status !== undefined && RETRY_STATUSES.has(err.status));
-    return err.retryAfterMs === undefined
-      ? { retry, throttled: err.throttled }
-      : { retry, throttled: err.throttled, afterMs: err.retryAfterMs };
+    return err.retryAfterMs === undefined ? { retry, throttled: err.throttled } : { retry, throttled: err.throttled, afterMs: err.retryAfterMs };
   }
   return { retry: false };
 }

@@ -139,7 +139,8 @@ export async function prepareIntroToken(option: IntroTokenOption | undefined, co
     );
   }
   if (expiresAt !== undefined) {
-    const expected = typeof option === 'object' && option.expectJoinWithin !== undefined ? option.expectJoinWithin : expectedJoinMs(context.policy, context.retryMax);
+    const expected =
+      typeof option === 'object' && option.expectJoinWithin !== undefined ? option.expectJoinWithin : expectedJoinMs(context.policy, context.retryMax);
     if (expiresAt - now < expected) {
       const message = `agent.joiner: intro token expires before the expected join: expires_at=${when(expiresAt)} expires_in=${formatGoDuration(Math.floor((expiresAt - now) / 1000) * 1000)} expected_join=${formatGoDuration(expected)}`;
       context.logger.warn(message);

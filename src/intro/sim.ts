@@ -123,11 +123,7 @@ function state(ctx: SimContext, intro: IntroFleet): Promise<IntroState> {
   let existing = states.get(ctx);
   if (!existing) {
     existing = (async () => {
-      const [{ generateIntroKey }, { IntroCounters }, { MemoryJtiStore }] = await Promise.all([
-        import('./keys.js'),
-        import('./admit.js'),
-        import('./jti.js'),
-      ]);
+      const [{ generateIntroKey }, { IntroCounters }, { MemoryJtiStore }] = await Promise.all([import('./keys.js'), import('./admit.js'), import('./jti.js')]);
       const pair = await generateIntroKey({ alg: intro.alg });
       const keyFile = join(ctx.stateDir, 'intro-key.jwk');
       await writeFile(keyFile, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600 });

@@ -28,10 +28,7 @@ export interface RoundContext {
  * One attempt's discovery: every entry at once, each under its own timeout. The combined list
  * is in entry order, as Nomad's sequential loop builds it, then de-duplicated (first kept).
  */
-export async function discoverAll(
-  prepared: readonly PreparedEntry[],
-  ctx: RoundContext,
-): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> {
+export async function discoverAll(prepared: readonly PreparedEntry[], ctx: RoundContext): Promise<{ addresses: string[]; outcomes: EntryOutcome[] }> {
   // One listener on the caller's signal per round, not one per entry: eleven entries would
   // otherwise trip Node's MaxListenersExceeded warning on it.
   const round = new AbortController();
@@ -47,9 +44,7 @@ export async function discoverAll(
   }
   for (const outcome of outcomes) {
     if (outcome.error) {
-      ctx.log.error(
-        `agent.joiner: discovering join addresses failed: join_config=${quote(outcome.entry)} error=${quote(outcome.error.message)}`,
-      );
+      ctx.log.error(`agent.joiner: discovering join addresses failed: join_config=${quote(outcome.entry)} error=${quote(outcome.error.message)}`);
     } else {
       ctx.log.debug(`agent.joiner: discovered join addresses: join_config=${quote(outcome.entry)} addresses=${quote(outcome.addresses.join(' '))}`);
     }

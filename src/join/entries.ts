@@ -57,11 +57,7 @@ export interface PreparedEntry {
  * @throws the engine's ConfigParseError / NoProviderError / UnknownProviderError / ProviderArgsError,
  *   JoinConfigError (empty `exec=`), InvalidAddressError (malformed literal)
  */
-export async function prepareEntries(
-  entries: readonly string[],
-  check: CheckEntry,
-  env: Record<string, string | undefined>,
-): Promise<PreparedEntry[]> {
+export async function prepareEntries(entries: readonly string[], check: CheckEntry, env: Record<string, string | undefined>): Promise<PreparedEntry[]> {
   const prepared: PreparedEntry[] = [];
   for (const entry of entries) {
     const kind = classifyEntry(entry);

@@ -79,11 +79,9 @@ export class RetryJoinExhaustedError extends AutojoinError {
       return `  - ${e.entry}: ${e.addresses.length} address(es)${earlier}`;
     });
     const last = lastError ? `: ${lastError.message}` : '';
-    super(
-      'ERR_RETRY_JOIN_EXHAUSTED',
-      `max join retry exhausted after ${attempts} attempt(s)${last}${lines.length ? `\n${lines.join('\n')}` : ''}`,
-      { cause: lastError },
-    );
+    super('ERR_RETRY_JOIN_EXHAUSTED', `max join retry exhausted after ${attempts} attempt(s)${last}${lines.length ? `\n${lines.join('\n')}` : ''}`, {
+      cause: lastError,
+    });
     this.attempts = attempts;
     this.entries = entries;
     this.lastError = lastError;

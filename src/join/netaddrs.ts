@@ -16,7 +16,10 @@ const STDERR_LIMIT = 1024;
 
 /** The argv of an `exec=` entry: Go's `strings.Fields` over what follows `exec=`. */
 export function execArgv(entry: string): string[] {
-  return entry.slice('exec='.length).split(/\s+/).filter((field) => field !== '');
+  return entry
+    .slice('exec='.length)
+    .split(/\s+/)
+    .filter((field) => field !== '');
 }
 
 // Auth scheme words of an `Authorization:` header: the credential is the field after them.

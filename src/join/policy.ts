@@ -21,9 +21,7 @@ export interface BackoffOptions {
 }
 
 /** A policy with every value checked and in milliseconds. */
-export type DelayPolicy =
-  | { kind: 'fixed'; intervalMs: number }
-  | { kind: 'backoff'; initialMs: number; maxMs: number; multiplier: number; jitter: number };
+export type DelayPolicy = { kind: 'fixed'; intervalMs: number } | { kind: 'backoff'; initialMs: number; maxMs: number; multiplier: number; jitter: number };
 
 // consul-server-connection-manager's discovery backoff (500ms ×1.5, ±50%), with a far lower cap
 // (2 s, not 60 s) so a node that booted first joins within seconds of its peers appearing: once

@@ -43,11 +43,7 @@ function killPgid(pgid: number): void {
  *   const { child, killGroup } = spawnGroup('peers', ['--role', 'server'], { env });
  *   child.on('exit', killGroup);
  */
-export function spawnGroup(
-  command: string,
-  args: readonly string[],
-  options: { env?: Record<string, string | undefined> } = {},
-): GroupChild {
+export function spawnGroup(command: string, args: readonly string[], options: { env?: Record<string, string | undefined> } = {}): GroupChild {
   installExitHook();
   // detached: setsid(), so the helper leads a new group (and session) whose id is its pid.
   const child = spawn(command, args, {

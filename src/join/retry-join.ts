@@ -269,7 +269,16 @@ export async function retryJoin(options: RetryJoinOptions): Promise<RetryJoinRes
           });
     const started = resolved.clock.now();
     resolved.log.info(`agent.joiner: starting retry join: servers=${quote(prepared.map((p) => p.label).join(' '))}`);
-    const state: LoopState = { ...resolved, options, prepared, started, discoverAddrs: options.discoverAddrs ?? engine.discoverAddrs, attempt: 0, memory: new EntryMemory(prepared.length), intro };
+    const state: LoopState = {
+      ...resolved,
+      options,
+      prepared,
+      started,
+      discoverAddrs: options.discoverAddrs ?? engine.discoverAddrs,
+      attempt: 0,
+      memory: new EntryMemory(prepared.length),
+      intro,
+    };
     const result = await joinPhase(state);
     return state.watchMs === undefined ? result : await watchPhase(state, result);
   } finally {

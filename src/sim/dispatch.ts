@@ -63,7 +63,14 @@ async function control(state: SimState, req: IncomingMessage, res: ServerRespons
 }
 
 /** The API's real answer, or the fault's rendering of it. */
-async function answer(state: SimState, api: SimApi, action: FaultDecision['action'], simReq: SimRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(
+  state: SimState,
+  api: SimApi,
+  action: FaultDecision['action'],
+  simReq: SimRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   switch (action.kind) {
     case 'pass':
       return writeResponse(res, await api.handle(simReq, state.ctx));

@@ -8,16 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { AutojoinError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { builtinSimModules } from '../builtins.js';
-import type {
-  Fleet,
-  FleetAddresses,
-  FleetChecker,
-  FleetCredentials,
-  FleetFieldSpec,
-  FleetInstance,
-  FleetModuleSpec,
-  FleetService,
-} from './fleet.js';
+import type { Fleet, FleetAddresses, FleetChecker, FleetCredentials, FleetFieldSpec, FleetInstance, FleetModuleSpec, FleetService } from './fleet.js';
 import type { FaultSpec, SimModule } from './types.js';
 
 /** The fleet file is unreadable or invalid. `problems` lists every field at fault. */
@@ -71,7 +62,11 @@ export async function loadFleet(path: string, modules?: SchemaSource): Promise<F
     return parseFleet(text, modules ?? (await builtinSimModules()));
   } catch (err) {
     // Name the file in every problem: a fleet is often one of several.
-    if (err instanceof FleetError) throw new FleetError(err.problems.map((p) => `${path}: ${p}`), { cause: err.cause });
+    if (err instanceof FleetError)
+      throw new FleetError(
+        err.problems.map((p) => `${path}: ${p}`),
+        { cause: err.cause },
+      );
     throw err;
   }
 }
@@ -131,7 +126,21 @@ export function demoFleet(modules: readonly SimModule[]): Fleet {
 }
 
 const FLEET_KEYS = ['credentials', 'instances', 'services', 'page_size', 'faults'] as const;
-const INSTANCE_KEYS = ['id', 'cloud', 'name', 'region', 'zone', 'state', 'tags', 'private_ipv4', 'public_ipv4', 'private_ipv6', 'public_ipv6', 'extra_nics', 'appear_after_ms'] as const;
+const INSTANCE_KEYS = [
+  'id',
+  'cloud',
+  'name',
+  'region',
+  'zone',
+  'state',
+  'tags',
+  'private_ipv4',
+  'public_ipv4',
+  'private_ipv6',
+  'public_ipv6',
+  'extra_nics',
+  'appear_after_ms',
+] as const;
 const NIC_KEYS = ['private_ipv4', 'public_ipv4', 'private_ipv6', 'public_ipv6'] as const;
 const SERVICE_KEYS = ['node', 'node_address', 'service', 'service_address', 'port', 'tags', 'datacenter', 'health', 'appear_after_ms'] as const;
 const FAULT_KEYS = ['latency_ms', 'error', 'error_count', 'auth_reject', 'malformed', 'truncated', 'reset', 'rate_limit'] as const;
@@ -415,7 +424,13 @@ class Validator implements FleetChecker {
   oneOf<T extends string | number>(value: unknown, where: string, allowed: readonly T[]): T | undefined {
     if (allowed.includes(value as T)) return value as T;
     const shown = allowed.map((a) => (typeof a === 'string' ? quote(a) : String(a))).join(', ');
-    const hint = typeof value === 'string' ? didYouMean(value, allowed.filter((a) => typeof a === 'string')) : '';
+    const hint =
+      typeof value === 'string'
+        ? didYouMean(
+            value,
+            allowed.filter((a) => typeof a === 'string'),
+          )
+        : '';
     this.problems.push(`${where}: ${describe(value)} is not one of ${shown}${hint}`);
     return undefined;
   }

@@ -58,9 +58,7 @@ export async function runSim(options: RunSimOptions): Promise<void> {
       return paste ? [paste] : [];
     });
     options.stdout(
-      options.format === 'json'
-        ? `${JSON.stringify(pasteData(pastes, sim.ctx))}\n`
-        : renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }, options.command),
+      options.format === 'json' ? `${JSON.stringify(pasteData(pastes, sim.ctx))}\n` : renderPaste(pastes, sim.ctx, { fleet, path: fleetPath }, options.command),
     );
     if (!options.signal.aborted) {
       await new Promise<void>((resolveRun) => options.signal.addEventListener('abort', () => resolveRun(), { once: true }));

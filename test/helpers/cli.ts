@@ -23,25 +23,17 @@ export function childEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
-export function runDiscover(
-  args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export function runDiscover(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: childEnv(options.env), cwd: options.cwd ?? ROOT, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        // Killed by our own limit: say so, rather than pass off empty output as the CLI's answer.
-        if (error?.killed) {
-          return reject(new Error(`discover ${args.join(' ')}: the test helper's ${timeoutMs} ms limit passed and it was killed; stderr so far: ${stderr}`));
-        }
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [CLI, ...args], { env: childEnv(options.env), cwd: options.cwd ?? ROOT, timeout: timeoutMs }, (error, stdout, stderr) => {
+      // Killed by our own limit: say so, rather than pass off empty output as the CLI's answer.
+      if (error?.killed) {
+        return reject(new Error(`discover ${args.join(' ')}: the test helper's ${timeoutMs} ms limit passed and it was killed; stderr so far: ${stderr}`));
+      }
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

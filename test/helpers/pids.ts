@@ -32,7 +32,10 @@ export async function pidsFrom(path: string, count: number, limitMs = 60_000): P
   const until = Date.now() + limitMs;
   for (;;) {
     const text = await readFile(path, 'utf8').catch(() => '');
-    const pids = text.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
+    const pids = text
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number);
     if (pids.length >= count) return pids;
     if (Date.now() > until) throw new Error(`timed out after ${limitMs} ms waiting for ${count} pids in ${path}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -92,11 +92,7 @@ export function startHttpServer(t: ExecutionContext, handler: http.RequestListen
  * Starts an HTTPS server on 127.0.0.1 for the duration of the test.
  * @param tls certificate and key; @default {@link testCert}()
  */
-export async function startHttpsServer(
-  t: ExecutionContext,
-  handler: http.RequestListener,
-  tls?: TestCert,
-): Promise<TestServer> {
+export async function startHttpsServer(t: ExecutionContext, handler: http.RequestListener, tls?: TestCert): Promise<TestServer> {
   const { cert, key } = tls ?? (await testCert());
   return listen(t, https.createServer({ cert, key }, handler) as unknown as http.Server, 'https');
 }

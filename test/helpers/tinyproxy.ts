@@ -124,7 +124,6 @@ export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOpti
     url: `http://127.0.0.1:${port}`,
     port,
     log: readLog,
-    requests: () =>
-      [...readLog().matchAll(/Request \(file descriptor \d+\): (\S+) (\S+)/g)].map((m) => `${m[1]} ${m[2]}`),
+    requests: () => [...readLog().matchAll(/Request \(file descriptor \d+\): (\S+) (\S+)/g)].map((m) => `${m[1]} ${m[2]}`),
   };
 }

@@ -86,12 +86,7 @@ export function typeAt(shape: Shape, path: string): string | undefined {
  *   (a path there also covers everything under it).
  * Empty when they agree.
  */
-export function compareShapes(
-  sim: Shape,
-  recorded: Shape,
-  read: readonly string[],
-  allowExtra: readonly string[] = [],
-): string[] {
+export function compareShapes(sim: Shape, recorded: Shape, read: readonly string[], allowExtra: readonly string[] = []): string[] {
   const problems: string[] = [];
   for (const path of read) {
     const s = sim.get(path);
