@@ -34,6 +34,8 @@ for (let i = 0; i < PER_CLOUD; i++) {
       network_tags: ['nomad'],
       private_ipv4: ip(12, i),
     },
+    // tencentcloud: 100 a page (the API maximum; go-discover reads only the default 20).
+    { id: `ins-${i.toString(16).padStart(8, '0')}`, cloud: 'tencentcloud', region: 'ap-guangzhou', tags, private_ipv4: ip(13, i) },
   );
 }
 const sim = await startSim({
@@ -49,7 +51,7 @@ try {
   ];
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
-    if (!paste || !['aws', 'azure', 'gce'].includes(paste.provider)) continue;
+    if (!paste || !['aws', 'azure', 'gce', 'tencentcloud'].includes(paste.provider)) continue;
     const args = [CLI, '-q', 'addrs', paste.config];
     const runEnv = { ...env, ...paste.env };
     await runMeasured(args, runEnv); // warms the file and code caches

@@ -13,4 +13,5 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'gce', provider: () => import('./gce/index.js'), sim: () => import('./gce/sim.js') },
   { name: 'mdns', provider: () => import('./mdns/index.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
+  { name: 'tencentcloud', provider: () => import('./tencentcloud/index.js'), sim: () => import('./tencentcloud/sim.js') },
 ];
