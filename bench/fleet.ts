@@ -36,6 +36,8 @@ for (let i = 0; i < PER_CLOUD; i++) {
     },
     // tencentcloud: 100 a page (the API maximum; go-discover reads only the default 20).
     { id: `ins-${i.toString(16).padStart(8, '0')}`, cloud: 'tencentcloud', region: 'ap-guangzhou', tags, private_ipv4: ip(13, i) },
+    // aliyun: PageSize 100 (the API maximum; go-discover reads only the default 10).
+    { id: `i-${i.toString(16).padStart(12, '0')}`, cloud: 'aliyun', region: 'cn-hangzhou', tags, private_ipv4: ip(14, i) },
   );
 }
 const sim = await startSim({
@@ -51,7 +53,7 @@ try {
   ];
   for (const module of sim.modules) {
     const paste = module.paste?.(sim.ctx);
-    if (!paste || !['aws', 'azure', 'gce', 'tencentcloud'].includes(paste.provider)) continue;
+    if (!paste || !['aws', 'azure', 'gce', 'tencentcloud', 'aliyun'].includes(paste.provider)) continue;
     const args = [CLI, '-q', 'addrs', paste.config];
     const runEnv = { ...env, ...paste.env };
     await runMeasured(args, runEnv); // warms the file and code caches

@@ -7,6 +7,7 @@
 import type { ProviderEntry } from '../src/builtins.js';
 
 export const builtins: readonly ProviderEntry[] = [
+  { name: 'aliyun', provider: () => import('./aliyun/index.js'), sim: () => import('./aliyun/sim.js') },
   { name: 'aws', provider: () => import('./aws/index.js'), sim: () => import('./aws/sim.js') },
   { name: 'azure', provider: () => import('./azure/index.js'), sim: () => import('./azure/sim.js') },
   { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
