@@ -15,4 +15,5 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'mdns', provider: () => import('./mdns/index.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
   { name: 'tencentcloud', provider: () => import('./tencentcloud/index.js'), sim: () => import('./tencentcloud/sim.js') },
+  { name: 'triton', provider: () => import('./triton/index.js'), sim: () => import('./triton/sim.js') },
 ];
