@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import '../entry/compose.js';
 import type { FleetInstance } from '../src/sim/fleet.js';
 import { loadFleet, startSim } from '../src/sim/index.js';
 import { defaultFleetPath } from '../src/sim/run.js';
@@ -77,14 +78,14 @@ try {
   }
   const baseline = median((rows[0] as (typeof rows)[number]).samples.map((s) => s.ms));
   console.log(`fleet: ${PER_CLOUD.toLocaleString('en')} instances per cloud, every page, \`discover -q addrs\` as a whole process, warm code cache, median of ${RUNS} runs`);
-  console.log(`  ${'run'.padEnd(32)} ${'API requests'.padStart(13)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'peak RSS'.padStart(10)}`);
+  console.log(`  ${'run'.padEnd(38)} ${'API requests'.padStart(13)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'peak RSS'.padStart(10)}`);
   const verdicts: string[] = [];
   for (const row of rows) {
     const ms = median(row.samples.map((s) => s.ms));
     const rss = median(row.samples.map((s) => s.rssMB));
     const requests = row.args[0] === '-e' ? '' : String(median(row.requests));
     console.log(
-      `  ${row.label.padEnd(32)} ${requests.padStart(13)} ${`${ms.toFixed(0)} ms`.padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} ${`${rss.toFixed(0)} MB`.padStart(10)}`,
+      `  ${row.label.padEnd(38)} ${requests.padStart(13)} ${`${ms.toFixed(0)} ms`.padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} ${`${rss.toFixed(0)} MB`.padStart(10)}`,
     );
     if (row.args[0] !== '-e') {
       const ok = ms / baseline <= RATIO_GOAL && rss <= RSS_GOAL_MB;
