@@ -53,7 +53,6 @@ export function createTencentcloudProvider(options: TencentcloudProviderOptions 
       endpoint: {
         type: 'url',
         default: 'https://cvm.tencentcloudapi.com',
-        env: ['TENCENTCLOUD_CVM_ENDPOINT'],
         help: 'The CVM API endpoint (a regional `https://cvm.<region>.tencentcloudapi.com`, or the simulator). Not in go-discover.',
       },
     },
