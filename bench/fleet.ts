@@ -16,9 +16,22 @@ import { CLI, type MeasuredRun, median, runMeasured, verdict } from './lib.js';
 
 const PER_CLOUD = Number(process.env.BENCH_FLEET_SIZE ?? 10_000);
 /** The providers measured (each gets PER_CLOUD instances below); others are the next to add. */
-const BENCHED = ['aws', 'azure', 'gce', 'hetzner', 'scaleway', 'packet', 'k8s', 'linode', 'digitalocean', 'os', 'softlayer', 'vsphere'].filter(
-  (name) => !process.env.BENCH_FLEET_ONLY || process.env.BENCH_FLEET_ONLY.split(',').includes(name),
-);
+const BENCHED = [
+  'aws',
+  'azure',
+  'gce',
+  'hetzner',
+  'scaleway',
+  'packet',
+  'k8s',
+  'linode',
+  'digitalocean',
+  'os',
+  'softlayer',
+  'vsphere',
+  'tencentcloud',
+  'aliyun',
+].filter((name) => !process.env.BENCH_FLEET_ONLY || process.env.BENCH_FLEET_ONLY.split(',').includes(name));
 const RUNS = Number(process.env.BENCH_FLEET_RUNS ?? 3);
 const RATIO_GOAL = 6;
 const RSS_GOAL_MB = 150;
@@ -52,6 +65,8 @@ for (let i = 0; i < PER_CLOUD; i++) {
       tags: { 'nomad-server': '' },
       private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}`,
     },
+    { id: `ins-${i.toString(16).padStart(8, '0')}`, cloud: 'tencentcloud', region: 'ap-guangzhou', tags, private_ipv4: ip(21, i) },
+    { id: `i-${i.toString(16).padStart(12, '0')}`, cloud: 'aliyun', region: 'cn-hangzhou', tags, private_ipv4: ip(22, i) },
     { id: `os-${i}`, cloud: 'os', name: `os-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(18, i) },
     { id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(19, i) },
     { id: String(20_000_000 + i), cloud: 'softlayer', name: `sl-${i}`, zone: 'dal09', tags: { 'nomad-server': '' }, private_ipv4: ip(20, i) },

@@ -7,6 +7,7 @@
 import type { ProviderEntry } from '../src/builtins.js';
 
 export const builtins: readonly ProviderEntry[] = [
+  { name: 'aliyun', provider: () => import('./aliyun/index.js'), sim: () => import('./aliyun/sim.js') },
   { name: 'aws', provider: () => import('./aws/index.js'), sim: () => import('./aws/sim.js') },
   { name: 'azure', provider: () => import('./azure/index.js'), sim: () => import('./azure/sim.js') },
   { name: 'consul', provider: () => import('./consul/index.js'), sim: () => import('./consul/sim.js') },
@@ -21,5 +22,7 @@ export const builtins: readonly ProviderEntry[] = [
   { name: 'scaleway', provider: () => import('./scaleway/index.js'), sim: () => import('./scaleway/sim.js') },
   { name: 'softlayer', provider: () => import('./softlayer/index.js'), sim: () => import('./softlayer/sim.js') },
   { name: 'srv', provider: () => import('./srv/index.js') },
+  { name: 'tencentcloud', provider: () => import('./tencentcloud/index.js'), sim: () => import('./tencentcloud/sim.js') },
+  { name: 'triton', provider: () => import('./triton/index.js'), sim: () => import('./triton/sim.js') },
   { name: 'vsphere', provider: () => import('./vsphere/index.js'), sim: () => import('./vsphere/sim.js') },
 ];
