@@ -28,11 +28,11 @@ const DEMO_HEADER = `# The demo estate served by \`discover sim\` when no --flee
 
 /** What `discover sim` prints for the demo fleet, ports and machine paths normalised, for docs/sim.md. */
 export async function simPasteSample(): Promise<string> {
-  const { runSim, defaultFleetPath } = await import('../src/sim/index.js');
+  const { runSim } = await import('../src/sim/index.js');
   const controller = new AbortController();
   let printed = '';
+  // The demo fleet from the modules' slices (not the file on disk, which this same run may rewrite).
   await runSim({
-    fleetPath: defaultFleetPath(),
     port: 0,
     stdout: (text) => {
       printed += text;
