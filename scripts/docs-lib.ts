@@ -41,20 +41,22 @@ export async function simPasteSample(): Promise<string> {
     signal: controller.signal,
   });
   const [, http, https] = /on http:\/\/127\.0\.0\.1:(\d+) and https:\/\/127\.0\.0\.1:(\d+)/.exec(printed) ?? [];
-  return printed
-    .replaceAll(`127.0.0.1:${http}`, '127.0.0.1:18700')
-    .replaceAll(`127.0.0.1:${https}`, '127.0.0.1:18701')
-    .replace(/^# fleet \S+demo\.yaml/m, '# fleet /usr/lib/node_modules/autojoin/fixtures/fleets/demo.yaml')
-    .replace(
-      /^# state \(CA certificate and private key, mode 0700\): \S+$/m,
-      '# state (CA certificate and private key, mode 0700): /home/me/.local/state/autojoin/sim',
-    )
-    .replace(/NODE_EXTRA_CA_CERTS=\S+/, 'NODE_EXTRA_CA_CERTS=/home/me/.local/state/autojoin/sim/ca.pem')
-    .replace(/\/\S*autojoin-sim-\w+\//g, '/tmp/autojoin-sim-Xb3k9Q/')
-    .replace(/\/\S*autojoin-sim-\w+'/g, "/tmp/autojoin-sim-Xb3k9Q'")
-    .replace(/(node|npx) \S*discover(\.js)? addrs/g, 'discover addrs')
-    // A key made for each sim (triton's): its fingerprint differs every run.
-    .replace(/key_id=(?:[0-9a-f]{2}:){15}[0-9a-f]{2}/g, 'key_id=58:a8:83:a4:f6:40:ef:ab:59:16:75:d2:67:00:9c:21');
+  return (
+    printed
+      .replaceAll(`127.0.0.1:${http}`, '127.0.0.1:18700')
+      .replaceAll(`127.0.0.1:${https}`, '127.0.0.1:18701')
+      .replace(/^# fleet \S+demo\.yaml/m, '# fleet /usr/lib/node_modules/autojoin/fixtures/fleets/demo.yaml')
+      .replace(
+        /^# state \(CA certificate and private key, mode 0700\): \S+$/m,
+        '# state (CA certificate and private key, mode 0700): /home/me/.local/state/autojoin/sim',
+      )
+      .replace(/NODE_EXTRA_CA_CERTS=\S+/, 'NODE_EXTRA_CA_CERTS=/home/me/.local/state/autojoin/sim/ca.pem')
+      .replace(/\/\S*autojoin-sim-\w+\//g, '/tmp/autojoin-sim-Xb3k9Q/')
+      .replace(/\/\S*autojoin-sim-\w+'/g, "/tmp/autojoin-sim-Xb3k9Q'")
+      .replace(/(node|npx) \S*discover(\.js)? addrs/g, 'discover addrs')
+      // A key made for each sim (triton's): its fingerprint differs every run.
+      .replace(/key_id=(?:[0-9a-f]{2}:){15}[0-9a-f]{2}/g, 'key_id=58:a8:83:a4:f6:40:ef:ab:59:16:75:d2:67:00:9c:21')
+  );
 }
 
 /** Path -> wanted content of every generated file. */

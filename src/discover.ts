@@ -340,7 +340,7 @@ function checkTargets(name: string, targets: unknown): Target[] {
   targets.forEach((target: unknown, i) => {
     const shown = JSON.stringify(target)?.slice(0, 80) ?? String(target);
     if (target === null || typeof target !== 'object') throw bad(`#${i} ${shown} is not an object { address, port? }`);
-    const { address, port } = target as { address?: unknown; port?: unknown };
+    const { port } = target as { port?: unknown };
     if (port !== undefined && typeof port !== 'number') throw bad(`#${i} ${printable(shown, 100)}: port is not a number`);
   });
   return targets as Target[];
