@@ -22,7 +22,7 @@ test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIG
   const printed = new Promise<void>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk;
-      if (/discover addrs 'provider=gce/.test(out)) resolve();
+      if (/addrs 'provider=gce/.test(out)) resolve();
     });
   });
   await printed;

@@ -47,7 +47,7 @@ test('discover sim keeps its CA in ~/.local/state/autojoin/sim, prints where, an
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk;
-      if (/discover addrs 'provider=gce/.test(out)) resolve();
+      if (/addrs 'provider=gce/.test(out)) resolve();
     });
     child.once('exit', (code) => reject(new Error(`discover sim exited ${code} before printing: ${out}`)));
   });
