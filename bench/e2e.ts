@@ -5,6 +5,8 @@
 // a warm one (a folder an earlier run filled), and without the build's bundles
 // (AUTOJOIN_BUNDLES=0: the plain module graph, what every run paid before the bundles).
 // Every run must print the addresses the unbundled warm-up run found: a fast empty answer fails.
+// The built-in providers and simulator modules (the entry points import this first; a bench must too).
+import '../entry/compose.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -4,6 +4,8 @@
 // code cache), `join` refusing until the last; an attempt's time is the gap between two `join`
 // calls minus the retry interval. Baseline: the steady state, the median of attempts 4..N, i.e.
 // the API calls and the engine's own work. Medians over BENCH_RUNS processes (default 3).
+// The built-in providers and simulator modules (the entry points import this first; a bench must too).
+import '../entry/compose.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

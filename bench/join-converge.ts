@@ -7,6 +7,8 @@
 // CLUSTERS Consul services ("cluster-N"), each with 3 peers that register at a random time in the
 // first APPEAR_WINDOW_MS (seeded and stratified, so runs compare). For each cluster one joiner per policy starts
 // at 0; both see the same appearance. Time-to-join is measured on the simulator's own clock.
+// The built-in providers and simulator modules (the entry points import this first; a bench must too).
+import '../entry/compose.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -2,6 +2,8 @@
 // limit of 100 requests/s (burst 200), all join and none gives up, with few API requests each
 // (goal: under 3, retries included, as the simulator counts them).
 // Baseline, same run: the same herd with a single attempt each (no retry loop): how many join.
+// The built-in providers and simulator modules (the entry points import this first; a bench must too).
+import '../entry/compose.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

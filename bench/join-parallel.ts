@@ -3,6 +3,8 @@
 // slowest of them is the floor) and their sum (what Nomad's sequential loop takes).
 // Entries: four provider entries, two Consul catalog lookups and two AWS DescribeInstances, each
 // behind 300 ms of simulated API latency. Prints medians; asserts nothing about time.
+// The built-in providers and simulator modules (the entry points import this first; a bench must too).
+import '../entry/compose.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
