@@ -2,18 +2,7 @@
  * Hetzner Cloud API calls: `GET /v1/servers`, every page, through the one HTTP stack and the
  * shared retry policy. Loaded lazily by the descriptor.
  */
-import {
-  AbortError,
-  AutojoinError,
-  classifyHttpError,
-  type HttpResponse,
-  MalformedResponseError,
-  NetworkError,
-  type ProviderContext,
-  ProviderError,
-  parseRetryAfter,
-  retryCall,
-} from '../../src/kit/index.js';
+import { getJson, type HttpResponse, MalformedResponseError, parseRetryAfter, type ProviderContext, ProviderError } from '../../src/kit/index.js';
 import { type HetznerServer, type HetznerServerPage, malformedPage, parseHetznerError } from './extract.js';
 
 /** The API's largest page (its default is 25). */
@@ -54,26 +43,7 @@ export async function listServers(endpoint: string, token: string, labelSelector
   for (let page = 1; ; ) {
     const url = serversUrl(endpoint, labelSelector, page);
     ctx.log.debug(`discover-hetzner: GET ${url.pathname}${url.search}`);
-    const body = await retryCall(
-      async () => {
-        let response: HttpResponse;
-        try {
-          response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
-        } catch (error) {
-          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-          if (!(error instanceof NetworkError)) throw error;
-          throw new ProviderError('hetzner', error.message, { operation: OPERATION, cause: error });
-        }
-        if (response.status !== 200) throw statusError(response);
-        return response.json<unknown>();
-      },
-      {
-        maxAttempts: ctx.maxAttempts,
-        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
-        signal: ctx.signal,
-        deadline: ctx.deadline,
-      },
-    );
+    const body = await getJson(ctx, { provider: 'hetzner', operation: OPERATION, url: url, headers: headers, errorFor: statusError });
     const problem = malformedPage(body);
     if (problem) throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
     const { servers: pageServers, meta } = body as HetznerServerPage;

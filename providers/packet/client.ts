@@ -3,18 +3,7 @@
  * (`meta.next.href`, else `page`+`per_page` up to `meta.last_page`), through the one HTTP stack
  * and the shared retry policy. Loaded lazily.
  */
-import {
-  AbortError,
-  AutojoinError,
-  classifyHttpError,
-  type HttpResponse,
-  MalformedResponseError,
-  NetworkError,
-  type ProviderContext,
-  ProviderError,
-  parseRetryAfter,
-  retryCall,
-} from '../../src/kit/index.js';
+import { getJson, type HttpResponse, MalformedResponseError, parseRetryAfter, type ProviderContext, ProviderError } from '../../src/kit/index.js';
 import { malformedPage, type PacketDevice, type PacketPage, parsePacketError } from './extract.js';
 
 /** Devices asked for per page (the API's `per_page` maximum; its default is 10). */
@@ -77,26 +66,7 @@ export async function listDevices(base: string, project: string, token: string, 
     seen.add(url.href);
     const pageUrl: URL = url;
     ctx.log.debug(`discover-packet: GET ${pageUrl.pathname}${pageUrl.search}`);
-    const body = await retryCall(
-      async () => {
-        let response: HttpResponse;
-        try {
-          response = await ctx.http.request(pageUrl, { headers, signal: ctx.signal, okStatus: () => true });
-        } catch (error) {
-          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-          if (!(error instanceof NetworkError)) throw error;
-          throw new ProviderError('packet', error.message, { operation: OPERATION, cause: error });
-        }
-        if (response.status !== 200) throw statusError(response);
-        return response.json<unknown>();
-      },
-      {
-        maxAttempts: ctx.maxAttempts,
-        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
-        signal: ctx.signal,
-        deadline: ctx.deadline,
-      },
-    );
+    const body = await getJson(ctx, { provider: 'packet', operation: OPERATION, url: pageUrl, headers: headers, errorFor: statusError });
     const problem = malformedPage(body);
     if (problem) throw new MalformedResponseError(`discover-packet: ${OPERATION}: ${problem}`, `${pageUrl.origin}${pageUrl.pathname}`);
     const page = body as PacketPage;

@@ -6,6 +6,7 @@
  */
 import { AbortError, NetworkError, ProviderError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { HttpClient, HttpResponse } from './types.js';
 import { classifyHttpError, DEFAULT_MAX_ATTEMPTS, logRetries, type RetryVerdict, retryCall, TRANSIENT_SOCKET_CODES } from './retry.js';
 
 /** A classifier: what one failure is worth. */
@@ -100,4 +101,29 @@ export function apiCall<T>(ctx: ApiCallContext, spec: ApiCallSpec, send: (attemp
       ...(ctx.log ? { onRetry: logRetries(ctx.log) } : {}),
     },
   );
+}
+
+/** What {@link getJson} asks: one REST GET, its headers, and the provider's error for a non-2xx answer. */
+export interface GetJsonSpec {
+  provider: string;
+  operation: string;
+  url: URL;
+  headers?: Record<string, string>;
+  /** The provider's typed error for an answer that is not 2xx (status, throttling, Retry-After). */
+  errorFor(response: HttpResponse): Error;
+}
+
+/**
+ * One REST GET under the one retried call: the JSON body of a 2xx answer. A failed connection is a
+ * ProviderError naming the operation (retried as transient); other answers are `spec.errorFor`'s.
+ * @example const body = await getJson(ctx, { provider: 'hetzner', operation: 'ListServers', url, headers, errorFor });
+ */
+export function getJson(ctx: ApiCallContext & { http: HttpClient }, spec: GetJsonSpec): Promise<unknown> {
+  const toError = (error: unknown) =>
+    error instanceof NetworkError ? new ProviderError(spec.provider, error.message, { operation: spec.operation, cause: error }) : error;
+  return apiCall(ctx, { provider: spec.provider, operation: spec.operation, toError }, async () => {
+    const response = await ctx.http.request(spec.url, { headers: spec.headers, signal: ctx.signal, okStatus: () => true });
+    if (response.status < 200 || response.status > 299) throw spec.errorFor(response);
+    return response.json<unknown>();
+  });
 }

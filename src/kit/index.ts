@@ -40,6 +40,8 @@ export {
   type Classifier,
   classifyProviderError,
   createClassifier,
+  type GetJsonSpec,
+  getJson,
   isTransientCause,
 } from '../http/call.js';
 export type { HttpClient, HttpRequestOptions, HttpResponse } from '../http/types.js';
