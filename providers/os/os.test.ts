@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
-import { LoopbackOnlyError, ProviderArgsError, ProviderError } from '../../src/errors.js';
+import { LoopbackOnlyError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
@@ -355,6 +355,21 @@ test('faults: throttle and server errors retried on both APIs; reset, truncated,
   sim.setFaults('os-compute', {});
   sim.setFaults('os-keystone', { auth_reject: true });
   await t.throwsAsync(engine.discover(config), { message: /the password of user "discover" was refused/ });
+});
+
+test('faults: latency past the timeout is a TimeoutError; a rate limit throttles pages and every one is still read', async (t) => {
+  const many = Array.from({ length: 8 }, (_, n) => server(n + 1));
+  const sim = await startTestSim(t, fleet(many, {}, 2), [osSim]);
+  const config = `provider=os ${pw(sim)}`;
+  sim.setFaults('os-compute', { latency_ms: 5000 });
+  await t.throwsAsync(engine.discover(config, { timeout: '300ms' }), { instanceOf: TimeoutError });
+  sim.setFaults('os-compute', { rate_limit: { rps: 20, burst: 1 } });
+  t.is((await engine.addrs(config)).length, 8);
+});
+
+test('servers appearing later (appear_after_ms) are not listed before they exist', async (t) => {
+  const sim = await startTestSim(t, fleet([server(1), server(2, { appear_after_ms: 3_600_000 })]), [osSim]);
+  t.deepEqual(await engine.addrs(`provider=os ${pw(sim)}`), ['10.0.0.1']);
 });
 
 test('through HTTP_PROXY: tinyproxy logs Keystone and Nova requests', async (t) => {
