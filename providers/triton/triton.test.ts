@@ -239,6 +239,13 @@ test('malformed, truncated, reset, latency and abort', async (t) => {
   await t.throwsAsync(addrs(fileCfg(sim.httpUrl), env(), engine, { signal: controller.signal }), { instanceOf: AbortError });
 });
 
+test('a rate limit throttles pages and every one is still read; machines appearing later are not listed', async (t) => {
+  const late: FleetInstance = { id: 'm-late', cloud: 'triton', tags: { role: 'consul-server' }, private_ipv4: '10.41.0.9', appear_after_ms: 3_600_000 };
+  const sim = await startTestSim(t, fleet(12, RSA.pub, [late], 3), [tritonSim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 20, burst: 1 } });
+  t.deepEqual(await addrs(fileCfg(sim.httpUrl)), all(12));
+});
+
 test('HTTP_PROXY carries the signed GETs (tinyproxy log), agent-signed', async (t) => {
   const socket = await startAgent(t, [RSA.file]);
   const sim = await startTestSim(t, fleet(30, RSA.pub), [tritonSim]);

@@ -15,7 +15,7 @@ import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { attachedVms, type GuestInterface, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
 import vsphere from './index.js';
-import vsphereSim, { categoryId, liveSessions, tagId } from './sim.js';
+import vsphereSim, { categoryId, liveSessions, tagId, VCENTER_API } from './sim.js';
 
 const engine = new Discover({ builtins: false, providers: [vsphere] });
 const USER = 'discover@vsphere.local';
@@ -186,6 +186,15 @@ test('many VMs: every one asked, none lost', async (t) => {
   const found = await engine.addrs(cfg(sim));
   t.is(found.length, 50);
   t.is(sim.counts()['vsphere-vcenter'], 50);
+});
+
+test('a rate limit throttles guest calls and every VM is still read; VMs appearing later are not listed', async (t) => {
+  const many = Array.from({ length: 12 }, (_, n) => vm(n + 1));
+  const sim = await startTestSim(t, fleet([...many, vm(99, { appear_after_ms: 3_600_000 })]), [vsphereSim]);
+  // 16 guest calls run at once: the bucket lets 4 through a round; the rest retry after Retry-After, within 4 attempts.
+  sim.setFaults(VCENTER_API, { rate_limit: { rps: 50, burst: 4 } });
+  t.is((await engine.addrs(cfg(sim))).length, 12);
+  t.is(liveSessions(sim.ctx), 0);
 });
 
 test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWORD', async (t) => {
