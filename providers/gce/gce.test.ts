@@ -14,7 +14,7 @@ import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
 import gce from './index.js';
 import gceSim from './sim.js';
 import { Discover } from '../../src/discover.js';
-import { AbortError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import type { RunningSim } from '../../src/sim/server.js';
@@ -327,8 +327,9 @@ test('fault malformed: a broken 200 body is an error, not an empty list', async 
   const s = await setup(t);
   s.sim.setFaults('gce-compute', { malformed: true });
   await t.throwsAsync(engine.addrs(`${s.base} tag_value=consul`, { env: s.env }), {
-    instanceOf: ProviderError,
-    message: /^discover-gce: instances\.aggregatedList failed: malformed response: /,
+    instanceOf: MalformedResponseError,
+    code: 'ERR_MALFORMED_RESPONSE',
+    message: /^discover-gce: instances\.aggregatedList: malformed response: not JSON$/,
   });
   t.is(s.sim.counts()['gce-compute'], 1);
 });
