@@ -1,5 +1,7 @@
-// `node --import ./bench/rss-report.mjs ...`: at exit, prints the process's peak RSS (KiB) on stderr
-// so a benchmark can measure a whole CLI process without /usr/bin/time.
+// `node --import ./bench/rss-report.mjs ...`: at exit, prints the process's peak RSS (KiB) and its
+// own CPU time (user + system, microseconds) on stderr, so a benchmark can measure a whole CLI
+// process without /usr/bin/time.
 process.on('exit', () => {
-  process.stderr.write(`\nBENCH_PEAK_RSS_KB=${process.resourceUsage().maxRSS}\n`);
+  const usage = process.resourceUsage();
+  process.stderr.write(`\nBENCH_PEAK_RSS_KB=${usage.maxRSS}\nBENCH_CPU_US=${usage.userCPUTime + usage.systemCPUTime}\n`);
 });

@@ -7,7 +7,7 @@ import { clampTimerMs, DEFAULT_TIMEOUT_MS } from '../clock.js';
 import http from 'node:http';
 import https from 'node:https';
 import { AbortError, AutojoinError, HttpStatusError, MalformedResponseError, NetworkError, ResponseTooLargeError, TimeoutError } from '../errors.js';
-import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
+import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, PROXY_OVERRIDE, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
 import { type ProxyFailureInfo, proxyFailureOf } from './tunnel.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
@@ -168,7 +168,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
     return Promise.reject(new NetworkError(`unsupported protocol ${url.protocol} in ${safeUrl}`, safeUrl));
   }
   const method = (options.method ?? 'GET').toUpperCase();
-  const proxy = proxyForUrl(url, env);
+  const proxy = options.proxy ?? proxyForUrl(url, env);
   const what = `${method} ${safeUrl}${proxy ? ` via proxy ${redactUrl(proxy)}` : ''}`;
   const secrets = [...urlSecrets(proxy), ...urlSecrets(url.href)];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -228,6 +228,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
         method,
         headers,
         agent: url.protocol === 'https:' ? client.httpsAgent : client.httpAgent,
+        ...(options.proxy !== undefined ? { [PROXY_OVERRIDE]: options.proxy } : {}),
       });
     } catch (err) {
       // A header Node rejects (say, with a newline) throws here; it is the caller's mistake,

@@ -129,6 +129,9 @@ export interface AgentSettings {
   onProxyFailure?: FailureSink;
 }
 
+/** In a request's options (`http.request(url, { [PROXY_OVERRIDE]: proxy })`): its own proxy instead of the env's choice. */
+export const PROXY_OVERRIDE = Symbol('autojoin.proxy');
+
 /** Set on a ClientRequest (before its socket comes) to give it its own response limit. */
 export const RESPONSE_LIMIT = Symbol('autojoin.maxResponseBytes');
 
@@ -208,7 +211,8 @@ function dispatching<A extends http.Agent>(
     const host = String(options.hostname ?? options.host ?? 'localhost');
     const port = options.port ?? (scheme === 'https:' ? 443 : 80);
     const target = `${scheme}//${formatHostPort(host, port)}`;
-    const proxy = proxyForUrl(target, settings.env);
+    const override = (options as { [PROXY_OVERRIDE]?: string })[PROXY_OVERRIDE];
+    const proxy = override ?? proxyForUrl(target, settings.env);
     try {
       if (proxy) assertUsableProxy(proxy, redactUrl(target));
       if (settings.loopbackOnly) assertLoopback(host, proxy);
