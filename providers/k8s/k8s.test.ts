@@ -18,7 +18,7 @@ import k8s from './index.js';
 import k8sSim, { API_NAME, kubeconfigPath, parseFieldSelector, parseLabelSelector, podObject, simKubeconfig } from './sim.js';
 import type { PodInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
-import { MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError, ProxyError, TimeoutError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Fleet } from '../../src/sim/fleet.js';
@@ -506,9 +506,10 @@ test('proxy-url credentials reach the proxy and never the output; a refused tunn
   t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
   t.false(lines.join('\n').includes('proxy-secret-77'));
   const bad = `http://kube:wrong-secret-88@127.0.0.1:${proxy.port}`;
+  // The one ProxyError every provider gives for a proxy's refusal (docs/errors.md).
   const error = await t.throwsAsync(addrs(withProxyUrl(t, sim, bad), { maxAttempts: 1 }), {
-    instanceOf: ProviderError,
-    message: /proxy refused the tunnel with HTTP 40[17] \(check the proxy credentials\)/,
+    instanceOf: ProxyError,
+    message: new RegExp(`^discover-k8s: proxy http://127\\.0\\.0\\.1:${proxy.port}/ refused the tunnel: HTTP 40[17] \\(check the proxy credentials\\)$`),
   });
   t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes('wrong-secret-88'));
 });
