@@ -2,7 +2,7 @@
 // port 443): MSAL reports the refused token request as an opaque `endpoints_resolution_error`
 // and drops the proxy's answer, and ARM calls wrap it in a RestError. Both are one ProxyError
 // naming the proxy, without its credentials, and what it answered, as for every provider.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Discover } from '../../src/discover.js';
 import { ProxyError } from '../../src/errors.js';
 import { defaultFleetPath, loadFleet } from '../../src/sim/index.js';
@@ -17,7 +17,7 @@ function baseEnv(): Record<string, string | undefined> {
   return env;
 }
 
-async function setUp(t: Parameters<Parameters<typeof test>[1]>[0]) {
+async function setUp(t: ExecutionContext) {
   const sim = await startTestSim(t, await loadFleet(defaultFleetPath()));
   const proxy = await startTinyproxy(t, { connectPorts: [443] });
   const paste = sim.modules.map((m) => m.paste?.(sim.ctx)).find((p) => p?.provider === 'azure');

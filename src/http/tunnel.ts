@@ -192,7 +192,7 @@ function socksAgent(proxy: URL, agentOptions: http.AgentOptions, report: Failure
       } catch (err) {
         // The socks package's errors (`Socks5 proxy rejected connection - ConnectionRefused`) are
         // its own; a TLS error to the target after the tunnel is up is the target's, not the proxy's.
-        if ((err as Error).name !== 'SocksClientError') throw err;
+        if ((err as Error | null)?.constructor?.name !== 'SocksClientError') throw err;
         let answer = (err as Error).message;
         for (const secret of secrets) answer = answer.split(secret).join('***');
         const failure = new ProxyFailure({ proxy: shown, failed: 'refused the tunnel', answer }, `SOCKS proxy refused the tunnel: ${answer}`, { cause: err });
