@@ -289,15 +289,22 @@ const bundledParsimmon = {
 };
 
 /**
- * For the CLI bundle: the loader of bundles itself (one instance for the process) and the
- * providers' own modules (their bundles are loaded instead; a provider module is imported only
- * without one) stay outside, addressed from bundles/cli/ to <out>/.
+ * Engine modules the CLI bundle leaves outside: the loader of bundles itself (one instance for
+ * the process), and what only `join`, `sim` and `intro` load, which entry/discover.ts runs from
+ * the modules (fewer chunks for the commands the bundle serves).
+ */
+const CLI_OUTSIDE = ['src/load-bundle', 'src/cli/join', 'src/cli/intro', 'src/cli/self-command', 'src/sim/index', 'src/intro/sim'];
+
+/**
+ * For the CLI bundle: CLI_OUTSIDE and the providers' own modules (their bundles are loaded
+ * instead; a provider module is imported only without one) stay outside, addressed from
+ * bundles/cli/ to <out>/.
  */
 const cliExternals = {
   name: 'cli-externals',
   setup(build) {
     const outside = (target) =>
-      target === path.join(ROOT, 'src', 'load-bundle') ||
+      CLI_OUTSIDE.some((file) => target === path.join(ROOT, ...file.split('/'))) ||
       (target.startsWith(path.join(ROOT, 'providers') + path.sep) && target !== path.join(ROOT, 'providers', 'index'));
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path).replace(/\.[jt]s$/, '');
