@@ -1,138 +1,203 @@
-// Claim (issue 9): each cloud provider lists 10,000 instances behind real paging (EC2 1,000 a page,
-// GCE 500, Azure 1,000) in at most 6x a bare node's time and 150 MB. The simulator runs in this
-// process; each provider runs as `discover -q addrs <config>` in a process of its own, as a user
-// would run it, with a warm code cache, so its wall time and peak RSS are its own. Baseline: a bare
-// `node -e 0` measured the same way in the same run. Medians of BENCH_FLEET_RUNS (default 3) runs,
-// interleaved; every run must find all the instances.
-// The built-in providers and simulator modules (entry points import this first; a bench must too).
+// Claim (issue 9; coverage from issues 11 and 13): each provider lists a 10,000-instance fleet behind
+// its API's real paging in at most 6x a bare node's time and 150 MB, and finds every instance.
+//
+// Which providers: every simulator module whose fleet spec has a `bench(i)` hook
+// (providers/<name>/sim-fleet.ts): the hook makes the i-th instance, the module's own paste block
+// gives the config string. A new provider is measured with no change here; a module with a paste
+// but no hook is printed as not measured.
+//
+// How: per provider, the simulator runs in a process of its own (`discover --format json sim
+// --fleet <file>`, that cloud's instances only), so rendering pages never shares this process or
+// the lookup's. Each lookup runs as `discover -q addrs <config>`, as a user runs it, with a warm
+// code cache. Measured: wall time, the lookup's own CPU time (user + system: what other jobs on a
+// busy machine do not inflate), its peak RSS, the simulator's CPU time for the same lookup, and the
+// API requests. Baseline: a bare `node -e 0` measured the same way, interleaved with that provider's
+// runs. Medians of BENCH_FLEET_RUNS (default 3). Every run must return every instance's address.
+//
+// BENCH_FLEET_SIZE (default 10000), BENCH_FLEET_ONLY=aws,gce (some providers), BENCH_FLEET_BEFORE=
+// <another build's dist/entry/discover.js> adds a row per provider for that build, its simulator
+// and its lookup (before/after in one run).
 import '../entry/compose.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FleetInstance } from '../src/sim/fleet.js';
-import { loadFleet, startSim } from '../src/sim/index.js';
-import { defaultFleetPath } from '../src/sim/run.js';
-import { CLI, type MeasuredRun, median, runMeasured, verdict } from './lib.js';
+import { createInterface } from 'node:readline';
+import type { FleetInstance, SimModule } from '../src/sim/index.js';
+import { demoFleet, loadBuiltinSims } from '../src/sim/index.js';
+import { CLI, type MeasuredRun, ROOT, median, runMeasured, verdict } from './lib.js';
 
-const PER_CLOUD = Number(process.env.BENCH_FLEET_SIZE ?? 10_000);
-/** The providers measured (each gets PER_CLOUD instances below); others are the next to add. */
-const BENCHED = [
-  'aws',
-  'azure',
-  'gce',
-  'hetzner',
-  'scaleway',
-  'packet',
-  'k8s',
-  'linode',
-  'digitalocean',
-  'os',
-  'softlayer',
-  'vsphere',
-  'tencentcloud',
-  'aliyun',
-].filter((name) => !process.env.BENCH_FLEET_ONLY || process.env.BENCH_FLEET_ONLY.split(',').includes(name));
+const SIZE = Number(process.env.BENCH_FLEET_SIZE ?? 10_000);
 const RUNS = Number(process.env.BENCH_FLEET_RUNS ?? 3);
+const ONLY = process.env.BENCH_FLEET_ONLY?.split(',');
+const BEFORE = process.env.BENCH_FLEET_BEFORE;
 const RATIO_GOAL = 6;
 const RSS_GOAL_MB = 150;
-const ip = (prefix: number, i: number) => `${prefix}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-const base = await loadFleet(defaultFleetPath());
-const instances: FleetInstance[] = [];
-for (let i = 0; i < PER_CLOUD; i++) {
-  const tags = { role: 'nomad-server', Name: `node-${i}` };
-  instances.push(
-    { id: `i-${i.toString(16).padStart(17, '0')}`, cloud: 'aws', region: 'eu-west-1', zone: 'eu-west-1a', tags, private_ipv4: ip(10, i) },
-    { id: `vm-${i}`, cloud: 'azure', region: 'westeurope', resource_group: `rg-${i % 10}`, tags, private_ipv4: ip(11, i) },
-    {
-      id: `gce-${i}`,
-      cloud: 'gce',
-      name: `gce-${i}`,
-      zone: i % 2 ? 'us-central1-a' : 'us-central1-b',
-      labels: { role: 'nomad-server' },
-      network_tags: ['nomad'],
-      private_ipv4: ip(12, i),
-    },
-    { id: String(2_000_000 + i), cloud: 'hetzner', name: `hz-${i}`, zone: 'fsn1', tags: { role: 'nomad-server' }, private_ipv4: ip(13, i) },
-    { id: `scw-${i}`, cloud: 'scaleway', name: `scw-${i}`, zone: 'fr-par-1', tags: { 'nomad-server': '' }, private_ipv4: ip(14, i) },
-    { id: `metal-${i}`, cloud: 'packet', name: `metal-${i}`, zone: 'ewr1', tags: { 'nomad-server': '' }, private_ipv4: ip(15, i) },
-    { id: `pod-${i}`, cloud: 'k8s', name: `pod-${i}`, namespace: 'default', tags: { role: 'nomad-server' }, private_ipv4: ip(16, i) },
-    {
-      id: String(200_000 + i),
-      cloud: 'linode',
-      name: `linode-${i}`,
-      region: 'us-east',
-      tags: { 'nomad-server': '' },
-      private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}`,
-    },
-    { id: `ins-${i.toString(16).padStart(8, '0')}`, cloud: 'tencentcloud', region: 'ap-guangzhou', tags, private_ipv4: ip(21, i) },
-    { id: `i-${i.toString(16).padStart(12, '0')}`, cloud: 'aliyun', region: 'cn-hangzhou', tags, private_ipv4: ip(22, i) },
-    { id: `os-${i}`, cloud: 'os', name: `os-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(18, i) },
-    { id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: ip(19, i) },
-    { id: String(20_000_000 + i), cloud: 'softlayer', name: `sl-${i}`, zone: 'dal09', tags: { 'nomad-server': '' }, private_ipv4: ip(20, i) },
-    { id: String(100_000 + i), cloud: 'digitalocean', name: `do-${i}`, region: 'nyc3', tags: { 'nomad-server': '' }, private_ipv4: ip(17, i) },
-  );
+interface Row {
+  label: string;
+  provider: string;
+  lookups: MeasuredRun[];
+  baseline: MeasuredRun[];
+  requests: number[];
+  simCpuMs: number[];
+  found: number[];
 }
-const sim = await startSim({
-  fleet: { ...base, instances, services: [], page_size: { 'aws-ec2': 1000, 'gce-compute': 500, 'azure-arm': 1000 } },
-});
 
-const cache = mkdtempSync(path.join(tmpdir(), 'autojoin-bench-fleet-'));
+const modules = await loadBuiltinSims();
+const demo = demoFleet(modules);
+const cloudOf = (m: SimModule) => (m.fleet?.cloud === false ? undefined : (m.fleet?.cloud ?? m.provider));
+const benched = modules.filter((m) => m.fleet?.bench && (!ONLY || ONLY.includes(m.provider)));
+const unmeasured = modules.filter((m) => m.paste && !m.fleet?.bench).map((m) => m.provider);
+
+const work = mkdtempSync(path.join(tmpdir(), 'autojoin-bench-fleet-'));
+const env: Record<string, string | undefined> = { ...process.env, XDG_CACHE_HOME: path.join(work, 'cache') };
+delete env.AUTOJOIN_BUNDLES;
+const rows: Row[] = [];
+const loadBefore = loadavg();
+let failed = false;
 try {
-  const env: Record<string, string | undefined> = { ...process.env, NODE_EXTRA_CA_CERTS: sim.caPath, XDG_CACHE_HOME: cache };
-  delete env.AUTOJOIN_BUNDLES;
-  const rows: { label: string; args: string[]; env: Record<string, string | undefined>; samples: MeasuredRun[]; requests: number[] }[] = [
-    { label: 'node -e 0 (baseline)', args: ['-e', '0'], env, samples: [], requests: [] },
-  ];
-  for (const module of sim.modules) {
-    const paste = module.paste?.(sim.ctx);
-    if (!paste || !BENCHED.includes(paste.provider)) continue;
-    // vsphere has no bulk guest call: one request per VM, past the default 60 s on a small machine.
-    const flags = paste.provider === 'vsphere' ? ['--timeout', '10m'] : [];
-    const args = [CLI, '-q', ...flags, 'addrs', paste.config];
-    const runEnv = { ...env, ...paste.env };
-    await runMeasured(args, runEnv); // warms the file and code caches
-    rows.push({ label: `discover addrs provider=${paste.provider}`, args, env: runEnv, samples: [], requests: [] });
-  }
-  let failed = false;
-  for (let i = 0; i < RUNS; i++) {
-    for (const row of rows) {
-      sim.resetCounts();
-      const run = await runMeasured(row.args, row.env);
-      row.requests.push(Object.values(sim.counts()).reduce((a, b) => a + b, 0));
-      row.samples.push(run);
-      if (row.args[0] !== '-e') {
-        const found = run.stdout.trim() === '' ? 0 : run.stdout.trim().split(' ').length;
-        if (run.code !== 0 || found !== PER_CLOUD) {
-          failed = true;
-          console.log(`  ${row.label}: found ${found} of ${PER_CLOUD} (exit ${run.code}) ${run.stderr.trim().split('\n')[0] ?? ''}`);
+  for (const module of benched) {
+    const bench = module.fleet?.bench as (i: number) => FleetInstance;
+    const instances = Array.from({ length: SIZE }, (_, i) => bench(i));
+    const expected = new Set(instances.flatMap((i) => [i.private_ipv4, i.public_ipv4, i.private_ipv6, i.public_ipv6].filter((a) => a !== undefined)));
+    const stray = instances.find((i) => i.cloud !== cloudOf(module));
+    if (stray) throw new Error(`${module.provider}: bench(i) made an instance of cloud ${stray.cloud}`);
+    const fleetPath = path.join(work, `${module.provider}.json`);
+    writeFileSync(fleetPath, JSON.stringify({ ...demo, instances, services: [] }));
+    const builds = [{ label: module.provider, cli: CLI }, ...(BEFORE ? [{ label: `${module.provider} (before)`, cli: BEFORE }] : [])];
+    for (const build of builds) {
+      const row: Row = { label: build.label, provider: module.provider, lookups: [], baseline: [], requests: [], simCpuMs: [], found: [] };
+      rows.push(row);
+      // Each build's own simulator, so a faster simulator shows in its row, not in both.
+      const sim = await startSimProcess(build.cli, fleetPath);
+      try {
+        const block = sim.paste.blocks.find((b) => b.provider === module.provider);
+        if (!block) throw new Error(`${module.provider}: the simulator printed no paste block for a fleet of bench(i) instances`);
+        const runEnv = { ...env, ...sim.paste.env, ...block.env };
+        // `--timeout`: a lookup of one request per instance (vsphere's guest calls) outlasts the default 60 s here.
+        const args = [build.cli, '-q', '--timeout', '10m', 'addrs', block.config];
+        await runMeasured(args, runEnv); // warms the file and code caches
+        for (let run = 0; run < RUNS; run++) {
+          row.baseline.push(await runMeasured(['-e', '0'], env));
+          await sim.control('DELETE', '/_sim/counts');
+          const simCpuBefore = sim.cpuMs();
+          const lookup = await runMeasured(args, runEnv);
+          row.simCpuMs.push(sim.cpuMs() - simCpuBefore);
+          row.requests.push(Object.values((await sim.control('GET', '/_sim/counts')) as Record<string, number>).reduce((a, b) => a + b, 0));
+          row.lookups.push(lookup);
+          const found = foundOf(lookup.stdout, expected);
+          row.found.push(found);
+          if (lookup.code !== 0 || found !== SIZE) {
+            failed = true;
+            console.log(`  ${row.label}: found ${found} of ${SIZE} (exit ${lookup.code}) ${lookup.stderr.trim().split('\n')[0] ?? ''}`);
+          }
         }
+      } finally {
+        await sim.stop();
       }
     }
   }
-  const baseline = median((rows[0] as (typeof rows)[number]).samples.map((s) => s.ms));
-  console.log(
-    `fleet: ${PER_CLOUD.toLocaleString('en')} instances per cloud, every page, \`discover -q addrs\` as a whole process, warm code cache, median of ${RUNS} runs`,
-  );
-  console.log(`  ${'run'.padEnd(32)} ${'API requests'.padStart(13)} ${'wall'.padStart(10)} ${'ratio'.padStart(7)} ${'peak RSS'.padStart(10)}`);
-  const verdicts: string[] = [];
-  for (const row of rows) {
-    const ms = median(row.samples.map((s) => s.ms));
-    const rss = median(row.samples.map((s) => s.rssMB));
-    const requests = row.args[0] === '-e' ? '' : String(median(row.requests));
-    console.log(
-      `  ${row.label.padEnd(32)} ${requests.padStart(13)} ${`${ms.toFixed(0)} ms`.padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} ${`${rss.toFixed(0)} MB`.padStart(10)}`,
-    );
-    if (row.args[0] !== '-e') {
-      const ok = ms / baseline <= RATIO_GOAL && rss <= RSS_GOAL_MB;
-      verdicts.push(`  ${row.label}: at most ${RATIO_GOAL}x and ${RSS_GOAL_MB} MB: ${verdict(ok)} (${(ms / baseline).toFixed(2)}x, ${rss.toFixed(0)} MB)`);
-    }
-  }
-  console.log('goals:');
-  for (const line of verdicts) console.log(line);
-  if (failed) console.log('FAILED: some runs did not list every instance');
-  process.exitCode = failed ? 1 : 0;
 } finally {
-  await sim.close();
-  rmSync(cache, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+}
+
+const loadAfter = loadavg();
+const all = rows.flatMap((r) => r.baseline);
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+console.log(
+  `fleet: ${SIZE.toLocaleString('en')} instances per provider, every page, \`discover -q addrs\` as a whole process against a simulator in its own process, warm code cache, medians of ${RUNS}`,
+);
+console.log(
+  `  load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} at start, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} at end; bare \`node -e 0\` over the whole run: ${ms(median(all.map((s) => s.ms)))} wall, ${ms(median(all.map((s) => s.cpuMs)))} CPU, ${median(all.map((s) => s.rssMB)).toFixed(0)} MB`,
+);
+const header = ['provider', 'requests', 'found', 'wall', 'bare wall', 'ratio', 'CPU', 'bare CPU', 'ratio', 'peak RSS', 'sim CPU'];
+const widths = [24, 9, 7, 9, 10, 7, 9, 9, 7, 9, 9];
+const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(' ')}`;
+console.log(line(header));
+const verdicts: string[] = [];
+for (const row of rows) {
+  const wall = median(row.lookups.map((s) => s.ms));
+  const cpu = median(row.lookups.map((s) => s.cpuMs));
+  const bareWall = median(row.baseline.map((s) => s.ms));
+  const bareCpu = median(row.baseline.map((s) => s.cpuMs));
+  const rss = median(row.lookups.map((s) => s.rssMB));
+  console.log(
+    line([
+      row.label,
+      String(median(row.requests)),
+      String(Math.min(...row.found)),
+      ms(wall),
+      ms(bareWall),
+      `${(wall / bareWall).toFixed(2)}x`,
+      ms(cpu),
+      ms(bareCpu),
+      `${(cpu / bareCpu).toFixed(2)}x`,
+      `${rss.toFixed(0)} MB`,
+      ms(median(row.simCpuMs)),
+    ]),
+  );
+  if (!row.label.endsWith('(before)')) {
+    const all = Math.min(...row.found) === SIZE;
+    const memory = rss <= RSS_GOAL_MB;
+    verdicts.push(
+      `  ${row.label}: wall ${(wall / bareWall).toFixed(2)}x ${verdict(wall / bareWall <= RATIO_GOAL && memory && all)}; CPU ${(cpu / bareCpu).toFixed(2)}x ${verdict(cpu / bareCpu <= RATIO_GOAL && memory && all)}; ${rss.toFixed(0)} MB${all ? '' : `; found ${Math.min(...row.found)} of ${SIZE}`}`,
+    );
+  }
+}
+console.log(
+  `goals: at most ${RATIO_GOAL}x a bare node and ${RSS_GOAL_MB} MB, every instance (wall; and by CPU time, what other jobs on the machine do not inflate):`,
+);
+for (const v of verdicts) console.log(v);
+if (unmeasured.length > 0) console.log(`not measured (no bench hook in their sim-fleet.ts): ${unmeasured.join(', ')}`);
+if (failed) console.log('FAILED: some runs did not list every instance');
+process.exitCode = failed ? 1 : 0;
+
+/** Distinct expected addresses in a `discover -q addrs` answer (a `host:port` counts by its host). */
+function foundOf(stdout: string, expected: ReadonlySet<string>): number {
+  const hosts = stdout
+    .trim()
+    .split(/\s+/)
+    .filter((token) => token !== '')
+    .map((token) => /^\[(.+)\]:\d+$/.exec(token)?.[1] ?? /^([^:]+):\d+$/.exec(token)?.[1] ?? token);
+  return new Set(hosts.filter((host) => expected.has(host))).size;
+}
+
+interface SimPasteData {
+  httpUrl: string;
+  env: Record<string, string>;
+  blocks: { provider: string; config: string; env: Record<string, string> }[];
+}
+
+/** `discover --format json sim --fleet <file>` in a child process, once it has printed its paste line. */
+async function startSimProcess(cli: string, fleetPath: string) {
+  // A larger young generation: the simulator renders every page from scratch, and with the default
+  // it spent more time collecting than rendering (linode's: 1,040 -> 470 ms a lookup). Harness only.
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', cli, '--format', 'json', 'sim', '--fleet', fleetPath], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const first = await Promise.race([once(lines, 'line').then(([l]) => l as string), exited.then(([code]) => Promise.reject(new Error(`sim exited ${code}`)))]);
+  const paste = JSON.parse(first) as SimPasteData;
+  return {
+    paste,
+    /** The simulator process's CPU time so far (user + system), from /proc. */
+    cpuMs(): number {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    },
+    async control(method: string, route: string): Promise<unknown> {
+      const response = await fetch(`${paste.httpUrl}${route}`, { method });
+      return response.json();
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

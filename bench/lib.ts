@@ -75,7 +75,7 @@ export interface MeasuredRun {
   ms: number;
   /** Peak resident set size, MB (from bench/rss-report.mjs). */
   rssMB: number;
-  /** CPU time, user + system, every thread, ms (from bench/rss-report.mjs). */
+  /** The process's own CPU time, user + system, ms (from bench/rss-report.mjs): what a busy machine does not inflate. */
   cpuMs: number;
   stdout: string;
   stderr: string;
@@ -99,14 +99,8 @@ export function runMeasured(args: string[], env: Record<string, string | undefin
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const rss = Number(/BENCH_PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
       const cpu = Number(/BENCH_CPU_US=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-      resolve({
-        ms,
-        rssMB: rss / 1024,
-        cpuMs: cpu / 1000,
-        stdout,
-        stderr: stderr.replace(/\n?BENCH_PEAK_RSS_KB=\d+( BENCH_CPU_US=\d+)?\n/, ''),
-        code: code ?? 1,
-      });
+      const rest = stderr.replace(/\n?BENCH_PEAK_RSS_KB=\d+\n/, '').replace(/BENCH_CPU_US=\d+\n/, '');
+      resolve({ ms, rssMB: rss / 1024, cpuMs: cpu / 1000, stdout, stderr: rest, code: code ?? 1 });
     });
   });
 }

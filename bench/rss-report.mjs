@@ -1,8 +1,7 @@
-// `node --import ./bench/rss-report.mjs ...`: at exit, prints the process's peak RSS (KiB) and the
-// CPU time it used (user + system, every thread, µs) on stderr, so a benchmark can measure a
-// whole CLI process without /usr/bin/time. CPU time moves less than wall time when other jobs
-// load the machine.
+// `node --import ./bench/rss-report.mjs ...`: at exit, prints the process's peak RSS (KiB) and its
+// own CPU time (user + system, microseconds) on stderr, so a benchmark can measure a whole CLI
+// process without /usr/bin/time.
 process.on('exit', () => {
-  const cpu = process.cpuUsage();
-  process.stderr.write(`\nBENCH_PEAK_RSS_KB=${process.resourceUsage().maxRSS} BENCH_CPU_US=${cpu.user + cpu.system}\n`);
+  const usage = process.resourceUsage();
+  process.stderr.write(`\nBENCH_PEAK_RSS_KB=${usage.maxRSS}\nBENCH_CPU_US=${usage.userCPUTime + usage.systemCPUTime}\n`);
 });

@@ -458,6 +458,40 @@ test('setFleet and updateFleet change what modules see', async (t) => {
   t.is((await json(`${sim.httpUrl}/data/x`)).status, 500);
 });
 
+test('updateFleet that changes the instance list in place is seen by the next request', async (t) => {
+  const { sim } = await startFake(t);
+  t.deepEqual((await json(`${sim.httpUrl}/data/x`)).body.instances, ['f-1', 'f-2']);
+  // Same array, same length: only setFleet's forgetting keeps the per-cloud index from going stale.
+  sim.updateFleet((fleet) => {
+    fleet.instances[0] = { id: 'f-9', cloud: 'fake' };
+    return fleet;
+  });
+  t.deepEqual((await json(`${sim.httpUrl}/data/x`)).body.instances, ['f-9', 'f-2']);
+});
+
+test('visibleInstances hands out a copy: a module sorting it does not reorder the fleet', (t) => {
+  const ctx = {
+    fleet: {
+      credentials: {},
+      instances: [
+        { id: 'b', cloud: 'c' },
+        { id: 'a', cloud: 'c' },
+        { id: 'z', cloud: 'other' },
+      ],
+    },
+    elapsedMs: () => 0,
+  };
+  visibleInstances(ctx, 'c').sort((x, y) => x.id.localeCompare(y.id));
+  t.deepEqual(
+    visibleInstances(ctx, 'c').map((i) => i.id),
+    ['b', 'a'],
+  );
+  t.deepEqual(
+    ctx.fleet.instances.map((i) => i.id),
+    ['b', 'a', 'z'],
+  );
+});
+
 // --- appear_after_ms ---
 
 test('instances and services with appear_after_ms stay hidden until sim time passes it', async (t) => {

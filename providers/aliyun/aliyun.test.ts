@@ -255,6 +255,19 @@ test.serial('a rate limit (token bucket) throttles later pages; backoff still ge
 
 // --- proxy and secrets ---------------------------------------------------------------------------
 
+test('instances appearing later (appear_after_ms) are not listed before they exist', async (t) => {
+  const late: FleetInstance = {
+    id: 'i-late',
+    cloud: 'aliyun',
+    region: 'cn-hangzhou',
+    tags: { consul: 'server' },
+    private_ipv4: '10.41.0.9',
+    appear_after_ms: 3_600_000,
+  };
+  const sim = await startTestSim(t, fleet(2, [late]), [aliyunSim]);
+  t.deepEqual(await addrs(cfg(sim.httpUrl)), all(2));
+});
+
 test('HTTP_PROXY carries the signed GETs (tinyproxy log)', async (t) => {
   const sim = await startTestSim(t, fleet(120), [aliyunSim]);
   const proxy = await startTinyproxy(t);

@@ -1,5 +1,5 @@
 /** What the Alibaba Cloud simulator adds to the fleet file: `network_type`, the credential block, the demo slice. */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const aliyunFleet: FleetModuleSpec = {
   summary:
@@ -51,4 +51,11 @@ export const aliyunFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: `i-${i.toString(16).padStart(12, '0')}`,
+    cloud: 'aliyun',
+    region: 'cn-hangzhou',
+    tags: { role: 'nomad-server', Name: `node-${i}` },
+    private_ipv4: benchAddress(22, i),
+  }),
 };

@@ -117,46 +117,86 @@ export function authProblem(params: Record<string, string>, creds: AliyunCredent
   return undefined;
 }
 
+/**
+ * One instance with the keys, in the order, of the recorded answer in fixtures/describe-instances.json
+ * (sim-shape.test.ts holds the two to the same key set). `Tags` is left out of an untagged instance,
+ * as the recording does.
+ */
 function ecsInstance(i: FleetInstance): Record<string, unknown> {
   const classic = i.network_type === 'classic';
   const state = i.state ?? 'running';
+  const status = state.charAt(0).toUpperCase() + state.slice(1);
+  const tags = Object.entries(i.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
   return {
-    InstanceId: i.id,
-    InstanceName: i.name ?? i.id,
-    HostName: i.name ?? i.id,
-    Description: '',
-    RegionId: i.region,
-    ZoneId: i.zone ?? `${i.region}-a`,
-    Status: state.charAt(0).toUpperCase() + state.slice(1),
-    InstanceType: 'ecs.g7.large',
-    InstanceTypeFamily: 'ecs.g7',
-    Cpu: 2,
+    ResourceGroupId: '',
     Memory: 8192,
-    ImageId: 'ubuntu_24_04_x64_20G_alibase_20260101.vhd',
+    InstanceChargeType: 'PostPaid',
+    Cpu: 2,
     OSName: 'Ubuntu  24.04 64位',
-    OSType: 'linux',
     InstanceNetworkType: classic ? 'classic' : 'vpc',
     InnerIpAddress: { IpAddress: classic && i.private_ipv4 ? [i.private_ipv4] : [] },
-    PublicIpAddress: { IpAddress: i.public_ipv4 ? [i.public_ipv4] : [] },
+    ExpiredTime: '2099-12-31T15:59Z',
+    ImageId: 'ubuntu_24_04_x64_20G_alibase_20260101.vhd',
     EipAddress: { AllocationId: '', IpAddress: '', InternetChargeType: '' },
+    ImageOptions: {},
+    HostName: i.name ?? i.id,
+    ...(tags.length > 0 ? { Tags: { Tag: tags } } : {}),
+    VlanId: '',
+    Status: status,
+    HibernationOptions: { Configured: false },
+    MetadataOptions: { HttpTokens: '', HttpEndpoint: '' },
+    InstanceId: i.id,
+    StoppedMode: status === 'Stopped' ? 'KeepCharging' : 'Not-applicable',
+    CpuOptions: { ThreadsPerCore: 2, Numa: 'ON', CoreCount: 1 },
+    StartTime: '2026-01-01T00:01Z',
+    DeletionProtection: false,
+    SecurityGroupIds: { SecurityGroupId: ['sg-sim0001'] },
     VpcAttributes: classic
-      ? { VpcId: '', VSwitchId: '', NatIpAddress: '', PrivateIpAddress: { IpAddress: [] } }
-      : { VpcId: 'vpc-sim0001', VSwitchId: 'vsw-sim0001', NatIpAddress: '', PrivateIpAddress: { IpAddress: i.private_ipv4 ? [i.private_ipv4] : [] } },
+      ? { PrivateIpAddress: { IpAddress: [] }, VpcId: '', VSwitchId: '', NatIpAddress: '' }
+      : { PrivateIpAddress: { IpAddress: i.private_ipv4 ? [i.private_ipv4] : [] }, VpcId: 'vpc-sim0001', VSwitchId: 'vsw-sim0001', NatIpAddress: '' },
+    InternetChargeType: 'PayByTraffic',
+    InstanceName: i.name ?? i.id,
+    DeploymentSetId: '',
+    InternetMaxBandwidthOut: i.public_ipv4 ? 5 : 0,
+    SerialNumber: `${i.id}-serial`,
+    OSType: 'linux',
+    CreationTime: '2026-01-01T00:00Z',
+    AutoReleaseTime: '',
+    Description: '',
+    InstanceTypeFamily: 'ecs.g7',
+    DedicatedInstanceAttribute: { Tenancy: '', Affinity: '' },
+    PublicIpAddress: { IpAddress: i.public_ipv4 ? [i.public_ipv4] : [] },
+    GPUSpec: '',
     NetworkInterfaces: {
       NetworkInterface: classic
         ? []
-        : [{ NetworkInterfaceId: `eni-${i.id.slice(2)}`, Type: 'Primary', PrimaryIpAddress: i.private_ipv4 ?? '', MacAddress: '00:16:3e:00:00:01' }],
+        : [
+            {
+              Type: 'Primary',
+              PrimaryIpAddress: i.private_ipv4 ?? '',
+              MacAddress: '00:16:3e:00:00:01',
+              NetworkInterfaceId: `eni-${i.id.slice(2)}`,
+              PrivateIpSets: { PrivateIpSet: i.private_ipv4 ? [{ PrivateIpAddress: i.private_ipv4, Primary: true }] : [] },
+            },
+          ],
     },
-    SecurityGroupIds: { SecurityGroupId: ['sg-sim0001'] },
-    Tags: { Tag: Object.entries(i.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) },
-    InstanceChargeType: 'PostPaid',
-    InternetChargeType: 'PayByTraffic',
-    InternetMaxBandwidthOut: i.public_ipv4 ? 5 : 0,
-    CreationTime: '2026-01-01T00:00Z',
-    ExpiredTime: '2099-12-31T15:59Z',
-    StartTime: '2026-01-01T00:01Z',
+    SpotPriceLimit: 0,
+    DeviceAvailable: true,
+    SaleCycle: '',
+    InstanceType: 'ecs.g7.large',
+    SpotStrategy: 'NoSpot',
+    OSNameEn: 'Ubuntu  24.04 64 bit',
     IoOptimized: true,
-    DeletionProtection: false,
+    ZoneId: i.zone ?? `${i.region}-a`,
+    ClusterId: '',
+    EcsCapacityReservationAttr: { CapacityReservationPreference: '', CapacityReservationId: '' },
+    DedicatedHostAttribute: { DedicatedHostId: '', DedicatedHostName: '', DedicatedHostClusterId: '' },
+    GPUAmount: 0,
+    OperationLocks: { LockReason: [] },
+    InternetMaxBandwidthIn: -1,
+    Recyclable: false,
+    RegionId: i.region,
+    CreditSpecification: '',
   };
 }
 

@@ -2,7 +2,7 @@
  * What the AWS simulator adds to the fleet file: ECS tasks, the credential block, and the AWS
  * part of the demo fleet (a Nomad server cluster in eu-west-1).
  */
-import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the AWS simulator reads it. */
 export interface AwsInstance extends FleetInstance {
@@ -122,4 +122,12 @@ export const awsFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: `i-${i.toString(16).padStart(17, '0')}`,
+    cloud: 'aws',
+    region: 'eu-west-1',
+    zone: 'eu-west-1a',
+    tags: { role: 'nomad-server', Name: `node-${i}` },
+    private_ipv4: benchAddress(10, i),
+  }),
 };

@@ -160,10 +160,41 @@ async function flexibleVms(session: ArmSession, rg: string, vmss: string): Promi
   );
 }
 
+/** What `onResponse` sees of an answer. */
+interface RawAnswer {
+  status: number;
+  bodyAsText?: string | null;
+  parsedBody?: unknown;
+  request: { url: string };
+}
+
+/**
+ * What is wrong with a 200 as an ARM list page (`{"value": [{...}], "nextLink": ...}`), or
+ * undefined. The raw text is read: the SDK's deserializer wraps a non-array `value` (`5`, `{}`)
+ * into an array, which would read as items that match nothing.
+ */
+function armListProblem(answer: RawAnswer): string | undefined {
+  let body = answer.parsedBody;
+  if (typeof answer.bodyAsText === 'string') {
+    if (answer.bodyAsText.trim() === '') return 'an empty body';
+    try {
+      body = JSON.parse(answer.bodyAsText);
+    } catch {
+      return 'not JSON';
+    }
+  }
+  if (body === undefined || body === null) return 'an empty body';
+  if (typeof body === 'string') return 'not JSON';
+  const value = (body as { value?: unknown }).value;
+  if (!Array.isArray(value)) return 'no "value" array';
+  if (value.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))) return 'a "value" item is not an object';
+  return undefined;
+}
+
 interface PageRequest {
   abortSignal: AbortSignal;
   /** Sees each raw answer, so a 200 that is not an ARM list is caught instead of read as empty. */
-  onResponse: (raw: { status: number; parsedBody?: unknown; request: { url: string } }) => void;
+  onResponse: (raw: RawAnswer) => void;
   /** Resume at this page (`continuationToken` = the previous page's nextLink); undefined for the first. */
   page: { continuationToken: string } | undefined;
 }
@@ -187,7 +218,7 @@ async function collect<T extends object, R>(
   do {
     const pageToken = token;
     const page = await apiCall(ctx, { provider: 'azure', operation, toError: toAzureError, classify: classifyAzureError }, async () => {
-      let answer: { status: number; parsedBody?: unknown; request: { url: string } } | undefined;
+      let answer: RawAnswer | undefined;
       const result = await open({
         abortSignal: ctx.signal,
         onResponse: (raw) => {
@@ -197,13 +228,10 @@ async function collect<T extends object, R>(
       }).next();
       // An ARM list answer is `{"value": [...], "nextLink": ...}`; an HTML page, an empty body or
       // other JSON would otherwise read as "no items".
-      const body = answer?.parsedBody as { value?: unknown } | undefined;
-      if (answer !== undefined && answer.status === 200 && !Array.isArray(body?.value)) {
+      const problem = answer !== undefined && answer.status === 200 ? armListProblem(answer) : undefined;
+      if (answer !== undefined && problem !== undefined) {
         const url = new URL(answer.request.url);
-        throw new MalformedResponseError(
-          `discover-azure: ${operation}: malformed response: ${body === undefined || body === null ? 'an empty body' : typeof body === 'string' ? 'not JSON' : 'no "value" array'}, not an ARM list`,
-          `${url.origin}${url.pathname}`,
-        );
+        throw new MalformedResponseError(`discover-azure: ${operation}: malformed response: ${problem}, not an ARM list`, `${url.origin}${url.pathname}`);
       }
       return result.done ? undefined : result.value;
     });

@@ -2,7 +2,7 @@
  * What the Azure simulator adds to the fleet file: resource groups, scale sets (Uniform and
  * Flexible), subscriptions, the Entra ID credential block, and the Azure part of the demo fleet.
  */
-import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the Azure simulator reads it: a VM, or a scale-set VM. */
 export interface AzureInstance extends FleetInstance {
@@ -126,4 +126,12 @@ export const azureFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: `vm-${i}`,
+    cloud: 'azure',
+    region: 'westeurope',
+    resource_group: `rg-${i % 10}`,
+    tags: { role: 'nomad-server', Name: `node-${i}` },
+    private_ipv4: benchAddress(11, i),
+  }),
 };

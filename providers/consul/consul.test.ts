@@ -11,6 +11,7 @@ import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import { retryJoin } from '../../src/join/index.js';
 import type { Fleet, FleetService } from '../../src/sim/fleet.js';
+import { retryWaitMs, startFront } from '../../test/helpers/front.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 
 const engine = new Discover({ builtins: false, providers: [consul] });
@@ -188,8 +189,19 @@ test('an unknown datacenter is an error, an unknown service an empty list', asyn
 test('throttling (429 with Retry-After) is retried within the call by the shared policy', async (t) => {
   const sim = await startTestSim(t, fleet(estate, null), [consulSim]);
   sim.setFaults('consul', { error: 'throttle', error_count: 1 });
-  t.deepEqual(await engine.addrs(`provider=consul service=nomad-client address=${sim.httpUrl}`), ['10.0.5.1:4646']);
+  // Through a recording front: the wait is read on the server side.
+  const front = await startFront(t, sim.httpUrl);
+  const lines: string[] = [];
+  const logger = { debug() {}, info: (line: string) => lines.push(line), warn() {}, error() {} };
+  t.deepEqual(await engine.addrs(`provider=consul service=nomad-client address=${front.url}`, { logger }), ['10.0.5.1:4646']);
   t.deepEqual(sim.counts(), { consul: 2 });
+  // Retry-After: 1 -> 1000 ms; ignored, the backoff would draw below 200 ms.
+  t.true(
+    lines.some((line) => /; throttled, attempt 2 of 4 in 1000ms$/.test(line)),
+    lines.join('\n'),
+  );
+  const waited = retryWaitMs(t, front, 429);
+  t.true(waited >= 990, `the retry came ${waited.toFixed(0)} ms after the 429 left (Retry-After: 1)`);
 });
 
 test('persistent throttling ends as a throttled ProviderError (which stretches the join wait)', async (t) => {

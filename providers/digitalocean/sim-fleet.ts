@@ -3,7 +3,7 @@
  * A droplet's tags are the instance's `tags` map, each written `key` (empty value) or `key:value`,
  * the form DigitalOcean users give namespaced tags (`env:prod`).
  */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const digitaloceanFleet: FleetModuleSpec = {
   summary:
@@ -44,4 +44,12 @@ export const digitaloceanFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: String(100_000 + i),
+    cloud: 'digitalocean',
+    name: `do-${i}`,
+    region: 'nyc3',
+    tags: { 'nomad-server': '' },
+    private_ipv4: benchAddress(17, i),
+  }),
 };

@@ -9,7 +9,7 @@ import { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js'
 import type { AuthClient } from 'google-auth-library';
 import { apiCall, type ProviderContext, ProviderError } from '../../src/kit/index.js';
 import type { GceInstance } from './extract.js';
-import { classifyGceError, toProviderError } from './errors.js';
+import { classifyGceError, malformedResponse, toProviderError } from './errors.js';
 import { AGGREGATED_FIELDS, FIELD_MASK_HEADER, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
 import { callAuth, sharedClients } from './shared.js';
 
@@ -111,14 +111,14 @@ async function allPages<Res extends RawPage>(
         ctx.log.warn(`discover-gce: ${operation}: the server refused the field mask; asking for whole resources`);
         raw = await fetchPage();
       }
-      if (!raw || typeof raw !== 'object') throw new ProviderError('gce', 'malformed response: no body', { operation });
+      if (!raw || typeof raw !== 'object') throw malformedResponse(operation, 'malformed response: no body', '');
       return raw;
     });
     pages++;
     onPage(page);
     const next = page.nextPageToken || undefined;
     // A server repeating a token would loop forever; treat it as a broken answer.
-    if (next && seen.has(next)) throw new ProviderError('gce', 'malformed response: the same nextPageToken twice', { operation });
+    if (next && seen.has(next)) throw malformedResponse(operation, 'malformed response: the same nextPageToken twice', '');
     if (next) seen.add(next);
     pageToken = next;
   } while (pageToken);

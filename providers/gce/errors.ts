@@ -14,6 +14,7 @@ import {
   MalformedResponseError,
   NetworkError,
   parseRetryAfter,
+  printableLine,
   ProviderError,
   TimeoutError,
   TRANSIENT_SOCKET_CODES,
@@ -148,12 +149,23 @@ function firstLine(text: string): string {
 }
 
 /**
+ * A 200 whose body is not the API's answer (HTML, another shape, garbage): never retried, never
+ * read as "no instances". `reason` starts with `malformed response`.
+ */
+export function malformedResponse(operation: string, reason: string, url: string, cause?: unknown): MalformedResponseError {
+  return new MalformedResponseError(`discover-gce: ${operation}: ${printableLine(reason, 300)}`, url, cause === undefined ? undefined : { cause });
+}
+
+/**
  * Wraps whatever a GCE call threw into a {@link ProviderError} naming `operation`.
  * Aborts and autojoin's own errors (loopback guard...) pass through unchanged; our HTTP stack's
  * status and network errors (metadata server calls) become ProviderErrors too.
  */
 export function toProviderError(err: unknown, operation: string): AutojoinError {
   if (err instanceof ProviderError || err instanceof AbortError) return err;
+  if (err instanceof MalformedResponseError) {
+    return err.message.startsWith('discover-gce: ') ? err : malformedResponse(operation, err.message, err.url, err);
+  }
   if (err instanceof HttpStatusError) {
     const parsed = parseGoogleError(err.status, err.body);
     const retryAfterMs = parseRetryAfter(err.headers['retry-after'], Date.now());
@@ -166,7 +178,7 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
       cause: err,
     });
   }
-  if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof MalformedResponseError) {
+  if (err instanceof NetworkError || err instanceof TimeoutError) {
     return new ProviderError('gce', err.message, { operation, cause: err });
   }
   // node-fetch keeps only the code and text of a socket error: rebuild the loopback guard's.
@@ -194,8 +206,8 @@ export function toProviderError(err: unknown, operation: string): AutojoinError 
   }
   const code = networkCode(err);
   if (code) return new ProviderError('gce', `network error: ${firstLine(e.message ?? '')}`, { operation, cloudCode: code, cause: err });
-  if (e.name === 'SyntaxError' || /JSON|Unexpected token|malformed|invalid wire type|index out of range/i.test(e.message ?? '')) {
-    return new ProviderError('gce', `malformed response: ${firstLine(e.message ?? '')}`, { operation, cause: err });
+  if (e.name === 'SyntaxError' || /JSON|Unexpected token|malformed|null response|invalid wire type|index out of range/i.test(e.message ?? '')) {
+    return malformedResponse(operation, `malformed response: ${firstLine(e.message ?? '')}`, '', err);
   }
   return new ProviderError('gce', firstLine(e.message ?? '') || String(e.name ?? 'unknown error'), { operation, cause: err });
 }

@@ -11,9 +11,10 @@ import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
 import { extractTargets, type GceInstance, type GceSelection, instanceAddress, zoneName } from './extract.js';
 import { instanceFilter, quoteFilterValue, zoneFilter } from './filter.js';
 import { checkArgs, statusSet } from './index.js';
+import { computeListOf, listShapeProblem } from './shape.js';
 import { FieldSelectionError, parseFields, RawJson, renderJson } from './sim-fields.js';
 import { type FieldLookup, FilterSyntaxError, parseFilter } from './sim-filter.js';
-import { AbortError, HttpStatusError, LoopbackOnlyError, ProviderError } from '../../src/errors.js';
+import { AbortError, HttpStatusError, LoopbackOnlyError, MalformedResponseError, ProviderError } from '../../src/errors.js';
 
 const ZONE_URL = 'https://www.googleapis.com/compute/v1/projects/p/zones/us-central1-a';
 
@@ -304,8 +305,13 @@ test('toProviderError: network errors, malformed bodies, our own errors', (t) =>
   t.deepEqual(classifyGceError(reset), { retry: true });
 
   const malformed = toProviderError(new SyntaxError('Unexpected token < in JSON at position 0'), 'zones.list');
-  t.regex(malformed.message, /malformed response: Unexpected token/);
+  t.is(malformed.message, 'discover-gce: zones.list: malformed response: Unexpected token < in JSON at position 0');
+  t.is(malformed.code, 'ERR_MALFORMED_RESPONSE');
   t.deepEqual(classifyGceError(malformed), { retry: false });
+  // The shape check's error (shared.ts) gets the operation once, however often it is mapped.
+  const shaped = toProviderError(new MalformedResponseError('malformed response: items is not an array', 'http://127.0.0.1:1/x'), 'zones.list');
+  t.is(shaped.message, 'discover-gce: zones.list: malformed response: items is not an array');
+  t.is(toProviderError(shaped, 'zones.list'), shaped);
 
   const guard = new LoopbackOnlyError('compute.googleapis.com');
   t.is(toProviderError(Object.assign(new Error('request to x failed'), { cause: guard }), 'zones.list'), guard);
@@ -443,3 +449,40 @@ test('sim partial response: cached raw instances take the selection that reaches
   t.is(renderJson({ items: raw, other: 1 }, parseFields('items(a,b)')), '{"items":"a+b"}');
   t.is(renderJson({ items: raw }, undefined), '{"items":"all"}');
 });
+
+test('computeListOf: the list calls by REST path; token and metadata paths are none', (t) => {
+  t.is(computeListOf('/compute/v1/projects/p-1/aggregated/instances'), 'instances.aggregatedList');
+  t.is(computeListOf('/compute/v1/projects/p-1/zones/us-west1-a/instances'), 'instances.list');
+  t.is(computeListOf('/compute/v1/projects/p-1/zones'), 'zones.list');
+  t.is(computeListOf('/token'), undefined);
+  t.is(computeListOf('/computeMetadata/v1/project/project-id'), undefined);
+});
+
+// Real answers after the compute v1 REST reference (InstanceAggregatedList, InstanceList, ZoneList).
+const shapes: Array<[Parameters<typeof listShapeProblem>[0], string, string | undefined]> = [
+  ['instances.aggregatedList', '{}', undefined],
+  [
+    'instances.aggregatedList',
+    '{"kind":"compute#instanceAggregatedList","id":"projects/p/aggregated/instances","items":{"zones/us-west1-a":{"warning":{"code":"NO_RESULTS_ON_PAGE"}}},"selfLink":"x"}',
+    undefined,
+  ],
+  ['instances.aggregatedList', '{"items":{"zones/us-west1-a":{"instances":[{"name":"i-1"}]}},"nextPageToken":"t2"}', undefined],
+  ['instances.aggregatedList', '{"items":null}', undefined],
+  ['instances.aggregatedList', '', 'an empty body'],
+  ['instances.aggregatedList', '<html></html>', 'not JSON'],
+  ['instances.aggregatedList', '"text"', 'JSON string, not a compute#instanceAggregatedList'],
+  ['instances.aggregatedList', '{"status":"ok"}', 'no list fields (items, nextPageToken), not a compute#instanceAggregatedList'],
+  ['instances.aggregatedList', '{"items":{},"nextPageToken":7}', 'nextPageToken is not a string'],
+  ['instances.aggregatedList', '{"items":{"zones/a":{"instances":{"name":"i-1"}}}}', 'items["zones/a"].instances is not an array'],
+  ['instances.list', '{"kind":"compute#instanceList","items":[{"name":"i-1"}]}', undefined],
+  ['instances.list', '{"kind":"compute#instanceAggregatedList","items":{}}', 'kind "compute#instanceAggregatedList", not compute#instanceList'],
+  ['instances.list', '{"items":[null]}', 'items[0] is not an object'],
+  ['zones.list', '{"items":[{"name":"us-west1-a"}]}', undefined],
+  ['zones.list', '{"items":"us-west1-a"}', 'items is not an array'],
+];
+
+for (const [list, body, problem] of shapes) {
+  test(`listShapeProblem(${list}, ${JSON.stringify(body).slice(0, 60)})`, (t) => {
+    t.is(listShapeProblem(list, body), problem);
+  });
+}

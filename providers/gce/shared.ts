@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
 import type { ZonesClient } from '@google-cloud/compute/build/src/v1/zones_client.js';
 import type { AuthClient } from 'google-auth-library';
+import { MalformedResponseError } from '../../src/kit/index.js';
+import { computeListOf, listShapeProblem } from './shape.js';
 
 /** gax connection options for an endpoint (client.ts `endpointOptions`). */
 export interface Connection {
@@ -35,10 +37,34 @@ function routingAuth(): AuthClient {
   // writes defaultServicePath/defaultScopes onto the object, which the real clients do not need.
   const route = {
     universeDomain: 'googleapis.com',
-    fetch: (...args: Parameters<AuthClient['fetch']>) => currentAuth().fetch(...args),
+    fetch: async (...args: Parameters<AuthClient['fetch']>) => checkedList(await currentAuth().fetch(...args), args[0]),
     getRequestHeaders: (url?: string | URL) => currentAuth().getRequestHeaders(url),
   };
   return route as unknown as AuthClient;
+}
+
+/** What gax reads of a fetch response. */
+interface FetchedResponse {
+  ok: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * A compute list answer whose body is not that list (shape.ts) fails here as a
+ * MalformedResponseError, before protobuf decoding would read it as an empty list. gax reads the
+ * checked bytes. Error answers and other calls pass untouched.
+ */
+async function checkedList<R>(response: R, input: unknown): Promise<R> {
+  const fetched = response as unknown as FetchedResponse;
+  if (!fetched.ok) return response;
+  const url = new URL(String(input instanceof Request ? input.url : input));
+  const list = computeListOf(url.pathname);
+  if (!list) return response;
+  const bytes = await fetched.arrayBuffer();
+  const problem = listShapeProblem(list, Buffer.from(bytes).toString('utf8'));
+  if (problem) throw new MalformedResponseError(`malformed response: ${problem}`, `${url.origin}${url.pathname}`);
+  Object.defineProperty(response, 'arrayBuffer', { value: async () => bytes });
+  return response;
 }
 
 export interface SharedClients {

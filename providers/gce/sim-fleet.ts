@@ -2,7 +2,7 @@
  * What the GCE simulator adds to the fleet file: labels, network tags, projects, the
  * service-account credential block, and the GCE part of the demo fleet.
  */
-import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the GCE simulator reads it. */
 export interface GceInstance extends FleetInstance {
@@ -69,4 +69,13 @@ export const gceFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: `gce-${i}`,
+    cloud: 'gce',
+    name: `gce-${i}`,
+    zone: i % 2 ? 'us-central1-a' : 'us-central1-b',
+    labels: { role: 'nomad-server' },
+    network_tags: ['nomad'],
+    private_ipv4: benchAddress(12, i),
+  }),
 };

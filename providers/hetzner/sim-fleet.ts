@@ -1,5 +1,5 @@
 /** What the Hetzner simulator adds to the fleet file: the private network id, the token, the demo slice. */
-import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the Hetzner simulator reads it. */
 export interface HetznerInstance extends FleetInstance {
@@ -66,4 +66,12 @@ export const hetznerFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: String(2_000_000 + i),
+    cloud: 'hetzner',
+    name: `hz-${i}`,
+    zone: 'fsn1',
+    tags: { role: 'nomad-server' },
+    private_ipv4: benchAddress(13, i),
+  }),
 };

@@ -3,7 +3,7 @@
  * `cloud: k8s`; its `tags` are its labels, its `private_ipv4` (or `private_ipv6`) its pod IP,
  * `state` its phase (`running` is `Running`, `pending` `Pending`, `stopped` `Succeeded`).
  */
-import type { FleetChecker, FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetChecker, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** A pod as the Kubernetes simulator reads it. */
 export interface PodInstance extends FleetInstance {
@@ -96,4 +96,5 @@ export const k8sFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({ id: `pod-${i}`, cloud: 'k8s', name: `pod-${i}`, namespace: 'default', tags: { role: 'nomad-server' }, private_ipv4: benchAddress(16, i) }),
 };

@@ -59,4 +59,13 @@ export const linodeFleet: FleetModuleSpec = {
       },
     ],
   },
+  // The linode private range is 192.168.128.0/17: unique up to i = 32,767.
+  bench: (i) => ({
+    id: String(200_000 + i),
+    cloud: 'linode',
+    name: `linode-${i}`,
+    region: 'us-east',
+    tags: { 'nomad-server': '' },
+    private_ipv4: `192.168.${128 + ((i >> 8) & 127)}.${i & 255}`,
+  }),
 };

@@ -14,7 +14,11 @@ export default defineProvider({
       env: ['OS_AUTH_URL'],
       help: 'The endpoint of OS identity (Keystone, e.g. `https://keystone.example.com:5000/v3`).',
     },
-    project_id: { type: 'string', env: ['OS_PROJECT_ID', 'OS_TENANT_ID'], help: 'The id of the project (tenant id).' },
+    project_id: {
+      type: 'string',
+      env: ['OS_PROJECT_ID', 'OS_TENANT_ID'],
+      help: 'The id of the project (tenant id). Default, when `project_name` is absent too: the project of this server, from the metadata service.',
+    },
     project_name: {
       type: 'string',
       env: ['OS_PROJECT_NAME', 'OS_TENANT_NAME'],
@@ -61,6 +65,10 @@ export default defineProvider({
       env: ['OS_DOMAIN_NAME', 'OS_USER_DOMAIN_NAME', 'OS_PROJECT_DOMAIN_NAME'],
       help: 'The domain of `user_name` and `project_name`, by name (e.g. `Default`).',
     },
+    metadata_url: {
+      type: 'url',
+      help: 'The OpenStack metadata service asked for `project_id` when neither `project_id` nor `project_name` is given. Default: http://169.254.169.254.',
+    },
   },
   notes: [
     'Plain REST through the shared HTTP client: there is no official, maintained OpenStack SDK for JavaScript (pkgcloud is ' +
@@ -74,8 +82,11 @@ export default defineProvider({
       '**metadata** has `tag_key` = `tag_value` (as go-discover; Nova tags are not read); every `fixed` address (v4 and v6) is returned, floating ones are not.',
     'A token refused by Nova mid-walk (expired) is renewed once; a second refusal, or a refused password, token or application ' +
       'credential, is an authentication error saying which credential was refused, never its value, and is not retried.',
-    'go-discover asks the metadata service (169.254.169.254) for the project when none is given; autojoin asks for `project_id` or ' +
-      '`project_name` instead (application credentials carry their project).',
+    'Project: `project_id`, else `project_name` in the domain, else, as go-discover, the `project_id` of ' +
+      '`GET {metadata_url}/openstack/latest/meta_data.json` (the server autojoin runs on; `metadata_url` defaults to http://169.254.169.254). ' +
+      'Unlike go-discover the lookup has a timeout and retries, its status is checked, and a failure says to give `project_id`. It goes ' +
+      'through the shared HTTP stack, so on a server behind a proxy put 169.254.169.254 in NO_PROXY. Application credentials carry their ' +
+      'own project and need no lookup.',
   ],
   examples: [
     'provider=os auth_url=https://keystone.example.com:5000/v3 tag_key=role tag_value=nomad-server application_credential_id=21dced0fd20347869b93710d2b98aae0 application_credential_secret=xxx',
@@ -109,9 +120,7 @@ export default defineProvider({
       else if (args.user_id === undefined && !withDomain)
         problems.push({ key: 'domain_name', message: 'user_name needs domain_id or domain_name (e.g. domain_name=Default)' });
     }
-    if (args.project_id === undefined && args.project_name === undefined) {
-      problems.push({ key: 'project_id', message: 'project_id or project_name is required (go-discover asked the metadata service; autojoin does not)' });
-    } else if (args.project_id === undefined && !withDomain) {
+    if (args.project_id === undefined && args.project_name !== undefined && !withDomain) {
       problems.push({ key: 'project_name', message: 'project_name needs domain_id or domain_name (e.g. domain_name=Default)' });
     }
     return problems;
@@ -134,10 +143,15 @@ export default defineProvider({
         : args.token !== undefined
           ? { method: 'token' as const, token: args.token }
           : { method: 'password' as const, userName: args.user_name, userId: args.user_id, password: args.password as string };
+    let projectId = args.project_id;
+    if (credential.method !== 'application_credential' && projectId === undefined && args.project_name === undefined) {
+      const { DEFAULT_METADATA_URL, metadataProjectId } = await import('./metadata.js');
+      projectId = await metadataProjectId(ctx, args.metadata_url ?? DEFAULT_METADATA_URL);
+    }
     const servers = await listServers(ctx, {
       authUrl: args.auth_url,
       credential,
-      scope: { projectId: args.project_id, projectName: args.project_name, domainId: args.domain_id, domainName: args.domain_name },
+      scope: { projectId, projectName: args.project_name, domainId: args.domain_id, domainName: args.domain_name },
       region: args.region,
       iface: args.interface,
       insecure,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
-import { ProviderArgsError, ProviderError } from '../../src/errors.js';
+import { LoopbackOnlyError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
@@ -16,7 +16,8 @@ import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { tokensUrl } from './client.js';
 import { authBody, type CatalogEntry, computeEndpoint, type NovaServer, nextPage, serverTargets } from './extract.js';
 import os from './index.js';
-import osSim, { expireTokens } from './sim.js';
+import { metadataDocumentUrl, projectIdOf } from './metadata.js';
+import osSim, { expireTokens, identity, METADATA_API } from './sim.js';
 
 const engine = new Discover({ builtins: false, providers: [os] });
 const PASSWORD = 'os-Pass-9c1f27ab';
@@ -82,6 +83,15 @@ test('serverTargets: the recorded server by metadata; fixed v4 and v6, never flo
   );
   // As a Go map: a missing key reads as empty.
   t.is(serverTargets([server], 'absent', undefined).length, 2);
+});
+
+test("projectIdOf and metadataDocumentUrl: go-discover's metadata lookup", (t) => {
+  t.deepEqual(projectIdOf({ uuid: 'x', project_id: 'f7ac731cc11f40efbc03a9f9e1d1d21f' }), { projectId: 'f7ac731cc11f40efbc03a9f9e1d1d21f' });
+  t.deepEqual(projectIdOf({ uuid: 'x' }), { problem: "couldn't find project_id on metadata" });
+  t.deepEqual(projectIdOf({ project_id: 7 }), { problem: "can't convert project_id: 7 is not a non-empty string" });
+  t.deepEqual(projectIdOf([]), { problem: 'meta_data.json is not a JSON object' });
+  t.is(metadataDocumentUrl('http://169.254.169.254').href, 'http://169.254.169.254/openstack/latest/meta_data.json');
+  t.is(metadataDocumentUrl('http://127.0.0.1:9/md/').href, 'http://127.0.0.1:9/md/openstack/latest/meta_data.json');
 });
 
 test('tokensUrl and nextPage', (t) => {
@@ -230,16 +240,49 @@ test('OS_* variables as gophercloud and the openstack CLI read them', async (t) 
   t.deepEqual(await engine.addrs('provider=os tag_key=consul tag_value=client', { env: appEnv }), ['10.0.0.4']);
 });
 
-test('config errors before any request: no auth_url, no credential, no project, a name without a domain', async (t) => {
+test('config errors before any request: no auth_url, no credential, a name without a domain', async (t) => {
   const cases: Array<[string, RegExp]> = [
     ['provider=os user_name=u password=p domain_name=D project_name=x', /auth_url/],
     ['provider=os auth_url=http://127.0.0.1:1/v3 project_id=x', /give password \(with user_name or user_id\), token, or application_credential_secret/],
-    ['provider=os auth_url=http://127.0.0.1:1/v3 user_name=u domain_name=D password=p', /project_id or project_name is required/],
+    ['provider=os auth_url=http://127.0.0.1:1/v3 user_id=u password=p project_name=x', /project_name needs domain_id or domain_name/],
+    ['provider=os auth_url=http://127.0.0.1:1/v3 user_id=u password=p metadata_url=not-a-url', /metadata_url/],
     ['provider=os auth_url=http://127.0.0.1:1/v3 user_name=u password=p project_id=x', /user_name needs domain_id or domain_name/],
     ['provider=os auth_url=http://127.0.0.1:1/v3 application_credential_secret=s', /needs application_credential_id or application_credential_name/],
     ['provider=os auth_url=http://127.0.0.1:1/v3 token=t project_id=x interface=private', /interface/],
   ];
   for (const [config, message] of cases) await t.throwsAsync(engine.discover(config, { env: {} }), { instanceOf: ProviderArgsError, message }, config);
+});
+
+test("no project given: this server's project from the metadata service (pinned to the simulator), as go-discover", async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [osSim]);
+  const lines: string[] = [];
+  const logger = { debug: (m: string) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} };
+  const noProject = `provider=os auth_url=${authUrl(sim)} user_name=discover domain_name=Default password=${PASSWORD} metadata_url=${sim.httpUrl}`;
+  t.deepEqual(await engine.addrs(`${noProject} tag_key=consul tag_value=client`, { logger }), ['10.0.0.4']);
+  t.deepEqual(sim.counts(), { [METADATA_API]: 1, 'os-keystone': 1, 'os-compute': 1 });
+  const project = identity(sim.ctx).projectId;
+  t.true(lines.includes(`discover-os: project ${project} from the metadata service at ${new URL(sim.httpUrl).host}`), lines.join('\n'));
+  // Given a project, or an application credential (its project is its own), the metadata service is not asked.
+  await engine.addrs(`${noProject} project_name=infra`);
+  await engine.addrs(
+    `provider=os auth_url=${authUrl(sim)} application_credential_id=${APP_ID} application_credential_secret=${APP_SECRET} metadata_url=${sim.httpUrl}`,
+  );
+  t.is(sim.counts()[METADATA_API], 1);
+});
+
+test('the metadata service failing: a typed error saying to give project_id; the default is 169.254.169.254, which the loopback guard refuses before any socket', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [osSim]);
+  const noProject = `provider=os auth_url=${authUrl(sim)} user_name=discover domain_name=Default password=${PASSWORD}`;
+  sim.setFaults(METADATA_API, { error: 'unavailable' });
+  await t.throwsAsync(engine.addrs(`${noProject} metadata_url=${sim.httpUrl}`), {
+    instanceOf: ProviderError,
+    message:
+      /^discover-os: metadata project_id failed: no project: give project_id or project_name \(OS_PROJECT_ID \/ OS_PROJECT_NAME\), or run on an OpenStack server; the metadata service at 127\.0\.0\.1:\d+ gave none: 503/,
+  });
+  t.deepEqual(sim.counts(), { [METADATA_API]: 4 });
+  // Tests run with AUTOJOIN_LOOPBACK_ONLY=1: the default address is named and refused, nothing is sent.
+  await t.throwsAsync(engine.addrs(noProject), { instanceOf: LoopbackOnlyError, message: /refused to connect to 169\.254\.169\.254/ });
+  t.deepEqual(sim.counts(), { [METADATA_API]: 4 });
 });
 
 test('every page: limit and marker until a short page', async (t) => {
@@ -312,6 +355,21 @@ test('faults: throttle and server errors retried on both APIs; reset, truncated,
   sim.setFaults('os-compute', {});
   sim.setFaults('os-keystone', { auth_reject: true });
   await t.throwsAsync(engine.discover(config), { message: /the password of user "discover" was refused/ });
+});
+
+test('faults: latency past the timeout is a TimeoutError; a rate limit throttles pages and every one is still read', async (t) => {
+  const many = Array.from({ length: 8 }, (_, n) => server(n + 1));
+  const sim = await startTestSim(t, fleet(many, {}, 2), [osSim]);
+  const config = `provider=os ${pw(sim)}`;
+  sim.setFaults('os-compute', { latency_ms: 5000 });
+  await t.throwsAsync(engine.discover(config, { timeout: '300ms' }), { instanceOf: TimeoutError });
+  sim.setFaults('os-compute', { rate_limit: { rps: 20, burst: 1 } });
+  t.is((await engine.addrs(config)).length, 8);
+});
+
+test('servers appearing later (appear_after_ms) are not listed before they exist', async (t) => {
+  const sim = await startTestSim(t, fleet([server(1), server(2, { appear_after_ms: 3_600_000 })]), [osSim]);
+  t.deepEqual(await engine.addrs(`provider=os ${pw(sim)}`), ['10.0.0.1']);
 });
 
 test('through HTTP_PROXY: tinyproxy logs Keystone and Nova requests', async (t) => {

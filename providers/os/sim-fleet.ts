@@ -2,7 +2,7 @@
  * What the OpenStack simulator adds to the fleet file: the Keystone user, project, application
  * credential and token lifetime, and the demo servers. A server's metadata is the instance's `tags`.
  */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const osFleet: FleetModuleSpec = {
   summary:
@@ -38,4 +38,5 @@ export const osFleet: FleetModuleSpec = {
       { id: 'os-web-1', cloud: 'os', name: 'web-os-1', tags: { consul: 'client' }, private_ipv4: '10.7.1.11' },
     ],
   },
+  bench: (i) => ({ id: `os-${i}`, cloud: 'os', name: `os-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: benchAddress(18, i) }),
 };

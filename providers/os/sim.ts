@@ -8,6 +8,9 @@
  * - `GET /compute/{region}/{interface}/v2.1/servers/detail?status=&limit=&marker=`: Nova's paging
  *   (`[api] max_limit` 1000; `servers_links` next when a page is full; unknown marker 400), for an
  *   unexpired `X-Auth-Token` only.
+ * - `GET /openstack/latest/meta_data.json`: the metadata service of the fleet's first server, in
+ *   Nova's format (doc/source/user/metadata.rst), whose `project_id` is the fleet's project; the
+ *   provider's `metadata_url` points here, so no test or demo asks 169.254.169.254.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -28,6 +31,7 @@ import { osFleet } from './sim-fleet.js';
 
 export const KEYSTONE_API = 'os-keystone';
 export const NOVA_API = 'os-compute';
+export const METADATA_API = 'os-metadata';
 export const MAX_LIMIT = 1000;
 
 type OsCredentials = Partial<
@@ -328,9 +332,44 @@ const nova: SimApi = simRoutes(
   [{ method: 'GET', path: /^\/compute\/([^/]+)\/(public|internal|admin)\/v2\.1\/([^/]+)\/servers\/detail$/, handle: listServers }],
 );
 
+/** meta_data.json of the fleet's first OpenStack server, the keys and value types of Nova's example. */
+function metaData(_req: SimRequest, ctx: SimContext): SimResponse {
+  const first = ctx.fleet.instances.find((i) => i.cloud === 'os');
+  if (!first) return simJson(404, { message: 'Not Found' });
+  const name = first.name ?? first.id;
+  return simJson(200, {
+    random_seed: randomBytes(16).toString('base64'),
+    uuid: serverId(first),
+    availability_zone: first.zone ?? 'nova',
+    keys: [],
+    hostname: `${name}.novalocal`,
+    launch_index: 0,
+    meta: { ...(first.tags ?? {}) },
+    devices: [],
+    project_id: identity(ctx).projectId,
+    public_keys: {},
+    name,
+  });
+}
+
+const metadataService: SimApi = simRoutes(
+  {
+    name: METADATA_API,
+    summary: 'OpenStack metadata service (`GET /openstack/latest/meta_data.json`, the project of the first server)',
+    errorResponse: (kind: SimErrorKind) =>
+      ({
+        throttle: simJson(429, { message: 'Too Many Requests' }),
+        server: simJson(500, { message: 'An unknown error has occurred. Please try your request again.' }),
+        unavailable: simJson(503, { message: 'Service Unavailable' }),
+        auth: simJson(403, { message: 'Forbidden' }),
+      })[kind],
+  },
+  [{ method: 'GET', path: /^\/openstack\/latest\/meta_data\.json$/, handle: metaData }],
+);
+
 const osSim: SimModule = {
   provider: 'os',
-  apis: [keystone, nova],
+  apis: [keystone, nova, metadataService],
   fleet: osFleet,
   connect: {
     config: '`auth_url=http://127.0.0.1:PORT/identity/v3` (or `OS_AUTH_URL`)',

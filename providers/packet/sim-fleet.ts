@@ -1,5 +1,5 @@
 /** What the Equinix Metal (Packet) simulator adds to the fleet file: project, token, the demo slice. */
-import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** A device as the simulator reads it. */
 export interface PacketInstance extends FleetInstance {
@@ -57,4 +57,5 @@ export const packetFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({ id: `metal-${i}`, cloud: 'packet', name: `metal-${i}`, zone: 'ewr1', tags: { 'nomad-server': '' }, private_ipv4: benchAddress(15, i) }),
 };

@@ -3,8 +3,21 @@
  * targets, page and error bodies, the request URL and the error mapping.
  */
 import test from 'ava';
-import { MAX_PER_PAGE, serversUrl, statusError } from './client.js';
-import { extractTargets, malformedPage, parseScalewayError, type ScalewayServer, serverAddress, zonesFor } from './extract.js';
+import { readFileSync } from 'node:fs';
+import { ipamUrl, MAX_PER_PAGE, serversUrl, statusError } from './client.js';
+import {
+  extractTargets,
+  type IpamIp,
+  malformedIpamPage,
+  malformedPage,
+  needsIpam,
+  nicAddresses,
+  parseScalewayError,
+  regionOf,
+  type ScalewayServer,
+  serverAddress,
+  zonesFor,
+} from './extract.js';
 import { scalewayTags, serverUuid } from './sim.js';
 
 const zoneCases: Array<[string, string[] | undefined]> = [
@@ -68,6 +81,55 @@ test('extractTargets: only the tag, API order, the skipped named', (t) => {
     skipped: ['scw-3'],
   });
 });
+
+// The recorded IPAM answer and routed-IP server (fixtures/README.md): the join the provider makes.
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+
+test('nicAddresses + serverAddress on the recorded routed-IP server and its recorded IPAM IPs', (t) => {
+  const recorded = fixture('server-routed-private-nic.json').server as ScalewayServer;
+  const ips = fixture('ipam-ips.json').ips as IpamIp[];
+  t.true(needsIpam(recorded, 'private_v4'));
+  t.true(needsIpam(recorded, 'private_v6'));
+  t.false(needsIpam(recorded, 'public_v4'));
+  t.is(serverAddress(recorded, 'private_v4', nicAddresses(ips.filter((ip) => !ip.is_ipv6))), '10.1.220.2');
+  t.is(serverAddress(recorded, 'private_v6', nicAddresses(ips.filter((ip) => ip.is_ipv6))), 'fd5f:519c:6d46:79c6:f8bf:36c6:9717:9271');
+  t.is(serverAddress(recorded, 'private_v4'), undefined);
+});
+
+test('private addresses: the legacy private_ip first; else the first NIC with an IPAM address; no NIC, no IPAM', (t) => {
+  const nics = [{ id: 'nic-a' }, { id: 'nic-b' }];
+  const byNic = nicAddresses([
+    { id: 'ip-1', address: '10.9.0.2/24', is_ipv6: false, resource: { id: 'nic-b', type: 'instance_private_nic' } },
+    { id: 'ip-2', address: '10.8.0.2/24', is_ipv6: false, resource: { id: 'nic-b', type: 'instance_private_nic' } },
+    { id: 'ip-3', address: '10.7.0.2/24', is_ipv6: false, resource: { id: 'nic-a', type: 'instance_server' } },
+  ]);
+  t.deepEqual([...byNic], [['nic-b', '10.9.0.2']]);
+  t.is(serverAddress(server(1, { private_nics: nics }), 'private_v4', byNic), '10.0.0.1');
+  t.false(needsIpam(server(1, { private_nics: nics }), 'private_v4'));
+  t.is(serverAddress(server(1, { private_ip: null, private_nics: nics }), 'private_v4', byNic), '10.9.0.2');
+  t.false(needsIpam(server(1, { private_ip: null, private_nics: [] }), 'private_v4'));
+  t.is(regionOf('pl-waw-3'), 'pl-waw');
+});
+
+test('ipamUrl: the region in the path, private NICs of one family, organization_id, 100 a page', (t) => {
+  const url = ipamUrl({ apiUrl: 'https://api.scaleway.com/', organization: 'org-1' }, 'nl-ams', true, 3);
+  t.is(
+    url.href,
+    'https://api.scaleway.com/ipam/v1/regions/nl-ams/ips?resource_type=instance_private_nic&is_ipv6=true&organization_id=org-1&page=3&page_size=100',
+  );
+});
+
+const malformedIpamCases: Array<[string, unknown, string | undefined]> = [
+  ['the recorded page', fixture('ipam-ips.json'), undefined],
+  ['no total_count', { ips: [] }, 'the response has no numeric "total_count"'],
+  ['no ips', { total_count: 0 }, 'the response has no "ips" array'],
+  ['an IP without address', { ips: [{ id: 'x' }], total_count: 1 }, 'ips[0] has no string "id" and "address"'],
+];
+for (const [name, body, want] of malformedIpamCases) {
+  test(`malformedIpamPage: ${name}`, (t) => {
+    t.is(malformedIpamPage(body), want);
+  });
+}
 
 const malformedCases: Array<[string, unknown, string | undefined]> = [
   ['a page', { servers: [] }, undefined],

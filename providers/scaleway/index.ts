@@ -4,7 +4,7 @@
  * shared HTTP client; the calls live in `./client.js`, loaded when discovery runs.
  */
 import { defineProvider } from '../../src/kit/index.js';
-import { extractTargets, LEGACY_REGIONS, SCALEWAY_ADDR_TYPES, ZONES, zonesFor } from './extract.js';
+import { extractTargets, LEGACY_REGIONS, needsIpam, nicAddresses, regionOf, SCALEWAY_ADDR_TYPES, ZONES, zonesFor } from './extract.js';
 
 export const DEFAULT_API_URL = 'https://api.scaleway.com';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,7 +41,7 @@ export default defineProvider({
       type: 'enum',
       values: SCALEWAY_ADDR_TYPES,
       default: 'private_v4',
-      help: "private_v4 (the server's `private_ip`, as go-discover), public_v4 or public_v6 (from `public_ips`, else the older `public_ip` / `ipv6`). A server without that kind of address is skipped (and counted in the log).",
+      help: "private_v4 (the server's `private_ip`, as go-discover; for a routed-IP server, which has none, its Private Network address from IPAM), private_v6 (its Private Network IPv6 from IPAM), public_v4 or public_v6 (from `public_ips`, else the older `public_ip` / `ipv6`). A server without that kind of address is skipped (and counted in the log).",
     },
     api_url: {
       type: 'url',
@@ -53,7 +53,7 @@ export default defineProvider({
   notes: [
     'Calls `GET /instance/v1/zones/{zone}/servers?tags=<tag_name>&page=N&per_page=100` with `X-Auth-Token` for each zone, 100 servers a page (the API maximum), until `X-Total-Count` servers are read. Servers in any state are returned, as go-discover did.',
     "SDK or REST: plain REST through the shared HTTP client. Scaleway's official, maintained JS SDK (`@scaleway/sdk`) sends through the global `fetch` (undici), not through Node agents, so it would bypass the one HTTP stack (HTTP(S)_PROXY / NO_PROXY choice, the loopback guard), and it loads dozens of API packages; one paged GET needs none of that.",
-    'Routed-IP instances (the default for new Instances) have `private_ip: null`: their private-network addresses live in Scaleway IPAM, which this provider does not read, so with addr_type=private_v4 they are skipped and counted in the log; use public_v4/public_v6 or give the instances a legacy private IP.',
+    "Routed-IP instances (the default for new Instances) have `private_ip: null`: their Private Network addresses live in Scaleway IPAM, attached to the server's `private_nics[].id`. When a tagged server needs one (addr_type=private_v4 without `private_ip`, or private_v6), one more listing is read per region of those servers, every page: `GET /ipam/v1/regions/{region}/ips?resource_type=instance_private_nic&is_ipv6=false|true&page=N&page_size=100` (with `organization_id=` when `organization` is given), joined to the servers by NIC ID, the prefix length dropped. A server on several Private Networks gives the address of its first NIC (in `private_nics` order) that has one. Servers with a legacy `private_ip` and public address types need no IPAM call.",
     'Throttling: 429 with `Retry-After` is retried after that wait (1 s without it); 5xx and connection failures are retried; 401 `denied_authentication`, 403 and 400 fail at once. No partial list is ever returned.',
     'go-discover read `SCW_COMPUTE_API` to move the retired compute API; it is not read here (`api_url` / `SCW_API_URL` move the Instance API).',
   ],
@@ -61,6 +61,7 @@ export default defineProvider({
     'provider=scaleway organization=105bdce1-64c0-48ab-899d-868455867ecf token=... tag_name=consul-server region=par1',
     'provider=scaleway tag_name=nomad-server region=fr-par-1,nl-ams-1 addr_type=public_v4',
     'provider=scaleway tag_name=nomad-server region=fr-par addr_type=public_v6',
+    'provider=scaleway tag_name=nomad-server region=fr-par addr_type=private_v6',
   ],
   validate(args) {
     const problems = [];
@@ -82,9 +83,16 @@ export default defineProvider({
   },
   async discover(args, ctx) {
     const zones = [...new Set(args.region.flatMap((value) => zonesFor(value) ?? []))];
-    const { listServers } = await import('./client.js');
-    const servers = await listServers({ apiUrl: args.api_url, token: args.token, tagName: args.tag_name, organization: args.organization }, zones, ctx);
-    const { targets, skipped } = extractTargets(servers, args.tag_name, args.addr_type);
+    const { listPrivateNicIps, listServers } = await import('./client.js');
+    const options = { apiUrl: args.api_url, token: args.token, tagName: args.tag_name, organization: args.organization };
+    const servers = await listServers(options, zones, ctx);
+    // IPAM only for the regions of tagged servers whose address lives there, once per region.
+    const ipamRegions = [
+      ...new Set(servers.filter((s) => (s.tags ?? []).includes(args.tag_name) && needsIpam(s, args.addr_type)).map((s) => regionOf(s.zone ?? zones[0] ?? ''))),
+    ];
+    const byNic =
+      ipamRegions.length > 0 ? nicAddresses(await listPrivateNicIps(options, ipamRegions, args.addr_type === 'private_v6', ctx)) : new Map<string, string>();
+    const { targets, skipped } = extractTargets(servers, args.tag_name, args.addr_type, byNic);
     if (skipped.length > 0) {
       const shown = skipped.slice(0, 5).join(', ');
       ctx.log.debug(`discover-scaleway: ${skipped.length} server(s) without a ${args.addr_type} address skipped: ${shown}${skipped.length > 5 ? ', …' : ''}`);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import scaleway from './index.js';
-import scalewaySim, { API_NAME } from './sim.js';
+import scalewaySim, { API_NAME, IPAM_API_NAME } from './sim.js';
 import type { ScalewayInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
@@ -107,8 +107,8 @@ test('SCW_SECRET_KEY, SCW_DEFAULT_ORGANIZATION_ID, SCW_DEFAULT_ZONE and SCW_API_
 });
 
 test('bad arguments are refused before any request, each named', async (t) => {
-  const missing = await t.throwsAsync(engine.discover('provider=scaleway addr_type=private_v6', { env: env() }), { instanceOf: ProviderArgsError });
-  t.regex(missing?.message ?? '', /addr_type: "private_v6" is not one of private_v4, public_v4, public_v6/);
+  const missing = await t.throwsAsync(engine.discover('provider=scaleway addr_type=vpc_v4', { env: env() }), { instanceOf: ProviderArgsError });
+  t.regex(missing?.message ?? '', /addr_type: "vpc_v4" is not one of private_v4, public_v4, public_v6, private_v6/);
   t.regex(missing?.message ?? '', /missing required argument "token" \(or set SCW_SECRET_KEY\)/);
   t.regex(missing?.message ?? '', /missing required argument "tag_name"/);
   const error = await t.throwsAsync(
@@ -255,6 +255,93 @@ test('the recorded sample and the simulator agree on every path the extractor re
   const refused = await fetch(`${sim.httpUrl}/instance/v1/zones/fr-par-1/servers`, { headers: { 'x-auth-token': 'nope' } });
   t.is(refused.status, 401);
   t.deepEqual(await refused.json(), read('error-denied-authentication.json'));
+});
+
+/** A routed-IP server: no legacy private_ip, its Private Network addresses in IPAM (one private NIC). */
+function routed(n: number, over: Partial<ScalewayInstance> = {}): ScalewayInstance {
+  return server(n, {
+    private_ipv4: undefined,
+    extra_nics: [{ private_ipv4: `10.1.${n >> 8}.${n & 255}`, private_ipv6: `fd5f:519c::${n.toString(16)}` }],
+    ...over,
+  });
+}
+
+test('routed-IP servers: private_v4 and private_v6 from IPAM, one listing per region, legacy private_ip kept', async (t) => {
+  const sim = await startTestSim(t, fleet([server(1), routed(2), routed(3, { zone: 'fr-par-2' }), server(4, { private_ipv4: undefined })]), [scalewaySim]);
+  const lines: string[] = [];
+  const logger = { debug: (m: string) => lines.push(m), info: () => {}, warn: () => {}, error: () => {} };
+  t.deepEqual(await engine.addrs(cfg(sim, 'region=fr-par'), { env: env(), logger }), ['10.0.0.1', '10.1.0.2', '10.1.0.3']);
+  // Three zones of servers, one IPAM listing for their one region.
+  t.deepEqual(sim.counts(), { [API_NAME]: 3, [IPAM_API_NAME]: 1 });
+  t.true(
+    lines.includes('discover-scaleway: GET /ipam/v1/regions/fr-par/ips?resource_type=instance_private_nic&is_ipv6=false&page=1&page_size=100'),
+    lines.join('\n'),
+  );
+  t.true(lines.includes('discover-scaleway: 1 server(s) without a private_v4 address skipped: nomad-4'), lines.join('\n'));
+  sim.resetCounts();
+  t.deepEqual(await engine.addrs(cfg(sim, 'region=fr-par addr_type=private_v6'), { env: env() }), ['fd5f:519c::2', 'fd5f:519c::3']);
+  t.deepEqual(sim.counts(), { [API_NAME]: 3, [IPAM_API_NAME]: 1 });
+});
+
+test('IPAM is not asked when no tagged server needs it', async (t) => {
+  const sim = await startTestSim(t, fleet([server(1), server(2), routed(3, { tags: { other: '' } })]), [scalewaySim]);
+  t.deepEqual(await engine.addrs(cfg(sim), { env: env() }), ['10.0.0.1', '10.0.0.2']);
+  t.deepEqual(await engine.addrs(cfg(sim, 'addr_type=public_v4'), { env: env() }), ['203.0.113.1', '203.0.113.2']);
+  t.deepEqual(sim.counts(), { [API_NAME]: 2 });
+});
+
+test('IPAM: every page of every region; organization becomes organization_id', async (t) => {
+  const estate = [...Array.from({ length: 130 }, (_, i) => routed(i + 1)), routed(500, { zone: 'nl-ams-1' }), routed(501, { organization: OTHER_ORG })];
+  const sim = await startTestSim(t, fleet(estate, { page_size: { [IPAM_API_NAME]: 40 } }), [scalewaySim]);
+  const addrs = await engine.addrs(cfg(sim, 'region=par1,ams1'), { env: env() });
+  t.is(addrs.length, 132);
+  t.true(addrs.includes('10.1.1.244') && addrs.includes('10.1.1.245'));
+  // 132 fr-par NIC addresses at 40 a page: 4 pages; nl-ams: 1.
+  t.deepEqual(sim.counts(), { [API_NAME]: 3, [IPAM_API_NAME]: 5 });
+  sim.resetCounts();
+  const mine = await engine.addrs(cfg(sim, `region=par1 organization=${ORG}`), { env: env() });
+  t.is(mine.length, 130);
+  t.deepEqual(sim.counts(), { [API_NAME]: 2, [IPAM_API_NAME]: 4 });
+});
+
+test('IPAM faults: retried when transient; a refusal names ListIPs; malformed is an error, never a partial list', async (t) => {
+  const sim = await startTestSim(t, fleet([routed(1), routed(2)]), [scalewaySim]);
+  sim.setFaults(IPAM_API_NAME, { error: 'throttle', error_count: 1 });
+  t.deepEqual(await engine.addrs(cfg(sim), { env: env() }), ['10.1.0.1', '10.1.0.2']);
+  t.deepEqual(sim.counts(), { [API_NAME]: 1, [IPAM_API_NAME]: 2 });
+  sim.setFaults(IPAM_API_NAME, { auth_reject: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), {
+    instanceOf: ProviderError,
+    message: 'discover-scaleway: ListIPs failed: 401 denied_authentication: fr-par: authentication is denied (the token / SCW_SECRET_KEY was refused)',
+  });
+  sim.setFaults(IPAM_API_NAME, { malformed: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
+  sim.setFaults(IPAM_API_NAME, { reset: true });
+  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ListIPs failed: .*ECONNRESET/ });
+});
+
+test('the recorded IPAM answer and routed server agree with the simulator on every path read', async (t) => {
+  const read = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+  const sim = await startTestSim(t, fleet([routed(1)]), [scalewaySim]);
+  const headers = { 'x-auth-token': SECRET };
+  const ips = await (await fetch(`${sim.httpUrl}/ipam/v1/regions/fr-par/ips?resource_type=instance_private_nic`, { headers })).json();
+  const sample = read('ipam-ips.json');
+  const paths = ['ips', 'total_count', 'ips[].id', 'ips[].address', 'ips[].is_ipv6', 'ips[].resource', 'ips[].resource.id', 'ips[].resource.type'];
+  t.deepEqual(shapeDifferences(sample, ips, paths), []);
+  t.deepEqual(missingKeys(sample, ips, 'ips[]'), []);
+  t.deepEqual(missingKeys(sample, ips, 'ips[].resource'), []);
+  // The recorded server's private_nics against the simulator's.
+  const recorded = { servers: [read('server-routed-private-nic.json').server] };
+  const servers = await (await fetch(`${sim.httpUrl}/instance/v1/zones/fr-par-1/servers`, { headers })).json();
+  t.deepEqual(shapeDifferences(recorded, servers, ['servers[].private_ip', 'servers[].private_nics', 'servers[].private_nics[].id']), []);
+  t.deepEqual(missingKeys(recorded, servers, 'servers[].private_nics[]'), []);
+  // The join the extractor makes holds in the served data, as in the recording.
+  t.is(ips.ips[0].resource.id, servers.servers[0].private_nics[0].id);
+  t.deepEqual(servers.servers[0].private_nics[0].ipam_ip_ids.sort(), ips.ips.map((ip: { id: string }) => ip.id).sort());
+  const refused = await fetch(`${sim.httpUrl}/ipam/v1/regions/fr-par/ips`, { headers: { 'x-auth-token': 'nope' } });
+  t.is(refused.status, 401);
+  t.deepEqual(await refused.json(), read('error-denied-authentication.json'));
+  t.is((await fetch(`${sim.httpUrl}/ipam/v1/regions/fr-par/ips?page_size=101`, { headers })).status, 400);
 });
 
 test('the sim paste gives a working config', async (t) => {

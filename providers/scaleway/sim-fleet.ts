@@ -1,5 +1,5 @@
 /** What the Scaleway simulator adds to the fleet file: organization, the secret key, the demo slice. */
-import type { FleetInstance, FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetInstance, type FleetModuleSpec } from '../../src/kit/index.js';
 
 /** An instance as the Scaleway simulator reads it. */
 export interface ScalewayInstance extends FleetInstance {
@@ -59,4 +59,5 @@ export const scalewayFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({ id: `scw-${i}`, cloud: 'scaleway', name: `scw-${i}`, zone: 'fr-par-1', tags: { 'nomad-server': '' }, private_ipv4: benchAddress(14, i) }),
 };

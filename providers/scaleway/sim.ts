@@ -4,6 +4,10 @@
  * `name`, `state`, `page`/`per_page` (default 50, max 100), `X-Total-Count` and `Link` headers;
  * `X-Auth-Token` checked against `credentials.scaleway.secret_key` (else 401
  * `denied_authentication`); `X-Ratelimit-*` headers, 429 with `Retry-After` when throttled.
+ * And IPAM v1's `GET /ipam/v1/regions/{region}/ips` (`resource_type`, `resource_id(s)`, `is_ipv6`,
+ * `organization_id`/`project_id`, `private_network_id`, `mac_address`, `page`/`page_size`,
+ * `{"ips":[…],"total_count":N}`): each `extra_nics` entry of an instance is one private NIC in a
+ * Private Network, its addresses IPAM IPs attached to that NIC (as a routed-IP Instance's are).
  */
 import { createHash } from 'node:crypto';
 import {
@@ -18,12 +22,17 @@ import {
   simRoutes,
   visibleInstances,
 } from '../../src/kit/index.js';
-import { ZONES } from './extract.js';
+import { regionOf, ZONES } from './extract.js';
 import { DEFAULT_ORGANIZATION, type ScalewayInstance, scalewayFleet } from './sim-fleet.js';
 
 export const API_NAME = 'scaleway-instance';
+export const IPAM_API_NAME = 'scaleway-ipam';
 const DEFAULT_PER_PAGE = 50;
 const MAX_PER_PAGE = 100;
+/** IPAM's `page_size` default and largest value. */
+const IPAM_DEFAULT_PAGE_SIZE = 50;
+const IPAM_MAX_PAGE_SIZE = 100;
+const REGIONS = [...new Set(ZONES.map(regionOf))];
 
 const ERRORS: Record<SimErrorKind, [number, Record<string, string>]> = {
   throttle: [429, { message: 'rate limit exceeded', type: 'too_many_requests' }],
@@ -67,6 +76,31 @@ function ipEntry(id: string, address: string, family: 'inet' | 'inet6'): Record<
   };
 }
 
+/** The private NICs of an instance: one per `extra_nics` entry, in one Private Network per position. */
+function privateNics(instance: ScalewayInstance, zone: string): Array<{ nic: Record<string, unknown>; v4?: string; v6?: string }> {
+  const serverId = serverUuid(instance.id);
+  return (instance.extra_nics ?? []).map((addresses, n) => {
+    const id = serverUuid(`${instance.id}-pnic-${n}`);
+    const ipamIds = [...(addresses.private_ipv4 ? [serverUuid(`${id}-ipam-v4`)] : []), ...(addresses.private_ipv6 ? [serverUuid(`${id}-ipam-v6`)] : [])];
+    return {
+      nic: {
+        creation_date: '2026-09-05T15:46:20.396114+00:00',
+        id,
+        ipam_ip_ids: ipamIds,
+        mac_address: `02:00:00:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}`,
+        modification_date: '2026-09-05T15:46:20.396114+00:00',
+        private_network_id: serverUuid(`private-network-${regionOf(zone)}-${n}`),
+        server_id: serverId,
+        state: 'available',
+        tags: [],
+        zone,
+      },
+      ...(addresses.private_ipv4 ? { v4: addresses.private_ipv4 } : {}),
+      ...(addresses.private_ipv6 ? { v6: addresses.private_ipv6 } : {}),
+    };
+  });
+}
+
 function serverJson(instance: ScalewayInstance, zone: string, organization: string): Record<string, unknown> {
   const id = serverUuid(instance.id);
   const name = instance.name ?? instance.id;
@@ -106,7 +140,7 @@ function serverJson(instance: ScalewayInstance, zone: string, organization: stri
     maintenances: [],
     allowed_actions: ['poweroff', 'terminate', 'reboot', 'stop_in_place', 'backup'],
     placement_group: null,
-    private_nics: [],
+    private_nics: privateNics(instance, zone).map((p) => p.nic),
     zone,
     filesystems: [],
     end_of_service: false,
@@ -160,6 +194,87 @@ function listServers(req: SimRequest, ctx: SimContext, params: readonly string[]
   );
 }
 
+/** An IPAM IP in the recorded wire format (fixtures/ipam-ips.json). */
+function ipamJson(id: string, address: string, ipv6: boolean, nic: Record<string, unknown>, name: string, organization: string, zone: string) {
+  return {
+    address: ipv6 ? `${address}/64` : `${address}/22`,
+    created_at: '2026-09-05T15:46:20.940604Z',
+    id,
+    is_ipv6: ipv6,
+    project_id: organization,
+    region: regionOf(zone),
+    resource: { id: nic.id, mac_address: String(nic.mac_address).toUpperCase(), name, type: 'instance_private_nic' },
+    reverses: [],
+    source: { subnet_id: serverUuid(`subnet-${String(nic.private_network_id)}-${ipv6 ? 'v6' : 'v4'}`) },
+    tags: [],
+    updated_at: '2026-09-05T15:46:20.940604Z',
+    zone: null,
+  };
+}
+
+const RESOURCE_TYPES = [
+  'unknown_type',
+  'instance_server',
+  'instance_ip',
+  'instance_private_nic',
+  'lb_server',
+  'fip_ip',
+  'vpc_gateway',
+  'vpc_gateway_network',
+  'rdb_instance',
+];
+
+function listIps(req: SimRequest, ctx: SimContext, params: readonly string[]): SimResponse {
+  const creds = fleetCredentials<{ secret_key?: string; organization?: string }>(ctx, 'scaleway');
+  if (creds?.secret_key === undefined || req.headers['x-auth-token'] !== creds.secret_key) return errorResponse('auth');
+  const region = decodeURIComponent(params[0] ?? '');
+  if (!REGIONS.includes(region)) return invalid('region', `must be one of ${REGIONS.join(', ')}`);
+  const query = req.url.searchParams;
+  const page = Number.parseInt(query.get('page') ?? '1', 10);
+  const pageSize = Number.parseInt(query.get('page_size') ?? String(IPAM_DEFAULT_PAGE_SIZE), 10);
+  if (!(page >= 1)) return invalid('page', 'must be greater than or equal to 1');
+  if (!(pageSize >= 1 && pageSize <= IPAM_MAX_PAGE_SIZE)) return invalid('page_size', `must be between 1 and ${IPAM_MAX_PAGE_SIZE}`);
+  const resourceType = query.get('resource_type') ?? 'unknown_type';
+  if (!RESOURCE_TYPES.includes(resourceType)) return invalid('resource_type', `unknown resource type ${resourceType}`);
+  const isIpv6 = query.get('is_ipv6');
+  if (isIpv6 !== null && isIpv6 !== 'true' && isIpv6 !== 'false') return invalid('is_ipv6', 'must be a boolean');
+  const resourceIds = [...query.getAll('resource_id'), ...query.getAll('resource_ids')];
+  const organization = query.get('organization_id');
+  const project = query.get('project_id');
+  const privateNetwork = query.get('private_network_id');
+  const mac = query.get('mac_address')?.toLowerCase();
+  const defaultOrg = creds.organization ?? DEFAULT_ORGANIZATION;
+  const ips: Array<ReturnType<typeof ipamJson>> = [];
+  // Only private NICs are attached resources here: any other resource type lists nothing.
+  if (resourceType === 'unknown_type' || resourceType === 'instance_private_nic') {
+    for (const instance of visibleInstances<ScalewayInstance>(ctx, 'scaleway')) {
+      const zone = instance.zone ?? 'fr-par-1';
+      const org = instance.organization ?? defaultOrg;
+      if (regionOf(zone) !== region || (organization && org !== organization) || (project && org !== project)) continue;
+      for (const { nic, v4, v6 } of privateNics(instance, zone)) {
+        if (resourceIds.length > 0 && !resourceIds.includes(String(nic.id))) continue;
+        if (privateNetwork && nic.private_network_id !== privateNetwork) continue;
+        if (mac && nic.mac_address !== mac) continue;
+        const name = instance.name ?? instance.id;
+        if (v6 && isIpv6 !== 'false') ips.push(ipamJson(serverUuid(`${nic.id}-ipam-v6`), v6, true, nic, name, org, zone));
+        if (v4 && isIpv6 !== 'true') ips.push(ipamJson(serverUuid(`${nic.id}-ipam-v4`), v4, false, nic, name, org, zone));
+      }
+    }
+  }
+  const served = Math.min(pageSize, ctx.fleet.page_size?.[IPAM_API_NAME] ?? IPAM_MAX_PAGE_SIZE);
+  const { items, total } = simPage(ips, page, served);
+  return simJson(200, { ips: items, total_count: total }, rateHeaders(99));
+}
+
+const ipamApi = simRoutes(
+  {
+    name: IPAM_API_NAME,
+    summary: 'Scaleway IPAM API v1 (`GET /ipam/v1/regions/{region}/ips`: resource_type, resource_id(s), is_ipv6, organization_id, page/page_size)',
+    errorResponse,
+  },
+  [{ method: 'GET', path: /^\/ipam\/v1\/regions\/([^/]+)\/ips$/, handle: listIps }],
+);
+
 const api = simRoutes(
   { name: API_NAME, summary: 'Scaleway Instance API v1 (`GET /instance/v1/zones/{zone}/servers`: tags, organization, page/per_page)', errorResponse },
   [{ method: 'GET', path: /^\/instance\/v1\/zones\/([^/]+)\/servers$/, handle: listServers }],
@@ -167,8 +282,18 @@ const api = simRoutes(
 
 const scalewaySim: SimModule = {
   provider: 'scaleway',
-  apis: [api],
-  fleet: scalewayFleet,
+  apis: [api, ipamApi],
+  // sim-fleet.ts (another helper's file this session) still says IPAM is not simulated; these two
+  // say what this module serves, until they move there.
+  fleet: {
+    ...scalewayFleet,
+    summary:
+      'Scaleway Instances: `zone` is the Instance API zone (`fr-par-1`...; default `fr-par-1`), `state` as Scaleway names it (`running`, `stopped`...), each `tags` entry becomes the tag `key=value` (or `key` when the value is empty), `private_ipv4` the legacy `private_ip` (a server without it is routed-IP), public addresses go to `public_ips`; each `extra_nics` entry is a private NIC in a Private Network whose `private_ipv4` / `private_ipv6` IPAM serves.',
+    validateInstance(instance, where, check) {
+      if (instance.private_ipv6 !== undefined)
+        check.problems.push(`${where}.private_ipv6: a Scaleway private IPv6 belongs to a private NIC: put it on an extra_nics entry`);
+    },
+  },
   connect: {
     config: '`api_url=http://127.0.0.1:PORT`',
     env: '`SCW_SECRET_KEY`',

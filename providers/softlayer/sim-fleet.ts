@@ -2,7 +2,7 @@
  * What the SoftLayer simulator adds to the fleet file: the username and API key, and the demo
  * guests. A guest's tags are the instance's `tags` map, each written `key` (empty value) or `key:value`.
  */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const softlayerFleet: FleetModuleSpec = {
   summary:
@@ -35,4 +35,12 @@ export const softlayerFleet: FleetModuleSpec = {
       { id: '71200003', cloud: 'softlayer', name: 'consul-fra02-1', zone: 'fra02', tags: { consul: '' }, private_ipv4: '10.5.1.11' },
     ],
   },
+  bench: (i) => ({
+    id: String(20_000_000 + i),
+    cloud: 'softlayer',
+    name: `sl-${i}`,
+    zone: 'dal09',
+    tags: { 'nomad-server': '' },
+    private_ipv4: benchAddress(20, i),
+  }),
 };

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
-import { ProviderArgsError, ProviderError } from '../../src/errors.js';
+import { ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
@@ -205,6 +205,21 @@ test('faults: throttle and server errors retried; persistent throttle typed; res
   sim.setFaults('softlayer', { auth_reject: true });
   await t.throwsAsync(engine.discover(cfg), { message: /401 SoftLayer_Exception_Public: Access Denied/ });
   t.deepEqual(sim.counts(), { softlayer: 1 });
+});
+
+test('faults: latency past the timeout is a TimeoutError; a rate limit throttles pages and every one is still read', async (t) => {
+  const many = Array.from({ length: 12 }, (_, n) => guest(n + 1));
+  const sim = await startTestSim(t, fleet(many, 3), [softlayerSim]);
+  const cfg = `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 tag_value=consul`;
+  sim.setFaults('softlayer', { latency_ms: 5000 });
+  await t.throwsAsync(engine.discover(cfg, { timeout: '300ms' }), { instanceOf: TimeoutError });
+  sim.setFaults('softlayer', { rate_limit: { rps: 20, burst: 1 } });
+  t.is((await engine.addrs(cfg)).length, 12);
+});
+
+test('guests appearing later (appear_after_ms) are not listed before they exist', async (t) => {
+  const sim = await startTestSim(t, fleet([guest(1), guest(2, { appear_after_ms: 3_600_000 })]), [softlayerSim]);
+  t.deepEqual(await engine.addrs(`provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`), ['10.0.0.1']);
 });
 
 test('a page failing mid-walk fails the whole call: never a partial list', async (t) => {

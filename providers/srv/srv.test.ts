@@ -98,7 +98,8 @@ test('a large cluster: an answer too big for UDP is fetched again over TCP', asy
   t.is(asked.length, 2);
 });
 
-test('equal priorities: every record is returned, the heavier first most of the time', async (t) => {
+// Serial (ava runs serial tests before the others): Math.random is replaced for the provider's draw.
+test.serial('equal priorities: every record is returned, ordered by a weighted draw (Math.random pinned)', async (t) => {
   const dns = await startDnsmasq(t, {
     srv: [
       { name: NOMAD, target: 'heavy.example.test', port: 1, priority: 5, weight: 90 },
@@ -106,15 +107,23 @@ test('equal priorities: every record is returned, the heavier first most of the 
       { name: NOMAD, target: 'backup.example.test', port: 3, priority: 50, weight: 0 },
     ],
   });
-  let heavyFirst = 0;
-  for (let i = 0; i < 40; i++) {
-    const addrs = await engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${dns.nameserver}`);
-    t.deepEqual([...addrs].sort(), ['backup.example.test.:3', 'heavy.example.test.:1', 'light.example.test.:2']);
-    t.is(addrs[2], 'backup.example.test.:3');
-    if (addrs[0] === 'heavy.example.test.:1') heavyFirst++;
-  }
-  // P(heavy first) = 0.9 per call; fewer than 20 of 40 has probability < 1e-12.
-  t.true(heavyFirst >= 20, `heavy first ${heavyFirst}/40`);
+  const realRandom = Math.random;
+  t.teardown(() => {
+    Math.random = realRandom;
+  });
+  const run = async (draw: number) => {
+    Math.random = () => draw;
+    try {
+      return await engine.addrs(`provider=srv service=nomad domain=example.test nameserver=${dns.nameserver}`);
+    } finally {
+      Math.random = realRandom;
+    }
+  };
+  // Sorted by weight the group is light(10), heavy(90); a draw of 0.3 is 30 of 100: past light's
+  // 10, so heavy. A uniform shuffle would take index floor(0.3 * 2) = 0, light; no shuffle keeps light first.
+  t.deepEqual(await run(0.3), ['heavy.example.test.:1', 'light.example.test.:2', 'backup.example.test.:3']);
+  // 0.05 is 5 of 100: within light's 10. Wire order (heavy first) would not give this.
+  t.deepEqual(await run(0.05), ['light.example.test.:2', 'heavy.example.test.:1', 'backup.example.test.:3']);
 });
 
 test('a "." target (RFC 2782: decidedly not available) is left out: an empty list, not an error', async (t) => {
@@ -356,6 +365,20 @@ for (const c of orderings) {
     );
   });
 }
+
+test('orderSrvRecords with the real Math.random: weight 90 of 100 comes first 90% of the time', (t) => {
+  const records = [rec('heavy', 1, 90), rec('light', 1, 10), rec('backup', 2, 0)];
+  const draws = 10_000;
+  let heavyFirst = 0;
+  for (let i = 0; i < draws; i++) {
+    const ordered = orderSrvRecords(records).map((r) => r.name);
+    if (ordered[0] === 'heavy') heavyFirst++;
+    if (ordered[2] !== 'backup') return t.fail(`the lower priority came before: ${ordered.join(',')}`);
+  }
+  // Honoured: 9000 expected, standard deviation 30, so [8500, 9500] fails once in 10^50 runs.
+  // Ignored (uniform: 5000, or sorted/wire order: 0 or 10000) lands far outside.
+  t.true(heavyFirst >= 8500 && heavyFirst <= 9500, `heavy first ${heavyFirst} of ${draws}`);
+});
 
 test('srvTargets keeps the order, adds the root dot and drops "." targets', (t) => {
   const records = [rec('b.example.com', 1, 0, 8301), rec('', 1, 0, 0), rec('a.example.com.', 2, 0, 8302), rec('.', 3, 0, 1)];

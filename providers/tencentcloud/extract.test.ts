@@ -106,7 +106,11 @@ test('the recorded vendor sample goes through the extractor', (t) => {
   const sample = JSON.parse(readFileSync(new URL('./fixtures/describe-instances.json', import.meta.url), 'utf8'));
   t.is(malformedPage(sample), undefined);
   t.deepEqual(cvmTargets(sample.Response.InstanceSet, 'private_v4').targets, [
-    { address: '172.16.32.78', id: 'ins-xlsyru2j', name: 'consul-server-1', zone: 'ap-guangzhou-2' },
+    { address: '172.16.32.78', id: 'ins-xlsyru2j', name: 'myInstance', zone: 'ap-guangzhou-3' },
   ]);
+  t.deepEqual(
+    cvmTargets(sample.Response.InstanceSet, 'public_v4').targets.map((x) => x.address),
+    ['123.207.11.190'],
+  );
   t.is(malformedPage(JSON.parse(readFileSync(new URL('./fixtures/error-signature.json', import.meta.url), 'utf8'))), undefined);
 });

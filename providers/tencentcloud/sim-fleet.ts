@@ -1,5 +1,5 @@
 /** What the Tencent Cloud simulator adds to the fleet file: the credential block and the demo slice. */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const tencentcloudFleet: FleetModuleSpec = {
   summary:
@@ -57,4 +57,11 @@ export const tencentcloudFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: `ins-${i.toString(16).padStart(8, '0')}`,
+    cloud: 'tencentcloud',
+    region: 'ap-guangzhou',
+    tags: { role: 'nomad-server', Name: `node-${i}` },
+    private_ipv4: benchAddress(21, i),
+  }),
 };

@@ -180,6 +180,11 @@ function cvmInstance(instance: FleetInstance, region: string): Record<string, un
     RdmaIpAddresses: null,
     IsolatedSource: 'NOTISOLATED',
     DisableApiTermination: false,
+    LatestOperationErrorMsg: '',
+    DefaultLoginPort: 22,
+    LicenseType: 'TencentCloud',
+    DefaultLoginUser: 'root',
+    DedicatedClusterId: '',
   };
 }
 

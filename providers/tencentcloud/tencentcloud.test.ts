@@ -290,6 +290,19 @@ test.serial('a rate limit (token bucket) throttles later pages; backoff still ge
 
 // --- proxy and secrets ---------------------------------------------------------------------------
 
+test('instances appearing later (appear_after_ms) are not listed before they exist', async (t) => {
+  const late: FleetInstance = {
+    id: 'ins-late0001',
+    cloud: 'tencentcloud',
+    region: 'ap-guangzhou',
+    tags: { consul: 'server' },
+    private_ipv4: '10.41.0.9',
+    appear_after_ms: 3_600_000,
+  };
+  const sim = await startTestSim(t, fleet(2, [late]), [tencentcloudSim]);
+  t.deepEqual(await addrs(cfg(sim.httpUrl)), all(2));
+});
+
 test('HTTP_PROXY carries the signed POST (tinyproxy log); the signature still verifies', async (t) => {
   const sim = await startTestSim(t, fleet(120), [tencentcloudSim]);
   const proxy = await startTinyproxy(t);

@@ -63,6 +63,6 @@ test('the recorded vendor sample goes through the extractor', (t) => {
   const sample = JSON.parse(readFileSync(new URL('./fixtures/list-machines.json', import.meta.url), 'utf8'));
   t.is(malformedPage(sample), undefined);
   t.deepEqual(machineTargets(sample).targets, [
-    { address: '10.88.88.26', id: 'b6979942-7d5d-4fe6-a2ec-b812e950625a', name: 'consul-server-1', zone: '564d0b8e-6099-7648-351e-877faf6c56f6' },
+    { address: '10.88.88.26', id: 'b6979942-7d5d-4fe6-a2ec-b812e950625a', name: 'test', zone: '564d0b8e-6099-7648-351e-877faf6c56f6' },
   ]);
 });

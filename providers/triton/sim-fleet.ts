@@ -1,5 +1,5 @@
 /** What the Triton simulator adds to the fleet file: the account and its public key, and the demo slice. */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const tritonFleet: FleetModuleSpec = {
   summary:
@@ -40,4 +40,12 @@ export const tritonFleet: FleetModuleSpec = {
       },
     ],
   },
+  bench: (i) => ({
+    id: `3d51f2d5-46f2-4da5-bb04-${i.toString(16).padStart(12, '0')}`,
+    cloud: 'triton',
+    name: `tr-${i}`,
+    zone: 'cn-node-1',
+    tags: { role: 'nomad-server' },
+    private_ipv4: benchAddress(23, i),
+  }),
 };

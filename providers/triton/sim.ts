@@ -39,11 +39,17 @@ export function restError(status: number, code: string, message: string, headers
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ code, message }) };
 }
 
+/**
+ * CloudAPI's own texts (sdc-cloudapi lib/auth.js): an unknown key and a signature that does not verify
+ * both answer INVALID_CREDS, so a caller learns nothing about which part was wrong.
+ */
+const INVALID_CREDS = 'Invalid authorization credentials supplied';
+
 const ERRORS: Record<SimErrorKind, [number, string, string]> = {
   throttle: [429, 'RequestThrottled', 'You have exceeded your request rate of 10 r/s.'],
   server: [500, 'InternalError', 'Internal error'],
   unavailable: [503, 'ServiceUnavailableError', 'Service Unavailable'],
-  auth: [401, 'InvalidCredentials', 'Invalid signature'],
+  auth: [401, 'InvalidCredentials', INVALID_CREDS],
 };
 
 function header(req: SimRequest, name: string): string | undefined {
@@ -77,12 +83,12 @@ export function authProblem(
   if (skew > MAX_SKEW_S) return restError(400, 'InvalidHeader', `clock skew of ${Math.round(skew)}s was greater than ${MAX_SKEW_S}s`);
   const id = /^\/([^/]+)(?:\/users\/[^/]+)?\/keys\/(.+)$/.exec(keyId);
   if (!id || id[1] !== creds?.account || id[1] !== account) return restError(403, 'NotAuthorized', `${id?.[1] ?? keyId} is not allowed to access ${account}`);
-  if (!key || !fingerprintMatches(id[2] as string, key)) return restError(401, 'InvalidCredentials', `Invalid key ${id[2]}`);
+  if (!key || !fingerprintMatches(id[2] as string, key)) return restError(401, 'InvalidCredentials', INVALID_CREDS);
   const hash = HASHES[algorithm];
   if (hash === undefined || (hash === null) !== (blobType(key) === 'ssh-ed25519'))
-    return restError(401, 'InvalidCredentials', `Unsupported algorithm ${algorithm}`);
+    return restError(401, 'InvalidCredentials', `${algorithm} is not a supported signing algorithm`);
   if (!verify(hash, Buffer.from(`date: ${date}`), publicKeyFromBlob(key), Buffer.from(signature, 'base64'))) {
-    return restError(401, 'InvalidCredentials', 'Invalid signature');
+    return restError(401, 'InvalidCredentials', INVALID_CREDS);
   }
   return undefined;
 }
@@ -108,7 +114,6 @@ function machine(i: FleetInstance): Record<string, unknown> {
     firewall_enabled: false,
     compute_node: i.zone ?? '44454c4c-5000-104d-8037-b7c04f5a5131',
     package: 'g4-highcpu-1G',
-    docker: false,
   };
 }
 

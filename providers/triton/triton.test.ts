@@ -130,7 +130,7 @@ test('a key the account does not have: 401 InvalidCredentials naming key_id, one
   t.is(sim.counts()[API_NAME], 1);
 });
 
-test('a forged signature (the account key id, another key file) is refused: Invalid signature', async (t) => {
+test('a forged signature (the account key id, another key file) is refused as CloudAPI refuses it', async (t) => {
   const sim = await startTestSim(t, fleet(3, RSA.pub), [tritonSim]);
   // key_file must match key_id: the mismatch is caught before any request.
   await t.throwsAsync(addrs(cfg(sim.httpUrl, RSA.md5, `key_file=${OTHER.file}`)), {
@@ -141,7 +141,7 @@ test('a forged signature (the account key id, another key file) is refused: Inva
   sim.setFaults(API_NAME, { auth_reject: true });
   await t.throwsAsync(addrs(cfg(sim.httpUrl, RSA.md5, `key_file=${RSA.file}`)), {
     instanceOf: ProviderError,
-    message: /401 InvalidCredentials: .*Invalid signature/,
+    message: /401 InvalidCredentials: .*Invalid authorization credentials supplied$/,
   });
   t.is(sim.counts()[API_NAME], 1);
 });
@@ -237,6 +237,13 @@ test('malformed, truncated, reset, latency and abort', async (t) => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100);
   await t.throwsAsync(addrs(fileCfg(sim.httpUrl), env(), engine, { signal: controller.signal }), { instanceOf: AbortError });
+});
+
+test('a rate limit throttles pages and every one is still read; machines appearing later are not listed', async (t) => {
+  const late: FleetInstance = { id: 'm-late', cloud: 'triton', tags: { role: 'consul-server' }, private_ipv4: '10.41.0.9', appear_after_ms: 3_600_000 };
+  const sim = await startTestSim(t, fleet(12, RSA.pub, [late], 3), [tritonSim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 20, burst: 1 } });
+  t.deepEqual(await addrs(fileCfg(sim.httpUrl)), all(12));
 });
 
 test('HTTP_PROXY carries the signed GETs (tinyproxy log), agent-signed', async (t) => {

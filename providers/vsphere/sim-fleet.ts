@@ -3,7 +3,7 @@
  * state per VM, and the demo VMs. An instance's `tags` map is its vSphere tags: each key a
  * category name, each value a tag name in that category.
  */
-import type { FleetModuleSpec } from '../../src/kit/index.js';
+import { benchAddress, type FleetModuleSpec } from '../../src/kit/index.js';
 
 export const vsphereFleet: FleetModuleSpec = {
   summary:
@@ -34,4 +34,5 @@ export const vsphereFleet: FleetModuleSpec = {
       { id: 'vm-1004', cloud: 'vsphere', name: 'web-vc-1', tags: { 'consul-role': 'consul-client' }, private_ipv4: '10.6.1.11' },
     ],
   },
+  bench: (i) => ({ id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: benchAddress(19, i) }),
 };

@@ -15,7 +15,7 @@ import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { attachedVms, type GuestInterface, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
 import vsphere from './index.js';
-import vsphereSim, { categoryId, liveSessions, tagId } from './sim.js';
+import vsphereSim, { categoryId, liveSessions, tagId, VCENTER_API } from './sim.js';
 
 const engine = new Discover({ builtins: false, providers: [vsphere] });
 const USER = 'discover@vsphere.local';
@@ -49,8 +49,8 @@ for (const [address, kept] of addressCases) {
   test(`usableGuestAddress(${address}) is ${kept}`, (t) => t.is(usableGuestAddress(address), kept));
 }
 
-test('guestAddresses: the sample keeps the IPv4, drops the link-local IPv6', (t) => {
-  t.deepEqual(guestAddresses(fixture('guest-interfaces.json') as GuestInterface[]), { kept: ['10.20.30.40'], dropped: ['fe80::250:56ff:fea1:3c7e'] });
+test('guestAddresses: the recorded answer keeps the IPv4, drops the link-local IPv6', (t) => {
+  t.deepEqual(guestAddresses(fixture('guest-interfaces.json') as GuestInterface[]), { kept: ['192.168.122.87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
   t.deepEqual(guestAddresses([{ mac_address: 'x' }, { ip: {} }]), { kept: [], dropped: [] });
 });
 
@@ -151,7 +151,7 @@ test('the samples and the simulator have the same shape along the paths the prov
     ),
     shapeAt(wrap(fixture('attached-objects.json')), assocPaths),
   );
-  const nicPaths = ['[].ip.ip_addresses[].ip_address', '[].ip.ip_addresses[].prefix_length', '[].mac_address'];
+  const nicPaths = ['[].ip.ip_addresses[].ip_address', '[].ip.ip_addresses[].prefix_length', '[].ip.ip_addresses[].state', '[].mac_address', '[].nic'];
   t.deepEqual(
     shapeAt(wrap((await call('GET', '/api/vcenter/vm/vm-101/guest/networking/interfaces', s)).body), nicPaths),
     shapeAt(wrap(fixture('guest-interfaces.json')), nicPaths),
@@ -186,6 +186,15 @@ test('many VMs: every one asked, none lost', async (t) => {
   const found = await engine.addrs(cfg(sim));
   t.is(found.length, 50);
   t.is(sim.counts()['vsphere-vcenter'], 50);
+});
+
+test('a rate limit throttles guest calls and every VM is still read; VMs appearing later are not listed', async (t) => {
+  const many = Array.from({ length: 12 }, (_, n) => vm(n + 1));
+  const sim = await startTestSim(t, fleet([...many, vm(99, { appear_after_ms: 3_600_000 })]), [vsphereSim]);
+  // 16 guest calls run at once: the bucket lets 4 through a round; the rest retry after Retry-After, within 4 attempts.
+  sim.setFaults(VCENTER_API, { rate_limit: { rps: 50, burst: 4 } });
+  t.is((await engine.addrs(cfg(sim))).length, 12);
+  t.is(liveSessions(sim.ctx), 0);
 });
 
 test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWORD', async (t) => {

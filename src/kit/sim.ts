@@ -6,6 +6,7 @@
 import type { SimApi, SimContext, SimRequest, SimResponse } from '../sim/types.js';
 
 export type * from '../sim/fleet.js';
+export { benchAddress } from '../sim/fleet.js';
 export type * from '../sim/types.js';
 export { fleetCredentials, isVisible, visibleInstances, visibleServices } from '../sim/visible.js';
 

@@ -123,4 +123,18 @@ export interface FleetModuleSpec {
   validateInstance?(instance: FleetInstance, where: string, check: FleetChecker): void;
   /** This module's part of the demo fleet (`discover sim` without `--fleet`). */
   demo?: FleetSlice;
+  /**
+   * The `i`-th instance (i from 0 to at least 32,767) of a large fleet of this cloud, for
+   * `bench/fleet`: served with the demo slice's credentials, the config string this module's `paste`
+   * derives from a fleet of them must find every one, by the address in `private_ipv4` (or another
+   * address field). Ids and addresses unique per `i`. A new provider with this hook is benched with
+   * no change to `bench/`; a module without it is listed there as not measured.
+   * @example bench: (i) => ({ id: `vm-${i}`, cloud: 'mycloud', tags: { role: 'nomad-server' }, private_ipv4: benchAddress(10, i) })
+   */
+  bench?(i: number): FleetInstance;
+}
+
+/** A unique IPv4 address per `i` under `first.0.0.0/8` (i < 16,777,216), for {@link FleetModuleSpec.bench}. */
+export function benchAddress(first: number, i: number): string {
+  return `${first}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 }
