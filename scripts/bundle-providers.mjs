@@ -190,6 +190,28 @@ const restOnlyGax = {
 };
 
 /**
+ * google-gax's REST half (build/src/fallback.js) requires its IAM, Locations and Operations
+ * protobuf modules at load, 635 KB of generated code that builds protobuf types as it runs,
+ * only to re-export them; list calls never touch them. In the bundle those three exports become
+ * getters: the code is still there, run on first use instead of at every start.
+ */
+const lazyGaxProtos = {
+  name: 'lazy-gax-protos',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      let lazy = 0;
+      const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (all, name, file) => {
+        lazy++;
+        return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require(${JSON.stringify(file)})) });`;
+      });
+      if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
  * arm-network's client builds all of its ~160 operation groups in its constructor, so every
  * operations file stays in the bundle although the provider calls two groups. The constructor
  * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
@@ -361,7 +383,7 @@ export async function bundleProviders(out, names = providerNames()) {
         externalEngine,
         inlineSchemaKeys,
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
-        ...(settings.restOnlyGax ? [restOnlyGax] : []),
+        ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxProtos] : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
       ],
       minifySyntax: true,
