@@ -190,6 +190,28 @@ const restOnlyGax = {
 };
 
 /**
+ * google-gax's REST half (build/src/fallback.js) requires its IAM, Locations and Operations
+ * protobuf modules at load, 635 KB of generated code that builds protobuf types as it runs,
+ * only to re-export them; list calls never touch them. In the bundle those three exports become
+ * getters: the code is still there, run on first use instead of at every start.
+ */
+const lazyGaxProtos = {
+  name: 'lazy-gax-protos',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      let lazy = 0;
+      const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (all, name, file) => {
+        lazy++;
+        return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require(${JSON.stringify(file)})) });`;
+      });
+      if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
  * arm-network's client builds all of its ~160 operation groups in its constructor, so every
  * operations file stays in the bundle although the provider calls two groups. The constructor
  * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
@@ -289,15 +311,22 @@ const bundledParsimmon = {
 };
 
 /**
- * For the CLI bundle: the loader of bundles itself (one instance for the process) and the
- * providers' own modules (their bundles are loaded instead; a provider module is imported only
- * without one) stay outside, addressed from bundles/cli/ to <out>/.
+ * Engine modules the CLI bundle leaves outside: the loader of bundles itself (one instance for
+ * the process), and what only `join`, `sim` and `intro` load, which entry/discover.ts runs from
+ * the modules (fewer chunks for the commands the bundle serves).
+ */
+const CLI_OUTSIDE = ['src/load-bundle', 'src/cli/join', 'src/cli/intro', 'src/cli/self-command', 'src/sim/index', 'src/intro/sim'];
+
+/**
+ * For the CLI bundle: CLI_OUTSIDE and the providers' own modules (their bundles are loaded
+ * instead; a provider module is imported only without one) stay outside, addressed from
+ * bundles/cli/ to <out>/.
  */
 const cliExternals = {
   name: 'cli-externals',
   setup(build) {
     const outside = (target) =>
-      target === path.join(ROOT, 'src', 'load-bundle') ||
+      CLI_OUTSIDE.some((file) => target === path.join(ROOT, ...file.split('/'))) ||
       (target.startsWith(path.join(ROOT, 'providers') + path.sep) && target !== path.join(ROOT, 'providers', 'index'));
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path).replace(/\.[jt]s$/, '');
@@ -354,7 +383,7 @@ export async function bundleProviders(out, names = providerNames()) {
         externalEngine,
         inlineSchemaKeys,
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
-        ...(settings.restOnlyGax ? [restOnlyGax] : []),
+        ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxProtos] : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
       ],
       minifySyntax: true,

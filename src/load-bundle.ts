@@ -208,10 +208,11 @@ class BundleLoader {
     }
     const module = { exports: {} as unknown };
     this.#modules.set(chunk, module);
-    const nodeRequire = createRequire(file);
+    let nodeRequire: NodeJS.Require | undefined;
     const requireFromChunk = (id: string): unknown => {
       if (id.startsWith('./') && id.endsWith('.cjs')) return this.require(id.slice(2));
       if (Object.hasOwn(this.#engine, id)) return this.#engine[id];
+      nodeRequire ??= createRequire(file);
       return nodeRequire(id);
     };
     const run = script.runInThisContext() as (...args: unknown[]) => void;

@@ -25,8 +25,9 @@ export interface KubeConnection {
   token?: string;
   basic?: { username: string; password: string };
   /**
-   * The cluster's `proxy-url` (`http://` or `https://`), which client-go uses for this cluster
-   * instead of HTTPS_PROXY / NO_PROXY. May carry credentials: log it only through `redactUrl`.
+   * The cluster's `proxy-url` (`http://`, `https://`, or `socks5h://` for a `socks5://` one), which
+   * client-go uses for this cluster instead of HTTPS_PROXY / NO_PROXY. May carry credentials: log
+   * it only through `redactUrl`.
    */
   proxy?: string;
   /** For the log and errors: `kubeconfig /path (context x)` or `in-cluster service account`. Never a secret. */
@@ -141,9 +142,10 @@ function runExec(
 }
 
 /**
- * A cluster's `proxy-url`, checked: client-go takes http, https and socks5; the one HTTP stack
- * tunnels through http and https proxies only, so socks5 (and anything else) is refused by name
- * rather than quietly bypassed. Credentials in the URL never appear in the error.
+ * A cluster's `proxy-url`, checked as client-go checks it: `http://`, `https://` or `socks5://`,
+ * anything else refused by name. `socks5://` becomes `socks5h://`: Go's SOCKS5 dialer hands the host
+ * name to the proxy, so an API server name that resolves only beyond it (an `ssh -D` bastion) works.
+ * Credentials in the URL never appear in the error.
  */
 export function proxyUrl(value: unknown, where: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -155,10 +157,9 @@ export function proxyUrl(value: unknown, where: string): string | undefined {
     throw new KubeConfigError(`${where}.proxy-url ${redactUrl(value)} is not a URL`);
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  const scheme = url.protocol.slice(0, -1);
-  const known = scheme === 'socks5' ? ': client-go accepts socks5, but the shared HTTP stack tunnels only through HTTP proxies' : '';
+  if (url.protocol === 'socks5:') return value.replace(/^socks5:/i, 'socks5h:');
   throw new KubeConfigError(
-    `${where}.proxy-url ${redactUrl(value)}: ${scheme} proxies are not supported (only http:// and https://)${known}; use an HTTP CONNECT proxy, or remove proxy-url to use HTTPS_PROXY`,
+    `${where}.proxy-url ${redactUrl(value)}: ${url.protocol.slice(0, -1)} proxies are not supported (kubectl and client-go take http://, https:// and socks5://)`,
   );
 }
 

@@ -24,7 +24,7 @@ export default defineProvider({
     'Connection: the current context of the kubeconfig (client certificates and keys as files or data, `token`, `tokenFile`, ' +
       'basic auth, `exec` credential plugins, `certificate-authority(-data)`, `tls-server-name`); when no kubeconfig loads, the ' +
       'in-cluster service account (`KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT`, its token re-read at every lookup, its CA). ' +
-      "A cluster's `proxy-url` (`http://` or `https://`, credentials allowed) carries its calls instead of HTTPS_PROXY / NO_PROXY, as in kubectl and client-go; `socks5://`, which client-go also takes, is refused by name (the shared HTTP stack tunnels through HTTP proxies only). " +
+      "A cluster's `proxy-url` (`http://`, `https://` or `socks5://`, credentials allowed) carries its calls instead of HTTPS_PROXY / NO_PROXY, as in kubectl and client-go; a SOCKS5 proxy is handed the API server's host name, as Go's dialer does; other schemes are refused by name. " +
       '`AUTOJOIN_K8S_SERVICEACCOUNT_DIR` moves the service-account folder (default `/var/run/secrets/kubernetes.io/serviceaccount`).',
     'Plain REST through the shared HTTP client, not `@kubernetes/client-node`: it is heavy to load, its 2.x line brings an undici ' +
       'that crashes on Node 20 (sdk-notes.md §9), and it would bypass the shared proxy choice, timeouts and loopback guard; one ' +

@@ -8,9 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer as createSocksServer } from '@pondwader/socks5-server';
 import test, { type ExecutionContext } from 'ava';
 import { fromKubeconfig, inCluster, KubeConfigError, kubeconfigPaths, resolveConnection } from './config.js';
 import { malformedPodList, type Pod, type PodList, parseGoInt32, podTargets } from './extract.js';
@@ -506,18 +507,47 @@ test('proxy-url credentials reach the proxy and never the output; a refused tunn
   t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
   t.false(lines.join('\n').includes('proxy-secret-77'));
   const bad = `http://kube:wrong-secret-88@127.0.0.1:${proxy.port}`;
-  // The one ProxyError every provider gives for a proxy's refusal (docs/errors.md).
   const error = await t.throwsAsync(addrs(withProxyUrl(t, sim, bad), { maxAttempts: 1 }), {
     instanceOf: ProxyError,
-    message: new RegExp(`^discover-k8s: proxy http://127\\.0\\.0\\.1:${proxy.port}/ refused the tunnel: HTTP 40[17] \\(check the proxy credentials\\)$`),
+    code: 'ERR_PROXY',
+    message: /proxy http:\/\/127\.0\.0\.1:\d+\/ refused the tunnel: HTTP 40[17] \(check the proxy credentials\)/,
   });
   t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes('wrong-secret-88'));
 });
 
+test('a socks5:// proxy-url carries the calls through a real SOCKS5 server (host name handed to it), credentials hidden', async (t) => {
+  const sim = await startTestSim(t, fleet(3), [k8sSim]);
+  const seen: string[] = [];
+  const socks = createSocksServer({ auth: { username: 'kube', password: 'socks-secret-55' } });
+  socks.setRulesetValidator((conn) => {
+    seen.push(`${conn.destAddress}:${conn.destPort}`);
+    return true;
+  });
+  // The server does not expose its address: listen on a port just found free.
+  const socksPort = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  await new Promise<void>((resolve) => socks.listen(socksPort, '127.0.0.1', () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => socks.close(() => resolve())));
+  const port = new URL(sim.httpsUrl).port;
+  const { logger, lines } = collect();
+  const config = withProxyUrl(t, sim, `socks5://kube:socks-secret-55@127.0.0.1:${socksPort}`);
+  t.deepEqual(await addrs(config, { logger, env: { HTTPS_PROXY: 'http://127.0.0.1:9' } }), SERVERS);
+  t.true(seen.includes(`127.0.0.1:${port}`), seen.join(', '));
+  t.true(
+    lines.some((line) => line.endsWith(`via its proxy-url socks5h://127.0.0.1:${socksPort}`)),
+    lines.join('\n'),
+  );
+  t.false(lines.join('\n').includes('socks-secret-55'));
+});
+
 const proxySchemes: Array<[string, RegExp]> = [
   [
-    'socks5://127.0.0.1:1080',
-    /proxy-url socks5:\/\/127\.0\.0\.1:1080: socks5 proxies are not supported \(only http:\/\/ and https:\/\/\): client-go accepts socks5/,
+    'socks4://127.0.0.1:1080',
+    /proxy-url socks4:\/\/127\.0\.0\.1:1080: socks4 proxies are not supported \(kubectl and client-go take http:\/\/, https:\/\/ and socks5:\/\/\)/,
   ],
   ['ftp://u:ftp-secret@127.0.0.1:21', /proxy-url ftp:\/\/127\.0\.0\.1\/: ftp proxies are not supported/],
   ['not a url', /proxy-url not a url is not a URL/],
