@@ -5,6 +5,9 @@
 // a warm one (a folder an earlier run filled), and without the build's bundles
 // (AUTOJOIN_BUNDLES=0: the plain module graph, what every run paid before the bundles).
 // Every run must print the addresses the unbundled warm-up run found: a fast empty answer fails.
+// CPU time (user + system, every thread) is printed beside wall time: it moves less when other
+// jobs load the machine. BENCH_BEFORE=<a built checkout> adds each lookup with a warm cache run
+// from that checkout's dist/ (e.g. the base commit), for before/after figures from one run.
 // The built-in providers and simulator modules (the entry points import this first; a bench must too).
 import '../entry/compose.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,6 +73,13 @@ try {
       { label: `${provider}: warm code cache`, provider, args, env: () => ({ ...env, XDG_CACHE_HOME: warm }), expect, samples: [] },
       { label: `${provider}: unbundled`, args, env: () => ({ ...env, AUTOJOIN_BUNDLES: '0', XDG_CACHE_HOME: warm }), expect, samples: [] },
     );
+    const before = process.env.BENCH_BEFORE;
+    if (before) {
+      const beforeArgs = [path.resolve(before, 'dist/entry/discover.js'), ...args.slice(1)];
+      const beforeWarm = folder(`${provider}-before`);
+      await runMeasured(beforeArgs, { ...env, XDG_CACHE_HOME: beforeWarm });
+      rows.push({ label: `${provider}: before, warm cache`, args: beforeArgs, env: () => ({ ...env, XDG_CACHE_HOME: beforeWarm }), expect, samples: [] });
+    }
   }
 
   for (let i = 0; i < runs; i++) {
@@ -84,14 +94,16 @@ try {
   }
 
   const baseline = median((rows[0] as Row).samples.map((s) => s.ms));
-  console.log(`e2e: \`discover -q addrs\` as a whole process against the simulator, median of ${runs} runs (wall, peak RSS)`);
-  const figures = new Map<string, { ratio: number; rss: number }>();
+  const baselineCpu = median((rows[0] as Row).samples.map((s) => s.cpuMs));
+  console.log(`e2e: \`discover -q addrs\` as a whole process against the simulator, median of ${runs} runs (wall, peak RSS, CPU user + system)`);
+  const figures = new Map<string, { ratio: number; rss: number; cpuRatio: number }>();
   for (const row of rows) {
     const ms = median(row.samples.map((s) => s.ms));
     const rss = median(row.samples.map((s) => s.rssMB));
-    figures.set(row.label, { ratio: ms / baseline, rss });
+    const cpu = median(row.samples.map((s) => s.cpuMs));
+    figures.set(row.label, { ratio: ms / baseline, rss, cpuRatio: cpu / baselineCpu });
     console.log(
-      `  ${row.label.padEnd(28)} ${fmt(ms).padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} bare node ${`${rss.toFixed(0)} MB`.padStart(7)}`,
+      `  ${row.label.padEnd(28)} ${fmt(ms).padStart(10)} ${`${(ms / baseline).toFixed(2)}x`.padStart(7)} bare node ${`${rss.toFixed(0)} MB`.padStart(7)}   cpu ${fmt(cpu).padStart(10)} ${`${(cpu / baselineCpu).toFixed(2)}x`.padStart(7)}`,
     );
   }
   console.log(`goals (ratio to the bare node above, peak RSS at most ${RSS_GOAL_MB} MB):`);
@@ -101,7 +113,7 @@ try {
       if (!figure) continue;
       const ok = figure.ratio <= goal && figure.rss <= RSS_GOAL_MB;
       console.log(
-        `  ${provider}, ${cache} cache: at most ${goal}x and ${RSS_GOAL_MB} MB: ${verdict(ok)} (${figure.ratio.toFixed(2)}x, ${figure.rss.toFixed(0)} MB)`,
+        `  ${provider}, ${cache} cache: at most ${goal}x and ${RSS_GOAL_MB} MB: ${verdict(ok)} (${figure.ratio.toFixed(2)}x, ${figure.rss.toFixed(0)} MB; cpu ${figure.cpuRatio.toFixed(2)}x)`,
       );
     }
   }

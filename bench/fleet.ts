@@ -15,8 +15,8 @@
 // runs. Medians of BENCH_FLEET_RUNS (default 3). Every run must return every instance's address.
 //
 // BENCH_FLEET_SIZE (default 10000), BENCH_FLEET_ONLY=aws,gce (some providers), BENCH_FLEET_BEFORE=
-// <another build's dist/entry/discover.js> adds a row per provider for that build against the same
-// simulator (before/after in one run).
+// <another build's dist/entry/discover.js> adds a row per provider for that build, its simulator
+// and its lookup (before/after in one run).
 import '../entry/compose.js';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -67,24 +67,24 @@ try {
     if (stray) throw new Error(`${module.provider}: bench(i) made an instance of cloud ${stray.cloud}`);
     const fleetPath = path.join(work, `${module.provider}.json`);
     writeFileSync(fleetPath, JSON.stringify({ ...demo, instances, services: [] }));
-    const sim = await startSimProcess(fleetPath);
-    try {
-      const block = sim.paste.blocks.find((b) => b.provider === module.provider);
-      if (!block) throw new Error(`${module.provider}: the simulator printed no paste block for a fleet of bench(i) instances`);
-      const runEnv = { ...env, ...sim.paste.env, ...block.env };
-      const clis = [{ label: module.provider, cli: CLI }, ...(BEFORE ? [{ label: `${module.provider} (before)`, cli: BEFORE }] : [])];
-      const mine = clis.map(({ label }): Row => ({ label, provider: module.provider, lookups: [], baseline: [], requests: [], simCpuMs: [], found: [] }));
-      rows.push(...mine);
-      // `--timeout`: a lookup of one request per instance (vsphere's guest calls) outlasts the default 60 s here.
-      const args = (cli: string) => [cli, '-q', '--timeout', '10m', 'addrs', block.config];
-      for (const { cli } of clis) await runMeasured(args(cli), runEnv); // warms the file and code caches
-      for (let run = 0; run < RUNS; run++) {
-        for (const [index, { cli }] of clis.entries()) {
-          const row = mine[index] as Row;
+    const builds = [{ label: module.provider, cli: CLI }, ...(BEFORE ? [{ label: `${module.provider} (before)`, cli: BEFORE }] : [])];
+    for (const build of builds) {
+      const row: Row = { label: build.label, provider: module.provider, lookups: [], baseline: [], requests: [], simCpuMs: [], found: [] };
+      rows.push(row);
+      // Each build's own simulator, so a faster simulator shows in its row, not in both.
+      const sim = await startSimProcess(build.cli, fleetPath);
+      try {
+        const block = sim.paste.blocks.find((b) => b.provider === module.provider);
+        if (!block) throw new Error(`${module.provider}: the simulator printed no paste block for a fleet of bench(i) instances`);
+        const runEnv = { ...env, ...sim.paste.env, ...block.env };
+        // `--timeout`: a lookup of one request per instance (vsphere's guest calls) outlasts the default 60 s here.
+        const args = [build.cli, '-q', '--timeout', '10m', 'addrs', block.config];
+        await runMeasured(args, runEnv); // warms the file and code caches
+        for (let run = 0; run < RUNS; run++) {
           row.baseline.push(await runMeasured(['-e', '0'], env));
           await sim.control('DELETE', '/_sim/counts');
           const simCpuBefore = sim.cpuMs();
-          const lookup = await runMeasured(args(cli), runEnv);
+          const lookup = await runMeasured(args, runEnv);
           row.simCpuMs.push(sim.cpuMs() - simCpuBefore);
           row.requests.push(Object.values((await sim.control('GET', '/_sim/counts')) as Record<string, number>).reduce((a, b) => a + b, 0));
           row.lookups.push(lookup);
@@ -95,9 +95,9 @@ try {
             console.log(`  ${row.label}: found ${found} of ${SIZE} (exit ${lookup.code}) ${lookup.stderr.trim().split('\n')[0] ?? ''}`);
           }
         }
+      } finally {
+        await sim.stop();
       }
-    } finally {
-      await sim.stop();
     }
   }
 } finally {
@@ -140,13 +140,16 @@ for (const row of rows) {
     ]),
   );
   if (!row.label.endsWith('(before)')) {
-    const ok = wall / bareWall <= RATIO_GOAL && rss <= RSS_GOAL_MB && Math.min(...row.found) === SIZE;
+    const all = Math.min(...row.found) === SIZE;
+    const memory = rss <= RSS_GOAL_MB;
     verdicts.push(
-      `  ${row.label}: at most ${RATIO_GOAL}x and ${RSS_GOAL_MB} MB, every instance: ${verdict(ok)} (wall ${(wall / bareWall).toFixed(2)}x, CPU ${(cpu / bareCpu).toFixed(2)}x, ${rss.toFixed(0)} MB)`,
+      `  ${row.label}: wall ${(wall / bareWall).toFixed(2)}x ${verdict(wall / bareWall <= RATIO_GOAL && memory && all)}; CPU ${(cpu / bareCpu).toFixed(2)}x ${verdict(cpu / bareCpu <= RATIO_GOAL && memory && all)}; ${rss.toFixed(0)} MB${all ? '' : `; found ${Math.min(...row.found)} of ${SIZE}`}`,
     );
   }
 }
-console.log('goals (wall ratio; the CPU ratio says what a quiet machine would give):');
+console.log(
+  `goals: at most ${RATIO_GOAL}x a bare node and ${RSS_GOAL_MB} MB, every instance (wall; and by CPU time, what other jobs on the machine do not inflate):`,
+);
 for (const v of verdicts) console.log(v);
 if (unmeasured.length > 0) console.log(`not measured (no bench hook in their sim-fleet.ts): ${unmeasured.join(', ')}`);
 if (failed) console.log('FAILED: some runs did not list every instance');
@@ -169,8 +172,10 @@ interface SimPasteData {
 }
 
 /** `discover --format json sim --fleet <file>` in a child process, once it has printed its paste line. */
-async function startSimProcess(fleetPath: string) {
-  const child: ChildProcess = spawn(process.execPath, [CLI, '--format', 'json', 'sim', '--fleet', fleetPath], {
+async function startSimProcess(cli: string, fleetPath: string) {
+  // A larger young generation: the simulator renders every page from scratch, and with the default
+  // it spent more time collecting than rendering (linode's: 1,040 -> 470 ms a lookup). Harness only.
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', cli, '--format', 'json', 'sim', '--fleet', fleetPath], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -107,3 +107,38 @@ export function runMeasured(args: string[], env: Record<string, string | undefin
 
 /** `met` or `NOT met`, for the goal lines benchmarks print. */
 export const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+/** `times`' `0m0.123s` as ms. */
+const shellTime = (text: string | undefined) => {
+  const match = /^(\d+)m([\d.]+)s$/.exec(text ?? '');
+  return match ? (Number(match[1]) * 60 + Number(match[2])) * 1000 : Number.NaN;
+};
+
+/**
+ * One whole `node ...args` process: wall time and CPU time (user + system of the process and its
+ * threads, ms, from the shell's `times`, 1 ms resolution). Nothing is added to the process
+ * measured (no --import), so a bare node stays bare. Throws when it fails.
+ */
+export function timeProcessCpu(args: string[], env: Record<string, string | undefined> = process.env): { ms: number; cpuMs: number } {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('bash', ['-c', '"$0" "$@" >/dev/null; code=$?; times; exit $code', process.execPath, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  // `times` prints the shell's own user and system time, then its children's.
+  const [user, system] = (result.stdout.trim().split('\n')[1] ?? '').split(' ');
+  return { ms, cpuMs: shellTime(user) + shellTime(system) };
+}
+
+/** Like {@link interleaved}, with {@link timeProcessCpu}: medians of wall time and of CPU time. */
+export function interleavedCpu(
+  commands: Record<string, string[]>,
+  runs: number,
+  env?: Record<string, string | undefined>,
+): Record<string, { ms: number; cpuMs: number }> {
+  const samples: Record<string, Array<{ ms: number; cpuMs: number }>> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (const args of Object.values(commands)) timeProcessCpu(args, env); // warm the file and code caches
+  for (let i = 0; i < runs; i++) {
+    for (const [label, args] of Object.entries(commands)) samples[label]?.push(timeProcessCpu(args, env));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { ms: median(v.map((s) => s.ms)), cpuMs: median(v.map((s) => s.cpuMs)) }]));
+}

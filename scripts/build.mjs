@@ -65,6 +65,37 @@ if (cache.status !== 0) {
   process.exit(1);
 }
 
+// The CLI's answers that depend on nothing but the build (help, version, the provider list), as
+// `runCli` itself prints them: entry/discover.ts prints one of these for exactly that argv without
+// loading the CLI (bench/cold-start). Only answers that exit 0 with nothing on stderr are kept.
+const answers = spawnSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { readFileSync, writeFileSync } from 'node:fs';
+     import './${out}/entry/compose.js';
+     import { runCli } from './${out}/src/cli/run.js';
+     const names = JSON.parse(readFileSync('${out}/builtin-help.json', 'utf8')).providers.map((p) => p.name);
+     const argvs = [[], ['help'], ['-h'], ['--help'], ['-help'], ['help', 'all'], ...names.map((name) => ['help', name]),
+       ['version'], ['--version'], ['-version'], ['providers'], ['--format', 'json', 'providers'], ['providers', '--format', 'json']];
+     const answers = {};
+     for (const argv of argvs) {
+       let stdout = '';
+       let stderr = '';
+       const io = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: {}, signal: new AbortController().signal, isTTY: false, cwd: process.cwd() };
+       if ((await runCli(argv, io)) === 0 && stderr === '') answers[argv.join('\\0')] = stdout;
+     }
+     writeFileSync('${out}/cli-answers.json', JSON.stringify(answers));`,
+  ],
+  { stdio: 'inherit', env: { ...process.env, AUTOJOIN_CODE_CACHE: '0' } },
+);
+if (answers.status !== 0) {
+  rmSync(out, { recursive: true, force: true });
+  console.error('build failed: could not write cli-answers.json');
+  process.exit(1);
+}
+
 const old = `dist.old-${process.pid}`;
 if (existsSync('dist')) renameSync('dist', old);
 renameSync(out, 'dist');

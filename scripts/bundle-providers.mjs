@@ -190,6 +190,28 @@ const restOnlyGax = {
 };
 
 /**
+ * google-gax's REST half (build/src/fallback.js) requires its IAM, Locations and Operations
+ * protobuf modules at load, 635 KB of generated code that builds protobuf types as it runs,
+ * only to re-export them; list calls never touch them. In the bundle those three exports become
+ * getters: the code is still there, run on first use instead of at every start.
+ */
+const lazyGaxProtos = {
+  name: 'lazy-gax-protos',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      let lazy = 0;
+      const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (all, name, file) => {
+        lazy++;
+        return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require(${JSON.stringify(file)})) });`;
+      });
+      if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
  * arm-network's client builds all of its ~160 operation groups in its constructor, so every
  * operations file stays in the bundle although the provider calls two groups. The constructor
  * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
@@ -218,6 +240,126 @@ const armOperations = (settings) => ({
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * esbuild's ESM code-split chunks in `staging`, written to `dir` as CommonJS, so the loader can
+ * hand V8 a script (with its code cache) instead of an ES module (Node 20 caches no module code).
+ * `import()` between chunks becomes require. @returns { <file>: <hash> }
+ */
+async function writeCommonJsChunks(result, staging, dir) {
+  mkdirSync(dir, { recursive: true });
+  const chunks = {};
+  for (const file of Object.keys(result.metafile.outputs)) {
+    const base = path.basename(file);
+    const esm = readFileSync(path.join(ROOT, file), 'utf8');
+    const cjs = await esbuild.transform(esm, {
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      supported: { 'dynamic-import': false },
+      // The loader passes each chunk's file URL (a script has no import.meta).
+      define: { 'import.meta.url': '__import_meta_url' },
+      sourcefile: base,
+      logLevel: 'warning',
+    });
+    const code = cjs.code.replace(/require\("\.\/([\w.-]+)\.js"\)/g, 'require("./$1.cjs")');
+    const target = base.replace(/\.js$/, '.cjs');
+    writeFileSync(path.join(dir, target), code);
+    chunks[target] = sha256(code).slice(0, 32);
+  }
+  rmSync(staging, { recursive: true, force: true });
+  return chunks;
+}
+
+/**
+ * For the CLI bundle: each engine and entry file's `import.meta.url` is its own built file's URL
+ * (dist/src/..., addressed from bundles/cli/), so paths it reads relative to itself (the help
+ * cache, package.json, parsimmon) stay where they are.
+ */
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const relative = path.relative(ROOT, args.path).split(path.sep).join('/');
+      if (!/^(src|entry)\//.test(relative)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      const built = `../../${relative.replace(/\.ts$/, '.js')}`;
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(built)}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * For the CLI bundle: the config parser's one package, Parsimmon, goes into the bundle (and so
+ * into the code cache) instead of being compiled from node_modules on every run. src/config/
+ * parse.ts loads it with `createRequire(import.meta.url)`, which esbuild does not follow: in
+ * the bundle's copy it is a plain `require`, which esbuild bundles.
+ */
+const bundledParsimmon = {
+  name: 'bundled-parsimmon',
+  setup(build) {
+    const file = path.join(ROOT, 'src', 'config', 'parse.ts');
+    build.onLoad({ filter: /[\\/]parse\.ts$/ }, (args) => {
+      if (args.path !== file) return undefined;
+      const text = readFileSync(file, 'utf8');
+      const call = "createRequire(import.meta.url)('parsimmon')";
+      if (!text.includes(call)) throw new Error(`bundle: ${call} is no longer in src/config/parse.ts`);
+      return { contents: text.replace(call, "require('parsimmon')"), loader: 'ts' };
+    });
+    // Every other package stays outside: Node loads it as before, when a command needs it.
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path === 'parsimmon' ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/**
+ * Engine modules the CLI bundle leaves outside: the loader of bundles itself (one instance for
+ * the process), and what only `join`, `sim` and `intro` load, which entry/discover.ts runs from
+ * the modules (fewer chunks for the commands the bundle serves).
+ */
+const CLI_OUTSIDE = ['src/load-bundle', 'src/cli/join', 'src/cli/intro', 'src/cli/self-command', 'src/sim/index', 'src/intro/sim'];
+
+/**
+ * For the CLI bundle: CLI_OUTSIDE and the providers' own modules (their bundles are loaded
+ * instead; a provider module is imported only without one) stay outside, addressed from
+ * bundles/cli/ to <out>/.
+ */
+const cliExternals = {
+  name: 'cli-externals',
+  setup(build) {
+    const outside = (target) =>
+      CLI_OUTSIDE.some((file) => target === path.join(ROOT, ...file.split('/'))) ||
+      (target.startsWith(path.join(ROOT, 'providers') + path.sep) && target !== path.join(ROOT, 'providers', 'index'));
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = path.resolve(args.resolveDir, args.path).replace(/\.[jt]s$/, '');
+      if (!outside(target)) return undefined;
+      return { path: `../../${path.relative(ROOT, target).split(path.sep).join('/')}.js`, external: true };
+    });
+  },
+};
+
+/**
+ * The CLI with the engine (entry/cli-bundle.ts), code-split at each `import()`: `help`,
+ * `version` and `check` run the entry chunk, `addrs` adds the engine's chunks. Packages but
+ * Parsimmon stay outside (Node loads them as before); so do the providers (their own bundles above).
+ */
+async function bundleCli(bundles) {
+  const staging = path.join(bundles, '.cli-esm');
+  const result = await esbuild.build({
+    entryPoints: { index: path.join(ROOT, 'entry', 'cli-bundle.ts') },
+    absWorkingDir: ROOT,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: staging,
+    plugins: [cliExternals, bundledParsimmon, ownImportMetaUrl],
+    minifySyntax: true,
+    logLevel: 'warning',
+    metafile: true,
+  });
+  return { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, 'cli')) };
+}
+
 /** Builds <out>/bundles/. @returns the manifest. */
 export async function bundleProviders(out, names = providerNames()) {
   const bundles = path.join(path.resolve(out), 'bundles');
@@ -241,39 +383,16 @@ export async function bundleProviders(out, names = providerNames()) {
         externalEngine,
         inlineSchemaKeys,
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
-        ...(settings.restOnlyGax ? [restOnlyGax] : []),
+        ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxProtos] : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
       ],
       minifySyntax: true,
       logLevel: 'warning',
       metafile: true,
     });
-    const dir = path.join(bundles, name);
-    mkdirSync(dir, { recursive: true });
-    const chunks = {};
-    for (const file of Object.keys(result.metafile.outputs)) {
-      const base = path.basename(file);
-      const esm = readFileSync(path.join(ROOT, file), 'utf8');
-      // Each chunk as CommonJS, so the loader can hand V8 a script (with its code cache) instead
-      // of an ES module (Node 20 caches no module code). `import()` between chunks becomes require.
-      const cjs = await esbuild.transform(esm, {
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20',
-        supported: { 'dynamic-import': false },
-        // The loader passes each chunk's file URL (a script has no import.meta).
-        define: { 'import.meta.url': '__import_meta_url' },
-        sourcefile: base,
-        logLevel: 'warning',
-      });
-      const code = cjs.code.replace(/require\("\.\/([\w.-]+)\.js"\)/g, 'require("./$1.cjs")');
-      const target = base.replace(/\.js$/, '.cjs');
-      writeFileSync(path.join(dir, target), code);
-      chunks[target] = sha256(code).slice(0, 32);
-    }
-    rmSync(staging, { recursive: true, force: true });
-    manifest.providers[name] = { entry: 'index.cjs', chunks };
+    manifest.providers[name] = { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, name)) };
   }
+  manifest.cli = await bundleCli(bundles);
   writeFileSync(path.join(bundles, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

@@ -24,6 +24,8 @@ import {
   UsageError,
 } from './errors.js';
 import type { HttpClient } from './http/types.js';
+import type { NodeHttpClient } from './http/client.js';
+import type { ProxyFailureInfo } from './http/tunnel.js';
 import { type Logger, silentLogger } from './log.js';
 import type { ProviderEntry } from './builtins.js';
 import type { SimModule } from './sim/types.js';
@@ -31,7 +33,6 @@ import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
 import { isSecretName, REDACTED, scrubError, scrubSecrets } from './redact.js';
 import { printable } from './text.js';
-import { redactUrl } from './http/redact.js';
 
 export { DEFAULT_TIMEOUT_MS } from './clock.js';
 
@@ -260,12 +261,13 @@ async function runProvider(
   deadline: number | undefined,
 ): Promise<Target[]> {
   const env = options.env ?? process.env;
-  const { createHttpClient } = await import('./http/index.js');
+  const { createHttpClient, proxyFailureOf } = await import('./http/index.js');
   const own = options.http === undefined ? createHttpClient({ env, userAgent: options.userAgent }) : undefined;
   const http = options.http ?? (own as HttpClient);
   // A client made for this call dies with it: when the deadline or the caller ends the call, its
   // sockets (an SDK's request to a hung server among them) are closed at once, not 60-75 s later.
   const closeOwn = () => own?.destroy();
+  const failuresBefore = (http as Partial<NodeHttpClient>).proxyFailures?.().count;
   signal.addEventListener('abort', closeOwn, { once: true });
   const ctx: ProviderContext = {
     http,
@@ -281,7 +283,11 @@ async function runProvider(
   } catch (error) {
     // Aborted: withDeadline reports why. Otherwise: a missing SDK, a proxy's refusal, or the provider's name.
     if (signal.aborted) throw error;
-    throw missingPackage(checked.provider, error) ?? proxyRefusal(checked.provider.name, error, env) ?? named(checked.provider.name, error);
+    throw (
+      missingPackage(checked.provider, error) ??
+      proxyRefusal(checked.provider.name, error, http, failuresBefore, proxyFailureOf) ??
+      named(checked.provider.name, error)
+    );
   } finally {
     signal.removeEventListener('abort', closeOwn);
     closeOwn();
@@ -289,29 +295,25 @@ async function runProvider(
 }
 
 /**
- * A proxy's refusal, however the provider's SDK wrapped it (hpagent's `Bad response: 407` deep in
- * an SDK error's causes, our client's `proxy refused the tunnel with HTTP 407`): one ProxyError
- * naming the proxy, without credentials, and its answer.
+ * A proxy's failure, however the provider's SDK wrapped it: the tunnelling agents' account of it
+ * in the error's cause chain, or, when the SDK dropped that (MSAL reports a refused tunnel as
+ * `endpoints_resolution_error`), the client's record of a proxy failure during this call, as
+ * long as the call failed without any answer from the cloud. One ProxyError naming the proxy,
+ * without credentials, and its answer.
  */
-function proxyRefusal(name: string, error: unknown, env: Record<string, string | undefined>): ProxyError | undefined {
-  const proxy = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'HTTP_PROXY', 'http_proxy'].map((key) => env[key]).find((value) => value);
-  if (!proxy) return undefined;
-  const seen = new Set<unknown>();
-  for (let e: unknown = error; e !== null && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-    seen.add(e);
-    const message = String((e as { message?: unknown }).message ?? '');
-    const status = /\bBad response: (\d+)$/.exec(message)?.[1] ?? /proxy refused the tunnel with HTTP (\d+)/.exec(message)?.[1];
-    if (status === undefined) continue;
-    const hint = status === '407' || status === '401' ? ' (check the proxy credentials)' : '';
-    let shown: string;
-    try {
-      shown = redactUrl(proxy.includes('://') ? proxy : `http://${proxy}`);
-    } catch {
-      shown = 'from HTTP(S)_PROXY';
-    }
-    return new ProxyError(name, shown, `HTTP ${status}${hint}`, { cause: error });
-  }
-  return undefined;
+function proxyRefusal(
+  name: string,
+  error: unknown,
+  http: HttpClient,
+  failuresBefore: number | undefined,
+  proxyFailureOf: (error: unknown) => ProxyFailureInfo | undefined,
+): ProxyError | undefined {
+  let info = proxyFailureOf(error);
+  const record = (http as Partial<NodeHttpClient>).proxyFailures?.();
+  const answered = error instanceof ProviderError ? error.status !== undefined : error instanceof HttpStatusError;
+  if (!info && record && failuresBefore !== undefined && record.count > failuresBefore && !answered) info = record.last;
+  if (!info) return undefined;
+  return new ProxyError(name, info.proxy, info.answer, { cause: error, failed: info.failed });
 }
 
 /**
@@ -337,11 +339,12 @@ function named(name: string, error: unknown): unknown {
 function checkTargets(name: string, targets: unknown): Target[] {
   const bad = (why: string) => new ProviderError(name, `returned a malformed target: ${why}`, { operation: 'discover' });
   if (!Array.isArray(targets)) throw bad(`expected an array of { address, port? }, got ${typeof targets}`);
+  // Shown only on the error path: stringifying each of 10,000 good targets cost tens of ms.
+  const shown = (target: unknown) => JSON.stringify(target)?.slice(0, 80) ?? String(target);
   targets.forEach((target: unknown, i) => {
-    const shown = JSON.stringify(target)?.slice(0, 80) ?? String(target);
-    if (target === null || typeof target !== 'object') throw bad(`#${i} ${shown} is not an object { address, port? }`);
+    if (target === null || typeof target !== 'object') throw bad(`#${i} ${shown(target)} is not an object { address, port? }`);
     const { port } = target as { port?: unknown };
-    if (port !== undefined && typeof port !== 'number') throw bad(`#${i} ${printable(shown, 100)}: port is not a number`);
+    if (port !== undefined && typeof port !== 'number') throw bad(`#${i} ${printable(shown(target), 100)}: port is not a number`);
   });
   return targets as Target[];
 }

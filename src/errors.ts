@@ -205,8 +205,12 @@ export class ProxyError extends AutojoinError {
   /** What the proxy answered (`HTTP 407`), or how talking to it failed. */
   readonly answer: string;
 
-  constructor(provider: string, proxy: string, answer: string, options?: { cause?: unknown }) {
-    super('ERR_PROXY', `discover-${provider}: proxy ${proxy} refused the tunnel: ${answer}`, options);
+  /**
+   * @param options.failed what went wrong, before the answer. @default 'refused the tunnel'
+   * @example new ProxyError('aws', 'https://127.0.0.1:3128/', 'it answers in plain HTTP; ...', { failed: 'did not speak TLS' })
+   */
+  constructor(provider: string, proxy: string, answer: string, options?: { cause?: unknown; failed?: string }) {
+    super('ERR_PROXY', `discover-${provider}: proxy ${proxy} ${options?.failed ?? 'refused the tunnel'}: ${answer}`, { cause: options?.cause });
     this.provider = provider;
     this.proxy = proxy;
     this.answer = answer;

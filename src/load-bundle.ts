@@ -26,9 +26,16 @@ const BUNDLES = fileURLToPath(new URL('../bundles/', import.meta.url));
 
 type ProviderModule = { default: AnyProvider };
 
+interface Bundle {
+  entry: string;
+  chunks: Record<string, string>;
+}
+
 interface Manifest {
   format: number;
-  providers: Record<string, { entry: string; chunks: Record<string, string> }>;
+  providers: Record<string, Bundle>;
+  /** The CLI itself with the engine (entry/cli-bundle.ts), when the build made it. */
+  cli?: Bundle;
 }
 
 let manifest: Manifest | null | undefined;
@@ -55,7 +62,8 @@ export function preferBundle(name: string, load: () => Promise<ProviderModule>):
     // One loader per provider for the process: every registry shares the chunks run once.
     let provider = loadedBundles.get(name);
     if (!provider) {
-      const loader = new BundleLoader(path.join(BUNDLES, name), bundle.chunks, codeCache());
+      const engine = hostKit ? { [KIT]: await hostKit() } : {};
+      const loader = new BundleLoader(path.join(BUNDLES, name), bundle.chunks, codeCache(), engine);
       provider = bundled(loader.require(bundle.entry) as ProviderModule);
       loadedBundles.set(name, provider);
     }
@@ -64,6 +72,29 @@ export function preferBundle(name: string, load: () => Promise<ProviderModule>):
 }
 
 const loadedBundles = new Map<string, AnyProvider>();
+
+/** How a provider chunk names the engine: the kit, the one engine module bundles import. */
+const KIT = '../../src/kit/index.js';
+let hostKit: (() => Promise<unknown>) | undefined;
+
+/**
+ * The CLI bundle (which carries its own copy of the engine) gives the provider bundles its kit,
+ * so a provider and the engine running it share one HTTP stack and one set of error classes.
+ */
+export function provideKit(load: () => Promise<unknown>): void {
+  hostKit = load;
+}
+
+/**
+ * The CLI bundle's exports (entry/cli-bundle.ts), or undefined when the build made none or
+ * `AUTOJOIN_BUNDLES=0`: then the caller imports the CLI's modules instead. One script with a code
+ * cache starts faster than the forty modules `discover check` or `addrs` would load.
+ */
+export function loadCliBundle(): unknown {
+  const bundle = process.env.AUTOJOIN_BUNDLES === '0' ? undefined : readManifest()?.cli;
+  if (!bundle) return undefined;
+  return new BundleLoader(path.join(BUNDLES, 'cli'), bundle.chunks, codeCache()).require(bundle.entry);
+}
 
 /** The bundle's descriptor, its `discover` followed by writing the code cache of what it compiled. */
 function bundled(module: ProviderModule): AnyProvider {
@@ -141,11 +172,14 @@ class BundleLoader {
   readonly #chunks: Record<string, string>;
   readonly #cacheDir: string | undefined;
   readonly #modules = new Map<string, { exports: unknown }>();
+  readonly #engine: Record<string, unknown>;
 
-  constructor(dir: string, chunks: Record<string, string>, cacheDir: string | undefined) {
+  /** @param engine modules given to the chunks instead of Node's (`require` id -> exports) */
+  constructor(dir: string, chunks: Record<string, string>, cacheDir: string | undefined, engine: Record<string, unknown> = {}) {
     this.#dir = dir;
     this.#chunks = chunks;
     this.#cacheDir = cacheDir;
+    this.#engine = engine;
   }
 
   require(chunk: string): unknown {
@@ -174,9 +208,11 @@ class BundleLoader {
     }
     const module = { exports: {} as unknown };
     this.#modules.set(chunk, module);
-    const nodeRequire = createRequire(file);
+    let nodeRequire: NodeJS.Require | undefined;
     const requireFromChunk = (id: string): unknown => {
       if (id.startsWith('./') && id.endsWith('.cjs')) return this.require(id.slice(2));
+      if (Object.hasOwn(this.#engine, id)) return this.#engine[id];
+      nodeRequire ??= createRequire(file);
       return nodeRequire(id);
     };
     const run = script.runInThisContext() as (...args: unknown[]) => void;

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtinSimModules, builtins as composedBuiltins, type ProviderEntry } from './builtins.js';
 import type { SimModule } from './sim/types.js';
 import { ProviderRegistryError } from './errors.js';
@@ -99,15 +99,13 @@ export class ProviderRegistry {
     }
     let module: Record<string, unknown>;
     try {
-      module = (await import(url)) as Record<string, unknown>;
+      module = await importPlugin(url);
     } catch (error) {
       // Node runs JavaScript: a TypeScript plugin is compiled first (docs/plugins.md), or node runs with tsx.
       const message = (error as Error).message;
       const hint = /\.[cm]?ts$/.test(specifier)
         ? ' (a TypeScript plugin must be compiled to JavaScript first, e.g. with tsc, or loaded with NODE_OPTIONS=--import=tsx)'
-        : /Cannot use import statement outside a module|Unexpected token 'export'/.test(message)
-          ? ' (import/export in a CommonJS project: name the file .mjs, set "type": "module", or use require() and module.exports)'
-          : '';
+        : '';
       throw new ProviderRegistryError(`discover: cannot load plugin ${specifier}: ${message}${hint}`, { cause: error });
     }
     const exported = module.providers ?? module.default;
@@ -127,6 +125,19 @@ export class ProviderRegistry {
     }
     return names;
   }
+}
+
+/**
+ * Imports a plugin module. An ES module `.js` in a CommonJS project (what `npm init -y` makes)
+ * would fail as CommonJS: it is imported as an ES module instead (src/plugin-format.ts,
+ * docs/plugins.md). Decided before importing, so Node never tries it as CommonJS (and warns).
+ */
+async function importPlugin(url: string): Promise<Record<string, unknown>> {
+  if (url.startsWith('file:') && url.endsWith('.js')) {
+    const { esmInCommonJs, importAsModule } = await import('./plugin-format.js');
+    if (esmInCommonJs(fileURLToPath(url))) return importAsModule(url);
+  }
+  return (await import(url)) as Record<string, unknown>;
 }
 
 function checkDescriptor(provider: unknown, where: string): asserts provider is AnyProvider {

@@ -1,11 +1,11 @@
 // What a plugin author meets: load errors with hints, schema typos at load, malformed targets named,
 // errors prefixed with the provider, idempotent loading, and errors that match across copies of autojoin.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Discover } from '../src/discover.js';
 import { AutojoinError, isAutojoinError, NetworkError, ProviderError, ProviderRegistryError, UsageError } from '../src/errors.js';
 import { type AnyProvider, defineProvider } from '../src/provider.js';
@@ -127,4 +127,53 @@ test('a TypeScript plugin that node cannot load says to compile it (or load tsx)
 
 test('UsageError is not a ProviderError by brand either', (t) => {
   t.false(new UsageError('x') instanceof ProviderError);
+});
+
+/** A throwaway project outside the repo, as `npm init -y` makes it (`"type": "commonjs"`), with autojoin installed. */
+function commonJsProject(t: ExecutionContext): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-cjs-project-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'my-project', version: '1.0.0', main: 'index.js', type: 'commonjs' }, null, 2)}\n`);
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(ROOT, path.join(dir, 'node_modules/autojoin'), 'dir');
+  return dir;
+}
+
+test('an ES module .js plugin in a CommonJS project loads, with the files it imports; a CommonJS plugin there still does', async (t) => {
+  const project = commonJsProject(t);
+  mkdirSync(path.join(project, 'lib'));
+  writeFileSync(
+    path.join(project, 'my-provider.js'),
+    [
+      "import { defineProvider } from 'autojoin';",
+      "import { PEERS } from './lib/peers.js';",
+      "export default defineProvider({ name: 'esmcjs', summary: 'ESM syntax in a CommonJS project', args: {}, discover: async () => PEERS });",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(project, 'lib/peers.js'), "export const PEERS = [{ address: '10.9.0.2', port: 4648 }];\n");
+  // A CommonJS helper that an ES module plugin would require stays CommonJS.
+  writeFileSync(
+    path.join(project, 'old-style.js'),
+    "const { defineProvider } = require('autojoin');\nmodule.exports = defineProvider({ name: 'cjsstyle', summary: 'CommonJS plugin', args: {}, discover: async () => [{ address: '10.9.0.1' }] });\n",
+  );
+  const env = { DISCOVER_PLUGINS: './my-provider.js' };
+  const esm = await runDiscover(['-q', '--plugin', './old-style.js', 'addrs', 'provider=esmcjs'], { cwd: project, env });
+  t.is(esm.stderr, '');
+  t.is(esm.code, 0);
+  t.is(esm.stdout, '10.9.0.2:4648\n');
+  const cjs = await runDiscover(['-q', '--plugin', './old-style.js', 'addrs', 'provider=cjsstyle'], { cwd: project, env });
+  t.is(cjs.code, 0, cjs.stderr);
+  t.is(cjs.stdout, '10.9.0.1\n');
+  // From code too: the engine's plugins option.
+  const engine = new Discover({ builtins: false, plugins: [path.join(project, 'my-provider.js')] });
+  t.deepEqual(await engine.addrs('provider=esmcjs'), ['10.9.0.2:4648']);
+});
+
+test('a .js plugin whose syntax is broken as CommonJS and as a module still says what Node said', async (t) => {
+  const project = commonJsProject(t);
+  writeFileSync(path.join(project, 'broken.js'), "import { defineProvider } from 'autojoin';\nexport default defineProvider({ name: 'broken', \n");
+  const result = await runDiscover(['--plugin', './broken.js', 'providers'], { cwd: project });
+  t.is(result.code, 2);
+  t.regex(result.stderr, /^discover: cannot load plugin \.\/broken\.js: .*(Unexpected end of input|missing \) after argument list)/m);
 });

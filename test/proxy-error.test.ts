@@ -18,9 +18,10 @@ function baseEnv(): Record<string, string | undefined> {
   return env;
 }
 
-// azure is not here yet: MSAL reports a refused tunnel as `endpoints_resolution_error` and drops the
-// proxy's answer, so it is still a ProviderError (GetToken failed) there.
-for (const provider of ['aws', 'gce', 'consul']) {
+// azure too, though MSAL reports a refused tunnel as `endpoints_resolution_error` and drops the
+// proxy's answer: the client's record of the failure says it (providers/azure/proxy.test.ts has
+// the 403 cases, token request and Resource Manager).
+for (const provider of ['aws', 'azure', 'gce', 'consul']) {
   test(`${provider}: a proxy refusing the tunnel is a ProxyError naming the proxy (no credentials) and its answer`, async (t) => {
     const sim = await startTestSim(t, await loadFleet(defaultFleetPath()));
     const proxy = await startTinyproxy(t, { basicAuth: { user: 'proxyuser', password: 's3cr3tpw' } });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
+import { waitUntil, within } from './helpers/wait.js';
 import { AutojoinError, LoopbackOnlyError } from '../src/errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE, ensureCa, isUsableCa } from '../src/sim/ca.js';
 import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
@@ -458,6 +459,40 @@ test('setFleet and updateFleet change what modules see', async (t) => {
   t.is((await json(`${sim.httpUrl}/data/x`)).status, 500);
 });
 
+test('updateFleet that changes the instance list in place is seen by the next request', async (t) => {
+  const { sim } = await startFake(t);
+  t.deepEqual((await json(`${sim.httpUrl}/data/x`)).body.instances, ['f-1', 'f-2']);
+  // Same array, same length: only setFleet's forgetting keeps the per-cloud index from going stale.
+  sim.updateFleet((fleet) => {
+    fleet.instances[0] = { id: 'f-9', cloud: 'fake' };
+    return fleet;
+  });
+  t.deepEqual((await json(`${sim.httpUrl}/data/x`)).body.instances, ['f-9', 'f-2']);
+});
+
+test('visibleInstances hands out a copy: a module sorting it does not reorder the fleet', (t) => {
+  const ctx = {
+    fleet: {
+      credentials: {},
+      instances: [
+        { id: 'b', cloud: 'c' },
+        { id: 'a', cloud: 'c' },
+        { id: 'z', cloud: 'other' },
+      ],
+    },
+    elapsedMs: () => 0,
+  };
+  visibleInstances(ctx, 'c').sort((x, y) => x.id.localeCompare(y.id));
+  t.deepEqual(
+    visibleInstances(ctx, 'c').map((i) => i.id),
+    ['b', 'a'],
+  );
+  t.deepEqual(
+    ctx.fleet.instances.map((i) => i.id),
+    ['b', 'a', 'z'],
+  );
+});
+
 // --- appear_after_ms ---
 
 test('instances and services with appear_after_ms stay hidden until sim time passes it', async (t) => {
@@ -887,16 +922,20 @@ test.serial('close() drops keep-alive and in-flight connections and leaves no op
   await fetch(`${sim.httpUrl}/data/x`).then((r) => r.text());
   sim.setFaults('fake-other', { latency_ms: 60_000 });
   const stuck = raw(`${sim.httpUrl}/dx`);
-  await new Promise((r) => setTimeout(r, 50));
-  t.true(network() >= before + 4); // two listeners, the keep-alive pair, the stuck pair
-  const closing = performance.now();
-  await sim.close();
-  await sim.close(); // idempotent
-  t.true(performance.now() - closing < 5000);
+  // Two listeners, the keep-alive pair, the stuck pair; and the stuck request has arrived.
+  await waitUntil(() => network() >= before + 4 && (sim.counts()['fake-other'] ?? 0) >= 1, 'the stuck request');
+  // Not after the 60 s latency: a wait that long fails as a timeout (bound: half of it).
+  await within(
+    (async () => {
+      await sim.close();
+      await sim.close(); // idempotent
+    })(),
+    'close()',
+  );
   const answer = await stuck;
   t.truthy('failure' in answer ? answer.failure : undefined);
-  // Let the client sockets see their close.
-  await new Promise((r) => setTimeout(r, 20));
+  // The client sockets see their close.
+  await waitUntil(() => network() === before, 'every socket closed');
   t.is(network(), before);
 });
 

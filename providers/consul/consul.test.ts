@@ -11,6 +11,7 @@ import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import { retryJoin } from '../../src/join/index.js';
 import type { Fleet, FleetService } from '../../src/sim/fleet.js';
+import { retryWaitMs, startFront } from '../../test/helpers/front.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 
 const engine = new Discover({ builtins: false, providers: [consul] });
@@ -188,14 +189,25 @@ test('an unknown datacenter is an error, an unknown service an empty list', asyn
 test('throttling (429 with Retry-After) is retried within the call by the shared policy', async (t) => {
   const sim = await startTestSim(t, fleet(estate, null), [consulSim]);
   sim.setFaults('consul', { error: 'throttle', error_count: 1 });
-  t.deepEqual(await engine.addrs(`provider=consul service=nomad-client address=${sim.httpUrl}`), ['10.0.5.1:4646']);
+  // Through a recording front: the wait is read on the server side.
+  const front = await startFront(t, sim.httpUrl);
+  const lines: string[] = [];
+  const logger = { debug() {}, info: (line: string) => lines.push(line), warn() {}, error() {} };
+  t.deepEqual(await engine.addrs(`provider=consul service=nomad-client address=${front.url}`, { logger }), ['10.0.5.1:4646']);
   t.deepEqual(sim.counts(), { consul: 2 });
+  // Retry-After: 1 -> 1000 ms; ignored, the backoff would draw below 200 ms.
+  t.true(
+    lines.some((line) => /; throttled, attempt 2 of 4 in 1000ms$/.test(line)),
+    lines.join('\n'),
+  );
+  const waited = retryWaitMs(t, front, 429);
+  t.true(waited >= 990, `the retry came ${waited.toFixed(0)} ms after the 429 left (Retry-After: 1)`);
 });
 
 test('persistent throttling ends as a throttled ProviderError (which stretches the join wait)', async (t) => {
   const sim = await startTestSim(t, fleet(estate, null), [consulSim]);
   sim.setFaults('consul', { error: 'throttle' });
-  const error = await t.throwsAsync(engine.discover(`provider=consul service=nomad address=${sim.httpUrl}`, { timeout: '3s' }), {
+  const error = await t.throwsAsync(engine.discover(`provider=consul service=nomad address=${sim.httpUrl}`, { timeout: '20s' }), {
     instanceOf: ProviderError,
     code: 'ERR_PROVIDER_THROTTLED',
   });
@@ -211,7 +223,7 @@ test('a malformed body is a clear error', async (t) => {
 });
 
 test('a connection refused names the operation', async (t) => {
-  await t.throwsAsync(engine.discover('provider=consul service=nomad address=127.0.0.1:1', { timeout: '5s' }), {
+  await t.throwsAsync(engine.discover('provider=consul service=nomad address=127.0.0.1:1'), {
     instanceOf: ProviderError,
     message: /^discover-consul: CatalogService failed: .*ECONNREFUSED/,
   });
@@ -242,10 +254,13 @@ test('retry join: a node booted before its peers joins once they register; the t
   ]);
   const lines: string[] = [];
   const log = (level: string) => (message: string) => lines.push(`[${level}] ${message}`);
-  const started = Date.now();
+  const waits: number[] = [];
   const result = await retryJoin({
     entries: [`provider=consul service=nomad tag=serf address=${sim.httpUrl} token=${TOKEN}`],
     backoff: { initial: 100, max: 200 },
+    onAttempt: (report) => {
+      if (report.nextDelayMs !== undefined) waits.push(report.nextDelayMs);
+    },
     discoverAddrs: (cfg, options) => engine.discover(cfg, options),
     checkEntry: (cfg, options) => engine.check(cfg, options),
     logger: { debug: log('DEBUG'), info: log('INFO'), warn: log('WARN'), error: log('ERROR') },
@@ -253,8 +268,12 @@ test('retry join: a node booted before its peers joins once they register; the t
   });
   t.deepEqual(result.addresses, ['10.0.7.1:4648', '10.0.7.2:4648']);
   t.true(result.attempts > 1);
-  // Joined within a backoff step of the peers appearing, not a 30 s interval later.
-  t.true(Date.now() - started < 600 + 1500, `took ${Date.now() - started} ms`);
+  // Every wait was a backoff step (at most 200 ms + 50% jitter), not the 30 s interval.
+  t.is(waits.length, result.attempts - 1);
+  t.true(
+    waits.every((wait) => wait <= 300),
+    `waits ${waits.join(', ')} ms`,
+  );
   t.true(lines[0]?.startsWith('[INFO] agent.joiner: starting retry join: servers="provider=consul'));
   t.true(lines[0]?.includes('token=***'));
   t.false(lines.join('\n').includes(TOKEN));

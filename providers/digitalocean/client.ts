@@ -1,18 +1,8 @@
 /**
  * The droplet list over HTTP: `GET /v2/droplets?tag_name=&page=&per_page=200`, every page, each
- * page retried on its own under the shared policy. A failure of any page fails the whole call.
+ * page one `getJson` of the kit (the one retried call). A failure of any page fails the whole call.
  */
-import {
-  AbortError,
-  AutojoinError,
-  classifyHttpError,
-  MalformedResponseError,
-  NetworkError,
-  ProviderError,
-  type ProviderContext,
-  parseRetryAfter,
-  retryCall,
-} from '../../src/kit/index.js';
+import { getJson, MalformedResponseError, type ProviderContext, ProviderError, parseRetryAfter } from '../../src/kit/index.js';
 import { type Droplet, type DropletPage, malformedPage, nextPage } from './extract.js';
 
 /** The API's largest page (provider-apis.md §2). */
@@ -68,26 +58,13 @@ export async function listDroplets(ctx: ProviderContext, options: { baseUrl: str
     url.searchParams.set('page', String(page));
     url.searchParams.set('per_page', String(PER_PAGE));
     ctx.log.debug(`discover-digitalocean: GET ${url.pathname}${url.search}`);
-    const body = await retryCall(
-      async () => {
-        let response: Awaited<ReturnType<typeof ctx.http.request>>;
-        try {
-          response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
-        } catch (error) {
-          if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-          if (!(error instanceof NetworkError)) throw error;
-          throw new ProviderError('digitalocean', error.message, { operation: OPERATION, cause: error });
-        }
-        if (response.status !== 200) throw apiError(response.status, response.text(), response.headers);
-        return response.json<unknown>();
-      },
-      {
-        maxAttempts: ctx.maxAttempts,
-        classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
-        signal: ctx.signal,
-        deadline: ctx.deadline,
-      },
-    );
+    const body = await getJson(ctx, {
+      provider: 'digitalocean',
+      operation: OPERATION,
+      url,
+      headers,
+      errorFor: (response) => apiError(response.status, response.text(), response.headers),
+    });
     const problem = malformedPage(body);
     if (problem) throw new MalformedResponseError(`discover-digitalocean: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
     const dropletPage = body as DropletPage;

@@ -62,6 +62,9 @@ export function offGce(err: unknown, advice: string): unknown {
  * request; adds our User-Agent; ties GET requests to ctx.signal.
  */
 export function wireTransport(client: AuthClient, ctx: ProviderContext, tokenUri?: string): void {
+  // gaxios reads HTTP(S)_PROXY from process.env before any interceptor runs, and then imports
+  // https-proxy-agent (which the CLI's bundle leaves out): a default agent makes it skip that.
+  client.transporter.defaults.agent = ctx.http.httpsAgent;
   client.transporter.interceptors.request.add({
     resolved: async (config) => {
       let url = new URL(String(config.url));

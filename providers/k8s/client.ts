@@ -3,17 +3,7 @@
  * then `continue=` until the last chunk, as client-go's pager reads it. An expired continue token
  * (410) restarts the list from the start, so the result is never a mix of two snapshots.
  */
-import {
-  AbortError,
-  AutojoinError,
-  classifyHttpError,
-  MalformedResponseError,
-  NetworkError,
-  ProviderError,
-  type ProviderContext,
-  parseRetryAfter,
-  retryCall,
-} from '../../src/kit/index.js';
+import { apiCall, MalformedResponseError, NetworkError, type ProviderContext, ProviderError, parseRetryAfter } from '../../src/kit/index.js';
 import type { KubeConnection } from './config.js';
 import { malformedPodList, type Pod, type PodList } from './extract.js';
 
@@ -76,6 +66,9 @@ export async function listPods(ctx: ProviderContext, connection: KubeConnection,
     ...(connection.servername ? { servername: connection.servername } : {}),
     ...(connection.insecure ? { rejectUnauthorized: false } : {}),
   };
+  // The cluster's proxy-url replaces the environment's choice for this cluster, as in client-go.
+  const proxy = connection.proxy ? { proxy: connection.proxy } : {};
+  const toError = (error: unknown) => (error instanceof NetworkError ? new ProviderError('k8s', error.message, { operation: OPERATION, cause: error }) : error);
   for (let restart = 0; ; restart++) {
     const pods: Pod[] = [];
     let token: string | undefined;
@@ -89,26 +82,11 @@ export async function listPods(ctx: ProviderContext, connection: KubeConnection,
       ctx.log.debug(`discover-k8s: GET ${url.pathname}${url.search.replace(/continue=[^&]*/, 'continue=…')}`);
       let body: unknown;
       try {
-        body = await retryCall(
-          async () => {
-            let response: Awaited<ReturnType<typeof ctx.http.request>>;
-            try {
-              response = await ctx.http.request(url, { headers, tls, signal: ctx.signal, okStatus: () => true });
-            } catch (error) {
-              if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-              if (!(error instanceof NetworkError)) throw error;
-              throw new ProviderError('k8s', error.message, { operation: OPERATION, cause: error });
-            }
-            if (response.status !== 200) throw apiError(response.status, response.text(), response.headers, connection.source);
-            return response.json<unknown>();
-          },
-          {
-            maxAttempts: ctx.maxAttempts,
-            classify: (error) => (error instanceof ProviderError && error.status === undefined ? { retry: true } : classifyHttpError(error)),
-            signal: ctx.signal,
-            deadline: ctx.deadline,
-          },
-        );
+        body = await apiCall(ctx, { provider: 'k8s', operation: OPERATION, toError }, async () => {
+          const response = await ctx.http.request(url, { headers, tls, ...proxy, signal: ctx.signal, okStatus: () => true });
+          if (response.status !== 200) throw apiError(response.status, response.text(), response.headers, connection.source);
+          return response.json<unknown>();
+        });
       } catch (error) {
         if (error instanceof ProviderError && error.status === 410 && token !== undefined && restart < MAX_RESTARTS) {
           ctx.log.debug('discover-k8s: the continue token expired; listing again from the start');

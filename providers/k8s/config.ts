@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { formatHostPort } from '../../src/kit/index.js';
+import { formatHostPort, redactUrl } from '../../src/kit/index.js';
 
 /** Where a pod's service-account files are mounted. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -24,6 +24,12 @@ export interface KubeConnection {
   insecure?: boolean;
   token?: string;
   basic?: { username: string; password: string };
+  /**
+   * The cluster's `proxy-url` (`http://`, `https://`, or `socks5h://` for a `socks5://` one), which
+   * client-go uses for this cluster instead of HTTPS_PROXY / NO_PROXY. May carry credentials: log
+   * it only through `redactUrl`.
+   */
+  proxy?: string;
   /** For the log and errors: `kubeconfig /path (context x)` or `in-cluster service account`. Never a secret. */
   source: string;
 }
@@ -135,6 +141,28 @@ function runExec(
   });
 }
 
+/**
+ * A cluster's `proxy-url`, checked as client-go checks it: `http://`, `https://` or `socks5://`,
+ * anything else refused by name. `socks5://` becomes `socks5h://`: Go's SOCKS5 dialer hands the host
+ * name to the proxy, so an API server name that resolves only beyond it (an `ssh -D` bastion) works.
+ * Credentials in the URL never appear in the error.
+ */
+export function proxyUrl(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new KubeConfigError(`${where}.proxy-url is not a string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KubeConfigError(`${where}.proxy-url ${redactUrl(value)} is not a URL`);
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  if (url.protocol === 'socks5:') return value.replace(/^socks5:/i, 'socks5h:');
+  throw new KubeConfigError(
+    `${where}.proxy-url ${redactUrl(value)}: ${url.protocol.slice(0, -1)} proxies are not supported (kubectl and client-go take http://, https:// and socks5://)`,
+  );
+}
+
 /** The connection of the current context of the given kubeconfig files (merged). */
 export async function fromKubeconfig(paths: readonly string[], signal: AbortSignal): Promise<KubeConnection> {
   const files: KubeconfigFile[] = [];
@@ -174,6 +202,8 @@ export async function fromKubeconfig(paths: readonly string[], signal: AbortSign
   if (ca) connection.ca = ca;
   if (cluster['insecure-skip-tls-verify'] === true) connection.insecure = true;
   if (typeof cluster['tls-server-name'] === 'string' && cluster['tls-server-name']) connection.servername = cluster['tls-server-name'];
+  const proxy = proxyUrl(cluster['proxy-url'], `cluster "${clusterName}"`);
+  if (proxy) connection.proxy = proxy;
   if (userName === '') return connection;
   const user = named(doc, 'users', 'user', userName, sources);
   const userEntry = (doc.users as NamedEntry<unknown>[]).find((e) => e.name === userName);

@@ -3,7 +3,7 @@
  * API (`GET /api/v1/namespaces/{ns}/pods`, every chunk), found as go-discover's k8s provider
  * finds them: kubeconfig first, else the in-cluster service account.
  */
-import { defineProvider } from '../../src/kit/index.js';
+import { defineProvider, redactUrl } from '../../src/kit/index.js';
 import { PORT_ANNOTATION } from './extract.js';
 
 export default defineProvider({
@@ -24,6 +24,7 @@ export default defineProvider({
     'Connection: the current context of the kubeconfig (client certificates and keys as files or data, `token`, `tokenFile`, ' +
       'basic auth, `exec` credential plugins, `certificate-authority(-data)`, `tls-server-name`); when no kubeconfig loads, the ' +
       'in-cluster service account (`KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT`, its token re-read at every lookup, its CA). ' +
+      "A cluster's `proxy-url` (`http://`, `https://` or `socks5://`, credentials allowed) carries its calls instead of HTTPS_PROXY / NO_PROXY, as in kubectl and client-go; a SOCKS5 proxy is handed the API server's host name, as Go's dialer does; other schemes are refused by name. " +
       '`AUTOJOIN_K8S_SERVICEACCOUNT_DIR` moves the service-account folder (default `/var/run/secrets/kubernetes.io/serviceaccount`).',
     'Plain REST through the shared HTTP client, not `@kubernetes/client-node`: it is heavy to load, its 2.x line brings an undici ' +
       'that crashes on Node 20 (sdk-notes.md §9), and it would bypass the shared proxy choice, timeouts and loopback guard; one ' +
@@ -47,7 +48,8 @@ export default defineProvider({
       if (error instanceof KubeConfigError) throw new ProviderError('k8s', error.message, { operation: 'LoadConfig', cause: error });
       throw error;
     }
-    ctx.log.debug(`discover-k8s: using the ${connection.source}: ${connection.server}`);
+    const via = connection.proxy ? ` via its proxy-url ${redactUrl(connection.proxy)}` : '';
+    ctx.log.debug(`discover-k8s: using the ${connection.source}: ${connection.server}${via}`);
     if (connection.insecure) ctx.log.warn(`discover-k8s: ${connection.source} skips TLS verification (insecure-skip-tls-verify)`);
     const pods = await listPods(ctx, connection, {
       namespace: args.namespace,

@@ -8,17 +8,18 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer as createSocksServer } from '@pondwader/socks5-server';
 import test, { type ExecutionContext } from 'ava';
 import { fromKubeconfig, inCluster, KubeConfigError, kubeconfigPaths, resolveConnection } from './config.js';
 import { malformedPodList, type Pod, type PodList, parseGoInt32, podTargets } from './extract.js';
 import k8s from './index.js';
-import k8sSim, { API_NAME, kubeconfigPath, parseFieldSelector, parseLabelSelector, podObject } from './sim.js';
+import k8sSim, { API_NAME, kubeconfigPath, parseFieldSelector, parseLabelSelector, podObject, simKubeconfig } from './sim.js';
 import type { PodInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
-import { MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError, ProxyError, TimeoutError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Fleet } from '../../src/sim/fleet.js';
@@ -471,6 +472,94 @@ test('HTTPS_PROXY carries the calls (CONNECT in the tinyproxy log); NO_PROXY byp
   t.deepEqual(await addrs(cfg(sim), { env: { HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } }), SERVERS);
   t.is(proxy.requests().length, before);
 });
+
+/** The simulator's kubeconfig with a `proxy-url` on its cluster, in a file of the test's own. */
+function withProxyUrl(t: ExecutionContext, sim: RunningSim, proxyUrl: string): string {
+  const file = path.join(tempDir(t), 'kubeconfig');
+  writeFileSync(file, simKubeconfig(sim.ctx).replace(`    server: ${sim.ctx.httpsUrl}\n`, `    server: ${sim.ctx.httpsUrl}\n    proxy-url: ${proxyUrl}\n`));
+  return `provider=k8s kubeconfig=${file} namespace=consul label_selector="app=consul,component=server"`;
+}
+
+test("a cluster's proxy-url carries its calls, instead of HTTPS_PROXY and NO_PROXY (client-go's rule)", async (t) => {
+  const sim = await startTestSim(t, fleet(3), [k8sSim]);
+  const proxy = await startTinyproxy(t);
+  const other = await startTinyproxy(t);
+  const port = new URL(sim.httpsUrl).port;
+  const config = withProxyUrl(t, sim, proxy.url);
+  const { logger, lines } = collect();
+  // NO_PROXY names the API server and HTTPS_PROXY names another proxy: proxy-url wins over both.
+  t.deepEqual(await addrs(config, { env: { HTTPS_PROXY: other.url, NO_PROXY: '127.0.0.1' }, logger }), SERVERS);
+  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
+  t.deepEqual(other.requests(), []);
+  t.true(
+    lines.some((line) => line.endsWith(`via its proxy-url ${proxy.url}/`)),
+    lines.join('\n'),
+  );
+});
+
+test('proxy-url credentials reach the proxy and never the output; a refused tunnel is a typed error without them', async (t) => {
+  const sim = await startTestSim(t, fleet(3), [k8sSim]);
+  const proxy = await startTinyproxy(t, { basicAuth: { user: 'kube', password: 'proxy-secret-77' } });
+  const port = new URL(sim.httpsUrl).port;
+  const good = `http://kube:proxy-secret-77@127.0.0.1:${proxy.port}`;
+  const { logger, lines } = collect();
+  t.deepEqual(await addrs(withProxyUrl(t, sim, good), { logger }), SERVERS);
+  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
+  t.false(lines.join('\n').includes('proxy-secret-77'));
+  const bad = `http://kube:wrong-secret-88@127.0.0.1:${proxy.port}`;
+  const error = await t.throwsAsync(addrs(withProxyUrl(t, sim, bad), { maxAttempts: 1 }), {
+    instanceOf: ProxyError,
+    code: 'ERR_PROXY',
+    message: /proxy http:\/\/127\.0\.0\.1:\d+\/ refused the tunnel: HTTP 40[17] \(check the proxy credentials\)/,
+  });
+  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes('wrong-secret-88'));
+});
+
+test('a socks5:// proxy-url carries the calls through a real SOCKS5 server (host name handed to it), credentials hidden', async (t) => {
+  const sim = await startTestSim(t, fleet(3), [k8sSim]);
+  const seen: string[] = [];
+  const socks = createSocksServer({ auth: { username: 'kube', password: 'socks-secret-55' } });
+  socks.setRulesetValidator((conn) => {
+    seen.push(`${conn.destAddress}:${conn.destPort}`);
+    return true;
+  });
+  // The server does not expose its address: listen on a port just found free.
+  const socksPort = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  await new Promise<void>((resolve) => socks.listen(socksPort, '127.0.0.1', () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => socks.close(() => resolve())));
+  const port = new URL(sim.httpsUrl).port;
+  const { logger, lines } = collect();
+  const config = withProxyUrl(t, sim, `socks5://kube:socks-secret-55@127.0.0.1:${socksPort}`);
+  t.deepEqual(await addrs(config, { logger, env: { HTTPS_PROXY: 'http://127.0.0.1:9' } }), SERVERS);
+  t.true(seen.includes(`127.0.0.1:${port}`), seen.join(', '));
+  t.true(
+    lines.some((line) => line.endsWith(`via its proxy-url socks5h://127.0.0.1:${socksPort}`)),
+    lines.join('\n'),
+  );
+  t.false(lines.join('\n').includes('socks-secret-55'));
+});
+
+const proxySchemes: Array<[string, RegExp]> = [
+  [
+    'socks4://127.0.0.1:1080',
+    /proxy-url socks4:\/\/127\.0\.0\.1:1080: socks4 proxies are not supported \(kubectl and client-go take http:\/\/, https:\/\/ and socks5:\/\/\)/,
+  ],
+  ['ftp://u:ftp-secret@127.0.0.1:21', /proxy-url ftp:\/\/127\.0\.0\.1\/: ftp proxies are not supported/],
+  ['not a url', /proxy-url not a url is not a URL/],
+];
+for (const [value, message] of proxySchemes) {
+  test(`proxy-url ${value.replace(/\/\/.*@/, '//')}: refused by name before any request, credentials hidden`, async (t) => {
+    const sim = await startTestSim(t, fleet(3), [k8sSim]);
+    const error = await t.throwsAsync(addrs(withProxyUrl(t, sim, JSON.stringify(value))), { instanceOf: ProviderError, message });
+    t.false((error?.message ?? '').includes('ftp-secret'));
+    t.deepEqual(sim.counts(), {});
+  });
+}
 
 test('client certificates: a mutual-TLS API server accepts the kubeconfig cert and key, refuses without them', async (t) => {
   const dir = tempDir(t);

@@ -5,16 +5,14 @@
  */
 import { setMaxListeners } from 'node:events';
 import {
-  AbortError,
-  AutojoinError,
-  classifyHttpError,
+  apiCall,
+  createClassifier,
   MalformedResponseError,
   NetworkError,
-  ProviderError,
   type ProviderContext,
+  ProviderError,
   parseRetryAfter,
   type RetryVerdict,
-  retryCall,
 } from '../../src/kit/index.js';
 import { type InstanceIps, type InstancePage, type LinodeInstance, malformedIps, malformedPage } from './extract.js';
 
@@ -64,37 +62,25 @@ export function apiError(operation: string, status: number, text: string, header
   });
 }
 
-/** The shared policy, plus Linode's own: a busy Linode is retried, maintenance mode is not. */
+const sharedClassifier = createClassifier();
+
+/** The kit's classifier, plus Linode's own: a busy Linode is retried (after its wait), maintenance mode is not. */
 export function classify(error: unknown): RetryVerdict {
   if (error instanceof ProviderError) {
-    if (error.status === undefined || error.cloudCode === 'busy')
-      return { retry: true, ...(error.retryAfterMs !== undefined ? { afterMs: error.retryAfterMs } : {}) };
+    if (error.cloudCode === 'busy') return { retry: true, ...(error.retryAfterMs !== undefined ? { afterMs: error.retryAfterMs } : {}) };
     if (error.cloudCode === 'maintenance') return { retry: false };
   }
-  return classifyHttpError(error);
+  return sharedClassifier(error);
 }
 
-async function getJson(ctx: ProviderContext, url: URL, headers: Record<string, string>, operation: string): Promise<unknown> {
-  return retryCall(
-    async () => {
-      let response: Awaited<ReturnType<typeof ctx.http.request>>;
-      try {
-        response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
-      } catch (error) {
-        if (error instanceof AbortError || (error instanceof AutojoinError && error.code === 'ERR_TIMEOUT')) throw error;
-        if (!(error instanceof NetworkError)) throw error;
-        throw new ProviderError('linode', error.message, { operation, cause: error });
-      }
-      if (response.status !== 200) throw apiError(operation, response.status, response.text(), response.headers);
-      return response.json<unknown>();
-    },
-    {
-      maxAttempts: ctx.maxAttempts,
-      classify,
-      signal: ctx.signal,
-      deadline: ctx.deadline,
-    },
-  );
+/** One GET under the kit's one retried call, with Linode's classifier (the kit's `getJson` takes none). */
+function getJson(ctx: ProviderContext, url: URL, headers: Record<string, string>, operation: string): Promise<unknown> {
+  const toError = (error: unknown) => (error instanceof NetworkError ? new ProviderError('linode', error.message, { operation, cause: error }) : error);
+  return apiCall(ctx, { provider: 'linode', operation, toError, classify }, async () => {
+    const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
+    if (response.status !== 200) throw apiError(operation, response.status, response.text(), response.headers);
+    return response.json<unknown>();
+  });
 }
 
 export interface LinodeApi {

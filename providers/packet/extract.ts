@@ -2,7 +2,7 @@
  * Equinix Metal (Packet) `GET /projects/{id}/devices?include=facility` pages -> targets, as
  * go-discover's packet provider chose them. Pure: table-tested without a server.
  * Wire facts (provider-apis.md §5): `ip_addresses[]` carry `address_family` 4|6 and `public`;
- * `facility` is the full object with `include=facility`; `meta.next.href` is absent on the last page.
+ * `facility` is the full object with `include=facility`; `meta.next` is null on the last page (the recorded answer).
  */
 import type { Target } from '../../src/kit/index.js';
 

@@ -288,6 +288,41 @@ test('the sample and the simulator agree on every path the extractor and the pag
   t.deepEqual(await refused.json(), read('error-unauthorized.json'));
 });
 
+test("the vendor's recorded device list (packet-python's test fixture) and the simulator agree on every path read", async (t) => {
+  const sample = JSON.parse(readFileSync(new URL('./fixtures/devices-packet-python.json', import.meta.url), 'utf8'));
+  const sim = await startTestSim(t, fleet([device(1), device(2)]), [packetSim]);
+  // One page holding both devices, as in the recording (its meta.next is null: the last page).
+  const served = await fetch(`${urlOf(sim)}projects/${PROJECT}/devices?include=facility&page=1&per_page=10`, { headers: { 'x-auth-token': TOKEN } });
+  const body = await served.json();
+  const paths = [
+    'devices',
+    'devices[].id',
+    'devices[].hostname',
+    'devices[].state',
+    'devices[].tags',
+    'devices[].facility',
+    'devices[].facility.code',
+    'devices[].ip_addresses',
+    'devices[].ip_addresses[].address',
+    'devices[].ip_addresses[].address_family',
+    'devices[].ip_addresses[].public',
+    'meta',
+    'meta.next',
+    'meta.total',
+  ];
+  t.deepEqual(shapeDifferences(sample, body, paths), []);
+  t.deepEqual(missingKeys(sample, body, 'devices[].ip_addresses[]'), []);
+  // Not the facility's keys: the 2016 recording was made by a staff account (`staff: true`), which saw internal ones.
+  t.is(sample.meta.next, null);
+  t.is(body.meta.next, null);
+  // The extractor reads the recording as go-discover would have: private v4 of each device.
+  const { extractTargets } = await import('./extract.js');
+  t.deepEqual(
+    extractTargets(sample.devices, { addrType: 'private_v4' }).targets.map((target: { address: string }) => target.address),
+    ['10.100.1.1', '10.100.1.1'],
+  );
+});
+
 test('the sim paste gives a working config', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [packetSim]);
   const paste = packetSim.paste?.(sim.ctx);

@@ -2,7 +2,7 @@
  * An Equinix Metal (Packet) API-compatible endpoint, as the simulator serves it (provider-apis.md
  * §5), at `/metal/v1/`: `GET /metal/v1/projects/{id}/devices?include=facility&page=&per_page=`
  * (default 10, max 1000) with `meta.{first,previous,self,next,last}.href`, `current_page`,
- * `last_page`, `total` (`next` absent on the last page); `X-Auth-Token` checked against
+ * `last_page`, `total` (`next` null on the last page, `previous` on the first); `X-Auth-Token` checked against
  * `credentials.packet.token` (else 401 `{"errors":[…]}`); an unknown project is 404.
  */
 import { createHash } from 'node:crypto';
@@ -144,9 +144,10 @@ function listDevices(req: SimRequest, ctx: SimContext, params: readonly string[]
     devices: rendered,
     meta: {
       first: href(1),
-      ...(page > 1 ? { previous: href(page - 1) } : {}),
+      // null at the ends, as in the recorded answer (fixtures/devices-packet-python.json).
+      previous: page > 1 ? href(page - 1) : null,
       self: href(page),
-      ...(page < lastPage ? { next: href(page + 1) } : {}),
+      next: page < lastPage ? href(page + 1) : null,
       last: href(lastPage),
       current_page: page,
       last_page: lastPage,

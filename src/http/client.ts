@@ -7,7 +7,8 @@ import { clampTimerMs, DEFAULT_TIMEOUT_MS } from '../clock.js';
 import http from 'node:http';
 import https from 'node:https';
 import { AbortError, AutojoinError, HttpStatusError, MalformedResponseError, NetworkError, ResponseTooLargeError, TimeoutError } from '../errors.js';
-import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
+import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, PROXY_OVERRIDE, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
+import { type ProxyFailureInfo, proxyFailureOf } from './tunnel.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
 
@@ -44,6 +45,12 @@ export interface NodeHttpClient extends HttpClient {
   readonly maxResponseBytes: number;
   /** Closes every keep-alive socket (direct and tunnelled). Requests after this still work. */
   destroy(): void;
+  /**
+   * The proxy failures this client's agents have seen (a refused tunnel, a proxy that does not
+   * speak TLS, a SOCKS refusal): how many, and the last. For callers whose SDK drops the cause
+   * of a failed request (MSAL does): a count that grew during a call says what the proxy answered.
+   */
+  proxyFailures(): { count: number; last: ProxyFailureInfo | undefined };
 }
 
 /** Default per-request timeout (connect, headers and the whole body): the one default of src/clock.ts, 60 s. */
@@ -88,7 +95,13 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
   if (options.ca !== undefined) agentOptions.ca = options.ca as https.AgentOptions['ca'];
   if (options.maxSockets !== undefined) agentOptions.maxSockets = options.maxSockets;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const agents = createAgents({ env, loopbackOnly, agentOptions, maxResponseBytes });
+  let failures = 0;
+  let lastFailure: ProxyFailureInfo | undefined;
+  const onProxyFailure = (failure: Error) => {
+    failures += 1;
+    lastFailure = proxyFailureOf(failure);
+  };
+  const agents = createAgents({ env, loopbackOnly, agentOptions, maxResponseBytes, onProxyFailure });
   const userAgent = `autojoin/${autojoinVersion()}${options.userAgent ? ` ${options.userAgent}` : ''}`;
 
   const client: NodeHttpClient = {
@@ -100,6 +113,7 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
     proxyFor: (url) => proxyForUrl(url, env),
     request: (url, requestOptions) => send(client, env, url, requestOptions ?? {}),
     destroy: () => agents.destroy(),
+    proxyFailures: () => ({ count: failures, last: lastFailure }),
   };
   return client;
 }
@@ -128,18 +142,8 @@ function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: B
 /** Connection errors whose text is worth a hint. */
 function describeNetworkError(err: NodeJS.ErrnoException, proxy: string | undefined, ownCa = false): string {
   const code = err.code ?? '';
-  // A scheme-less HTTPS_PROXY=host:port becomes https://host:port (proxy-from-env's rule),
-  // and TLS to a plain-http proxy fails with this OpenSSL complaint.
-  if (proxy?.startsWith('https:') && /wrong version number|EPROTO/i.test(`${code} ${err.message}`)) {
-    return `TLS to the proxy failed (${err.message.trim()}); if the proxy speaks plain HTTP, write its URL as http://host:port`;
-  }
-  // hpagent reports a refused CONNECT as a bare `Bad response: <status>`.
-  const refused = err.message.match(/^Bad response: (\d+)$/);
-  if (refused) {
-    const status = Number(refused[1]);
-    const hint = status === 407 || status === 401 ? ' (check the proxy credentials)' : '';
-    return `proxy refused the tunnel with HTTP ${status}${hint}`;
-  }
+  // What the tunnelling agents made of a proxy's answer (a refused CONNECT, no TLS, a SOCKS refusal).
+  if (proxy !== undefined && proxyFailureOf(err)) return err.message;
   // An alert is the server refusing us (TLS 1.3 reports a missing client certificate this way).
   if (/_ALERT_/.test(code)) {
     const hint = /CERTIFICATE|UNKNOWN_CA/.test(code) ? ': it wants a client certificate it trusts' : '';
@@ -164,7 +168,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
     return Promise.reject(new NetworkError(`unsupported protocol ${url.protocol} in ${safeUrl}`, safeUrl));
   }
   const method = (options.method ?? 'GET').toUpperCase();
-  const proxy = proxyForUrl(url, env);
+  const proxy = options.proxy ?? proxyForUrl(url, env);
   const what = `${method} ${safeUrl}${proxy ? ` via proxy ${redactUrl(proxy)}` : ''}`;
   const secrets = [...urlSecrets(proxy), ...urlSecrets(url.href)];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -224,6 +228,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
         method,
         headers,
         agent: url.protocol === 'https:' ? client.httpsAgent : client.httpAgent,
+        ...(options.proxy !== undefined ? { [PROXY_OVERRIDE]: options.proxy } : {}),
       });
     } catch (err) {
       // A header Node rejects (say, with a newline) throws here; it is the caller's mistake,

@@ -14,6 +14,8 @@ export {
   type DispatchingAgents,
   type Env,
   noProxyMatches,
+  type ProxyFailureInfo,
+  proxyFailureOf,
   proxyForUrl,
 } from './proxy.js';
 export { redactUrl, scrubSecrets } from './redact.js';

@@ -9,10 +9,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { LoopbackOnlyError, NetworkError, ResponseTooLargeError } from '../errors.js';
 import { formatHostPort, isLoopbackHost } from '../address.js';
 import { redactUrl } from './redact.js';
+import { type FailureSink, loadSocks, type ProxyFailure, type ProxyFailureInfo, proxyFailureOf, SOCKS_PROTOCOLS, socksLoaded, tunnelAgent } from './tunnel.js';
 
 /** Environment variables, as in `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -95,8 +95,9 @@ export function assertLoopback(host: string, proxy: string | undefined): void {
 }
 
 /**
- * Throws {@link NetworkError} when `proxy` is not an `http://` or `https://` URL that hpagent
- * can use (a SOCKS proxy in ALL_PROXY, a typo), naming it without credentials.
+ * Throws {@link NetworkError} when `proxy` is not a URL the agents can use: `http://`,
+ * `https://` (hpagent) or `socks5://`, `socks5h://`, `socks4://`, `socks4a://`, `socks://`
+ * (socks-proxy-agent). Names the variable and the setting, without credentials.
  * @param target the redacted target URL, for the error's `url`
  */
 export function assertUsableProxy(proxy: string, target: string): void {
@@ -106,8 +107,11 @@ export function assertUsableProxy(proxy: string, target: string): void {
   } catch {
     throw new NetworkError(`invalid proxy URL ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY)`, target);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new NetworkError(`unsupported proxy ${redactUrl(proxy)}: only http:// and https:// proxies are supported`, target);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && !SOCKS_PROTOCOLS.has(parsed.protocol)) {
+    throw new NetworkError(
+      `unsupported proxy ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported`,
+      target,
+    );
   }
 }
 
@@ -121,7 +125,12 @@ export interface AgentSettings {
   agentOptions?: http.AgentOptions;
   /** Most bytes any one response may bring (headers and body), for SDKs too. @default DEFAULT_MAX_RESPONSE_BYTES */
   maxResponseBytes?: number;
+  /** Called with every proxy failure (a refused tunnel, a proxy that does not speak TLS). */
+  onProxyFailure?: FailureSink;
 }
+
+/** In a request's options (`http.request(url, { [PROXY_OVERRIDE]: proxy })`): its own proxy instead of the env's choice. */
+export const PROXY_OVERRIDE = Symbol('autojoin.proxy');
 
 /** Set on a ClientRequest (before its socket comes) to give it its own response limit. */
 export const RESPONSE_LIMIT = Symbol('autojoin.maxResponseBytes');
@@ -156,7 +165,7 @@ interface SocketSink {
 }
 
 interface Dispatcher {
-  addRequest(req: http.ClientRequest, options: http.RequestOptions): void;
+  addRequest(req: http.ClientRequest, options: http.RequestOptions & { secureEndpoint?: boolean }): void;
 }
 
 /** A keep-alive agent per proxy URL, built on first use. */
@@ -166,13 +175,13 @@ class ProxyAgentCache {
   constructor(
     private readonly scheme: 'http:' | 'https:',
     private readonly agentOptions: http.AgentOptions,
+    private readonly report: FailureSink,
   ) {}
 
   get(proxy: string): http.Agent {
     let agent = this.agents.get(proxy);
     if (!agent) {
-      // hpagent tunnels with CONNECT for http targets too, so the proxy must allow CONNECT to any port.
-      agent = this.scheme === 'https:' ? new HttpsProxyAgent({ ...this.agentOptions, proxy }) : new HttpProxyAgent({ ...this.agentOptions, proxy });
+      agent = tunnelAgent(this.scheme, proxy, this.agentOptions, this.report);
       this.agents.set(proxy, agent);
     }
     return agent;
@@ -196,13 +205,14 @@ function dispatching<A extends http.Agent>(
 ): { agent: A; destroy(): void } {
   const agentOptions = settings.agentOptions ?? { keepAlive: true };
   const direct = new Base(agentOptions);
-  const viaProxy = new ProxyAgentCache(scheme, agentOptions);
+  const viaProxy = new ProxyAgentCache(scheme, agentOptions, settings.onProxyFailure ?? (() => {}));
   const agent = new Base(agentOptions);
   (agent as unknown as Dispatcher).addRequest = (req, options) => {
     const host = String(options.hostname ?? options.host ?? 'localhost');
     const port = options.port ?? (scheme === 'https:' ? 443 : 80);
     const target = `${scheme}//${formatHostPort(host, port)}`;
-    const proxy = proxyForUrl(target, settings.env);
+    const override = (options as { [PROXY_OVERRIDE]?: string })[PROXY_OVERRIDE];
+    const proxy = override ?? proxyForUrl(target, settings.env);
     try {
       if (proxy) assertUsableProxy(proxy, redactUrl(target));
       if (settings.loopbackOnly) assertLoopback(host, proxy);
@@ -213,6 +223,14 @@ function dispatching<A extends http.Agent>(
       return;
     }
     capResponse(req, target, settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    if (proxy && SOCKS_PROTOCOLS.has(new URL(proxy).protocol)) {
+      // socks-proxy-agent (agent-base) reads the target's scheme from `secureEndpoint`; it is
+      // loaded on the first SOCKS request, so that request waits for it.
+      const route = () => (viaProxy.get(proxy) as unknown as Dispatcher).addRequest(req, { ...options, secureEndpoint: scheme === 'https:' });
+      if (socksLoaded()) route();
+      else loadSocks().then(route, (err: Error) => (req as unknown as SocketSink).onSocket(null, err));
+      return;
+    }
     const chosen: http.Agent = proxy ? viaProxy.get(proxy) : direct;
     (chosen as unknown as Dispatcher).addRequest(req, options);
   };
@@ -233,6 +251,8 @@ export interface DispatchingAgents {
   /** Closes every pooled socket, direct and through proxies. */
   destroy(): void;
 }
+
+export { type ProxyFailure, type ProxyFailureInfo, proxyFailureOf };
 
 /**
  * Keep-alive agents that choose a proxy per request from `settings.env` (via

@@ -24,6 +24,12 @@ export interface HttpRequestOptions {
    * @example { ca: caPem, cert: clientPem, key: clientKeyPem, servername: 'server.dc1.consul' }
    */
   tls?: RequestTlsOptions;
+  /**
+   * This request's proxy (`http://` or `https://` URL), instead of the one HTTP_PROXY / HTTPS_PROXY /
+   * NO_PROXY would choose, which are then not read: a kubeconfig cluster's `proxy-url`, as client-go
+   * uses it. The loopback guard applies to it as to any proxy. @default the environment's choice
+   */
+  proxy?: string;
 }
 
 /** Per-request TLS settings (the matching `tls.connect` options). */

@@ -7,6 +7,7 @@ import { FaultBook } from './faults.js';
 import type { Fleet, FleetInstance } from './fleet.js';
 import { type FleetSchema, fleetSchema } from './load.js';
 import type { SimApi, SimContext, SimModule } from './types.js';
+import { forgetFleetIndex } from './visible.js';
 import type { SimControl } from './control.js';
 
 export class SimState implements SimControl {
@@ -47,6 +48,8 @@ export class SimState implements SimControl {
   }
 
   setFleet(next: Fleet): void {
+    // `updateFleet` may hand back the same fleet, changed in place.
+    forgetFleetIndex(next.instances);
     this.#fleet = next;
     this.faults.setFleetFaults(next.faults);
   }

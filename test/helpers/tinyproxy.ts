@@ -28,6 +28,11 @@ export interface TestProxy {
 export interface TinyproxyOptions {
   /** Require these proxy credentials (tinyproxy `BasicAuth user password`). */
   basicAuth?: { user: string; password: string };
+  /**
+   * Allow CONNECT only to these ports (tinyproxy `ConnectPort`); a tunnel to any other port is
+   * refused with HTTP 403. @default any port
+   */
+  connectPorts?: number[];
 }
 
 const TINYPROXY = '/usr/bin/tinyproxy';
@@ -82,6 +87,7 @@ export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOpti
     'MaxClients 50',
     // No ConnectPort lines: hpagent tunnels http targets with CONNECT too, on any port.
   ];
+  for (const connectPort of options.connectPorts ?? []) lines.push(`ConnectPort ${connectPort}`);
   if (options.basicAuth) lines.push(`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`);
   const configFile = join(dir, 'tinyproxy.conf');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
@@ -114,7 +120,8 @@ export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOpti
   };
   const started = Date.now();
   while (!(await canConnect(port))) {
-    if (exited || Date.now() - started > 5000) {
+    // Generous: a busy machine starts it late; past this it is reported as not starting.
+    if (exited || Date.now() - started > 30_000) {
       throw new Error(`tinyproxy did not start on 127.0.0.1:${port}: ${stderr.trim() || readLog().trim() || 'no output'}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
