@@ -233,14 +233,18 @@ async function withDeadline<T>(
   if (deadline !== undefined && timeoutMs > 0) {
     const limitMs = options.deadline !== undefined ? Math.max(0, Math.round(deadline - Date.now())) : timeoutMs;
     const shownMs = options.deadline !== undefined && options.timeout !== undefined ? timeoutMs : limitMs;
-    timer = systemClock.setTimeout(() => stop(new TimeoutError(what, shownMs)), limitMs);
+    // Already past (a slow start-up used it up): fail now, before any work sends a request.
+    if (limitMs <= 0) stop(new TimeoutError(what, shownMs));
+    else timer = systemClock.setTimeout(() => stop(new TimeoutError(what, shownMs)), limitMs);
   }
   try {
     // The race guarantees the call never outlives its deadline, even if a provider ignores the signal.
     return await Promise.race([
-      work(controller.signal, deadline, (label) => {
-        what = label;
-      }),
+      controller.signal.aborted
+        ? early
+        : work(controller.signal, deadline, (label) => {
+            what = label;
+          }),
       early,
     ]);
   } catch (error) {

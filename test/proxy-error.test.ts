@@ -9,6 +9,16 @@ import { simEnv } from '../src/sim/paste.js';
 import { startTestSim } from './helpers/sim.js';
 import { startTinyproxy } from './helpers/tinyproxy.js';
 
+// The SDKs load before any call starts its clock (seconds each on a busy machine): a call's bound
+// is then about the proxy, not about loading.
+await Promise.all([
+  import('../providers/aws/client.js'),
+  import('../providers/azure/client.js'),
+  import('../providers/azure/credential.js'),
+  import('../providers/gce/client.js'),
+  import('../providers/gce/auth.js'),
+]);
+
 /** The worker's environment without any proxy or cloud variable a developer may have set. */
 function baseEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};

@@ -10,6 +10,9 @@ import { simEnv } from '../../src/sim/paste.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
+// The SDK loads before any call starts its clock (seconds on a busy machine).
+await Promise.all([import('./client.js'), import('./credential.js')]);
+
 /** The worker's environment without any proxy or cloud variable a developer may have set. */
 function baseEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
