@@ -233,9 +233,14 @@ async function withDeadline<T>(
   if (deadline !== undefined && timeoutMs > 0) {
     const limitMs = options.deadline !== undefined ? Math.max(0, Math.round(deadline - Date.now())) : timeoutMs;
     const shownMs = options.deadline !== undefined && options.timeout !== undefined ? timeoutMs : limitMs;
-    timer = systemClock.setTimeout(() => stop(new TimeoutError(what, shownMs)), limitMs);
+    // A deadline already past (a slow start-up used it up) fails now, not on the next timer turn:
+    // a provider loaded synchronously (the build's bundles) could open a socket before that.
+    if (limitMs === 0) stop(new TimeoutError(what, shownMs));
+    else timer = systemClock.setTimeout(() => stop(new TimeoutError(what, shownMs)), limitMs);
   }
   try {
+    // Already aborted or timed out: no work starts.
+    if (controller.signal.aborted) throw controller.signal.reason;
     // The race guarantees the call never outlives its deadline, even if a provider ignores the signal.
     return await Promise.race([
       work(controller.signal, deadline, (label) => {
