@@ -7,12 +7,11 @@ import test from 'ava';
 import { CLI, childEnv, ROOT, runDiscover } from './helpers/cli.js';
 
 test('--timeout ends a provider that never answers: exit 1 and a typed message', async (t) => {
-  const started = Date.now();
-  const result = await runDiscover(['-q', '--timeout', '300ms', '--plugin', 'test/fixtures/hang-plugin.mjs', 'addrs', 'provider=hang']);
+  // The provider never answers: only --timeout ends the process (the helper reports its own limit as a timeout).
+  const result = await runDiscover(['-q', '--timeout', '300ms', '--plugin', 'test/fixtures/hang-plugin.mjs', 'addrs', 'provider=hang'], { timeoutMs: 60_000 });
   t.is(result.code, 1);
   t.is(result.stderr, 'discover-hang timed out after 300 ms\n');
   t.is(result.stdout, '');
-  t.true(Date.now() - started < 10_000);
 });
 
 test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIGINT)', async (t) => {

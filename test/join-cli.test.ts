@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { CliIo } from '../src/cli/io.js';
 import { joinedFromOutput, runJoin } from '../src/cli/join.js';
 import type { Fleet, FleetService } from '../src/sim/fleet.js';
+import { waitUntil } from './helpers/wait.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -548,7 +549,8 @@ test('-- COMMAND runs in its own process group: SIGTERM to discover join leaves 
   t.is(r.code, 1);
   t.regex(r.stderr, /discover join: stopped before joining/);
   // The group is killed before discover exits, but the kernel may take a moment to reap: wait for it.
-  for (let i = 0; i < 200 && (alive(shellPid) || alive(sleepPid)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  // (Bounded generously; the asserts below then name the survivor.)
+  await waitUntil(() => !alive(shellPid) && !alive(sleepPid), 'the command and its child gone').catch(() => {});
   t.false(alive(shellPid), 'the command survived');
   t.false(alive(sleepPid), "the command's child survived");
 });

@@ -94,12 +94,13 @@ test('in the loop, a hung command is cut off by the entry timeout and the others
   const result = await retryJoin({
     entries: [`exec=${join(dir, 'hang')}`, 'exec=echo 10.0.0.1 fe80::1%lo'],
     defaultPort: 4648,
-    timeout: 300,
+    // Long enough for `echo` to start on a busy machine; the hung one (sleep 30) still meets it.
+    timeout: 3000,
     join: (addrs) => addrs.length,
     onAttempt: (report) => reports.push(report),
   });
   t.deepEqual(result.addresses, ['10.0.0.1:4648', '[fe80::1%lo]:4648']);
-  t.is(reports[0]?.entries[0]?.error?.message, `failed to retrieve IP addresses from executable: executable ${join(dir, 'hang')} timed out after 300 ms`);
+  t.is(reports[0]?.entries[0]?.error?.message, `failed to retrieve IP addresses from executable: executable ${join(dir, 'hang')} timed out after 3000 ms`);
 });
 
 test('a secret argument the command prints back is masked in its error (stdout and stderr)', async (t) => {

@@ -30,7 +30,7 @@ for (const provider of ['aws', 'azure', 'gce', 'consul']) {
     if (!paste) throw new Error(`no paste for ${provider}`);
     const badProxy = `http://proxyuser:wrongpw@127.0.0.1:${proxy.port}`;
     const env = { ...baseEnv(), ...simEnv(sim.ctx), ...paste.env, HTTP_PROXY: badProxy, HTTPS_PROXY: badProxy, METADATA_SERVER_DETECTION: 'none' };
-    const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 30_000, maxAttempts: 1 }), {
+    const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 120_000, maxAttempts: 1 }), {
       instanceOf: ProxyError,
       code: 'ERR_PROXY',
     });

@@ -29,10 +29,10 @@ for (const provider of PROVIDERS) {
     const paste = sim.modules.map((m) => m.paste?.(sim.ctx)).find((p) => p?.provider === provider);
     if (!paste) throw new Error(`the sim has no paste for ${provider}`);
     const env = { ...baseEnv(), ...simEnv(sim.ctx), ...paste.env, METADATA_SERVER_DETECTION: 'none' };
-    const direct = await new Discover().addrs(paste.config, { env, timeout: 60_000 });
+    const direct = await new Discover().addrs(paste.config, { env, timeout: 120_000 });
     t.true(direct.length > 0, 'the fleet has addresses for this provider');
     t.deepEqual(socks.requests, []);
-    const viaSocks = await new Discover().addrs(paste.config, { env: { ...env, ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, timeout: 60_000 });
+    const viaSocks = await new Discover().addrs(paste.config, { env: { ...env, ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, timeout: 120_000 });
     t.deepEqual(viaSocks, direct);
     const simPorts = new Set([new URL(sim.ctx.httpUrl).port, new URL(sim.ctx.httpsUrl).port]);
     t.true(socks.requests.length > 0, 'the calls went through the SOCKS proxy');
@@ -54,7 +54,7 @@ for (const provider of PROVIDERS) {
       METADATA_SERVER_DETECTION: 'none',
       ALL_PROXY: `socks5://sockuser:s0cksp4ss@127.0.0.1:${socks.port}`,
     };
-    const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 60_000, maxAttempts: 1 }), {
+    const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 120_000, maxAttempts: 1 }), {
       instanceOf: ProxyError,
       code: 'ERR_PROXY',
     });
@@ -69,7 +69,7 @@ for (const provider of PROVIDERS) {
 
 test('a proxy URL in a scheme no agent speaks is refused naming the setting, with the provider prefix', async (t) => {
   const env = { ...baseEnv(), ALL_PROXY: 'quic://user:pw@127.0.0.1:1080', CONSUL_HTTP_ADDR: 'http://127.0.0.1:1' };
-  const error = await t.throwsAsync(new Discover().addrs('provider=consul service=nomad', { env, timeout: 60_000, maxAttempts: 1 }));
+  const error = await t.throwsAsync(new Discover().addrs('provider=consul service=nomad', { env, timeout: 120_000, maxAttempts: 1 }));
   t.regex(error.message, /^discover-consul: .*unsupported proxy quic:\/\/127\.0\.0\.1:1080 \(from HTTP_PROXY \/ HTTPS_PROXY \/ ALL_PROXY\)/);
   t.notRegex(error.message, /user:pw/);
 });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
+import { waitUntil, within } from './helpers/wait.js';
 import { AutojoinError, LoopbackOnlyError } from '../src/errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE, ensureCa, isUsableCa } from '../src/sim/ca.js';
 import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
@@ -921,16 +922,20 @@ test.serial('close() drops keep-alive and in-flight connections and leaves no op
   await fetch(`${sim.httpUrl}/data/x`).then((r) => r.text());
   sim.setFaults('fake-other', { latency_ms: 60_000 });
   const stuck = raw(`${sim.httpUrl}/dx`);
-  await new Promise((r) => setTimeout(r, 50));
-  t.true(network() >= before + 4); // two listeners, the keep-alive pair, the stuck pair
-  const closing = performance.now();
-  await sim.close();
-  await sim.close(); // idempotent
-  t.true(performance.now() - closing < 5000);
+  // Two listeners, the keep-alive pair, the stuck pair; and the stuck request has arrived.
+  await waitUntil(() => network() >= before + 4 && (sim.counts()['fake-other'] ?? 0) >= 1, 'the stuck request');
+  // Not after the 60 s latency: a wait that long fails as a timeout (bound: half of it).
+  await within(
+    (async () => {
+      await sim.close();
+      await sim.close(); // idempotent
+    })(),
+    'close()',
+  );
   const answer = await stuck;
   t.truthy('failure' in answer ? answer.failure : undefined);
-  // Let the client sockets see their close.
-  await new Promise((r) => setTimeout(r, 20));
+  // The client sockets see their close.
+  await waitUntil(() => network() === before, 'every socket closed');
   t.is(network(), before);
 });
 

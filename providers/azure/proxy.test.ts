@@ -29,7 +29,7 @@ async function setUp(t: ExecutionContext) {
 
 test('azure: a proxy refusing the token request is a ProxyError with its answer (not MSAL endpoints_resolution_error)', async (t) => {
   const { proxy, paste, env } = await setUp(t);
-  const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 60_000, maxAttempts: 1 }), {
+  const error = await t.throwsAsync(new Discover().addrs(paste.config, { env, timeout: 120_000, maxAttempts: 1 }), {
     instanceOf: ProxyError,
     code: 'ERR_PROXY',
   });
@@ -44,7 +44,7 @@ test('azure: a proxy refusing the Resource Manager calls is a ProxyError with it
   // Tokens come from https://localhost:<port> directly (NO_PROXY); ARM at 127.0.0.1 goes to the proxy.
   const authority = sim.ctx.httpsUrl.replace('127.0.0.1', 'localhost');
   const error = await t.throwsAsync(
-    new Discover().addrs(paste.config, { env: { ...env, AZURE_AUTHORITY_HOST: authority, NO_PROXY: 'localhost' }, timeout: 60_000, maxAttempts: 1 }),
+    new Discover().addrs(paste.config, { env: { ...env, AZURE_AUTHORITY_HOST: authority, NO_PROXY: 'localhost' }, timeout: 120_000, maxAttempts: 1 }),
     { instanceOf: ProxyError, code: 'ERR_PROXY' },
   );
   t.is(error.message, `discover-azure: proxy http://127.0.0.1:${proxy.port}/ refused the tunnel: HTTP 403`);

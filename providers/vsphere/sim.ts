@@ -51,6 +51,22 @@ function liveSet(ctx: SimContext): Set<string> {
   return set;
 }
 
+/** Callers of {@link allSessionsDeleted} waiting per sim, called when its last session is deleted. */
+const drained = new Map<string, Array<() => void>>();
+
+/**
+ * Resolves once no session is open on this sim's vCenter: the event a test waits for when the call
+ * it made has already ended (a timeout rejects before the provider's `DELETE /api/session` lands).
+ */
+export function allSessionsDeleted(ctx: SimContext): Promise<void> {
+  if (liveSessions(ctx) === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const waiting = drained.get(ctx.httpsUrl) ?? [];
+    waiting.push(resolve);
+    drained.set(ctx.httpsUrl, waiting);
+  });
+}
+
 /** How many sessions are open on this sim's vCenter (logged in, not yet deleted). */
 export function liveSessions(ctx: SimContext): number {
   return sessions.get(ctx.httpsUrl)?.size ?? 0;
@@ -130,6 +146,10 @@ function cis(req: SimRequest, ctx: SimContext): SimResponse {
   if (path === '/api/session') {
     if (req.method === 'DELETE') {
       liveSet(ctx).delete(header(req, 'vmware-api-session-id') as string);
+      if (liveSet(ctx).size === 0) {
+        for (const resolve of drained.get(ctx.httpsUrl) ?? []) resolve();
+        drained.delete(ctx.httpsUrl);
+      }
       return { status: 204 };
     }
     if (req.method === 'GET')

@@ -15,7 +15,7 @@ import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { attachedVms, type GuestInterface, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
 import vsphere from './index.js';
-import vsphereSim, { categoryId, liveSessions, tagId, VCENTER_API } from './sim.js';
+import vsphereSim, { allSessionsDeleted, categoryId, liveSessions, tagId, VCENTER_API } from './sim.js';
 
 const engine = new Discover({ builtins: false, providers: [vsphere] });
 const USER = 'discover@vsphere.local';
@@ -211,6 +211,8 @@ test("timeout (go-discover's discovery timeout) bounds the call: a timeout error
     message: 'discover-vsphere (the timeout argument) timed out after 300 ms',
   });
   sim.setFaults('vsphere-vcenter', {});
+  // The timeout rejects at once; the provider's DELETE /api/session lands after: wait for it (a hang is ava's timeout).
+  await allSessionsDeleted(sim.ctx);
   t.is(liveSessions(sim.ctx), 0);
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });
 });

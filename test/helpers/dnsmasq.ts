@@ -106,12 +106,13 @@ async function launch(t: ExecutionContext, port: number, ipv6: boolean, options:
   t.teardown(() => stop(child, exited));
 
   const nameserver = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 5000;
+  // Generous: a busy machine starts it late; past this it is reported as not answering.
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const state = await Promise.race([answers(nameserver).then((ok) => (ok ? 'up' : 'down')), exited.then(() => 'exited')]);
     if (state === 'up') break;
     if (state === 'exited') throw new Error(`dnsmasq exited: ${output.trim()}`);
-    if (Date.now() > deadline) throw new Error(`dnsmasq did not answer within 5 s: ${output.trim()}`);
+    if (Date.now() > deadline) throw new Error(`dnsmasq did not answer within 30 s: ${output.trim()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   t.log(`dnsmasq on ${nameserver}${ipv6 ? ` and [::1]:${port}` : ''}`);

@@ -16,7 +16,7 @@ export async function alive(pid: number): Promise<boolean> {
  * Resolves once every pid is gone; rejects naming the survivors after `limitMs`. SIGKILL is
  * delivered at once, so the limit only bounds a failure, it is not a timing assertion.
  */
-export async function allGone(pids: readonly number[], limitMs = 10_000): Promise<void> {
+export async function allGone(pids: readonly number[], limitMs = 30_000): Promise<void> {
   const until = Date.now() + limitMs;
   for (;;) {
     const survivors: number[] = [];

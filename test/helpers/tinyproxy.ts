@@ -120,7 +120,8 @@ export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOpti
   };
   const started = Date.now();
   while (!(await canConnect(port))) {
-    if (exited || Date.now() - started > 5000) {
+    // Generous: a busy machine starts it late; past this it is reported as not starting.
+    if (exited || Date.now() - started > 30_000) {
       throw new Error(`tinyproxy did not start on 127.0.0.1:${port}: ${stderr.trim() || readLog().trim() || 'no output'}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
