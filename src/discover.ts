@@ -238,6 +238,8 @@ async function withDeadline<T>(
     else timer = systemClock.setTimeout(() => stop(new TimeoutError(what, shownMs)), limitMs);
   }
   try {
+    // Already aborted or timed out: no work starts.
+    if (controller.signal.aborted) throw controller.signal.reason;
     // The race guarantees the call never outlives its deadline, even if a provider ignores the signal.
     return await Promise.race([
       controller.signal.aborted
