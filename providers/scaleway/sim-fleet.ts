@@ -12,7 +12,7 @@ export const DEFAULT_ORGANIZATION = '105bdce1-64c0-48ab-899d-868455867ecf';
 
 export const scalewayFleet: FleetModuleSpec = {
   summary:
-    'Scaleway Instances: `zone` is the Instance API zone (`fr-par-1`...; default `fr-par-1`), `state` as Scaleway names it (`running`, `stopped`...), each `tags` entry becomes the tag `key=value` (or `key` when the value is empty), `private_ipv4` the legacy `private_ip`, public addresses go to `public_ips`; no `private_ipv6` (IPAM is not simulated).',
+    'Scaleway Instances: `zone` is the Instance API zone (`fr-par-1`...; default `fr-par-1`), `state` as Scaleway names it (`running`, `stopped`...), each `tags` entry becomes the tag `key=value` (or `key` when the value is empty), `private_ipv4` the legacy `private_ip` (a server without it is routed-IP), public addresses go to `public_ips`; each `extra_nics` entry is a private NIC in a Private Network whose `private_ipv4` / `private_ipv6` IPAM serves.',
   instanceFields: {
     organization: {
       help: "The organization (and project) ID. @default the credential block's organization",
@@ -21,7 +21,7 @@ export const scalewayFleet: FleetModuleSpec = {
   },
   validateInstance(instance, where, check) {
     if (instance.private_ipv6 !== undefined)
-      check.problems.push(`${where}.private_ipv6: Scaleway private IPv6 lives in IPAM, which the simulator does not serve`);
+      check.problems.push(`${where}.private_ipv6: a Scaleway private IPv6 belongs to a private NIC: put it on an extra_nics entry`);
   },
   credentials: {
     secret_key: { help: 'The secret key requests must present (`X-Auth-Token`).', required: true },

@@ -283,17 +283,7 @@ const api = simRoutes(
 const scalewaySim: SimModule = {
   provider: 'scaleway',
   apis: [api, ipamApi],
-  // sim-fleet.ts (another helper's file this session) still says IPAM is not simulated; these two
-  // say what this module serves, until they move there.
-  fleet: {
-    ...scalewayFleet,
-    summary:
-      'Scaleway Instances: `zone` is the Instance API zone (`fr-par-1`...; default `fr-par-1`), `state` as Scaleway names it (`running`, `stopped`...), each `tags` entry becomes the tag `key=value` (or `key` when the value is empty), `private_ipv4` the legacy `private_ip` (a server without it is routed-IP), public addresses go to `public_ips`; each `extra_nics` entry is a private NIC in a Private Network whose `private_ipv4` / `private_ipv6` IPAM serves.',
-    validateInstance(instance, where, check) {
-      if (instance.private_ipv6 !== undefined)
-        check.problems.push(`${where}.private_ipv6: a Scaleway private IPv6 belongs to a private NIC: put it on an extra_nics entry`);
-    },
-  },
+  fleet: scalewayFleet,
   connect: {
     config: '`api_url=http://127.0.0.1:PORT`',
     env: '`SCW_SECRET_KEY`',

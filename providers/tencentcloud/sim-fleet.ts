@@ -24,7 +24,7 @@ export const tencentcloudFleet: FleetModuleSpec = {
         region: 'ap-guangzhou',
         zone: 'ap-guangzhou-3',
         tags: { role: 'nomad-server' },
-        private_ipv4: '10.7.0.11',
+        private_ipv4: '10.11.0.11',
         public_ipv4: '203.0.113.71',
       },
       {
@@ -34,7 +34,7 @@ export const tencentcloudFleet: FleetModuleSpec = {
         region: 'ap-guangzhou',
         zone: 'ap-guangzhou-4',
         tags: { role: 'nomad-server' },
-        private_ipv4: '10.7.0.12',
+        private_ipv4: '10.11.0.12',
       },
       {
         id: 'ins-sim00003',
@@ -43,7 +43,7 @@ export const tencentcloudFleet: FleetModuleSpec = {
         region: 'ap-guangzhou',
         zone: 'ap-guangzhou-6',
         tags: { role: 'nomad-server' },
-        private_ipv4: '10.7.0.13',
+        private_ipv4: '10.11.0.13',
         public_ipv4: '203.0.113.73',
       },
       {
@@ -53,7 +53,7 @@ export const tencentcloudFleet: FleetModuleSpec = {
         region: 'ap-guangzhou',
         zone: 'ap-guangzhou-3',
         tags: { role: 'nomad-client' },
-        private_ipv4: '10.7.1.21',
+        private_ipv4: '10.11.1.21',
       },
     ],
   },

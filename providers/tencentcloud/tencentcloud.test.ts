@@ -347,5 +347,5 @@ test('the paste block of the demo fleet works as printed', async (t) => {
   const sim = await startTestSim(t, { credentials: demo.credentials, instances: demo.instances, services: [] }, [tencentcloudSim]);
   const paste = tencentcloudSim.paste?.(sim.ctx);
   t.truthy(paste);
-  t.deepEqual(await addrs(paste?.config as string, { env: env(paste?.env) }), ['10.7.0.11', '10.7.0.12', '10.7.0.13']);
+  t.deepEqual(await addrs(paste?.config as string, { env: env(paste?.env) }), ['10.11.0.11', '10.11.0.12', '10.11.0.13']);
 });

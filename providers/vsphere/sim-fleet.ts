@@ -21,17 +21,17 @@ export const vsphereFleet: FleetModuleSpec = {
   demo: {
     credentials: { vsphere: { user: 'discover@vsphere.local', password: 'simulator-vsphere-password-not-real' } },
     instances: [
-      { id: 'vm-1001', cloud: 'vsphere', name: 'consul-vc-1', tags: { 'consul-role': 'consul-server' }, private_ipv4: '10.6.0.11' },
+      { id: 'vm-1001', cloud: 'vsphere', name: 'consul-vc-1', tags: { 'consul-role': 'consul-server' }, private_ipv4: '10.13.0.11' },
       {
         id: 'vm-1002',
         cloud: 'vsphere',
         name: 'consul-vc-2',
         tags: { 'consul-role': 'consul-server' },
-        private_ipv4: '10.6.0.12',
+        private_ipv4: '10.13.0.12',
         private_ipv6: '2001:db8:6::12',
       },
-      { id: 'vm-1003', cloud: 'vsphere', name: 'consul-vc-3', tags: { 'consul-role': 'consul-server' }, private_ipv4: '10.6.0.13', vmware_tools: false },
-      { id: 'vm-1004', cloud: 'vsphere', name: 'web-vc-1', tags: { 'consul-role': 'consul-client' }, private_ipv4: '10.6.1.11' },
+      { id: 'vm-1003', cloud: 'vsphere', name: 'consul-vc-3', tags: { 'consul-role': 'consul-server' }, private_ipv4: '10.13.0.13', vmware_tools: false },
+      { id: 'vm-1004', cloud: 'vsphere', name: 'web-vc-1', tags: { 'consul-role': 'consul-client' }, private_ipv4: '10.13.1.11' },
     ],
   },
   bench: (i) => ({ id: `vm-${100_000 + i}`, cloud: 'vsphere', name: `vc-${i}`, tags: { 'nomad-role': 'server' }, private_ipv4: benchAddress(19, i) }),
