@@ -47,7 +47,8 @@ async function startResponder(t: ExecutionContext, ns: Netns, config: Omit<Respo
   });
   await new Promise<void>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`responder not ready after 15 s: ${stderr}`)), 15_000);
+    // A bound for a hang only (the responder compiles through tsx, slow on a busy machine), reported as a timeout.
+    const timer = setTimeout(() => reject(new Error(`timed out: responder not ready after 120 s: ${stderr}`)), 120_000);
     child.once('exit', (code) => reject(new Error(`responder exited (${code}): ${stderr}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -74,8 +75,6 @@ interface Browse {
   error?: { name: string; code?: string; message: string };
   /** Time the discovery call took, measured inside the child. */
   elapsedMs: number;
-  /** Time from the result line to the child's exit: long if a socket or timer was left open. */
-  lingerMs: number;
 }
 
 /**
@@ -87,25 +86,31 @@ async function browse(ns: Netns, cfg: string, mode?: number | `abort:${number}`)
   const child: ChildProcess = ns.spawn(process.execPath, args);
   let stdout = '';
   let stderr = '';
-  let resultAt = 0;
+  let killed = false;
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
-    if (resultAt === 0 && stdout.includes('\n')) resultAt = Date.now();
   });
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // multicast-dns keeps a 5 s interval per socket: a socket left open holds the process for good,
+    // so a process that does not exit by itself is killed at this bound and the call fails here.
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, 120_000);
     child.once('exit', (exitCode) => {
       clearTimeout(timer);
       resolve(exitCode);
     });
   });
+  if (killed) throw new Error(`timed out: the query process did not exit by itself within 120 s (a socket or timer left open): ${stdout}${stderr}`);
   const line = stdout.split('\n')[0] ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`query process exited ${code}: ${stdout}${stderr}`);
-  return { ...(JSON.parse(line) as Omit<Browse, 'lingerMs'>), lingerMs: Date.now() - resultAt };
+  return JSON.parse(line) as Browse;
 }
 
-const cfg = (extra = '') => `provider=mdns service=${SERVICE} interface=${LINK.name} timeout=700ms${extra}`;
+// The listening window is long enough for a responder starved by a busy machine to answer.
+const cfg = (extra = '') => `provider=mdns service=${SERVICE} interface=${LINK.name} timeout=2s${extra}`;
 
 // --- against a responder, inside a network namespace -------------------------------------------
 
@@ -160,49 +165,49 @@ test('no answers: an empty list after the timeout, not an error', async (t) => {
 test('timeout is honoured, and the sockets are closed when it passes (the process exits by itself)', async (t) => {
   const ns = await createNetns(t);
   await startResponder(t, ns, { instances: fleet });
-  const short = await browse(ns, cfg().replace('timeout=700ms', 'timeout=250ms'));
-  t.is(short.addrs?.length, 3);
-  t.true(short.elapsedMs >= 240 && short.elapsedMs < 1500, `${short.elapsedMs} ms`);
-  // multicast-dns keeps a 5 s interval per socket: an unclosed one would hold the process.
-  t.true(short.lingerMs < 1500, `exited ${short.lingerMs} ms after the result`);
-  const long = await browse(ns, cfg().replace('timeout=700ms', 'timeout=1500ms'));
-  t.true(long.elapsedMs >= 1490, `${long.elapsedMs} ms`);
+  // browse() fails unless the process exits by itself: an unclosed socket would hold it.
+  const short = await browse(ns, cfg().replace('timeout=2s', 'timeout=250ms'));
+  t.true(short.elapsedMs >= 240, `${short.elapsedMs} ms`);
+  const long = await browse(ns, cfg().replace('timeout=2s', 'timeout=6s'));
+  t.is(long.addrs?.length, 3);
+  t.true(long.elapsedMs >= 5990, `${long.elapsedMs} ms`);
+  // Honoured, the short window ends near 250 ms; ignored, it would last the 1 s default or more.
+  // The margin separates the two even on a busy machine: only the order is asserted.
+  t.true(short.elapsedMs < long.elapsedMs - 3000, `short ${short.elapsedMs} ms, long ${long.elapsedMs} ms`);
 });
 
 test('a call timeout shorter than the mDNS timeout aborts the browse and closes the sockets', async (t) => {
   const ns = await createNetns(t);
   await startResponder(t, ns, { instances: fleet });
-  const result = await browse(ns, cfg().replace('timeout=700ms', 'timeout=20s'), 300);
+  const result = await browse(ns, cfg().replace('timeout=2s', 'timeout=20s'), 300);
   t.deepEqual(result.error, { name: 'TimeoutError', code: 'ERR_TIMEOUT', message: 'discover-mdns timed out after 300 ms' });
-  t.true(result.elapsedMs < 1500, `${result.elapsedMs} ms`);
-  t.true(result.lingerMs < 1500, `exited ${result.lingerMs} ms after the result`);
+  // Honoured, the call ends near 300 ms; ignored, it would last the 20 s window.
+  t.true(result.elapsedMs < 10_000, `${result.elapsedMs} ms`);
 });
 
 test('the provider honours its signal: abort while listening, and while the sockets are still opening', async (t) => {
   const ns = await createNetns(t);
   await startResponder(t, ns, { instances: fleet });
   const aborted = { name: 'AbortError', code: 'ERR_ABORTED', message: 'discover-mdns: mDNS query was aborted' };
-  const listening = await browse(ns, cfg().replace('timeout=700ms', 'timeout=20s'), 'abort:300');
+  const listening = await browse(ns, cfg().replace('timeout=2s', 'timeout=20s'), 'abort:300');
   t.deepEqual(listening.error, aborted);
-  t.true(listening.elapsedMs < 1500, `${listening.elapsedMs} ms`);
-  t.true(listening.lingerMs < 1500, `exited ${listening.lingerMs} ms after the result`);
-  const opening = await browse(ns, cfg().replace('timeout=700ms', 'timeout=20s'), 'abort:0');
+  t.true(listening.elapsedMs < 10_000, `${listening.elapsedMs} ms`);
+  const opening = await browse(ns, cfg().replace('timeout=2s', 'timeout=20s'), 'abort:0');
   t.deepEqual(opening.error, aborted);
-  t.true(opening.elapsedMs < 1500, `${opening.elapsedMs} ms`);
-  t.true(opening.lingerMs < 1500, `exited ${opening.lingerMs} ms after the result`);
+  t.true(opening.elapsedMs < 10_000, `${opening.elapsedMs} ms`);
 });
 
 test('without interface: the system default multicast interface (inside the namespace: mdns0)', async (t) => {
   const ns = await createNetns(t);
   await startResponder(t, ns, { instances: fleet });
-  const result = await browse(ns, `provider=mdns service=${SERVICE} timeout=700ms`);
+  const result = await browse(ns, `provider=mdns service=${SERVICE} timeout=2s`);
   t.deepEqual(result.addrs, ['[fd77::11]:4648', '10.77.0.12:4649', '[fd77::13]:4650']);
 });
 
 test('timeout=0 listens for one second, as hashicorp/mdns does', async (t) => {
   const ns = await createNetns(t);
   await startResponder(t, ns, { instances: fleet });
-  const result = await browse(ns, cfg().replace('timeout=700ms', 'timeout=0'));
+  const result = await browse(ns, cfg().replace('timeout=2s', 'timeout=0'));
   t.is(result.addrs?.length, 3);
   t.true(result.elapsedMs >= 990, `${result.elapsedMs} ms`);
 });
