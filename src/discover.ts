@@ -19,6 +19,7 @@ import {
   NoProviderError,
   ProviderError,
   ProxyError,
+  ProxySettingError,
   TimeoutError,
   UnknownProviderError,
   UsageError,
@@ -274,6 +275,7 @@ async function runProvider(
   // sockets (an SDK's request to a hung server among them) are closed at once, not 60-75 s later.
   const closeOwn = () => own?.destroy();
   const failuresBefore = (http as Partial<NodeHttpClient>).proxyFailures?.().count;
+  const settingErrorsBefore = (http as Partial<NodeHttpClient>).proxySettingErrors?.().count ?? 0;
   signal.addEventListener('abort', closeOwn, { once: true });
   const ctx: ProviderContext = {
     http,
@@ -290,6 +292,7 @@ async function runProvider(
     // Aborted: withDeadline reports why. Otherwise: a missing SDK, a proxy's refusal, or the provider's name.
     if (signal.aborted) throw error;
     throw (
+      proxySetting(checked.provider.name, error, http, settingErrorsBefore) ??
       missingPackage(checked.provider, error) ??
       proxyRefusal(checked.provider.name, error, http, failuresBefore, proxyFailureOf) ??
       named(checked.provider.name, error)
@@ -298,6 +301,22 @@ async function runProvider(
     signal.removeEventListener('abort', closeOwn);
     closeOwn();
   }
+}
+
+/**
+ * A proxy variable no agent can use, however deep the provider's SDK wrapped it: the setting's
+ * own config error (exit 2), with the provider's name, instead of the SDK's network failure.
+ */
+function proxySetting(name: string, error: unknown, http: HttpClient, before: number): ProxySettingError | undefined {
+  let found: ProxySettingError | undefined;
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8 && !found; cause = cause.cause, depth++) {
+    if (cause instanceof ProxySettingError) found = cause;
+  }
+  // The SDK dropped the cause (MSAL, node-fetch keep only a message): the client's record of this call.
+  const record = (http as Partial<NodeHttpClient>).proxySettingErrors?.();
+  if (!found && record && record.count > before) found = record.last;
+  if (found && !found.message.startsWith('discover-')) found.message = `discover-${name}: ${found.message}`;
+  return found;
 }
 
 /**

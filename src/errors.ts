@@ -217,6 +217,23 @@ export class ProxyError extends AutojoinError {
   }
 }
 
+/**
+ * A proxy variable (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, or a kubeconfig `proxy-url`) that
+ * no agent can use: not a URL, or a scheme other than http, https and socks. A mistake in the
+ * settings that waiting cannot fix: not retried, exit 2. The message carries no credentials.
+ * @example discover-consul: unsupported proxy quic://127.0.0.1:1080 (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, ... are supported
+ */
+export class ProxySettingError extends AutojoinError {
+  static override readonly configError = true;
+  /** The request's URL, credentials removed. */
+  readonly url: string;
+
+  constructor(message: string, url: string) {
+    super('ERR_PROXY_SETTING', message);
+    this.url = url;
+  }
+}
+
 /** An operation took longer than its timeout. */
 export class TimeoutError extends AutojoinError {
   readonly timeoutMs: number;

@@ -4,10 +4,11 @@
 // without its credentials, and what it answered.
 import test from 'ava';
 import { Discover } from '../src/discover.js';
-import { ProxyError } from '../src/errors.js';
+import { ProxyError, ProxySettingError } from '../src/errors.js';
 import { defaultFleetPath, loadFleet } from '../src/sim/index.js';
 import { simEnv } from '../src/sim/paste.js';
 import { startTestSim } from './helpers/sim.js';
+import { runDiscover } from './helpers/cli.js';
 import { startSocksProxy } from './helpers/socks5.js';
 
 /** The worker's environment without any proxy or cloud variable a developer may have set. */
@@ -69,7 +70,31 @@ for (const provider of PROVIDERS) {
 
 test('a proxy URL in a scheme no agent speaks is refused naming the setting, with the provider prefix', async (t) => {
   const env = { ...baseEnv(), ALL_PROXY: 'quic://user:pw@127.0.0.1:1080', CONSUL_HTTP_ADDR: 'http://127.0.0.1:1' };
-  const error = await t.throwsAsync(new Discover().addrs('provider=consul service=nomad', { env, timeout: 120_000, maxAttempts: 1 }));
+  const error = await t.throwsAsync(new Discover().addrs('provider=consul service=nomad', { env, timeout: 120_000 }), { instanceOf: ProxySettingError });
   t.regex(error.message, /^discover-consul: .*unsupported proxy quic:\/\/127\.0\.0\.1:1080 \(from HTTP_PROXY \/ HTTPS_PROXY \/ ALL_PROXY\)/);
   t.notRegex(error.message, /user:pw/);
 });
+
+// A proxy setting no agent can use is the user's mistake, as a bad argument is: exit 2, said once,
+// never retried, whichever way the provider reaches the network (SDK agents or ctx.http).
+for (const provider of ['aws', 'azure', 'gce', 'consul', 'digitalocean']) {
+  test(`${provider}: HTTPS_PROXY in an unsupported scheme is a setting error (exit 2), not retried`, async (t) => {
+    const sim = await startTestSim(t, await loadFleet(defaultFleetPath()));
+    const paste = sim.modules.map((m) => m.paste?.(sim.ctx)).find((p) => p?.provider === provider);
+    if (!paste) throw new Error(`the sim has no paste for ${provider}`);
+    const bad = 'quic://puser:pr0xyp4ss@127.0.0.1:1080';
+    const env = { ...baseEnv(), ...simEnv(sim.ctx), ...paste.env, HTTP_PROXY: bad, HTTPS_PROXY: bad, METADATA_SERVER_DETECTION: 'none' };
+    sim.resetCounts();
+    const result = await runDiscover(['--timeout', '10m', 'addrs', paste.config], { env });
+    t.is(result.code, 2, result.stderr);
+    t.is(result.stdout, '');
+    t.true(result.stderr.includes(`discover-${provider}: unsupported proxy quic://127.0.0.1:1080 (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY)`), result.stderr);
+    t.notRegex(result.stderr, /pr0xyp4ss|puser/);
+    t.notRegex(result.stderr, /attempt \d+ of/, 'not retried');
+    t.deepEqual(
+      Object.values(sim.counts()).reduce((a, b) => a + b, 0),
+      0,
+      'no request reached the cloud',
+    );
+  });
+}

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import test from 'ava';
 import { within } from './helpers/wait.js';
-import { AbortError, LoopbackOnlyError, NetworkError, TimeoutError } from '../src/errors.js';
+import { AbortError, LoopbackOnlyError, NetworkError, ProxySettingError, TimeoutError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/client.js';
 import { type Env, proxyForUrl } from '../src/http/proxy.js';
 import { startHttpServer, startHttpsServer, testCert } from './helpers/servers.js';
@@ -275,31 +275,31 @@ test('abort while the proxy tunnel is up gives AbortError', async (t) => {
   await t.throwsAsync(pending, { instanceOf: AbortError, code: 'ERR_ABORTED' });
 });
 
-test('a proxy in a scheme no agent speaks, or malformed, fails clearly, without credentials, before connecting', async (t) => {
+test('a proxy in a scheme no agent speaks, or malformed, fails clearly as a setting error, without credentials, before connecting', async (t) => {
   const target = await startHttpServer(t, (_req, res) => res.end('never'));
   const socks = createHttpClient({ env: { ALL_PROXY: 'quic://bob:hunter2@127.0.0.1:1080' } });
   await t.throwsAsync(socks.request(`${target.url}/`), {
-    instanceOf: NetworkError,
+    instanceOf: ProxySettingError,
     message:
       'unsupported proxy quic://127.0.0.1:1080 (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported',
   });
   const malformed = createHttpClient({ env: { HTTP_PROXY: 'http://bob:hunter2@[127.0.0.1' } });
   const err = await t.throwsAsync(malformed.request(`${target.url}/`), {
-    instanceOf: NetworkError,
+    instanceOf: ProxySettingError,
     message: /^invalid proxy URL http:\/\/\[127\.0\.0\.1 \(from HTTP_PROXY/,
   });
   t.notRegex(err.message, /hunter2/);
   // A `/` in the password stops the URL parsing before the `@`: the password must not be shown either.
   for (const setting of ['http://puser:SEC/RETpw@127.0.0.1:3128', 'http://puser:SEC/RETpw@[127.0.0.1']) {
     const slash = createHttpClient({ env: { HTTP_PROXY: setting } });
-    const slashError = await t.throwsAsync(slash.request(`${target.url}/`), { instanceOf: NetworkError });
+    const slashError = await t.throwsAsync(slash.request(`${target.url}/`), { instanceOf: ProxySettingError });
     t.notRegex(slashError?.message ?? '', /SEC|RETpw|puser/, setting);
   }
   // The SDK path reports the same error through the request's 'error' event.
   const viaAgent = await new Promise<Error>((resolve) => {
     http.get(`${target.url}/`, { agent: socks.httpAgent }, () => resolve(new Error('answered'))).on('error', resolve);
   });
-  t.true(viaAgent instanceof NetworkError);
+  t.true(viaAgent instanceof ProxySettingError);
   t.regex(viaAgent.message, /unsupported proxy quic:/);
   t.is(target.connections(), 0);
 });

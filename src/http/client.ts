@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 import { clampTimerMs, DEFAULT_TIMEOUT_MS } from '../clock.js';
 import http from 'node:http';
 import https from 'node:https';
-import { AbortError, AutojoinError, HttpStatusError, MalformedResponseError, NetworkError, ResponseTooLargeError, TimeoutError } from '../errors.js';
+import {
+  AbortError,
+  AutojoinError,
+  HttpStatusError,
+  MalformedResponseError,
+  NetworkError,
+  type ProxySettingError,
+  ResponseTooLargeError,
+  TimeoutError,
+} from '../errors.js';
 import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, PROXY_OVERRIDE, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
 import { type ProxyFailureInfo, proxyFailureOf } from './tunnel.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
@@ -51,6 +60,11 @@ export interface NodeHttpClient extends HttpClient {
    * of a failed request (MSAL does): a count that grew during a call says what the proxy answered.
    */
   proxyFailures(): { count: number; last: ProxyFailureInfo | undefined };
+  /**
+   * The proxy settings no agent could use (`ProxySettingError`), how many and the last: for
+   * callers whose SDK reports a failed request without its cause (MSAL, node-fetch).
+   */
+  proxySettingErrors(): { count: number; last: ProxySettingError | undefined };
 }
 
 /** Default per-request timeout (connect, headers and the whole body): the one default of src/clock.ts, 60 s. */
@@ -101,7 +115,13 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
     failures += 1;
     lastFailure = proxyFailureOf(failure);
   };
-  const agents = createAgents({ env, loopbackOnly, agentOptions, maxResponseBytes, onProxyFailure });
+  let settingErrors = 0;
+  let lastSettingError: ProxySettingError | undefined;
+  const onProxySetting = (error: ProxySettingError) => {
+    settingErrors += 1;
+    lastSettingError = error;
+  };
+  const agents = createAgents({ env, loopbackOnly, agentOptions, maxResponseBytes, onProxyFailure, onProxySetting });
   const userAgent = `autojoin/${autojoinVersion()}${options.userAgent ? ` ${options.userAgent}` : ''}`;
 
   const client: NodeHttpClient = {
@@ -114,6 +134,7 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
     request: (url, requestOptions) => send(client, env, url, requestOptions ?? {}),
     destroy: () => agents.destroy(),
     proxyFailures: () => ({ count: failures, last: lastFailure }),
+    proxySettingErrors: () => ({ count: settingErrors, last: lastSettingError }),
   };
   return client;
 }

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { LoopbackOnlyError, NetworkError, ResponseTooLargeError } from '../errors.js';
+import { LoopbackOnlyError, ProxySettingError, ResponseTooLargeError } from '../errors.js';
 import { formatHostPort, isLoopbackHost } from '../address.js';
 import { redactUrl } from './redact.js';
 import { type FailureSink, loadSocks, type ProxyFailure, type ProxyFailureInfo, proxyFailureOf, SOCKS_PROTOCOLS, socksLoaded, tunnelAgent } from './tunnel.js';
@@ -95,7 +95,7 @@ export function assertLoopback(host: string, proxy: string | undefined): void {
 }
 
 /**
- * Throws {@link NetworkError} when `proxy` is not a URL the agents can use: `http://`,
+ * Throws {@link ProxySettingError} when `proxy` is not a URL the agents can use: `http://`,
  * `https://` (hpagent) or `socks5://`, `socks5h://`, `socks4://`, `socks4a://`, `socks://`
  * (socks-proxy-agent). Names the variable and the setting, without credentials.
  * @param target the redacted target URL, for the error's `url`
@@ -105,10 +105,10 @@ export function assertUsableProxy(proxy: string, target: string): void {
   try {
     parsed = new URL(proxy);
   } catch {
-    throw new NetworkError(`invalid proxy URL ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY)`, target);
+    throw new ProxySettingError(`invalid proxy URL ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY)`, target);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && !SOCKS_PROTOCOLS.has(parsed.protocol)) {
-    throw new NetworkError(
+    throw new ProxySettingError(
       `unsupported proxy ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported`,
       target,
     );
@@ -127,6 +127,8 @@ export interface AgentSettings {
   maxResponseBytes?: number;
   /** Called with every proxy failure (a refused tunnel, a proxy that does not speak TLS). */
   onProxyFailure?: FailureSink;
+  /** Called with every {@link ProxySettingError} (a proxy variable no agent can use). */
+  onProxySetting?: (error: ProxySettingError) => void;
 }
 
 /** In a request's options (`http.request(url, { [PROXY_OVERRIDE]: proxy })`): its own proxy instead of the env's choice. */
@@ -217,6 +219,7 @@ function dispatching<A extends http.Agent>(
       if (proxy) assertUsableProxy(proxy, redactUrl(target));
       if (settings.loopbackOnly) assertLoopback(host, proxy);
     } catch (err) {
+      if (err instanceof ProxySettingError) settings.onProxySetting?.(err);
       // Handed over the way http.Agent reports a failed createConnection: no socket is
       // ever opened, and the caller sees the error on the request's 'error' event.
       (req as unknown as SocketSink).onSocket(null, err as Error);
