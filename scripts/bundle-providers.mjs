@@ -373,7 +373,16 @@ const cliExternals = {
 async function bundleCli(bundles) {
   const staging = path.join(bundles, '.cli-esm');
   const result = await esbuild.build({
-    entryPoints: { index: path.join(ROOT, 'entry', 'cli-bundle.ts') },
+    ...splitEsmBuild(path.join(ROOT, 'entry', 'cli-bundle.ts'), staging),
+    plugins: [cliExternals, bundledParsimmon, ownImportMetaUrl],
+  });
+  return { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, 'cli')) };
+}
+
+/** The esbuild options every bundle shares: one entry, ES module chunks split at each import(), Node 20. */
+function splitEsmBuild(entry, staging) {
+  return {
+    entryPoints: { index: entry },
     absWorkingDir: ROOT,
     bundle: true,
     splitting: true,
@@ -381,12 +390,10 @@ async function bundleCli(bundles) {
     platform: 'node',
     target: 'node20',
     outdir: staging,
-    plugins: [cliExternals, bundledParsimmon, ownImportMetaUrl],
     minifySyntax: true,
     logLevel: 'warning',
     metafile: true,
-  });
-  return { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, 'cli')) };
+  };
 }
 
 /** Builds <out>/bundles/. @returns the manifest. */
@@ -398,14 +405,7 @@ export async function bundleProviders(out, names = providerNames()) {
     const settings = SETTINGS[name] ?? {};
     const staging = path.join(bundles, `.${name}-esm`);
     const result = await esbuild.build({
-      entryPoints: { index: path.join(ROOT, 'providers', name, 'index.ts') },
-      absWorkingDir: ROOT,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      outdir: staging,
+      ...splitEsmBuild(path.join(ROOT, 'providers', name, 'index.ts'), staging),
       // dist-es (ESM) first where a package offers it, so tree-shaking applies (CommonJS cannot be shaken).
       mainFields: ['module', 'main'],
       plugins: [
@@ -416,9 +416,6 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
       ],
-      minifySyntax: true,
-      logLevel: 'warning',
-      metafile: true,
     });
     manifest.providers[name] = { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, name)) };
   }
