@@ -11,13 +11,11 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import aws from '../providers/aws/index.js';
 import azure from '../providers/azure/index.js';
-import azureSim from '../providers/azure/sim.js';
 import consul from '../providers/consul/index.js';
 import gce from '../providers/gce/index.js';
-import gceSim from '../providers/gce/sim.js';
 import { Discover } from '../src/discover.js';
 import { AbortError, TimeoutError } from '../src/errors.js';
-import { startTestSim } from './helpers/sim.js';
+import { azureTokenSim, gceTokenSim } from './helpers/token-sims.js';
 
 // The SDKs load before any test starts (seconds each on a busy machine).
 await Promise.all([
@@ -114,36 +112,17 @@ async function failAndCount(
 }
 
 test('gce: a compute call to a hung server leaves no socket open after an abort', async (t) => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'autojoin-hung-gce-'));
-  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
-  await startTestSim(
-    t,
-    { instances: [], credentials: { gce: { project: 'sim-proj', client_email: 'discovery@sim-proj.iam.gserviceaccount.com' } } },
-    [gceSim],
-    {
-      stateDir,
-    },
-  );
+  const token = await gceTokenSim(t);
   const hung = await hungServer(t);
   const engine = new Discover({ builtins: false, providers: [gce] });
-  const config = `provider=gce project_name=sim-proj credentials_file=${join(stateDir, 'gce-service-account.json')} endpoint=http://127.0.0.1:${hung.port} tag_value=consul`;
-  await failAndCount(t, engine, config, { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir }, hung);
+  await failAndCount(t, engine, `${token.args} endpoint=http://127.0.0.1:${hung.port} tag_value=consul`, token.env, hung);
 });
 
 test('azure: an ARM call to a hung server leaves no socket open after an abort', async (t) => {
-  const tenant = 'aaaaaaaa-0000-0000-0000-000000000001';
-  const client = 'bbbbbbbb-0000-0000-0000-000000000002';
-  const secret = 'sim-Secret~value.1';
-  const sub = 'cccccccc-0000-0000-0000-000000000003';
-  const sim = await startTestSim(
-    t,
-    { instances: [], credentials: { azure: { tenant_id: tenant, client_id: client, client_secret: secret, subscription_id: sub } } },
-    [azureSim],
-  );
+  const token = await azureTokenSim(t);
   const hung = await hungServer(t);
   const engine = new Discover({ builtins: false, providers: [azure] });
-  const config = `provider=azure tenant_id=${tenant} client_id=${client} secret_access_key="${secret}" subscription_id=${sub} endpoint=https://127.0.0.1:${hung.port} tag_name=a tag_value=b`;
-  await failAndCount(t, engine, config, { AZURE_AUTHORITY_HOST: sim.httpsUrl, AUTOJOIN_LOOPBACK_ONLY: '1' }, hung);
+  await failAndCount(t, engine, `${token.args} endpoint=https://127.0.0.1:${hung.port} tag_name=a tag_value=b`, token.env, hung);
 });
 
 const AZURE_TOKEN_CONFIG =

@@ -1,22 +1,13 @@
-/**
- * A 200 that is not the API's answer (an HTML login page from a captive portal or a proxy, an
- * empty body, JSON of another shape) is ERR_MALFORMED_RESPONSE, never "no peers".
- */
-import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import aws from '../providers/aws/index.js';
 import azure from '../providers/azure/index.js';
-import azureSim from '../providers/azure/sim.js';
 import gce from '../providers/gce/index.js';
-import gceSim from '../providers/gce/sim.js';
 import { Discover } from '../src/discover.js';
 import { MalformedResponseError } from '../src/errors.js';
 import { ensureCa, issueServerCert } from '../src/sim/ca.js';
-import { startTestSim } from './helpers/sim.js';
+import { azureTokenSim, gceTokenSim } from './helpers/token-sims.js';
 import { runDiscover } from './helpers/cli.js';
 import { startHttpServer } from './helpers/servers.js';
 
@@ -60,27 +51,20 @@ async function fakeArm(t: ExecutionContext, type: string, body: string): Promise
   return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-for (const [name, type, body] of bodies) {
-  test(`azure: ${name} with status 200 is a malformed response, exit 1`, async (t) => {
-    const tenant = 'aaaaaaaa-0000-0000-0000-000000000001';
-    const client = 'bbbbbbbb-0000-0000-0000-000000000002';
-    const secret = 'sim-Secret~value.1';
-    const sub = 'cccccccc-0000-0000-0000-000000000003';
-    // The simulator issues the token; the ARM answers come from the fake.
-    const sim = await startTestSim(
-      t,
-      { instances: [], credentials: { azure: { tenant_id: tenant, client_id: client, client_secret: secret, subscription_id: sub } } },
-      [azureSim],
-    );
-    const arm = await fakeArm(t, type, body);
-    const engine = new Discover({ builtins: false, providers: [azure] });
-    const cfg = `provider=azure tenant_id=${tenant} client_id=${client} secret_access_key="${secret}" subscription_id=${sub} endpoint=${arm} tag_name=a tag_value=b`;
-    await t.throwsAsync(engine.addrs(cfg, { env: { AZURE_AUTHORITY_HOST: sim.httpsUrl, AUTOJOIN_LOOPBACK_ONLY: '1' } }), {
-      instanceOf: MalformedResponseError,
-      code: 'ERR_MALFORMED_RESPONSE',
-      message: /^discover-azure: NetworkInterfaces_ListAll: malformed response: .*not an ARM list$/,
-    });
+/** azure against a fake ARM answering `body` with 200 (the simulator issues the token). */
+async function azureAgainst(t: ExecutionContext, type: string, body: string): Promise<void> {
+  const token = await azureTokenSim(t);
+  const arm = await fakeArm(t, type, body);
+  const engine = new Discover({ builtins: false, providers: [azure] });
+  await t.throwsAsync(engine.addrs(`${token.args} endpoint=${arm} tag_name=a tag_value=b`, { env: token.env }), {
+    instanceOf: MalformedResponseError,
+    code: 'ERR_MALFORMED_RESPONSE',
+    message: /^discover-azure: NetworkInterfaces_ListAll: malformed response: .*not an ARM list$/,
   });
+}
+
+for (const [name, type, body] of bodies) {
+  test(`azure: ${name} with status 200 is a malformed response, exit 1`, (t) => azureAgainst(t, type, body));
 }
 
 /**
@@ -96,25 +80,7 @@ const azureShapes: Array<[string, string]> = [
 ];
 
 for (const [name, body] of azureShapes) {
-  test(`azure: ${name} with status 200 is a malformed response`, async (t) => {
-    const tenant = 'aaaaaaaa-0000-0000-0000-000000000001';
-    const client = 'bbbbbbbb-0000-0000-0000-000000000002';
-    const secret = 'sim-Secret~value.1';
-    const sub = 'cccccccc-0000-0000-0000-000000000003';
-    const sim = await startTestSim(
-      t,
-      { instances: [], credentials: { azure: { tenant_id: tenant, client_id: client, client_secret: secret, subscription_id: sub } } },
-      [azureSim],
-    );
-    const arm = await fakeArm(t, 'application/json', body);
-    const engine = new Discover({ builtins: false, providers: [azure] });
-    const cfg = `provider=azure tenant_id=${tenant} client_id=${client} secret_access_key="${secret}" subscription_id=${sub} endpoint=${arm} tag_name=a tag_value=b`;
-    await t.throwsAsync(engine.addrs(cfg, { env: { AZURE_AUTHORITY_HOST: sim.httpsUrl, AUTOJOIN_LOOPBACK_ONLY: '1' } }), {
-      instanceOf: MalformedResponseError,
-      code: 'ERR_MALFORMED_RESPONSE',
-      message: /^discover-azure: NetworkInterfaces_ListAll: malformed response: .*not an ARM list$/,
-    });
-  });
+  test(`azure: ${name} with status 200 is a malformed response`, (t) => azureAgainst(t, 'application/json', body));
 }
 
 /**
@@ -141,25 +107,13 @@ interface FakeCompute {
 
 /** A compute endpoint answering `body` with 200 to every request; the simulator issues the token. */
 async function fakeCompute(t: ExecutionContext, type: string, body: string | ((path: string) => string)): Promise<FakeCompute> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'autojoin-malformed-gce-'));
-  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
-  await startTestSim(
-    t,
-    { instances: [], credentials: { gce: { project: 'sim-proj', client_email: 'discovery@sim-proj.iam.gserviceaccount.com' } } },
-    [gceSim],
-    {
-      stateDir,
-    },
-  );
+  const token = await gceTokenSim(t);
   const compute = await startHttpServer(t, (req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': type });
     res.end(typeof body === 'string' ? body : body(new URL(req.url ?? '/', 'http://x').pathname));
   });
-  return {
-    cfg: `provider=gce project_name=sim-proj credentials_file=${join(stateDir, 'gce-service-account.json')} endpoint=${compute.url}`,
-    env: { AUTOJOIN_LOOPBACK_ONLY: '1', METADATA_SERVER_DETECTION: 'none', HOME: stateDir },
-  };
+  return { cfg: `${token.args} endpoint=${compute.url}`, env: token.env };
 }
 
 for (const [name, type, body, problem] of gceBodies) {
