@@ -5,7 +5,8 @@
 import test from 'ava';
 import { MAX_PER_PAGE, serversUrl, statusError } from './client.js';
 import { extractTargets, type HetznerServer, ipv6HostAddress, malformedPage, parseHetznerError, serverAddress } from './extract.js';
-import { parseLabelSelector, selectorMatches, serverId } from './sim.js';
+import { labelsMatch } from '../../src/kit/index.js';
+import { labelSelector, serverId } from './sim.js';
 
 function server(id: number, over: Partial<HetznerServer> = {}): HetznerServer {
   return {
@@ -155,8 +156,8 @@ const selectorCases: Array<[string, Record<string, string>, boolean | undefined]
 ];
 for (const [selector, labels, want] of selectorCases) {
   test(`sim label selector ${JSON.stringify(selector)} on ${JSON.stringify(labels)}`, (t) => {
-    const parsed = parseLabelSelector(selector);
-    t.is(parsed === undefined ? undefined : selectorMatches(parsed, labels), want);
+    const parsed = labelSelector(selector);
+    t.is(parsed === undefined ? undefined : labelsMatch(parsed, labels), want);
   });
 }
 

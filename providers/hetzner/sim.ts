@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 import {
   bearerToken,
   fleetCredentials,
+  type LabelRequirement,
+  labelsMatch,
+  parseLabelSelector,
   type SimContext,
   type SimErrorKind,
   type SimModule,
@@ -64,70 +67,13 @@ function ipv6Network(address: string): string {
   return `${address.replace(/::1$/, '')}::/64`;
 }
 
-// ---------------------------------------------------------------- label selectors
-
-type Requirement =
-  | { op: 'eq' | 'ne'; key: string; value: string }
-  | { op: 'exists' | 'absent'; key: string }
-  | { op: 'in' | 'notin'; key: string; values: string[] };
-
-const KEY = '[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?';
-const VALUE = '(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?';
-
-/** Hetzner's label selector (Kubernetes-style); undefined when the text is not one. */
-export function parseLabelSelector(text: string): Requirement[] | undefined {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += ch;
+/** Hetzner's `label_selector` (Kubernetes' grammar); undefined when the text is not one. */
+export function labelSelector(text: string): LabelRequirement[] | undefined {
+  try {
+    return parseLabelSelector(text);
+  } catch {
+    return undefined;
   }
-  parts.push(current);
-  const requirements: Requirement[] = [];
-  for (const raw of parts) {
-    const part = raw.trim();
-    let m: RegExpExecArray | null;
-    if ((m = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`).exec(part))) {
-      requirements.push({ op: m[2] === '!=' ? 'ne' : 'eq', key: m[1] as string, value: m[3] as string });
-    } else if ((m = new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(([^()]*)\\)$`).exec(part))) {
-      const values = (m[3] as string).split(',').map((v) => v.trim());
-      if (values.some((v) => !new RegExp(`^${VALUE}$`).test(v))) return undefined;
-      requirements.push({ op: m[2] === 'in' ? 'in' : 'notin', key: m[1] as string, values });
-    } else if ((m = new RegExp(`^!\\s*(${KEY})$`).exec(part))) {
-      requirements.push({ op: 'absent', key: m[1] as string });
-    } else if ((m = new RegExp(`^(${KEY})$`).exec(part))) {
-      requirements.push({ op: 'exists', key: m[1] as string });
-    } else return undefined;
-  }
-  return requirements;
-}
-
-export function selectorMatches(requirements: readonly Requirement[], labels: Record<string, string>): boolean {
-  return requirements.every((r) => {
-    const has = Object.hasOwn(labels, r.key);
-    const value = labels[r.key];
-    switch (r.op) {
-      case 'eq':
-        return has && value === r.value;
-      case 'ne':
-        return !has || value !== r.value;
-      case 'exists':
-        return has;
-      case 'absent':
-        return !has;
-      case 'in':
-        return has && r.values.includes(value as string);
-      case 'notin':
-        return !has || !r.values.includes(value as string);
-      default:
-        return false;
-    }
-  });
 }
 
 // ---------------------------------------------------------------- servers
@@ -227,13 +173,13 @@ function listServers(req: SimRequest, ctx: SimContext): SimResponse {
   let instances = visibleInstances<HetznerInstance>(ctx, 'hetzner');
   const selector = params.get('label_selector');
   if (selector) {
-    const requirements = parseLabelSelector(selector);
+    const requirements = labelSelector(selector);
     if (!requirements) {
       return errorBody(400, 'invalid_input', "invalid input in field 'label_selector'", {
         fields: [{ name: 'label_selector', messages: ['invalid label selector'] }],
       });
     }
-    instances = instances.filter((i) => selectorMatches(requirements, i.tags ?? {}));
+    instances = instances.filter((i) => labelsMatch(requirements, i.tags ?? {}));
   }
   const statuses = params.getAll('status').flatMap((s) => s.split(','));
   if (statuses.length > 0) instances = instances.filter((i) => statuses.includes(i.state ?? 'running'));

@@ -10,6 +10,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   fleetCredentials,
+  type LabelRequirement,
+  labelsMatch,
+  parseLabelSelector,
   type SimApi,
   type SimContext,
   type SimErrorKind,
@@ -111,50 +114,6 @@ export function podObject(pod: PodInstance): Record<string, unknown> {
   };
 }
 
-type Requirement = (labels: Record<string, string>) => boolean;
-
-/** Splits a selector on the commas that are not inside a `(...)` set. */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const char of text) {
-    if (char === '(') depth++;
-    if (char === ')') depth--;
-    if (char === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += char;
-  }
-  parts.push(current);
-  return parts;
-}
-
-/** A label selector as the API server parses it; throws its complaint for a bad one. */
-export function parseLabelSelector(text: string): Requirement[] {
-  if (text.trim() === '') return [];
-  return splitTopLevel(text).map((part) => {
-    const req = part.trim();
-    const key = '([A-Za-z0-9][-A-Za-z0-9_./]*)';
-    let m = new RegExp(`^!\\s*${key}$`).exec(req);
-    if (m) return (labels) => !((m?.[1] as string) in labels);
-    m = new RegExp(`^${key}\\s*(==|=|!=)\\s*([-A-Za-z0-9_.]*)$`).exec(req);
-    if (m) {
-      const [, k, op, v] = m as unknown as [string, string, string, string];
-      return op === '!=' ? (labels) => labels[k] !== v : (labels) => labels[k] === v;
-    }
-    m = new RegExp(`^${key}\\s+(in|notin)\\s*\\(([^)]*)\\)$`).exec(req);
-    if (m) {
-      const [, k, op, list] = m as unknown as [string, string, string, string];
-      const values = list.split(',').map((v) => v.trim());
-      return op === 'in' ? (labels) => values.includes(labels[k] as string) : (labels) => !values.includes(labels[k] as string);
-    }
-    m = new RegExp(`^${key}$`).exec(req);
-    if (m) return (labels) => (m?.[1] as string) in labels;
-    throw new Error(`unable to parse requirement: ${JSON.stringify(req)}`);
-  });
-}
-
 /** The pod fields a field selector may name (the real server's list), with the value of an unset one. */
 const POD_FIELDS: Record<string, string> = {
   'metadata.name': '',
@@ -209,7 +168,7 @@ function listPods(req: SimRequest, ctx: SimContext, namespace: string): SimRespo
   if (req.scheme !== 'https') return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'Client sent an HTTP request to an HTTPS server.\n' };
   if (!tokenAccepted(req, fleetCredentials<{ token?: string }>(ctx, 'k8s')?.token)) return errorResponse('auth');
   const params = req.url.searchParams;
-  let labelReqs: Requirement[];
+  let labelReqs: LabelRequirement[];
   let fieldReqs: Array<(pod: Record<string, unknown>) => boolean>;
   try {
     labelReqs = parseLabelSelector(params.get('labelSelector') ?? '');
@@ -220,7 +179,7 @@ function listPods(req: SimRequest, ctx: SimContext, namespace: string): SimRespo
   const query = `${namespace}|${params.get('labelSelector') ?? ''}|${params.get('fieldSelector') ?? ''}`;
   const name = (pod: PodInstance) => pod.name ?? pod.id;
   const matching = visibleInstances<PodInstance>(ctx, 'k8s')
-    .filter((pod) => (pod.namespace ?? 'default') === decodeURIComponent(namespace) && labelReqs.every((r) => r(pod.tags ?? {})))
+    .filter((pod) => (pod.namespace ?? 'default') === decodeURIComponent(namespace) && labelsMatch(labelReqs, pod.tags ?? {}))
     .sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
   // Pod objects are built for the chunk only, unless a field selector must read them all.
   const pods: Array<PodInstance | Record<string, unknown>> = fieldReqs.length

@@ -8,6 +8,7 @@ import type { SimApi, SimContext, SimRequest, SimResponse } from '../sim/types.j
 export type * from '../sim/fleet.js';
 export { benchAddress } from '../sim/fleet.js';
 export type * from '../sim/types.js';
+export { type LabelRequirement, labelsMatch, parseLabelSelector } from '../sim/label-selector.js';
 export { fleetCredentials, isVisible, visibleInstances, visibleServices } from '../sim/visible.js';
 
 /** One route of an API: a method and a path pattern (a RegExp whose groups become `params`). */
