@@ -76,6 +76,8 @@ export function labelsMatch(requirements: readonly LabelRequirement[], given: Re
         return has && r.values.includes(value as string);
       case 'notin':
         return !has || !r.values.includes(value as string);
+      default:
+        return false;
     }
   });
 }
