@@ -27,8 +27,8 @@ export const BUNDLE_FORMAT = 1;
 /**
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
- * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`: see the plugins
- * of those names.
+ * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `nodeFetchGlobals`: see the
+ * plugins and functions of those names.
  */
 const SETTINGS = {
   azure: {
@@ -37,6 +37,7 @@ const SETTINGS = {
   },
   gce: {
     restOnlyGax: true,
+    nodeFetchGlobals: true,
     protos: {
       file: '@google-cloud/compute/build/protos/protos.json',
       methods: {
@@ -192,26 +193,93 @@ const restOnlyGax = {
 };
 
 /**
- * google-gax's REST half (build/src/fallback.js) requires its IAM, Locations and Operations
- * protobuf modules at load, 635 KB of generated code that builds protobuf types as it runs,
- * only to re-export them; list calls never touch them. In the bundle those three exports become
- * getters: the code is still there, run on first use instead of at every start.
+ * google-gax's REST half (build/src/fallback.js) requires at load, only to re-export them or for
+ * a branch the provider never takes:
+ * - its IAM, Locations and Operations protobuf modules, 635 KB of generated code that builds
+ *   protobuf types as it runs; list calls never touch them;
+ * - google-auth-library's index, for `new GoogleAuth()` when a client is given no auth client
+ *   (the provider always gives one). The index loads every client of the library (external
+ *   account, AWS, impersonation...), gcp-metadata and its own gaxios copy.
+ * In the bundle those become getters: run on first use instead of at every start. google-auth-library's
+ * index is left outside the bundle (Node loads the installed one, should that branch ever run); with
+ * the provider importing its three auth clients from their own files (providers/gce/auth.ts), the rest
+ * of the library drops out.
  */
-const lazyGaxProtos = {
-  name: 'lazy-gax-protos',
+const lazyGaxFallback = {
+  name: 'lazy-gax-fallback',
   setup(build) {
-    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      let lazy = 0;
-      const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (_all, name, file) => {
-        lazy++;
-        return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require(${JSON.stringify(file)})) });`;
-      });
-      if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
-      return { contents, loader: 'js' };
-    });
+    build.onResolve({ filter: /^google-auth-library$/ }, (args) =>
+      /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/.test(args.importer) ? { path: args.path, external: true } : undefined,
+    );
+    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => ({
+      contents: lazyGaxFallbackSource(readFileSync(args.path, 'utf8')),
+      loader: 'js',
+    }));
   },
 };
+
+/** google-gax's fallback.js as lazyGaxFallback gives it to the bundle; throws if the file changed shape. */
+export function lazyGaxFallbackSource(text) {
+  let lazy = 0;
+  const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (_all, name, file) => {
+    lazy++;
+    return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require(${JSON.stringify(file)})) });`;
+  });
+  if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
+  const auth = 'const google_auth_library_1 = require("google-auth-library");';
+  const uses = contents.match(/\bgoogle_auth_library_1\b[^;]*/g) ?? [];
+  if (!contents.includes(auth) || uses.length !== 2 || !uses[1].startsWith('google_auth_library_1.GoogleAuth(')) {
+    throw new Error(`bundle: google-gax's fallback.js no longer uses google-auth-library only for new GoogleAuth() (${uses.join(' | ')})`);
+  }
+  return contents.replace(auth, 'const google_auth_library_1 = { get GoogleAuth() { return require("google-auth-library").GoogleAuth; } };');
+}
+
+/**
+ * gaxios, google-auth-library and gax's REST stub build the web `Headers` for every request and
+ * test bodies against `FormData`. In Node 20 the first touch of either global loads undici (Node's
+ * fetch: ~30 ms of compiling and running, ~10 MB), although the requests themselves go out
+ * through node-fetch (gaxios' fetch under Node, which takes the per-request agent). In the gce
+ * bundle these free names are node-fetch's own `Headers` and `FormData` (esbuild `inject`):
+ * node-fetch is loaded for the first request anyway and accepts its own classes. A free use of
+ * another global that loads undici (`fetch`, `Request`, `Response`, `MessageEvent`) fails the
+ * build, naming the chunk.
+ */
+const NODE_FETCH_GLOBALS = ['Headers', 'FormData'];
+const UNDICI_GLOBALS = ['fetch', 'Request', 'Response', 'MessageEvent'];
+const NODE_FETCH_INJECT = 'autojoin:node-fetch-globals';
+const undiciMarker = (name) => `__autojoin_undici_global_${name}`;
+
+/** The esbuild options that give the bundle node-fetch's classes and mark the other undici globals. */
+function nodeFetchGlobals() {
+  return {
+    inject: [NODE_FETCH_INJECT],
+    define: Object.fromEntries(UNDICI_GLOBALS.flatMap((name) => [name, `globalThis.${name}`].map((key) => [key, undiciMarker(name)]))),
+    plugins: [
+      {
+        name: 'node-fetch-globals',
+        setup(build) {
+          build.onResolve({ filter: /^autojoin:node-fetch-globals$/ }, () => ({ path: NODE_FETCH_INJECT, namespace: 'node-fetch-globals' }));
+          build.onLoad({ filter: /.*/, namespace: 'node-fetch-globals' }, () => ({
+            contents: `export { ${NODE_FETCH_GLOBALS.join(', ')} } from 'node-fetch';`,
+            // The node-fetch gaxios itself imports, so these are the classes it hands its requests.
+            resolveDir: path.dirname(require.resolve('gaxios')),
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  };
+}
+
+/** Fails the build when a chunk still uses a global that loads undici (see nodeFetchGlobals). */
+function checkNoUndiciGlobals(result) {
+  for (const file of Object.keys(result.metafile.outputs)) {
+    const found = readFileSync(path.join(ROOT, file), 'utf8').match(/__autojoin_undici_global_\w+/g);
+    if (!found) continue;
+    const names = [...new Set(found)].map((marker) => marker.slice(undiciMarker('').length));
+    throw new Error(`bundle: ${path.basename(file)} uses the global ${names.join(', ')}, which loads undici: give it node-fetch's (nodeFetchGlobals)`);
+  }
+}
 
 /**
  * arm-network's client builds all of its ~160 operation groups in its constructor, so every
@@ -404,19 +472,23 @@ export async function bundleProviders(out, names = providerNames()) {
   for (const name of names) {
     const settings = SETTINGS[name] ?? {};
     const staging = path.join(bundles, `.${name}-esm`);
+    const web = settings.nodeFetchGlobals ? nodeFetchGlobals() : undefined;
     const result = await esbuild.build({
       ...splitEsmBuild(path.join(ROOT, 'providers', name, 'index.ts'), staging),
       // dist-es (ESM) first where a package offers it, so tree-shaking applies (CommonJS cannot be shaken).
       mainFields: ['module', 'main'],
+      ...(web ? { inject: web.inject, define: web.define } : {}),
       plugins: [
         externalEngine,
         inlineSchemaKeys,
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
-        ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxProtos] : []),
+        ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxFallback] : []),
+        ...(web ? web.plugins : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
       ],
     });
+    if (web) checkNoUndiciGlobals(result);
     manifest.providers[name] = { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, name)) };
   }
   manifest.cli = await bundleCli(bundles);

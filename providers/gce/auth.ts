@@ -3,11 +3,16 @@
  * GOOGLE_APPLICATION_CREDENTIALS), the gcloud well-known file, then the metadata server.
  * Every token and metadata call goes through the shared HTTP stack (ctx.http agents), so
  * HTTP(S)_PROXY / NO_PROXY and the loopback guard apply to them as to the compute calls.
- * Imports google-auth-library: load it only from client.ts (lazily).
+ * Imports google-auth-library: load it only from client.ts (lazily). The three clients come from
+ * their own files: the package index also loads GoogleAuth, every external-account client and
+ * gcp-metadata, which a bundle would then carry and run at start (docs/performance.md).
  */
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
+import type { AuthClient } from 'google-auth-library';
+import { JWT } from 'google-auth-library/build/src/auth/jwtclient.js';
+import { OAuth2Client } from 'google-auth-library/build/src/auth/oauth2client.js';
+import { UserRefreshClient } from 'google-auth-library/build/src/auth/refreshclient.js';
 import { apiCall, NetworkError, type ProviderContext, ProviderError, TimeoutError } from '../../src/kit/index.js';
 import { classifyGceError, toProviderError } from './errors.js';
 

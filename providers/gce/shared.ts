@@ -57,7 +57,8 @@ interface FetchedResponse {
 async function checkedList<R>(response: R, input: unknown): Promise<R> {
   const fetched = response as unknown as FetchedResponse;
   if (!fetched.ok) return response;
-  const url = new URL(String(input instanceof Request ? input.url : input));
+  // Not `instanceof Request`: that global loads Node's undici (gax passes a string anyway).
+  const url = new URL(String(typeof input === 'object' && input !== null && 'url' in input ? input.url : input));
   const list = computeListOf(url.pathname);
   if (!list) return response;
   const bytes = await fetched.arrayBuffer();

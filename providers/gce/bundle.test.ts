@@ -1,0 +1,129 @@
+/**
+ * The gce bundle's cuts (scripts/bundle-providers.mjs, docs/performance.md): the built CLI,
+ * running the provider from dist/bundles/gce, finds what the installed SDK finds unbundled,
+ * over several pages and both listing paths, without loading Node's undici or google-auth-library's
+ * index; and the build refuses a google-gax whose fallback.js it no longer understands.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import gceSim from './sim.js';
+import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import { ROOT, runDiscover } from '../../test/helpers/cli.js';
+import { startTestSim } from '../../test/helpers/sim.js';
+
+const PROJECT = 'bundle-proj';
+
+/** 6 servers over two zones, 2 a page: every listing takes several pages. */
+function fleet(): Fleet {
+  const zones = ['us-west1-a', 'us-west1-b', 'europe-west1-c'];
+  const instances: FleetInstance[] = Array.from({ length: 6 }, (_, i) => ({
+    id: `server-${i}`,
+    cloud: 'gce',
+    zone: zones[i % 3]!,
+    labels: { role: 'server' },
+    private_ipv4: `10.128.0.${i}`,
+  }));
+  return {
+    credentials: { gce: { project: PROJECT, client_email: `discovery@${PROJECT}.iam.gserviceaccount.com` } },
+    instances,
+    page_size: { 'gce-compute': 2 },
+  };
+}
+
+interface Loaded {
+  /** Whether Node's undici (behind the Headers, FormData, Request... globals) was loaded. */
+  undici: boolean;
+  /** Files of google-auth-library and gcp-metadata that Node's own `require` loaded. */
+  authFiles: string[];
+}
+
+/** A --require file that reports, at exit, what the process loaded; and where it writes that. */
+function probe(t: ExecutionContext): { file: string; report: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-gce-bundle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'probe.cjs');
+  const report = path.join(dir, 'loaded.json');
+  writeFileSync(
+    file,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({
+      undici: process.moduleLoadList.some((name) => name.includes('undici')),
+      authFiles: Object.keys(require.cache).filter((name) => /[\\\\/](google-auth-library|gcp-metadata)[\\\\/]/.test(name)),
+    })));`,
+  );
+  return { file, report };
+}
+
+async function lookup(t: ExecutionContext, config: string, env: Record<string, string>): Promise<{ addrs: string; loaded: Loaded }> {
+  const { file, report } = probe(t);
+  const cache = mkdtempSync(path.join(tmpdir(), 'autojoin-gce-cache-'));
+  t.teardown(() => rmSync(cache, { recursive: true, force: true }));
+  const result = await runDiscover(['-q', 'addrs', config], { env: { ...env, XDG_CACHE_HOME: cache, NODE_OPTIONS: `--require ${file}` } });
+  t.is(result.code, 0, result.stderr);
+  return { addrs: result.stdout.trim(), loaded: JSON.parse(readFileSync(report, 'utf8')) as Loaded };
+}
+
+for (const listing of [
+  { name: 'aggregated listing', extra: '' },
+  { name: 'zones, then each zone', extra: ' zone_pattern=us-west1-.*' },
+]) {
+  test(`${listing.name}: the bundle finds what the unbundled SDK finds, loading neither undici nor google-auth-library's index`, async (t) => {
+    const sim = await startTestSim(t, fleet(), [gceSim]);
+    const paste = gceSim.paste?.(sim.ctx);
+    if (!paste) return t.fail('the simulator offers no gce config');
+    const config = paste.config + listing.extra;
+    const env = { ...paste.env, NODE_EXTRA_CA_CERTS: sim.caPath };
+
+    const unbundled = await lookup(t, config, { ...env, AUTOJOIN_BUNDLES: '0' });
+    const expected = listing.extra
+      ? ['10.128.0.0', '10.128.0.1', '10.128.0.3', '10.128.0.4']
+      : ['10.128.0.0', '10.128.0.1', '10.128.0.2', '10.128.0.3', '10.128.0.4', '10.128.0.5'];
+    t.deepEqual(unbundled.addrs.split(' ').sort(), expected);
+    // The probe sees what it should: the installed SDK touches the globals and loads the whole library.
+    t.true(unbundled.loaded.undici);
+    t.true(unbundled.loaded.authFiles.some((file) => file.endsWith(path.join('google-auth-library', 'build', 'src', 'index.js'))));
+
+    const bundled = await lookup(t, config, env);
+    t.is(bundled.addrs, unbundled.addrs);
+    t.false(bundled.loaded.undici, 'the bundle touched a global that loads undici');
+    t.deepEqual(bundled.loaded.authFiles, []);
+  });
+}
+
+test('the gce bundle holds the three auth clients the provider uses, not GoogleAuth, the external-account clients or gcp-metadata', (t) => {
+  const dir = path.join(ROOT, 'dist/bundles/gce');
+  const text = readdirSync(dir)
+    .map((file) => readFileSync(path.join(dir, file), 'utf8'))
+    .join('\n');
+  for (const kept of ['auth/jwtclient.js', 'auth/oauth2client.js', 'auth/refreshclient.js'])
+    t.true(text.includes(`node_modules/google-auth-library/build/src/${kept}`), kept);
+  for (const dropped of [
+    'google-auth-library/build/src/index.js',
+    'google-auth-library/build/src/auth/googleauth.js',
+    'google-auth-library/build/src/auth/baseexternalclient.js',
+    'gcp-metadata/',
+  ]) {
+    t.false(text.includes(`node_modules/${dropped}`), dropped);
+  }
+});
+
+test('the build refuses a google-gax fallback.js that no longer has the shape its rewrite expects', async (t) => {
+  // A variable specifier: the script is plain JavaScript, without type declarations.
+  const script = '../../scripts/bundle-providers.mjs';
+  const { lazyGaxFallbackSource } = (await import(script)) as { lazyGaxFallbackSource: (text: string) => string };
+  const source = readFileSync(path.join(ROOT, 'node_modules/google-gax/build/src/fallback.js'), 'utf8');
+  const rewritten = lazyGaxFallbackSource(source);
+  t.false(rewritten.includes('require("google-auth-library");'));
+  t.regex(rewritten, /get GoogleAuth\(\)/);
+  for (const name of ['IamProtos', 'LocationProtos', 'operationsProtos']) {
+    t.true(rewritten.includes(`Object.defineProperty(exports, "${name}", { enumerable: true, get: () => __importStar(require(`), name);
+  }
+
+  const usesMore = source.replace('new google_auth_library_1.GoogleAuth(', 'google_auth_library_1.gcpMetadata; new google_auth_library_1.GoogleAuth(');
+  t.throws(() => lazyGaxFallbackSource(usesMore), { message: /no longer uses google-auth-library only for new GoogleAuth\(\)/ });
+  const eager = source.replace('const google_auth_library_1 = require("google-auth-library");', 'const { GoogleAuth } = require("google-auth-library");');
+  t.throws(() => lazyGaxFallbackSource(eager), { message: /google-auth-library/ });
+  const protos = source.replace(/^exports\.operationsProtos = operationsProtos;$/m, '');
+  t.throws(() => lazyGaxFallbackSource(protos), { message: /three protobuf modules as expected \(2 found\)/ });
+});
