@@ -44,6 +44,14 @@ const SETTINGS = {
         'google.cloud.compute.v1.Instances': ['AggregatedList', 'List'],
         'google.cloud.compute.v1.Zones': ['List'],
       },
+      responseMasks: {
+        module: 'providers/gce/fields.ts',
+        methods: {
+          'google.cloud.compute.v1.Instances.AggregatedList': 'AGGREGATED_FIELDS',
+          'google.cloud.compute.v1.Instances.List': 'LIST_FIELDS',
+          'google.cloud.compute.v1.Zones.List': 'ZONE_FIELDS',
+        },
+      },
     },
   },
 };
@@ -98,21 +106,40 @@ const inlineSchemaKeys = {
 
 /**
  * The protobuf JSON descriptor reduced to what `methods` reach: those methods on their services,
- * and every message and enum their requests and responses use (nested types travel with their
- * parent). google-gax's REST transport reads only these to encode requests and decode answers.
+ * their request types whole, and their response types as far as `responseMasks` (method full name
+ * -> the field mask the provider sends with it) selects: the fields of a partial response, and the
+ * messages and enums those use. A response without a mask keeps every field. google-gax's REST
+ * transport reads only these to encode requests and decode answers; it skips JSON fields its type
+ * lacks, as it does any field unknown to the SDK, so a whole resource (a server refusing the mask)
+ * decodes to the masked fields too.
  */
-export function pruneProtos(full, methods) {
+export function pruneProtos(full, methods, responseMasks = {}) {
   // The protobufjs google-gax itself uses to read the descriptor.
   const protobuf = createRequire(require.resolve('google-gax'))('protobufjs');
   const root = protobuf.Root.fromJSON(full);
-  const keep = new Set();
-  const visit = (type) => {
-    if (!type || keep.has(type.fullName)) return;
-    keep.add(type.fullName);
-    if (type instanceof protobuf.Type) {
-      for (const field of type.fieldsArray) {
-        field.resolve();
-        visit(field.resolvedType);
+  /** Kept types: full name -> the set of fields kept, or ALL. */
+  const keep = new Map();
+  const ALL = 'all';
+  const visit = (type, selection) => {
+    if (!type || keep.get(type.fullName) === ALL) return;
+    if (!(type instanceof protobuf.Type) || selection === true) {
+      keep.set(type.fullName, ALL);
+      for (const field of type.fieldsArray ?? []) visit(field.resolve().resolvedType, true);
+      return;
+    }
+    const fields = keep.get(type.fullName) ?? new Set();
+    keep.set(type.fullName, fields);
+    for (const [name, sub] of Object.entries(selection)) {
+      const field = type.fields[name];
+      if (!field) throw new Error(`bundle: a field mask names ${name}, which ${type.fullName.slice(1)} lacks`);
+      fields.add(name);
+      field.resolve();
+      if (field.map && sub !== true) {
+        // `items/*/instances`: the `*` stands for every key of the map.
+        if (Object.keys(sub).join() !== '*') throw new Error(`bundle: a field mask goes through the map ${name} other than by *`);
+        visit(field.resolvedType, sub['*']);
+      } else {
+        visit(field.resolvedType, sub);
       }
     }
   };
@@ -123,7 +150,8 @@ export function pruneProtos(full, methods) {
     segments.forEach((name, i) => {
       const from = source(segments.slice(0, i + 1));
       node.nested ??= {};
-      // Namespaces keep their options (java_package, go_package...); types and services come whole.
+      // Namespaces keep their options (java_package, go_package...); a message holding a kept
+      // nested type is placed before it (names sort parent first).
       node.nested[name] ??= i === segments.length - 1 ? value : from.options ? { options: from.options } : {};
       node = node.nested[name];
     });
@@ -134,32 +162,99 @@ export function pruneProtos(full, methods) {
       const method = resolved.methods[name];
       if (!method) throw new Error(`bundle: ${service} has no method ${name}`);
       method.resolve();
-      visit(method.resolvedRequestType);
-      visit(method.resolvedResponseType);
+      visit(method.resolvedRequestType, true);
+      const mask = responseMasks[`${service}.${name}`];
+      visit(method.resolvedResponseType, mask === undefined ? true : parseFieldMask(mask));
     }
     const segments = service.split('.');
     const original = source(segments);
     place(segments, { ...original, methods: Object.fromEntries(names.map((name) => [name, original.methods[name]])) });
   }
-  for (const fullName of [...keep].sort()) {
+  for (const [fullName, fields] of [...keep].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const segments = fullName.slice(1).split('.');
-    // A type nested in a kept message is already there, inside its parent.
-    if (segments.slice(0, -1).some((_, i) => source(segments.slice(0, i + 1)).fields)) continue;
-    place(segments, source(segments));
+    // Nested types are placed on their own, when kept.
+    const { nested: _nested, ...type } = source(segments);
+    if (fields !== ALL) {
+      type.fields = Object.fromEntries(Object.entries(type.fields).filter(([name]) => fields.has(name)));
+      // proto3 `optional` fields each come with a oneof of their own: keep those of the kept fields.
+      const oneofs = Object.entries(type.oneofs ?? {})
+        .map(([name, oneof]) => [name, { ...oneof, oneof: oneof.oneof.filter((member) => fields.has(member)) }])
+        .filter(([, oneof]) => oneof.oneof.length > 0);
+      if (oneofs.length > 0) type.oneofs = Object.fromEntries(oneofs);
+      else delete type.oneofs;
+    }
+    place(segments, type);
   }
   // Check: every method and type resolves in the reduced descriptor.
-  const check = protobuf.Root.fromJSON(pruned);
-  for (const service of Object.keys(methods)) check.lookupService(service).resolveAll();
-  return { json: pruned, types: keep.size };
+  protobuf.Root.fromJSON(pruned).resolveAll();
+  return { json: pruned, types: keep.size, fields: [...keep.values()].reduce((sum, fields) => sum + (fields === ALL ? 0 : fields.size), 0) };
+}
+
+/**
+ * A field mask as compute takes it (the `fields` system parameter: `a,b/c,d(e,f/g)`, `*` for every
+ * key of a map) -> a tree: `{ field: true }` selects a whole field, `{ field: { ... } }` part of it.
+ */
+export function parseFieldMask(mask) {
+  let at = 0;
+  const fail = () => {
+    throw new Error(`bundle: cannot read the field mask ${JSON.stringify(mask)} at ${at}`);
+  };
+  const merge = (tree, name, sub) => {
+    if (tree[name] === true || sub === true) tree[name] = tree[name] === undefined ? sub : true;
+    else for (const [key, value] of Object.entries(sub)) merge((tree[name] ??= {}), key, value);
+  };
+  const path = () => {
+    const name = /^(\w+|\*)/.exec(mask.slice(at))?.[0] ?? fail();
+    at += name.length;
+    if (mask[at] === '/') {
+      at++;
+      return { [name]: path() };
+    }
+    if (mask[at] === '(') {
+      at++;
+      const inner = list();
+      if (mask[at] !== ')') fail();
+      at++;
+      return { [name]: inner };
+    }
+    return { [name]: true };
+  };
+  const list = () => {
+    const tree = {};
+    for (;;) {
+      for (const [name, sub] of Object.entries(path())) merge(tree, name, sub);
+      if (mask[at] !== ',') return tree;
+      at++;
+    }
+  };
+  const tree = list();
+  if (at !== mask.length) fail();
+  return tree;
+}
+
+/**
+ * `masks.module` exports the field masks a provider sends (providers/gce/fields.ts); `masks.methods`
+ * names the export each method's response is read through. Loaded with esbuild, as the bundle will.
+ */
+async function loadResponseMasks(masks) {
+  const built = await esbuild.build({ entryPoints: [path.join(ROOT, masks.module)], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning' });
+  const exported = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
+  return Object.fromEntries(
+    Object.entries(masks.methods).map(([method, name]) => {
+      if (typeof exported[name] !== 'string') throw new Error(`bundle: ${masks.module} exports no field mask ${name}`);
+      return [method, exported[name]];
+    }),
+  );
 }
 
 const prunedProtos = (settings) => ({
   name: 'pruned-protos',
   setup(build) {
     const file = require.resolve(settings.file);
-    build.onLoad({ filter: /[\\/]protos\.json$/ }, (args) => {
+    build.onLoad({ filter: /[\\/]protos\.json$/ }, async (args) => {
       if (args.path !== file) return undefined;
-      const { json } = pruneProtos(JSON.parse(readFileSync(file, 'utf8')), settings.methods);
+      const masks = settings.responseMasks ? await loadResponseMasks(settings.responseMasks) : {};
+      const { json } = pruneProtos(JSON.parse(readFileSync(file, 'utf8')), settings.methods, masks);
       return { contents: JSON.stringify(json), loader: 'json' };
     });
   },

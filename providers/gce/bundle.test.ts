@@ -8,14 +8,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { AGGREGATED_FIELDS, LIST_FIELDS, ZONE_FIELDS } from './fields.js';
 import gceSim from './sim.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { SimApi, SimModule } from '../../src/sim/types.js';
 import { ROOT, runDiscover } from '../../test/helpers/cli.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 
 const PROJECT = 'bundle-proj';
 
-/** 6 servers over two zones, 2 a page: every listing takes several pages. */
+/**
+ * 6 servers over three zones, 2 a page (every listing takes several pages); each address type
+ * on some of them, so every masked field travels through the bundle's descriptor.
+ */
 function fleet(): Fleet {
   const zones = ['us-west1-a', 'us-west1-b', 'europe-west1-c'];
   const instances: FleetInstance[] = Array.from({ length: 6 }, (_, i) => ({
@@ -23,13 +28,34 @@ function fleet(): Fleet {
     cloud: 'gce',
     zone: zones[i % 3]!,
     labels: { role: 'server' },
+    network_tags: i % 2 ? ['consul'] : ['consul', 'web'],
     private_ipv4: `10.128.0.${i}`,
+    ...(i < 4 ? { public_ipv4: `34.1.0.${i}`, private_ipv6: `fd20::1${i}`, public_ipv6: `2600:1900::1${i}` } : {}),
   }));
   return {
     credentials: { gce: { project: PROJECT, client_email: `discovery@${PROJECT}.iam.gserviceaccount.com` } },
     instances,
     page_size: { 'gce-compute': 2 },
   };
+}
+
+/** The gce sim, or one whose compute API refuses every field mask (400) like an older server. */
+function simModule(refuseMasks: boolean): SimModule {
+  if (!refuseMasks) return gceSim;
+  const refusal = { error: { code: 400, message: 'Invalid field selection', errors: [{ reason: 'invalidParameter' }] } };
+  const apis = gceSim.apis.map(
+    (api): SimApi =>
+      api.name !== 'gce-compute'
+        ? api
+        : {
+            ...api,
+            handle: (req, ctx) =>
+              req.headers['x-goog-fieldmask']
+                ? { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify(refusal) }
+                : api.handle(req, ctx),
+          },
+  );
+  return { ...gceSim, apis };
 }
 
 interface Loaded {
@@ -64,22 +90,39 @@ async function lookup(t: ExecutionContext, config: string, env: Record<string, s
   return { addrs: result.stdout.trim(), loaded: JSON.parse(readFileSync(report, 'utf8')) as Loaded };
 }
 
-for (const listing of [
-  { name: 'aggregated listing', extra: '' },
-  { name: 'zones, then each zone', extra: ' zone_pattern=us-west1-.*' },
-]) {
-  test(`${listing.name}: the bundle finds what the unbundled SDK finds, loading neither undici nor google-auth-library's index`, async (t) => {
-    const sim = await startTestSim(t, fleet(), [gceSim]);
-    const paste = gceSim.paste?.(sim.ctx);
+const CASES = [
+  { name: 'aggregated listing, private_v4 by label', args: '', refuseMasks: false, expected: [0, 1, 2, 3, 4, 5].map((i) => `10.128.0.${i}`) },
+  {
+    name: 'zones, then each zone, public_v4 by tag',
+    args: ' tag_value=web addr_type=public_v4 zone_pattern=us-west1-.*',
+    refuseMasks: false,
+    expected: ['34.1.0.0'],
+  },
+  {
+    name: 'private_v6, the server refusing the field mask (whole resources)',
+    args: ' addr_type=private_v6',
+    refuseMasks: true,
+    expected: ['fd20::10', 'fd20::11', 'fd20::12', 'fd20::13'],
+  },
+  {
+    name: 'public_v6 by tag, the server refusing the field mask',
+    args: ' tag_value=web addr_type=public_v6',
+    refuseMasks: true,
+    expected: ['2600:1900::10', '2600:1900::12'],
+  },
+];
+
+for (const c of CASES) {
+  test(`${c.name}: the bundle finds what the unbundled SDK finds, loading neither undici nor google-auth-library's index`, async (t) => {
+    const module = simModule(c.refuseMasks);
+    const sim = await startTestSim(t, fleet(), [module]);
+    const paste = module.paste?.(sim.ctx);
     if (!paste) return t.fail('the simulator offers no gce config');
-    const config = paste.config + listing.extra;
+    const config = paste.config + c.args;
     const env = { ...paste.env, NODE_EXTRA_CA_CERTS: sim.caPath };
 
     const unbundled = await lookup(t, config, { ...env, AUTOJOIN_BUNDLES: '0' });
-    const expected = listing.extra
-      ? ['10.128.0.0', '10.128.0.1', '10.128.0.3', '10.128.0.4']
-      : ['10.128.0.0', '10.128.0.1', '10.128.0.2', '10.128.0.3', '10.128.0.4', '10.128.0.5'];
-    t.deepEqual(unbundled.addrs.split(' ').sort(), expected);
+    t.deepEqual(unbundled.addrs.split(' ').sort(), c.expected);
     // The probe sees what it should: the installed SDK touches the globals and loads the whole library.
     t.true(unbundled.loaded.undici);
     t.true(unbundled.loaded.authFiles.some((file) => file.endsWith(path.join('google-auth-library', 'build', 'src', 'index.js'))));
@@ -98,6 +141,8 @@ test('the gce bundle holds the three auth clients the provider uses, not GoogleA
     .join('\n');
   for (const kept of ['auth/jwtclient.js', 'auth/oauth2client.js', 'auth/refreshclient.js'])
     t.true(text.includes(`node_modules/google-auth-library/build/src/${kept}`), kept);
+  // The descriptor holds what the field masks select: no Instance field the provider does not read.
+  t.false(text.includes('advancedMachineFeatures'));
   for (const dropped of [
     'google-auth-library/build/src/index.js',
     'google-auth-library/build/src/auth/googleauth.js',
@@ -127,3 +172,40 @@ test('the build refuses a google-gax fallback.js that no longer has the shape it
   const protos = source.replace(/^exports\.operationsProtos = operationsProtos;$/m, '');
   t.throws(() => lazyGaxFallbackSource(protos), { message: /three protobuf modules as expected \(2 found\)/ });
 });
+
+test('the descriptor in the bundle keeps, of each response, only the fields the provider asks for', async (t) => {
+  const script = '../../scripts/bundle-providers.mjs';
+  const { pruneProtos, parseFieldMask } = (await import(script)) as {
+    pruneProtos: (full: unknown, methods: Record<string, string[]>, masks?: Record<string, string>) => { json: ProtoNamespace };
+    parseFieldMask: (mask: string) => unknown;
+  };
+  t.deepEqual(parseFieldMask('items/*/instances(id,tags/items),nextPageToken'), {
+    items: { '*': { instances: { id: true, tags: { items: true } } } },
+    nextPageToken: true,
+  });
+  t.throws(() => parseFieldMask('items(id'), { message: /cannot read the field mask "items\(id" at 8/ });
+
+  const full = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/@google-cloud/compute/build/protos/protos.json'), 'utf8')) as unknown;
+  const methods = { 'google.cloud.compute.v1.Instances': ['AggregatedList', 'List'], 'google.cloud.compute.v1.Zones': ['List'] };
+  const masks = {
+    'google.cloud.compute.v1.Instances.AggregatedList': AGGREGATED_FIELDS,
+    'google.cloud.compute.v1.Instances.List': LIST_FIELDS,
+    'google.cloud.compute.v1.Zones.List': ZONE_FIELDS,
+  };
+  const v1 = pruneProtos(full, methods, masks).json.nested?.google?.nested?.cloud?.nested?.compute?.nested?.v1?.nested ?? {};
+  const fields = (type: string) => Object.keys(v1[type]?.fields ?? {}).sort();
+  t.deepEqual(fields('Instance'), ['id', 'labels', 'name', 'networkInterfaces', 'status', 'tags', 'zone']);
+  t.deepEqual(fields('NetworkInterface'), ['accessConfigs', 'ipv6AccessConfigs', 'ipv6Address', 'networkIP']);
+  t.deepEqual(fields('Zone'), ['name']);
+  t.deepEqual(fields('InstanceAggregatedList'), ['items', 'nextPageToken']);
+  // Requests stay whole: every parameter the SDK may send.
+  t.true(fields('AggregatedListInstancesRequest').includes('returnPartialSuccess'));
+  t.is(v1.AdvancedMachineFeatures, undefined);
+  t.throws(() => pruneProtos(full, methods, { ...masks, 'google.cloud.compute.v1.Zones.List': 'items/nmae' }), {
+    message: /a field mask names nmae, which google\.cloud\.compute\.v1\.Zone lacks/,
+  });
+});
+
+interface ProtoNamespace {
+  nested?: Record<string, ProtoNamespace & { fields?: Record<string, unknown> }>;
+}
