@@ -237,7 +237,14 @@ export function parseFieldMask(mask) {
  * names the export each method's response is read through. Loaded with esbuild, as the bundle will.
  */
 async function loadResponseMasks(masks) {
-  const built = await esbuild.build({ entryPoints: [path.join(ROOT, masks.module)], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning' });
+  const built = await esbuild.build({
+    entryPoints: [path.join(ROOT, masks.module)],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'warning',
+  });
   const exported = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
   return Object.fromEntries(
     Object.entries(masks.methods).map(([method, name]) => {
