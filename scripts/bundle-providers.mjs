@@ -302,15 +302,17 @@ const restOnlyGax = {
  * - google-auth-library's index, for `new GoogleAuth()` when a client is given no auth client
  *   (the provider always gives one). The index loads every client of the library (external
  *   account, AWS, impersonation...), gcp-metadata and its own gaxios copy.
- * In the bundle those become getters: run on first use instead of at every start. google-auth-library's
- * index is left outside the bundle (Node loads the installed one, should that branch ever run); with
- * the provider importing its three auth clients from their own files (providers/gce/auth.ts), the rest
- * of the library drops out.
+ * In the bundle those become getters, run on first use instead of at every start. What only a
+ * getter reaches is left outside the bundle, for Node to load from the installed packages should
+ * it ever run: google-auth-library's index (with the provider importing its three auth clients
+ * from their own files, providers/gce/auth.ts, the rest of the library drops out) and the IAM and
+ * Locations modules (read from google-gax's index, whose `exports` hide the files; 424 KB less to
+ * read at every start). The Operations module stays: gax's longrunning.js runs it at load.
  */
 const lazyGaxFallback = {
   name: 'lazy-gax-fallback',
   setup(build) {
-    build.onResolve({ filter: /^google-auth-library$/ }, (args) =>
+    build.onResolve({ filter: /^(google-auth-library|google-gax)$/ }, (args) =>
       /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/.test(args.importer) ? { path: args.path, external: true } : undefined,
     );
     build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => ({
@@ -325,7 +327,10 @@ export function lazyGaxFallbackSource(text) {
   let lazy = 0;
   const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (_all, name, file) => {
     lazy++;
-    return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require(${JSON.stringify(file)})) });`;
+    // operations runs at load anyway (gax's longrunning.js): its getter reads the bundle's copy. IAM and
+    // Locations run only here: they are left outside the bundle, read from the installed google-gax.
+    const module = file === '../protos/operations' ? `require(${JSON.stringify(file)})` : `require("google-gax").${name}`;
+    return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(${module}) });`;
   });
   if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
   const auth = 'const google_auth_library_1 = require("google-auth-library");';
@@ -360,6 +365,10 @@ function nodeFetchGlobals() {
       {
         name: 'node-fetch-globals',
         setup(build) {
+          // fetch-blob's streams for a Node without web streams (before 16.5): 165 KB never run on Node 20.
+          build.onResolve({ filter: /^web-streams-polyfill\/dist\/ponyfill\.es2018\.js$/ }, (args) =>
+            /[\\/]fetch-blob[\\/]streams\.cjs$/.test(args.importer) ? { path: args.path, external: true } : undefined,
+          );
           build.onResolve({ filter: /^autojoin:node-fetch-globals$/ }, () => ({ path: NODE_FETCH_INJECT, namespace: 'node-fetch-globals' }));
           build.onLoad({ filter: /.*/, namespace: 'node-fetch-globals' }, () => ({
             contents: `export { ${NODE_FETCH_GLOBALS.join(', ')} } from 'node-fetch';`,
