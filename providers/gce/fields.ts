@@ -3,6 +3,8 @@
  * parameter, sent as the `X-Goog-FieldMask` header). An instance is 3-5 KB of JSON of which
  * discovery reads a tenth; asking for that tenth cuts the bytes and the SDK's protobuf decoding
  * (time and garbage) by as much. A server that refuses the mask gets the request again without it.
+ * The build prunes the bundle's protobuf descriptor to these masks (scripts/bundle-providers.mjs,
+ * `responseMasks`): a field read here must be in its mask, or the bundle decodes it away.
  */
 
 /** What extract.ts reads from an instance. */
