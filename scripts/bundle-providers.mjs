@@ -295,6 +295,38 @@ export function scanningXmlParser(text, file = 'xml-parser.js') {
       '                let text = "";\n                while (p.i < p.z && p.x[p.i] !== "<") {\n                    text += p.x[p.i++];\n                }\n',
       '                let end = p.x.indexOf("<", p.i);\n                if (end === -1) {\n                    end = p.z;\n                }\n                const text = p.x.slice(p.i, end);\n                p.i = end;\n',
     ],
+    [
+      // A leaf (no attributes, text then its closing tag: most of EC2's elements) is read without
+      // the arrays of parts and children the general loop below builds; same value, same errors.
+      '        ++p.i;\n        const textParts = [];\n',
+      [
+        '        ++p.i;',
+        '        const lt = hasAttrs ? -1 : p.x.indexOf("<", p.i);',
+        '        if (lt !== -1 && p.x.charCodeAt(lt + 1) === 47) {',
+        '            const raw = p.x.slice(p.i, lt);',
+        '            p.i = lt + 2;',
+        '            const closeTag = p.readTo(">").trim();',
+        '            if (closeTag !== tag) {',
+        '                throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`);',
+        '            }',
+        '            if (raw.length === 0) {',
+        '                return { tag, value: "" };',
+        '            }',
+        '            const text = p.decodeEntities(raw);',
+        '            return text.trim() === "" && text.includes("\\n") ? { tag, value: "" } : { tag, value: text };',
+        '        }',
+        '        const textParts = [];',
+        '',
+      ].join('\n'),
+    ],
+    // The children loop tells "</", "<!--", "<![CDATA[" and "<?" apart by the character after "<".
+    ['            if (p.isNext("</")) {\n', '            if (p.x.charCodeAt(p.i) === 60 && p.x.charCodeAt(p.i + 1) === 47) {\n'],
+    [
+      '                if (p.isNext("<!--")) {\n',
+      '                const next = p.x.charCodeAt(p.i + 1);\n                if (next === 33 && p.isNext("<!--")) {\n',
+    ],
+    ['                else if (p.isNext("<![CDATA[")) {\n', '                else if (next === 33 && p.isNext("<![CDATA[")) {\n'],
+    ['                else if (p.isNext("<?")) {\n', '                else if (next === 63) {\n'],
     ['    decodeEntities(s) {\n', '    decodeEntities(s) {\n        if (!s.includes("&")) {\n            return s;\n        }\n'],
   ];
   let contents = text;
