@@ -307,6 +307,7 @@ export function scanningXmlParser(text, file = 'xml-parser.js') {
         '            p.i = lt + 2;',
         '            const closeTag = p.readTo(">").trim();',
         '            if (closeTag !== tag) {',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source written into the bundle, the SDK's own message
         '                throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`);',
         '            }',
         '            if (raw.length === 0) {',
