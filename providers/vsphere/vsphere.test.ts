@@ -203,7 +203,7 @@ test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWOR
   t.deepEqual(await engine.addrs('provider=vsphere category_name=consul-role tag_name=client', { env }), ['10.0.0.4']);
 });
 
-test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and the session is still deleted", async (t) => {
+test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and no session left behind", async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   // Every call, the login included, is held far longer than the test lasts (closing the sim ends the
   // wait): with 5 s, a machine stalled that long let the login be answered after the client had given
