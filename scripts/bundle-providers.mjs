@@ -27,7 +27,7 @@ export const BUNDLE_FORMAT = 1;
 /**
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
- * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`,
+ * methods reach, their responses pruned to the field masks in `responseMasks` (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`,
  * `nodeFetchGlobals`: see the plugins and functions of those names.
  */
 const SETTINGS = {
@@ -188,7 +188,7 @@ export function pruneProtos(full, methods, responseMasks = {}) {
   }
   // Check: every method and type resolves in the reduced descriptor.
   protobuf.Root.fromJSON(pruned).resolveAll();
-  return { json: pruned, types: keep.size, fields: [...keep.values()].reduce((sum, fields) => sum + (fields === ALL ? 0 : fields.size), 0) };
+  return { json: pruned, types: keep.size };
 }
 
 /**
@@ -345,7 +345,7 @@ export function lazyGaxFallbackSource(text) {
 /**
  * gaxios, google-auth-library and gax's REST stub build the web `Headers` for every request and
  * test bodies against `FormData`. In Node 20 the first touch of either global loads undici (Node's
- * fetch: ~30 ms of compiling and running, ~10 MB), although the requests themselves go out
+ * fetch: ~30 ms of compiling and running it in a CPU profile, and its memory), although the requests themselves go out
  * through node-fetch (gaxios' fetch under Node, which takes the per-request agent). In the gce
  * bundle these free names are node-fetch's own `Headers` and `FormData` (esbuild `inject`):
  * node-fetch is loaded for the first request anyway and accepts its own classes. A free use of
