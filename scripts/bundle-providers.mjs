@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { armFiles, armMappers } from './bundle-arm-mappers.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src') + path.sep;
@@ -28,11 +29,13 @@ export const BUNDLE_FORMAT = 1;
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
  * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`: see the plugins
- * of those names.
+ * of those names. `armMappers`: arm-network's models/mappers.js and parameters.js cut to what the
+ * `armOperations` kept reach (scripts/bundle-arm-mappers.mjs).
  */
-const SETTINGS = {
+export const SETTINGS = {
   azure: {
     armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
+    armMappers: true,
     memoSerializeNames: true,
   },
   gce: {
@@ -216,9 +219,10 @@ const lazyGaxProtos = {
 /**
  * arm-network's client builds all of its ~160 operation groups in its constructor, so every
  * operations file stays in the bundle although the provider calls two groups. The constructor
- * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
- * groups' files then drop out of the bundle. A group left out is undefined on the client: the
- * CLI tests against the simulator catch a provider that starts using one.
+ * is given only the groups in `keep`, imported from their own files: the other groups' files
+ * are not in the bundle (through operations/index.js they were read, and each kept building a
+ * serializer at load). A group left out is undefined on the client: the CLI tests against the
+ * simulator catch a provider that starts using one.
  */
 const armOperations = (settings) => ({
   name: 'arm-operations',
@@ -235,7 +239,13 @@ const armOperations = (settings) => ({
         return all;
       });
       if (kept !== settings.keep.length) throw new Error(`bundle: ${settings.package} lacks some of ${settings.keep.join(', ')}`);
-      return { contents, loader: 'js' };
+      // The kept classes come from their own files: operations/index.js would put all ~160 files
+      // in the module graph (each builds a serializer over all the mappers at load).
+      const barrel = /^import \{[^}]+\} from "\.\/operations\/index\.js";$/m;
+      if (!barrel.test(contents)) throw new Error(`bundle: ${target} no longer imports its operation groups from ./operations/index.js`);
+      const { operations } = armFiles(settings);
+      const direct = settings.keep.map((group) => `import { ${operations[group].impl} } from "./operations/${group}.js";`).join('\n');
+      return { contents: contents.replace(barrel, direct), loader: 'js' };
     });
   },
 });
@@ -414,6 +424,7 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
         ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxProtos] : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
+        ...(settings.armMappers ? [armMappers(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
       ],
     });
