@@ -28,7 +28,7 @@ export const BUNDLE_FORMAT = 1;
 /**
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
- * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`: see the plugins
+ * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `formDataForObjectsOnly`: see the plugins
  * of those names. `armMappers`: arm-network's models/mappers.js and parameters.js cut to what the
  * `armOperations` kept reach (scripts/bundle-arm-mappers.mjs).
  */
@@ -37,6 +37,7 @@ export const SETTINGS = {
     armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
     armMappers: true,
     memoSerializeNames: true,
+    formDataForObjectsOnly: true,
   },
   gce: {
     restOnlyGax: true,
@@ -277,6 +278,29 @@ const memoSerializeNames = {
   },
 };
 
+/**
+ * The HTTP pipeline under every Azure SDK (@typespec/ts-http-runtime's formDataPolicy) asks
+ * `body instanceof FormData` of every request. Node's global `FormData` is a lazy getter that
+ * loads its whole fetch implementation (undici) on first touch: about 20 ms of compiling and
+ * 8 MB for requests that carry no body (ARM's GETs) or a string (the token request). The
+ * bundle's copy asks only for an object body; `instanceof` is false for anything else, so the
+ * answer is the same.
+ */
+const formDataForObjectsOnly = {
+  name: 'form-data-for-objects-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const check = 'if (typeof FormData !== "undefined" && body instanceof FormData) {';
+      if (text.split(check).length !== 2) throw new Error(`bundle: ${args.path} no longer has ${check}`);
+      return {
+        contents: text.replace(check, 'if (typeof body === "object" && body !== null && typeof FormData !== "undefined" && body instanceof FormData) {'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -426,6 +450,7 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
         ...(settings.armMappers ? [armMappers(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
+        ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),
       ],
     });
     manifest.providers[name] = { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, name)) };
