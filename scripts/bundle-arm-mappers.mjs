@@ -274,3 +274,23 @@ export const armMappers = (settings) => ({
     });
   },
 });
+
+/**
+ * arm-network's index re-exports models/index.js: 267 `Known<Enum>` objects (97 KB), each built
+ * by a function run at load, which esbuild keeps as a possible side effect. They are lists of
+ * documented values for callers; the provider reads none (a provider that imports one fails the
+ * build: esbuild finds no such export), so the bundle's index leaves them out.
+ */
+export const armNoKnownEnums = (settings) => ({
+  name: 'arm-no-known-enums',
+  setup(build) {
+    const index = path.join(path.dirname(armFiles(settings).client), 'index.js');
+    build.onLoad({ filter: /[\\/]index\.js$/ }, (args) => {
+      if (args.path !== index) return undefined;
+      const text = readFileSync(index, 'utf8');
+      const line = 'export * from "./models/index.js";';
+      if (text.split(line).length !== 2) throw new Error(`bundle: ${index} no longer has ${line}`);
+      return { contents: text.replace(line, ''), loader: 'js' };
+    });
+  },
+});

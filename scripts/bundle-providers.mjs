@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { armFiles, armMappers } from './bundle-arm-mappers.mjs';
+import { armFiles, armMappers, armNoKnownEnums } from './bundle-arm-mappers.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src') + path.sep;
@@ -448,7 +448,7 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
         ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxProtos] : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
-        ...(settings.armMappers ? [armMappers(settings.armOperations)] : []),
+        ...(settings.armMappers ? [armMappers(settings.armOperations), armNoKnownEnums(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
         ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),
       ],
