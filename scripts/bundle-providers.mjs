@@ -28,11 +28,13 @@ export const BUNDLE_FORMAT = 1;
 /**
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
- * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `formDataForObjectsOnly`: see the plugins
- * of those names. `armMappers`: arm-network's models/mappers.js and parameters.js cut to what the
- * `armOperations` kept reach (scripts/bundle-arm-mappers.mjs).
+ * methods reach (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`,
+ * `formDataForObjectsOnly`: see the plugins of those names. `armMappers`: arm-network's
+ * models/mappers.js and parameters.js cut to what the `armOperations` kept reach
+ * (scripts/bundle-arm-mappers.mjs).
  */
 export const SETTINGS = {
+  aws: { scanningXmlParser: true },
   azure: {
     armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
     armMappers: true,
@@ -301,6 +303,93 @@ const formDataForObjectsOnly = {
   },
 };
 
+/**
+ * @aws-sdk/xml-builder's parser (what every EC2 answer goes through) builds each tag name, attribute
+ * and text node one character at a time (`text += p.x[p.i++]`): at 10,000 instances that was the
+ * largest single cost of the lookup, and its garbage most of the rest. The bundle's copy finds the
+ * same ends and takes each piece with one `slice`: same loops, same conditions, same errors, same
+ * objects (test/aws-xml-parser.test.ts compares the two on recorded, simulated, edge-case and
+ * mutated documents). Each rewrite names the source it replaces; the build fails when one is gone.
+ */
+export function scanningXmlParser(text, file = 'xml-parser.js') {
+  const rewrites = [
+    ['while (p.i < p.z && " \\t\\r\\n".includes(p.x[p.i])) {', 'while (p.i < p.z && isSpace(p.x.charCodeAt(p.i))) {'],
+    [
+      '        let value = "";\n        while (p.i < p.z && p.x[p.i] !== quote) {\n            value += p.x[p.i++];\n        }\n',
+      '        let end = p.i < p.z ? p.x.indexOf(quote, p.i) : -1;\n        if (end === -1) {\n            end = Math.max(p.i, p.z);\n        }\n        const value = p.x.slice(p.i, end);\n        p.i = end;\n',
+    ],
+    [
+      '        let tag = "";\n        while (p.i < p.z && !" \\t\\r\\n>/".includes(p.x[p.i])) {\n            tag += p.x[p.i++];\n        }\n',
+      '        const tagStart = p.i;\n        while (p.i < p.z && !endsTagName(p.x.charCodeAt(p.i))) {\n            ++p.i;\n        }\n        const tag = p.x.slice(tagStart, p.i);\n',
+    ],
+    [
+      '            let name = "";\n            while (p.i < p.z && !"= \\t\\r\\n>/?".includes(p.x[p.i])) {\n                name += p.x[p.i++];\n            }\n',
+      '            const nameStart = p.i;\n            while (p.i < p.z && !endsAttributeName(p.x.charCodeAt(p.i))) {\n                ++p.i;\n            }\n            const name = p.x.slice(nameStart, p.i);\n',
+    ],
+    [
+      '                let text = "";\n                while (p.i < p.z && p.x[p.i] !== "<") {\n                    text += p.x[p.i++];\n                }\n',
+      '                let end = p.x.indexOf("<", p.i);\n                if (end === -1) {\n                    end = p.z;\n                }\n                const text = p.x.slice(p.i, end);\n                p.i = end;\n',
+    ],
+    [
+      // A leaf (no attributes, text then its closing tag: most of EC2's elements) is read without
+      // the arrays of parts and children the general loop below builds; same value, same errors.
+      '        ++p.i;\n        const textParts = [];\n',
+      [
+        '        ++p.i;',
+        '        const lt = hasAttrs ? -1 : p.x.indexOf("<", p.i);',
+        '        if (lt !== -1 && p.x.charCodeAt(lt + 1) === 47) {',
+        '            const raw = p.x.slice(p.i, lt);',
+        '            p.i = lt + 2;',
+        '            const closeTag = p.readTo(">").trim();',
+        '            if (closeTag !== tag) {',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source written into the bundle, the SDK's own message
+        '                throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`);',
+        '            }',
+        '            if (raw.length === 0) {',
+        '                return { tag, value: "" };',
+        '            }',
+        '            const text = p.decodeEntities(raw);',
+        '            return text.trim() === "" && text.includes("\\n") ? { tag, value: "" } : { tag, value: text };',
+        '        }',
+        '        const textParts = [];',
+        '',
+      ].join('\n'),
+    ],
+    // The children loop tells "</", "<!--", "<![CDATA[" and "<?" apart by the character after "<".
+    ['            if (p.isNext("</")) {\n', '            if (p.x.charCodeAt(p.i) === 60 && p.x.charCodeAt(p.i + 1) === 47) {\n'],
+    [
+      '                if (p.isNext("<!--")) {\n',
+      '                const next = p.x.charCodeAt(p.i + 1);\n                if (next === 33 && p.isNext("<!--")) {\n',
+    ],
+    ['                else if (p.isNext("<![CDATA[")) {\n', '                else if (next === 33 && p.isNext("<![CDATA[")) {\n'],
+    ['                else if (p.isNext("<?")) {\n', '                else if (next === 63) {\n'],
+    ['    decodeEntities(s) {\n', '    decodeEntities(s) {\n        if (!s.includes("&")) {\n            return s;\n        }\n'],
+  ];
+  let contents = text;
+  for (const [from, to] of rewrites) {
+    if (contents.split(from).length !== 2) throw new Error(`bundle: ${file} no longer has (once) ${JSON.stringify(from.trim())}`);
+    contents = contents.replace(from, () => to);
+  }
+  const helpers = [
+    '// " \\t\\r\\n", " \\t\\r\\n>/" and "= \\t\\r\\n>/?" of the loops these replace, by char code.',
+    'const isSpace = (c) => c === 32 || c === 9 || c === 13 || c === 10;',
+    'const endsTagName = (c) => isSpace(c) || c === 62 || c === 47;',
+    'const endsAttributeName = (c) => endsTagName(c) || c === 61 || c === 63;',
+    '',
+  ].join('\n');
+  return `${helpers}${contents}`;
+}
+
+const scanningAwsXml = {
+  name: 'scanning-aws-xml',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]xml-builder[\\/]dist-es[\\/]xml-parser\.js$/ }, (args) => ({
+      contents: scanningXmlParser(readFileSync(args.path, 'utf8'), args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -450,6 +539,7 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
         ...(settings.armMappers ? [armMappers(settings.armOperations), armNoKnownEnums(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
+        ...(settings.scanningXmlParser ? [scanningAwsXml] : []),
         ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),
       ],
     });

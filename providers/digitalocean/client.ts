@@ -49,9 +49,13 @@ function apiError(status: number, text: string, headers: Record<string, string |
 }
 
 /** Every droplet with the tag, across every page. */
-export async function listDroplets(ctx: ProviderContext, options: { baseUrl: string; token: string; tagName: string }): Promise<Droplet[]> {
+export async function listDroplets<T>(
+  ctx: ProviderContext,
+  options: { baseUrl: string; token: string; tagName: string },
+  perPage: (droplets: Droplet[]) => T,
+): Promise<T[]> {
   const headers = { accept: 'application/json', authorization: `Bearer ${options.token}` };
-  const droplets: Droplet[] = [];
+  const pages: T[] = [];
   for (let page: number | undefined = 1; page !== undefined; ) {
     const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/v2/droplets`);
     url.searchParams.set('tag_name', options.tagName);
@@ -68,8 +72,8 @@ export async function listDroplets(ctx: ProviderContext, options: { baseUrl: str
     const problem = malformedPage(body);
     if (problem) throw new MalformedResponseError(`discover-digitalocean: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
     const dropletPage = body as DropletPage;
-    droplets.push(...dropletPage.droplets);
+    pages.push(perPage(dropletPage.droplets));
     page = nextPage(dropletPage, page);
   }
-  return droplets;
+  return pages;
 }

@@ -45,8 +45,12 @@ export default defineProvider({
   examples: ['provider=digitalocean region=nyc3 tag_name=consul-server api_token=dop_v1_xxx', 'provider=digitalocean tag_name=nomad addr_type=public_v6'],
   async discover(args, ctx) {
     const { listDroplets } = await import('./client.js');
-    const droplets = await listDroplets(ctx, { baseUrl: args.url, token: args.api_token, tagName: args.tag_name });
-    const { targets, skipped } = dropletTargets(droplets, args.addr_type, args.region ?? '');
+    // Each page is reduced to its targets as it arrives: only those outlive the page.
+    const pages = await listDroplets(ctx, { baseUrl: args.url, token: args.api_token, tagName: args.tag_name }, (droplets) =>
+      dropletTargets(droplets, args.addr_type, args.region ?? ''),
+    );
+    const targets = pages.flatMap((page) => page.targets);
+    const skipped = pages.flatMap((page) => page.skipped);
     for (const skip of skipped) ctx.log.debug(`discover-digitalocean: skipped droplet ${skip.droplet}: ${skip.reason}`);
     ctx.log.debug(
       `discover-digitalocean: ${targets.length} droplet(s) with tag ${args.tag_name}${args.region ? ` in ${args.region}` : ''}` +

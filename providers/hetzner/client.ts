@@ -36,10 +36,19 @@ export function statusError(response: Pick<HttpResponse, 'status' | 'headers' | 
   });
 }
 
-/** Every server matching the selector, from every page; throws rather than return part of the list. */
-export async function listServers(endpoint: string, token: string, labelSelector: string | undefined, ctx: ProviderContext): Promise<HetznerServer[]> {
+/**
+ * `perPage` of every page of servers matching the selector, in order; throws rather than return part
+ * of the list. Each page is reduced as it arrives, so only what `perPage` keeps outlives it.
+ */
+export async function listServers<T>(
+  endpoint: string,
+  token: string,
+  labelSelector: string | undefined,
+  ctx: ProviderContext,
+  perPage: (servers: HetznerServer[]) => T,
+): Promise<T[]> {
   const headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': ctx.userAgent };
-  const servers: HetznerServer[] = [];
+  const pages: T[] = [];
   for (let page = 1; ; ) {
     const url = serversUrl(endpoint, labelSelector, page);
     ctx.log.debug(`discover-hetzner: GET ${url.pathname}${url.search}`);
@@ -47,9 +56,9 @@ export async function listServers(endpoint: string, token: string, labelSelector
     const problem = malformedPage(body);
     if (problem) throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
     const { servers: pageServers, meta } = body as HetznerServerPage;
-    servers.push(...pageServers);
+    pages.push(perPage(pageServers));
     const next = meta.pagination.next_page;
-    if (next === null || next === undefined) return servers;
+    if (next === null || next === undefined) return pages;
     if (next <= page) {
       throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: page ${page} names next_page ${next}`, `${url.origin}${url.pathname}`);
     }

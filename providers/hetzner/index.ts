@@ -64,13 +64,18 @@ export default defineProvider({
   },
   async discover(args, ctx) {
     const { listServers } = await import('./client.js');
-    const servers = await listServers(args.endpoint, args.api_token, args.label_selector, ctx);
-    const { targets, skipped } = extractTargets(servers, { addrType: args.addr_type, network: args.network, locations: args.location });
+    const pages = await listServers(args.endpoint, args.api_token, args.label_selector, ctx, (servers) => ({
+      count: servers.length,
+      ...extractTargets(servers, { addrType: args.addr_type, network: args.network, locations: args.location }),
+    }));
+    const targets = pages.flatMap((page) => page.targets);
+    const skipped = pages.flatMap((page) => page.skipped);
+    const servers = pages.reduce((sum, page) => sum + page.count, 0);
     if (skipped.length > 0) {
       const shown = skipped.slice(0, 5).join(', ');
       ctx.log.debug(`discover-hetzner: ${skipped.length} server(s) without a ${args.addr_type} address skipped: ${shown}${skipped.length > 5 ? ', …' : ''}`);
     }
-    ctx.log.debug(`discover-hetzner: ${targets.length} address(es) from ${servers.length} server(s)`);
+    ctx.log.debug(`discover-hetzner: ${targets.length} address(es) from ${servers} server(s)`);
     return targets;
   },
 });

@@ -57,8 +57,12 @@ export interface PodQuery {
   fieldSelector?: string;
 }
 
-/** Every pod the query matches, across every chunk. */
-export async function listPods(ctx: ProviderContext, connection: KubeConnection, query: PodQuery): Promise<Pod[]> {
+/**
+ * `perChunk` of every chunk of pods the query matches, in order (a list restarted after an expired
+ * continue token gives only the new list's chunks). Each chunk is reduced as it arrives, so only
+ * what `perChunk` keeps outlives it.
+ */
+export async function listPods<T>(ctx: ProviderContext, connection: KubeConnection, query: PodQuery, perChunk: (pods: Pod[]) => T): Promise<T[]> {
   const headers = authHeaders(connection);
   const tls = {
     ...(connection.ca ? { ca: connection.ca } : {}),
@@ -70,7 +74,7 @@ export async function listPods(ctx: ProviderContext, connection: KubeConnection,
   const proxy = connection.proxy ? { proxy: connection.proxy } : {};
   const toError = (error: unknown) => (error instanceof NetworkError ? new ProviderError('k8s', error.message, { operation: OPERATION, cause: error }) : error);
   for (let restart = 0; ; restart++) {
-    const pods: Pod[] = [];
+    const chunks: T[] = [];
     let token: string | undefined;
     let expired = false;
     do {
@@ -98,9 +102,9 @@ export async function listPods(ctx: ProviderContext, connection: KubeConnection,
       const problem = malformedPodList(body);
       if (problem) throw new MalformedResponseError(`discover-k8s: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
       const list = body as PodList;
-      pods.push(...list.items);
+      chunks.push(perChunk(list.items));
       token = list.metadata?.continue || undefined;
     } while (token);
-    if (!expired) return pods;
+    if (!expired) return chunks;
   }
 }

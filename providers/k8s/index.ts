@@ -51,14 +51,17 @@ export default defineProvider({
     const via = connection.proxy ? ` via its proxy-url ${redactUrl(connection.proxy)}` : '';
     ctx.log.debug(`discover-k8s: using the ${connection.source}: ${connection.server}${via}`);
     if (connection.insecure) ctx.log.warn(`discover-k8s: ${connection.source} skips TLS verification (insecure-skip-tls-verify)`);
-    const pods = await listPods(ctx, connection, {
+    const query = {
       namespace: args.namespace,
       ...(args.label_selector ? { labelSelector: args.label_selector } : {}),
       ...(args.field_selector ? { fieldSelector: args.field_selector } : {}),
-    });
-    const { targets, skipped } = podTargets(pods, args.host_network);
+    };
+    const chunks = await listPods(ctx, connection, query, (pods) => ({ count: pods.length, ...podTargets(pods, args.host_network) }));
+    const targets = chunks.flatMap((chunk) => chunk.targets);
+    const skipped = chunks.flatMap((chunk) => chunk.skipped);
+    const pods = chunks.reduce((sum, chunk) => sum + chunk.count, 0);
     for (const skip of skipped) ctx.log.debug(`discover-k8s: skipped pod ${skip.pod}: ${skip.reason}`);
-    ctx.log.debug(`discover-k8s: ${targets.length} pod(s) of ${pods.length} in ${args.namespace}${skipped.length ? `, ${skipped.length} skipped` : ''}`);
+    ctx.log.debug(`discover-k8s: ${targets.length} pod(s) of ${pods} in ${args.namespace}${skipped.length ? `, ${skipped.length} skipped` : ''}`);
     return targets;
   },
 });

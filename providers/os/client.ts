@@ -95,8 +95,11 @@ interface Session {
   compute: string;
 }
 
-/** Every ACTIVE server of the project, across every page. */
-export async function listServers(ctx: ProviderContext, query: OsQuery): Promise<NovaServer[]> {
+/**
+ * `perPage` of every page of the project's ACTIVE servers, in order. Each page is reduced as it
+ * arrives, so only what `perPage` keeps outlives it.
+ */
+export async function listServers<T>(ctx: ProviderContext, query: OsQuery, perPage: (servers: NovaServer[]) => T): Promise<T[]> {
   const tls: RequestTlsOptions | undefined = query.insecure ? { rejectUnauthorized: false } : undefined;
 
   const authenticate = async (): Promise<Session> => {
@@ -135,7 +138,7 @@ export async function listServers(ctx: ProviderContext, query: OsQuery): Promise
 
   let session = await authenticate();
   let renewed = false;
-  const servers: NovaServer[] = [];
+  const pages: T[] = [];
   const seen = new Set<string>();
   let url: string | undefined = `${session.compute.replace(/\/+$/, '')}/servers/detail?status=ACTIVE&limit=${PAGE_LIMIT}`;
   while (url !== undefined) {
@@ -165,10 +168,10 @@ export async function listServers(ctx: ProviderContext, query: OsQuery): Promise
     }
     const problem = malformedPage(page);
     if (problem) throw new MalformedResponseError(`discover-os: ListServers: ${problem}`, `${pageUrl.origin}${pageUrl.pathname}`);
-    servers.push(...(page as ServersPage).servers);
+    pages.push(perPage((page as ServersPage).servers));
     url = nextPage(page as ServersPage);
   }
-  return servers;
+  return pages;
 }
 
 async function getPage(ctx: ProviderContext, url: URL, token: string, tls: RequestTlsOptions | undefined): Promise<unknown> {

@@ -148,16 +148,21 @@ export default defineProvider({
       const { DEFAULT_METADATA_URL, metadataProjectId } = await import('./metadata.js');
       projectId = await metadataProjectId(ctx, args.metadata_url ?? DEFAULT_METADATA_URL);
     }
-    const servers = await listServers(ctx, {
-      authUrl: args.auth_url,
-      credential,
-      scope: { projectId, projectName: args.project_name, domainId: args.domain_id, domainName: args.domain_name },
-      region: args.region,
-      iface: args.interface,
-      insecure,
-    });
-    const targets = serverTargets(servers, args.tag_key, args.tag_value);
-    ctx.log.debug(`discover-os: ${targets.length} fixed address(es) from ${servers.length} ACTIVE server(s)`);
+    const pages = await listServers(
+      ctx,
+      {
+        authUrl: args.auth_url,
+        credential,
+        scope: { projectId, projectName: args.project_name, domainId: args.domain_id, domainName: args.domain_name },
+        region: args.region,
+        iface: args.interface,
+        insecure,
+      },
+      (servers) => ({ count: servers.length, targets: serverTargets(servers, args.tag_key, args.tag_value) }),
+    );
+    const targets = pages.flatMap((page) => page.targets);
+    const servers = pages.reduce((sum, page) => sum + page.count, 0);
+    ctx.log.debug(`discover-os: ${targets.length} fixed address(es) from ${servers} ACTIVE server(s)`);
     return targets;
   },
 });

@@ -53,10 +53,19 @@ export function statusError(response: Pick<HttpResponse, 'status' | 'headers' | 
   });
 }
 
-/** Every device of the project, from every page; throws rather than return part of the list. */
-export async function listDevices(base: string, project: string, token: string, ctx: ProviderContext): Promise<PacketDevice[]> {
+/**
+ * `perPage` of every page of the project's devices, in order; throws rather than return part of the
+ * list. Each page is reduced as it arrives, so only what `perPage` keeps outlives it.
+ */
+export async function listDevices<T>(
+  base: string,
+  project: string,
+  token: string,
+  ctx: ProviderContext,
+  perPage: (devices: PacketDevice[]) => T,
+): Promise<T[]> {
   const headers = { 'x-auth-token': token, accept: 'application/json', 'user-agent': ctx.userAgent };
-  const devices: PacketDevice[] = [];
+  const pages: T[] = [];
   const seen = new Set<string>();
   let url: URL | undefined = devicesUrl(base, project);
   while (url) {
@@ -70,8 +79,8 @@ export async function listDevices(base: string, project: string, token: string, 
     const problem = malformedPage(body);
     if (problem) throw new MalformedResponseError(`discover-packet: ${OPERATION}: ${problem}`, `${pageUrl.origin}${pageUrl.pathname}`);
     const page = body as PacketPage;
-    devices.push(...page.devices);
+    pages.push(perPage(page.devices));
     url = nextUrl(base, pageUrl, page.meta);
   }
-  return devices;
+  return pages;
 }

@@ -80,13 +80,18 @@ export default defineProvider({
   async discover(args, ctx) {
     if (isRetiredEndpoint(args.url)) throw new ServiceRetiredError(args.url);
     const { listDevices } = await import('./client.js');
-    const devices = await listDevices(args.url, args.project, args.auth_token, ctx);
-    const { targets, skipped } = extractTargets(devices, { addrType: args.addr_type, facilities: args.facility, tags: args.tag });
+    const pages = await listDevices(args.url, args.project, args.auth_token, ctx, (devices) => ({
+      count: devices.length,
+      ...extractTargets(devices, { addrType: args.addr_type, facilities: args.facility, tags: args.tag }),
+    }));
+    const targets = pages.flatMap((page) => page.targets);
+    const skipped = pages.flatMap((page) => page.skipped);
+    const devices = pages.reduce((sum, page) => sum + page.count, 0);
     if (skipped.length > 0) {
       const shown = skipped.slice(0, 5).join(', ');
       ctx.log.debug(`discover-packet: ${skipped.length} device(s) without a ${args.addr_type} address skipped: ${shown}${skipped.length > 5 ? ', …' : ''}`);
     }
-    ctx.log.debug(`discover-packet: ${targets.length} address(es) from ${devices.length} device(s)`);
+    ctx.log.debug(`discover-packet: ${targets.length} address(es) from ${devices} device(s)`);
     return targets;
   },
 });

@@ -96,12 +96,18 @@ function getServersPage(url: URL, zone: string, headers: Record<string, string>,
 const authHeaders = (token: string, ctx: ProviderContext) => ({ 'x-auth-token': token, accept: 'application/json', 'user-agent': ctx.userAgent });
 
 /**
- * Every server with the tag in each zone, zone after zone, page after page until `X-Total-Count`
- * servers are read (or a short page ends a zone without the header). Never part of the list.
+ * `perPage` of every page of servers with the tag in each zone, zone after zone, page after page
+ * until `X-Total-Count` servers are read (or a short page ends a zone without the header). Never
+ * part of the list. Each page is reduced as it arrives, so only what `perPage` keeps outlives it.
  */
-export async function listServers(options: ListOptions, zones: readonly string[], ctx: ProviderContext): Promise<ScalewayServer[]> {
+export async function listServers<T>(
+  options: ListOptions,
+  zones: readonly string[],
+  ctx: ProviderContext,
+  perPage: (servers: ScalewayServer[]) => T,
+): Promise<T[]> {
   const headers = authHeaders(options.token, ctx);
-  const servers: ScalewayServer[] = [];
+  const pages: T[] = [];
   for (const zone of zones) {
     let read = 0;
     for (let page = 1; ; page++) {
@@ -109,7 +115,7 @@ export async function listServers(options: ListOptions, zones: readonly string[]
       ctx.log.debug(`discover-scaleway: GET ${url.pathname}${url.search}`);
       const result = await getServersPage(url, zone, headers, ctx);
       // The zone is the URL's: older answers leave it out of the server object.
-      servers.push(...result.servers.map((server) => (server.zone ? server : { ...server, zone })));
+      pages.push(perPage(result.servers.map((server) => (server.zone ? server : { ...server, zone }))));
       read += result.servers.length;
       const done = result.total === undefined ? result.servers.length < MAX_PER_PAGE : read >= result.total;
       if (done) break;
@@ -121,7 +127,7 @@ export async function listServers(options: ListOptions, zones: readonly string[]
       }
     }
   }
-  return servers;
+  return pages;
 }
 
 /**

@@ -4,7 +4,7 @@
  * shared HTTP client; the calls live in `./client.js`, loaded when discovery runs.
  */
 import { defineProvider } from '../../src/kit/index.js';
-import { extractTargets, LEGACY_REGIONS, needsIpam, nicAddresses, regionOf, SCALEWAY_ADDR_TYPES, ZONES, zonesFor } from './extract.js';
+import { extractTargets, LEGACY_REGIONS, type ScalewayServer, needsIpam, nicAddresses, regionOf, SCALEWAY_ADDR_TYPES, ZONES, zonesFor } from './extract.js';
 
 export const DEFAULT_API_URL = 'https://api.scaleway.com';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -85,19 +85,27 @@ export default defineProvider({
     const zones = [...new Set(args.region.flatMap((value) => zonesFor(value) ?? []))];
     const { listPrivateNicIps, listServers } = await import('./client.js');
     const options = { apiUrl: args.api_url, token: args.token, tagName: args.tag_name, organization: args.organization };
-    const servers = await listServers(options, zones, ctx);
+    // Each page is reduced as it arrives: a tagged server's targets, or the server itself when its
+    // address is in IPAM (read once the list is complete), in the list's order.
+    const tagged = (server: ScalewayServer) => (server.tags ?? []).includes(args.tag_name);
+    const pages = await listServers(options, zones, ctx, (page) => ({
+      count: page.length,
+      entries: page.filter(tagged).map((server) => (needsIpam(server, args.addr_type) ? { server } : extractTargets([server], args.tag_name, args.addr_type))),
+    }));
+    const entries = pages.flatMap((page) => page.entries);
+    const servers = pages.reduce((sum, page) => sum + page.count, 0);
     // IPAM only for the regions of tagged servers whose address lives there, once per region.
-    const ipamRegions = [
-      ...new Set(servers.filter((s) => (s.tags ?? []).includes(args.tag_name) && needsIpam(s, args.addr_type)).map((s) => regionOf(s.zone ?? zones[0] ?? ''))),
-    ];
+    const ipamRegions = [...new Set(entries.flatMap((entry) => ('server' in entry ? [regionOf(entry.server.zone ?? zones[0] ?? '')] : [])))];
     const byNic =
       ipamRegions.length > 0 ? nicAddresses(await listPrivateNicIps(options, ipamRegions, args.addr_type === 'private_v6', ctx)) : new Map<string, string>();
-    const { targets, skipped } = extractTargets(servers, args.tag_name, args.addr_type, byNic);
+    const found = entries.map((entry) => ('server' in entry ? extractTargets([entry.server], args.tag_name, args.addr_type, byNic) : entry));
+    const targets = found.flatMap((entry) => entry.targets);
+    const skipped = found.flatMap((entry) => entry.skipped);
     if (skipped.length > 0) {
       const shown = skipped.slice(0, 5).join(', ');
       ctx.log.debug(`discover-scaleway: ${skipped.length} server(s) without a ${args.addr_type} address skipped: ${shown}${skipped.length > 5 ? ', …' : ''}`);
     }
-    ctx.log.debug(`discover-scaleway: ${targets.length} address(es) from ${servers.length} server(s) in ${zones.join(', ')}`);
+    ctx.log.debug(`discover-scaleway: ${targets.length} address(es) from ${servers} server(s) in ${zones.join(', ')}`);
     return targets;
   },
 });

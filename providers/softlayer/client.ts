@@ -50,17 +50,21 @@ function toSoftlayerError(error: unknown): unknown {
   return new ProviderError('softlayer', error.message, { operation: OPERATION, cause: error });
 }
 
-/** Every guest matching the datacenter and tag, across every page. */
-export async function listGuests(ctx: ProviderContext, query: GuestQuery): Promise<VirtualGuest[]> {
+/**
+ * `perPage` of every page of guests matching the datacenter and tag, in order. Each page is reduced
+ * as it arrives, so only what `perPage` keeps outlives it.
+ */
+export async function listGuests<T>(ctx: ProviderContext, query: GuestQuery, perPage: (guests: VirtualGuest[]) => T): Promise<T[]> {
   const headers = {
     accept: 'application/json',
     authorization: `Basic ${Buffer.from(`${query.username}:${query.apiKey}`).toString('base64')}`,
   };
   const filter = objectFilter(query.datacenter, query.tag);
-  const guests: VirtualGuest[] = [];
+  const pages: T[] = [];
+  let read = 0;
   for (;;) {
-    const url = guestsUrl(query.endpoint, filter, guests.length, PAGE_LIMIT);
-    ctx.log.debug(`discover-softlayer: GET ${url.pathname} resultLimit=${guests.length},${PAGE_LIMIT}`);
+    const url = guestsUrl(query.endpoint, filter, read, PAGE_LIMIT);
+    ctx.log.debug(`discover-softlayer: GET ${url.pathname} resultLimit=${read},${PAGE_LIMIT}`);
     const { body, total } = await apiCall(ctx, { provider: 'softlayer', operation: OPERATION, toError: toSoftlayerError }, async () => {
       const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
       if (response.status !== 200) throw slError(response.status, response.text(), response.headers, query.username);
@@ -71,15 +75,16 @@ export async function listGuests(ctx: ProviderContext, query: GuestQuery): Promi
     const problem = malformedGuests(body);
     if (problem) throw new MalformedResponseError(`discover-softlayer: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
     const page = guestsOf(body);
-    guests.push(...page);
+    pages.push(perPage(page));
+    read += page.length;
     if (total === undefined) {
-      if (page.length < PAGE_LIMIT) return guests;
+      if (page.length < PAGE_LIMIT) return pages;
       continue;
     }
-    if (guests.length >= total) return guests;
+    if (read >= total) return pages;
     if (page.length === 0) {
       throw new MalformedResponseError(
-        `discover-softlayer: ${OPERATION}: SoftLayer-Total-Items says ${total} but the pages ended after ${guests.length}`,
+        `discover-softlayer: ${OPERATION}: SoftLayer-Total-Items says ${total} but the pages ended after ${read}`,
         `${url.origin}${url.pathname}`,
       );
     }

@@ -58,14 +58,13 @@ export default defineProvider({
   async discover(args, ctx) {
     const { listGuests } = await import('./client.js');
     const { guestTargets } = await import('./extract.js');
-    const guests = await listGuests(ctx, {
-      endpoint: args.url,
-      username: args.username,
-      apiKey: args.api_key,
-      datacenter: args.datacenter,
-      tag: args.tag_value,
-    });
-    const { targets, skipped } = guestTargets(guests, args.addr_type);
+    const pages = await listGuests(
+      ctx,
+      { endpoint: args.url, username: args.username, apiKey: args.api_key, datacenter: args.datacenter, tag: args.tag_value },
+      (guests) => guestTargets(guests, args.addr_type),
+    );
+    const targets = pages.flatMap((page) => page.targets);
+    const skipped = pages.flatMap((page) => page.skipped);
     for (const skip of skipped) ctx.log.debug(`discover-softlayer: skipped guest ${skip.guest}: ${skip.reason}`);
     ctx.log.debug(`discover-softlayer: ${targets.length} guest(s)${skipped.length ? `, ${skipped.length} skipped` : ''}`);
     return targets;
