@@ -40,6 +40,7 @@ export const SETTINGS = {
     armMappers: true,
     memoSerializeNames: true,
     formDataForObjectsOnly: true,
+    lazyJsonWebToken: true,
   },
   gce: {
     restOnlyGax: true,
@@ -390,6 +391,28 @@ const scanningAwsXml = {
   },
 };
 
+/**
+ * msal-node signs a client assertion (certificate credentials) with jsonwebtoken, a CommonJS
+ * package the ES module imports at load: jsonwebtoken, jws, jwa, semver (which builds its ranges
+ * and regular expressions as it loads) and lodash's helpers ran and compiled on every Azure
+ * lookup, although a client secret never signs anything. In the bundle the import is a getter
+ * that loads the same package on the first `jwt.sign`.
+ */
+export const lazyJsonWebToken = {
+  name: 'lazy-jsonwebtoken',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@azure[\\/]msal-node[\\/]dist[\\/]client[\\/]ClientAssertion\.mjs$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const line = "import jwt from 'jsonwebtoken';";
+      if (text.split(line).length !== 2 || text.split('jwt.sign(').length !== 2) {
+        throw new Error(`bundle: ${args.path} no longer imports jsonwebtoken once for one jwt.sign`);
+      }
+      const lazy = "let jsonwebtoken;\nconst jwt = { sign: (...args) => (jsonwebtoken ??= require('jsonwebtoken')).sign(...args) };";
+      return { contents: text.replace(line, lazy), loader: 'js' };
+    });
+  },
+};
+
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -541,6 +564,7 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
         ...(settings.scanningXmlParser ? [scanningAwsXml] : []),
         ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),
+        ...(settings.lazyJsonWebToken ? [lazyJsonWebToken] : []),
       ],
     });
     manifest.providers[name] = { entry: 'index.cjs', chunks: await writeCommonJsChunks(result, staging, path.join(bundles, name)) };
