@@ -246,6 +246,9 @@ test('the timeout covers a proxy that accepts but never answers the CONNECT', as
     blackHole.close();
   });
   const { port } = blackHole.address() as net.AddressInfo;
+  // On a busy machine the 150 ms timer can fire before this process runs the accept callback;
+  // the connection is in the kernel's queue by then, so wait for the event rather than count now.
+  const reached = new Promise<void>((resolve) => blackHole.once('connection', () => resolve()));
   const target = await startHttpServer(t, (_req, res) => res.end('never'));
   const client = createHttpClient({ env: { HTTP_PROXY: `http://u:pw@127.0.0.1:${port}` } });
   t.teardown(() => client.destroy());
@@ -257,6 +260,7 @@ test('the timeout covers a proxy that accepts but never answers the CONNECT', as
     }),
     'the request',
   );
+  await within(reached, 'the connection to the proxy');
   t.is(held.length, 1);
   t.is(target.connections(), 0);
 });
