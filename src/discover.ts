@@ -32,7 +32,7 @@ import type { ProviderEntry } from './builtins.js';
 import type { SimModule } from './sim/types.js';
 import type { AnyProvider, ProviderContext, Target } from './provider.js';
 import { ProviderRegistry } from './registry.js';
-import { isSecretName, REDACTED, scrubError, scrubSecrets } from './redact.js';
+import { isSecretName, REDACTED, scrubError, secretScrubber } from './redact.js';
 import { printable } from './text.js';
 
 export { DEFAULT_TIMEOUT_MS } from './clock.js';
@@ -428,7 +428,8 @@ export function secretFragment(cfg: string, key: string, secretKeyNames: Readonl
 
 /** Every line a provider logs goes out with the config's secret values masked. */
 function scrubbingLogger(log: Logger, secrets: readonly string[]): Logger {
-  const scrub = (write: (message: string) => void) => (message: string) => write(scrubSecrets(message, secrets));
+  const clean = secretScrubber(secrets);
+  const scrub = (write: (message: string) => void) => (message: string) => write(clean(message));
   return { debug: scrub(log.debug.bind(log)), info: scrub(log.info.bind(log)), warn: scrub(log.warn.bind(log)), error: scrub(log.error.bind(log)) };
 }
 

@@ -66,10 +66,20 @@ export function userInfoSecrets(value: string): string[] {
  * the user name is masked whole) and the user-info of any URL in it masked.
  */
 export function scrubSecrets(text: string, secrets: Iterable<string>): string {
+  return secretScrubber(secrets)(text);
+}
+
+/**
+ * `scrubSecrets` with `secrets` sorted once, for a caller that scrubs many texts with the same ones
+ * (a provider's logger: one debug line per request).
+ */
+export function secretScrubber(secrets: Iterable<string>): (text: string) => string {
   const sorted = [...new Set(secrets)].filter((s) => s.length >= MIN_SCRUBBED_LENGTH).sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const secret of sorted) out = out.split(secret).join(REDACTED);
-  return out.replace(TEXT_USER_INFO, `$1${REDACTED}@`);
+  return (text) => {
+    let out = text;
+    for (const secret of sorted) out = out.split(secret).join(REDACTED);
+    return out.replace(TEXT_USER_INFO, `$1${REDACTED}@`);
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   MalformedResponseError,
   NetworkError,
   ProviderError,
-  type HttpRequestOptions,
+  type RequestTlsOptions,
   type ProviderContext,
   parseRetryAfter,
   printableLine,
@@ -26,9 +26,6 @@ import {
   type OsScope,
   type ServersPage,
 } from './extract.js';
-
-/** Per-request TLS settings of the shared client. */
-type RequestTlsOptions = NonNullable<HttpRequestOptions['tls']>;
 
 /** Nova's `[api] max_limit` default: asking for more is clamped to it. */
 export const PAGE_LIMIT = 1000;

@@ -11,7 +11,7 @@ import {
   MalformedResponseError,
   NetworkError,
   ProviderError,
-  type HttpRequestOptions,
+  type RequestTlsOptions,
   type ProviderContext,
   parseRetryAfter,
   printableLine,
@@ -27,9 +27,6 @@ import {
   type TagModel,
   type TagToObjects,
 } from './extract.js';
-
-/** Per-request TLS settings of the shared client. */
-type RequestTlsOptions = NonNullable<HttpRequestOptions['tls']>;
 
 /** Guest calls in flight at once: vCenter serves them in parallel, and 10,000 VMs one by one take minutes. */
 export const GUEST_CONCURRENCY = 16;
