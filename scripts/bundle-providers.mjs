@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { armFiles, armMappers, armNoKnownEnums } from './bundle-arm-mappers.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src') + path.sep;
@@ -27,14 +28,20 @@ export const BUNDLE_FORMAT = 1;
 /**
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
- * methods reach, their responses pruned to the field masks in `responseMasks` (see pruneProtos). `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`,
- * `nodeFetchGlobals`: see the plugins and functions of those names.
+ * methods reach, their responses pruned to the field masks in `responseMasks` (see pruneProtos).
+ * `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`, `nodeFetchGlobals`,
+ * `formDataForObjectsOnly`: see the plugins and functions of those names. `armMappers`:
+ * arm-network's models/mappers.js and parameters.js cut to what the `armOperations` kept reach
+ * (scripts/bundle-arm-mappers.mjs).
  */
-const SETTINGS = {
+export const SETTINGS = {
   aws: { scanningXmlParser: true },
   azure: {
     armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
+    armMappers: true,
     memoSerializeNames: true,
+    formDataForObjectsOnly: true,
+    lazyJsonWebToken: true,
   },
   gce: {
     restOnlyGax: true,
@@ -396,9 +403,10 @@ function checkNoUndiciGlobals(result) {
 /**
  * arm-network's client builds all of its ~160 operation groups in its constructor, so every
  * operations file stays in the bundle although the provider calls two groups. The constructor
- * is given only the groups in `keep`; the package declares `sideEffects: false`, so the other
- * groups' files then drop out of the bundle. A group left out is undefined on the client: the
- * CLI tests against the simulator catch a provider that starts using one.
+ * is given only the groups in `keep`, imported from their own files: the other groups' files
+ * are not in the bundle (through operations/index.js they were read, and each kept building a
+ * serializer at load). A group left out is undefined on the client: the CLI tests against the
+ * simulator catch a provider that starts using one.
  */
 const armOperations = (settings) => ({
   name: 'arm-operations',
@@ -415,7 +423,13 @@ const armOperations = (settings) => ({
         return all;
       });
       if (kept !== settings.keep.length) throw new Error(`bundle: ${settings.package} lacks some of ${settings.keep.join(', ')}`);
-      return { contents, loader: 'js' };
+      // The kept classes come from their own files: operations/index.js would put all ~160 files
+      // in the module graph (each builds a serializer over all the mappers at load).
+      const barrel = /^import \{[^}]+\} from "\.\/operations\/index\.js";$/m;
+      if (!barrel.test(contents)) throw new Error(`bundle: ${target} no longer imports its operation groups from ./operations/index.js`);
+      const { operations } = armFiles(settings);
+      const direct = settings.keep.map((group) => `import { ${operations[group].impl} } from "./operations/${group}.js";`).join('\n');
+      return { contents: contents.replace(barrel, direct), loader: 'js' };
     });
   },
 });
@@ -443,6 +457,29 @@ const memoSerializeNames = {
         'function splitSerializeNameOnce(prop) {',
       ].join('\n');
       return { contents: text.replace(head, memo), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The HTTP pipeline under every Azure SDK (@typespec/ts-http-runtime's formDataPolicy) asks
+ * `body instanceof FormData` of every request. Node's global `FormData` is a lazy getter that
+ * loads its whole fetch implementation (undici) on first touch: about 20 ms of compiling and
+ * 8 MB for requests that carry no body (ARM's GETs) or a string (the token request). The
+ * bundle's copy asks only for an object body; `instanceof` is false for anything else, so the
+ * answer is the same.
+ */
+const formDataForObjectsOnly = {
+  name: 'form-data-for-objects-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const check = 'if (typeof FormData !== "undefined" && body instanceof FormData) {';
+      if (text.split(check).length !== 2) throw new Error(`bundle: ${args.path} no longer has ${check}`);
+      return {
+        contents: text.replace(check, 'if (typeof body === "object" && body !== null && typeof FormData !== "undefined" && body instanceof FormData) {'),
+        loader: 'js',
+      };
     });
   },
 };
@@ -531,6 +568,28 @@ const scanningAwsXml = {
       contents: scanningXmlParser(readFileSync(args.path, 'utf8'), args.path),
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * msal-node signs a client assertion (certificate credentials) with jsonwebtoken, a CommonJS
+ * package the ES module imports at load: jsonwebtoken, jws, jwa, semver (which builds its ranges
+ * and regular expressions as it loads) and lodash's helpers ran and compiled on every Azure
+ * lookup, although a client secret never signs anything. In the bundle the import is a getter
+ * that loads the same package on the first `jwt.sign`.
+ */
+export const lazyJsonWebToken = {
+  name: 'lazy-jsonwebtoken',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@azure[\\/]msal-node[\\/]dist[\\/]client[\\/]ClientAssertion\.mjs$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const line = "import jwt from 'jsonwebtoken';";
+      if (text.split(line).length !== 2 || text.split('jwt.sign(').length !== 2) {
+        throw new Error(`bundle: ${args.path} no longer imports jsonwebtoken once for one jwt.sign`);
+      }
+      const lazy = "let jsonwebtoken;\nconst jwt = { sign: (...args) => (jsonwebtoken ??= require('jsonwebtoken')).sign(...args) };";
+      return { contents: text.replace(line, lazy), loader: 'js' };
+    });
   },
 };
 
@@ -684,8 +743,11 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxFallback] : []),
         ...(web ? web.plugins : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
+        ...(settings.armMappers ? [armMappers(settings.armOperations), armNoKnownEnums(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
         ...(settings.scanningXmlParser ? [scanningAwsXml] : []),
+        ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),
+        ...(settings.lazyJsonWebToken ? [lazyJsonWebToken] : []),
       ],
     });
     if (web) checkNoUndiciGlobals(result);

@@ -1,0 +1,180 @@
+/**
+ * The azure bundle's arm-network holds only the type mappers its operation groups reach
+ * (scripts/bundle-arm-mappers.mjs). Differential: core-client's serializer over the pruned
+ * models/mappers.js, exactly as the bundle gets it, reads the recorded ARM answers (fixtures/),
+ * the simulator's answers and error bodies, and a polymorphic answer into the same objects,
+ * every field, as over the package's whole file; and the pruning fails loudly when a mapper it
+ * needs is missing or the file's shape changes.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createSerializer, type CompositeMapper, type Mapper } from '@azure/core-client';
+import test, { type ExecutionContext } from 'ava';
+import azureSim from './sim.js';
+import { issueToken } from './sim-token.js';
+import { createHttpClient } from '../../src/http/index.js';
+import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import { startTestSim } from '../../test/helpers/sim.js';
+
+interface ArmSettings {
+  package: string;
+  file: string;
+  keep: string[];
+}
+type Namespace = Record<string, unknown> & { discriminators: Record<string, Mapper> };
+interface Pruning {
+  armFiles(settings: ArmSettings): { mappers: string; parameters: string; client: string; operations: Record<string, { file: string }> };
+  pruneArmModels(settings: ArmSettings): Promise<{ mappers: string; parameters: string; reached: { names: string[]; discriminators: string[] } }>;
+  reachableMappers(all: object, parameters: object, files: string[]): { names: string[] };
+  splitExportConsts(text: string, file: string, module: object): { statements: Map<string, string> };
+}
+
+const scripts = new URL('../../scripts/', import.meta.url);
+// The build scripts are plain ES modules (no types): imported by URL, typed here.
+const pruning = (await import(new URL('bundle-arm-mappers.mjs', scripts).href)) as Pruning;
+const { SETTINGS } = (await import(new URL('bundle-providers.mjs', scripts).href)) as { SETTINGS: { azure: { armOperations: ArmSettings } } };
+const settings = SETTINGS.azure.armOperations;
+const files = pruning.armFiles(settings);
+const whole = (await import(pathToFileURL(files.mappers).href)) as Namespace;
+const pruned = await pruning.pruneArmModels(settings);
+
+/** The pruned files loaded as the bundle loads them: side by side, parameters.js importing ../models/mappers.js. */
+async function loadPruned(): Promise<Namespace> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-arm-models-test-'));
+  try {
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    writeFileSync(path.join(dir, 'mappers.js'), pruned.mappers);
+    return (await import(pathToFileURL(path.join(dir, 'mappers.js')).href)) as Namespace;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const prunedNamespace = await loadPruned();
+
+/** `body` read as `className` by a serializer over each namespace: the same objects, or the test fails. */
+function readBoth(t: ExecutionContext, className: string, body: unknown): Record<string, unknown> {
+  const fromWhole = createSerializer(whole, false).deserialize(whole[className] as CompositeMapper, body, 'body');
+  const fromPruned = createSerializer(prunedNamespace, false).deserialize(prunedNamespace[className] as CompositeMapper, body, 'body');
+  t.deepEqual(fromPruned, fromWhole, className);
+  return fromPruned as Record<string, unknown>;
+}
+
+const recorded = async (name: string): Promise<unknown> => JSON.parse(await readFile(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));
+
+test('the pruned mappers are a small part of the whole file, and hold what the list answers name', (t) => {
+  const names = Object.keys(prunedNamespace).filter((name) => name !== 'discriminators');
+  t.true(names.length < 150, `${names.length} mappers kept`);
+  t.true(Object.keys(whole).length > 800);
+  t.true(pruned.mappers.length * 4 < (whole.CloudError ? 1_000_000 : 0));
+  for (const name of [
+    'NetworkInterfaceListResult',
+    'NetworkInterface',
+    'NetworkInterfaceIPConfiguration',
+    'PublicIPAddressListResult',
+    'PublicIPAddress',
+    'Subnet',
+    'CloudError',
+  ]) {
+    t.true(name in prunedNamespace, name);
+  }
+  t.false('ApplicationGateway' in prunedNamespace);
+});
+
+test('the recorded NetworkInterfaces_List answer reads the same through the pruned mappers, every field', async (t) => {
+  const read = readBoth(t, 'NetworkInterfaceListResult', await recorded('network-interfaces-list.json'));
+  // Not vacuous: the answer is read deep (flattened properties, nested configurations).
+  const nic = (read.value as Record<string, unknown>[])[0] as { ipConfigurations: { privateIPAddress?: string; subnet?: { id?: string } }[] };
+  t.is(nic.ipConfigurations[0]?.privateIPAddress, '172.20.2.4');
+  t.truthy(nic.ipConfigurations[0]?.subnet?.id);
+});
+
+test('the recorded PublicIPAddresses_List answer reads the same through the pruned mappers, every field', async (t) => {
+  const read = readBoth(t, 'PublicIPAddressListResult', await recorded('public-ip-addresses-list.json'));
+  t.true((read.value as { ipAddress?: string }[]).some((pip) => pip.ipAddress === '192.0.2.247'));
+});
+
+const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
+const CLIENT = 'bbbbbbbb-0000-0000-0000-000000000002';
+const SUB = 'cccccccc-0000-0000-0000-000000000003';
+const vm = (id: string, extra: Partial<FleetInstance> = {}): FleetInstance => ({ id, cloud: 'azure', ...extra });
+const fleet = (): Fleet => ({
+  credentials: { azure: { tenant_id: TENANT, client_id: CLIENT, client_secret: 'sim-pruned-secret', subscription_id: SUB } },
+  instances: [
+    vm('srv1', { tags: { consul: 'server' }, private_ipv4: '10.0.0.1', public_ipv4: '192.0.2.1', private_ipv6: 'fd00::1' }),
+    vm('srv2', { tags: { consul: 'server' }, private_ipv4: '10.0.0.2', extra_nics: [{ private_ipv4: '10.0.1.2' }] }),
+    vm('u0', { resource_group: 'rg-sets', scale_set: 'uni', tags: { consul: 'server' }, private_ipv4: '10.1.0.4', public_ipv4: '192.0.2.4' }),
+  ],
+});
+
+test("the simulator's list answers and error bodies read the same through the pruned mappers", async (t) => {
+  const http = createHttpClient({ env: {} });
+  t.teardown(() => http.destroy());
+  const sim = await startTestSim(t, fleet(), [azureSim]);
+  const get = async (pathAndQuery: string, appid = CLIENT) => {
+    const authorization = `Bearer ${issueToken({ aud: sim.httpsUrl, tid: TENANT, appid }).token}`;
+    const res = await http.request(`${sim.httpsUrl}/subscriptions/${SUB}${pathAndQuery}`, { headers: { authorization }, okStatus: () => true });
+    return { status: res.status, body: await res.json() };
+  };
+  const lists: [string, string][] = [
+    ['/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01', 'NetworkInterfaceListResult'],
+    ['/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/networkInterfaces?api-version=2018-10-01', 'NetworkInterfaceListResult'],
+    ['/providers/Microsoft.Network/publicIPAddresses?api-version=2025-05-01', 'PublicIPAddressListResult'],
+    ['/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/publicIPAddresses?api-version=2018-10-01', 'PublicIPAddressListResult'],
+  ];
+  for (const [pathAndQuery, className] of lists) {
+    const answer = await get(pathAndQuery);
+    t.is(answer.status, 200, pathAndQuery);
+    const read = readBoth(t, className, answer.body);
+    t.true((read.value as unknown[]).length > 0, pathAndQuery);
+  }
+  // Every operation's `default` answer is a CloudError.
+  const refused = await get('/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01', 'dddddddd-0000-0000-0000-000000000004');
+  t.is(refused.status, 403);
+  const error = readBoth(t, 'CloudError', refused.body) as { error?: { code?: string } };
+  t.is(error.error?.code, 'AuthorizationFailed');
+});
+
+test("a polymorphic answer of the client's own operations picks the same subtypes through the pruned discriminators", (t) => {
+  t.deepEqual(
+    Object.keys(prunedNamespace.discriminators).filter((key) => key.startsWith('ActiveBaseSecurityAdminRule')),
+    ['ActiveBaseSecurityAdminRule', 'ActiveBaseSecurityAdminRule.Custom', 'ActiveBaseSecurityAdminRule.Default'],
+  );
+  // ListActiveSecurityAdminRules' answer shape (NetworkManagerActiveSecurityAdminRulesList.json of azure-rest-api-specs).
+  const body = {
+    value: [
+      {
+        id: 'rule1',
+        kind: 'Custom',
+        properties: { protocol: 'Tcp', access: 'Deny', priority: 1, direction: 'Inbound', sources: [{ addressPrefix: '10.0.0.0/8' }] },
+      },
+      { id: 'rule2', kind: 'Default', properties: { flag: 'AllowVnetInbound', protocol: 'Tcp' } },
+    ],
+    skipToken: 'next',
+  };
+  const read = readBoth(t, 'ActiveSecurityAdminRulesListResult', body) as { value: Record<string, unknown>[] };
+  t.is(read.value[0]?.access, 'Deny');
+  t.is(read.value[1]?.flag, 'AllowVnetInbound');
+});
+
+test('the pruning fails loudly when a mapper it reaches is missing', async (t) => {
+  const { NetworkInterfaceDnsSettings: _dropped, ...lacking } = whole;
+  const parameters = (await import(pathToFileURL(files.parameters).href)) as object;
+  t.throws(() => pruning.reachableMappers(lacking, parameters, [files.operations.networkInterfaces?.file ?? '']), {
+    message: /names the mapper NetworkInterfaceDnsSettings, which arm-network's models\/mappers\.js does not define/,
+  });
+});
+
+test('the pruning fails loudly when models/mappers.js is no longer a list of export const statements', (t) => {
+  const module = { A: 1, B: 2 };
+  const good = 'export const A = {\n    x: 1,\n};\nexport const B = 2;\n//# sourceMappingURL=m.js.map';
+  t.is(pruning.splitExportConsts(good, 'm.js', module).statements.size, 2);
+  const cases = [
+    { name: 'another statement between two', text: 'export const A = {\n    x: 1,\n};\nObject.freeze(A);\nexport const B = 2;\n//# sourceMappingURL=m.js.map' },
+    { name: 'an export not written as export const', text: 'export const A = 1;\nexport { B };\n//# sourceMappingURL=m.js.map' },
+    { name: 'no source map comment to end the list', text: 'export const A = 1;\nexport const B = 2;\n' },
+  ];
+  for (const c of cases) t.throws(() => pruning.splitExportConsts(c.text, 'm.js', module), { message: /^bundle: m\.js/ }, c.name);
+});
