@@ -197,8 +197,9 @@ test('a list that shrank while read: pages past its end are dropped, never read 
   const list = readNumberedPages(spec(reader));
   (await reader.take(1)).answer(page(1, 5));
   const waiting = await reader.waitPending(4);
-  // Pages 4 and 5 are past the end now; the reader says so with undefined.
-  for (const p of waiting) p.answer(p.number >= 4 ? undefined : page(p.number, 3));
+  // Page 5 was read before the list shrank; page 4, read after, says the list ends at page 3.
+  (waiting.find((p) => p.number === 5) as Pending).answer(page(5, 5));
+  for (const p of waiting) p.answer(p.number === 4 ? undefined : page(p.number, 3));
   t.deepEqual(await list, [['item-1'], ['item-2'], ['item-3']]);
 });
 
