@@ -117,7 +117,11 @@ test('page 1 first, then at most 4 in flight; pages answered out of order come b
     Array.from({ length: 10 }, (_, i) => `item-${i + 1}`),
   );
   t.is(reader.maxInFlight(), 4);
-  t.deepEqual([...reader.asked].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'each page read once');
+  t.deepEqual(
+    [...reader.asked].sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    'each page read once',
+  );
   t.is(reader.asked[0], 1);
 });
 
@@ -155,7 +159,11 @@ test('a failing page fails the whole list with its own error and aborts the requ
   t.is(error, refused, 'the page\u2019s own typed error, not an AggregateError or an AbortError');
   for (const other of [waiting[0], waiting[2], waiting[3]] as Pending[]) t.true(reader.signals.get(other.number)?.aborted, `page ${other.number} aborted`);
   t.is(reader.inFlight(), 0);
-  t.deepEqual([...reader.asked].sort((a, b) => a - b), [1, 2, 3, 4, 5], 'no page asked after the failure');
+  t.deepEqual(
+    [...reader.asked].sort((a, b) => a - b),
+    [1, 2, 3, 4, 5],
+    'no page asked after the failure',
+  );
   t.false(caller.signal.aborted, "the caller's own signal is left alone");
 });
 
