@@ -161,6 +161,24 @@ test('keep-alive: two requests share one tunnel', async (t) => {
   t.is(proxy.requests().length, 1);
 });
 
+test('the proxy variables are read once, when the client is made, not at each request', async (t) => {
+  const target = await startHttpServer(t, (_req, res) => res.end('ok'));
+  const variables: Env = { NO_PROXY: '127.0.0.1', no_proxy: '', HTTPS_PROXY: 'http://127.0.0.1:9' };
+  let reads = 0;
+  const env = new Proxy(variables, {
+    get(object, name) {
+      if (typeof name === 'string' && /_proxy$/i.test(name)) reads++;
+      return Reflect.get(object, name);
+    },
+  });
+  const client = createHttpClient({ env });
+  t.teardown(() => client.destroy());
+  const atCreation = reads;
+  for (let i = 0; i < 20; i++) t.is((await client.request(`${target.url}/`)).text(), 'ok');
+  t.is(client.proxyFor('https://10.0.0.1/'), 'http://127.0.0.1:9');
+  t.is(reads, atCreation, 'no proxy variable read after the client was made');
+});
+
 test('NO_PROXY hosts bypass the proxy: localhost direct, 127.0.0.1 proxied', async (t) => {
   const proxy = await startTinyproxy(t);
   const target = await startHttpServer(t, (_req, res) => res.end('ok'));
@@ -246,6 +264,9 @@ test('the timeout covers a proxy that accepts but never answers the CONNECT', as
     blackHole.close();
   });
   const { port } = blackHole.address() as net.AddressInfo;
+  // On a busy machine the 150 ms timer can fire before this process runs the accept callback;
+  // the connection is in the kernel's queue by then, so wait for the event rather than count now.
+  const reached = new Promise<void>((resolve) => blackHole.once('connection', () => resolve()));
   const target = await startHttpServer(t, (_req, res) => res.end('never'));
   const client = createHttpClient({ env: { HTTP_PROXY: `http://u:pw@127.0.0.1:${port}` } });
   t.teardown(() => client.destroy());
@@ -257,6 +278,7 @@ test('the timeout covers a proxy that accepts but never answers the CONNECT', as
     }),
     'the request',
   );
+  await within(reached, 'the connection to the proxy');
   t.is(held.length, 1);
   t.is(target.connections(), 0);
 });

@@ -1,7 +1,7 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import test from 'ava';
 import { AbortError, HttpStatusError, NetworkError, ProviderError, TimeoutError } from '../src/errors.js';
-import { backoffDelay, classifyHttpError, parseRetryAfter, type RetryClock, retryCall } from '../src/http/retry.js';
+import { backoffDelay, classifyHttpError, MAX_RETRY_AFTER_SPREAD_MS, parseRetryAfter, type RetryClock, retryAfterDelay, retryCall } from '../src/http/retry.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 
@@ -192,6 +192,61 @@ test('Retry-After (afterMs) replaces the backoff delay', async (t) => {
   await clock.tickAsync(1);
   t.is(await pending, 'done');
   t.deepEqual(calledAt, [0, 7000]);
+});
+
+test("retryAfterDelay: the server's wait plus a draw of up to a tenth of it, at most 1 s", (t) => {
+  t.is(
+    retryAfterDelay(2000, () => 0),
+    2000,
+  );
+  t.is(
+    retryAfterDelay(2000, () => 0.5),
+    2100,
+  );
+  t.is(
+    retryAfterDelay(2000, () => 0.9999),
+    2199,
+  );
+  t.is(
+    retryAfterDelay(60_000, () => 0.9999),
+    60_000 + MAX_RETRY_AFTER_SPREAD_MS - 1,
+  );
+  t.is(
+    retryAfterDelay(0, () => 0.9999),
+    0,
+  );
+});
+
+test('calls throttled together with the same Retry-After come back at different instants, none sooner than asked', async (t) => {
+  const { clock, retryClock } = fakeClock();
+  const draws = [0.1, 0.6, 0.9];
+  const retriedAt: number[] = [];
+  const calls = draws.map((draw) =>
+    retryCall(
+      async (attempt) => {
+        if (attempt === 1) throw status(429, { 'retry-after': '2' });
+        retriedAt.push(clock.now - NOW);
+        return 'done';
+      },
+      { classify: (err) => classifyHttpError(err, clock.now), clock: retryClock, random: () => draw },
+    ),
+  );
+  await clock.runAllAsync();
+  t.deepEqual(await Promise.all(calls), ['done', 'done', 'done']);
+  t.deepEqual(retriedAt, [2020, 2120, 2180]);
+});
+
+test("the spread added to Retry-After gives way to the deadline; the server's own wait does not", async (t) => {
+  const { clock, retryClock } = fakeClock();
+  const pending = retryCall(
+    async (attempt) => {
+      if (attempt === 1) throw status(503, { 'retry-after': '1' });
+      return clock.now - NOW;
+    },
+    { classify: (err) => classifyHttpError(err, clock.now), clock: retryClock, random: () => 0.99, deadline: NOW + 1050 },
+  );
+  await clock.runAllAsync();
+  t.is(await pending, 1050);
 });
 
 test('never sleeps past the deadline: gives up with the last error instead', async (t) => {

@@ -203,15 +203,17 @@ test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWOR
   t.deepEqual(await engine.addrs('provider=vsphere category_name=consul-role tag_name=client', { env }), ['10.0.0.4']);
 });
 
-test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and the session is still deleted", async (t) => {
+test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and no session left behind", async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
-  sim.setFaults('vsphere-vcenter', { latency_ms: 5000 });
+  // Every call, the login included, is held far longer than the test lasts (closing the sim ends the
+  // wait): with 5 s, a machine stalled that long let the login be answered after the client had given
+  // up, leaving a session no client knew of. A session left by a later call is the faults test's.
+  sim.setFaults('vsphere-vcenter', { latency_ms: 120_000 });
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=300ms`), {
     code: 'ERR_TIMEOUT',
     message: 'discover-vsphere (the timeout argument) timed out after 300 ms',
   });
   sim.setFaults('vsphere-vcenter', {});
-  // The timeout rejects at once; the provider's DELETE /api/session lands after: wait for it (a hang is ava's timeout).
   await allSessionsDeleted(sim.ctx);
   t.is(liveSessions(sim.ctx), 0);
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });

@@ -16,7 +16,17 @@ import {
   ResponseTooLargeError,
   TimeoutError,
 } from '../errors.js';
-import { assertLoopback, assertUsableProxy, createAgents, DEFAULT_MAX_RESPONSE_BYTES, type Env, PROXY_OVERRIDE, proxyForUrl, RESPONSE_LIMIT } from './proxy.js';
+import {
+  assertLoopback,
+  assertUsableProxy,
+  createAgents,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type Env,
+  PROXY_OVERRIDE,
+  proxyForUrl,
+  proxyVariables,
+  RESPONSE_LIMIT,
+} from './proxy.js';
 import { type ProxyFailureInfo, proxyFailureOf } from './tunnel.js';
 import { redactUrl, scrubSecrets, urlSecrets } from './redact.js';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from './types.js';
@@ -121,7 +131,9 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
     settingErrors += 1;
     lastSettingError = error;
   };
-  const agents = createAgents({ env, loopbackOnly, agentOptions, maxResponseBytes, onProxyFailure, onProxySetting });
+  // Read once for the client's life (a `discover()` call, a `retryJoin` run): see proxyVariables.
+  const proxyEnv = proxyVariables(env);
+  const agents = createAgents({ env: proxyEnv, loopbackOnly, agentOptions, maxResponseBytes, onProxyFailure, onProxySetting });
   const userAgent = `autojoin/${autojoinVersion()}${options.userAgent ? ` ${options.userAgent}` : ''}`;
 
   const client: NodeHttpClient = {
@@ -130,8 +142,8 @@ export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClien
     userAgent,
     loopbackOnly,
     maxResponseBytes,
-    proxyFor: (url) => proxyForUrl(url, env),
-    request: (url, requestOptions) => send(client, env, url, requestOptions ?? {}),
+    proxyFor: (url) => proxyForUrl(url, proxyEnv),
+    request: (url, requestOptions) => send(client, proxyEnv, url, requestOptions ?? {}),
     destroy: () => agents.destroy(),
     proxyFailures: () => ({ count: failures, last: lastFailure }),
     proxySettingErrors: () => ({ count: settingErrors, last: lastSettingError }),

@@ -21,6 +21,7 @@ export {
 export { redactUrl, scrubSecrets } from './redact.js';
 export {
   backoffDelay,
+  retryAfterDelay,
   classifyHttpError,
   parseRetryAfter,
   type RetryClock,

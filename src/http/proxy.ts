@@ -19,6 +19,18 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { ftp: 21, gopher: 70, http: 80, https: 443, ws: 80, wss: 443 };
 
+/**
+ * The proxy variables of `env` (every `*_proxy` name, in any case), copied once. A client reads them
+ * for every request, up to six names twice (its own choice, then its agent's), and `process.env`
+ * answers each read through a C++ interceptor: at 10,000 requests that was ~0.1 s of CPU. Go reads
+ * them once per process too.
+ */
+export function proxyVariables(env: Env): Env {
+  const variables: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) if (/_proxy$/i.test(name)) variables[name] = value;
+  return variables;
+}
+
 /** proxy-from-env's lookup: lower case wins over upper case, and an empty value counts as unset. */
 function envValue(env: Env, name: string): string {
   return env[name.toLowerCase()] || env[name.toUpperCase()] || '';

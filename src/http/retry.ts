@@ -87,6 +87,20 @@ export function capRetryAfter(afterMs: number, log: Logger | undefined, what: st
   return MAX_RETRY_AFTER_MS;
 }
 
+/** The most `retryAfterDelay` adds to a server's wait, in ms. */
+export const MAX_RETRY_AFTER_SPREAD_MS = 1000;
+
+/**
+ * A server's `Retry-After` wait plus a draw of up to a tenth of it (at most
+ * `MAX_RETRY_AFTER_SPREAD_MS`): calls throttled together (pages read side by side, concurrent
+ * per-VM calls) then come back spread out instead of in the same instant, never sooner than the
+ * server asked.
+ * @example retryAfterDelay(2000, () => 0.5) === 2100
+ */
+export function retryAfterDelay(afterMs: number, random: () => number): number {
+  return afterMs + Math.floor(random() * Math.min(afterMs / 10, MAX_RETRY_AFTER_SPREAD_MS));
+}
+
 /**
  * Full-jitter backoff: a uniform draw in `[0, min(maxDelayMs, baseDelayMs * 2^(retry-1)))`.
  * @param retry 1 for the wait before the second attempt, 2 before the third...
@@ -124,10 +138,15 @@ export async function retryCall<T>(fn: (attempt: number) => Promise<T>, opts: Re
     if (attempt >= maxAttempts) throw lastError;
     const verdict = opts.classify(lastError);
     if (!verdict.retry) throw lastError;
-    const delay =
-      verdict.afterMs !== undefined
-        ? capRetryAfter(verdict.afterMs, opts.log, opts.what ?? 'retried call')
-        : backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
+    let delay: number;
+    if (verdict.afterMs === undefined) {
+      delay = backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
+    } else {
+      const asked = capRetryAfter(verdict.afterMs, opts.log, opts.what ?? 'retried call');
+      // The spread gives way to the deadline; the server's own wait does not.
+      delay = retryAfterDelay(asked, random);
+      if (opts.deadline !== undefined) delay = Math.max(asked, Math.min(delay, opts.deadline - clock.now()));
+    }
     if (opts.deadline !== undefined && clock.now() + delay > opts.deadline) throw lastError;
     opts.onRetry?.({
       attempt,

@@ -24,6 +24,7 @@ export { checkRules, crossArgProblems } from '../args.js';
 export * from '../errors.js';
 export {
   backoffDelay,
+  retryAfterDelay,
   classifyHttpError,
   DEFAULT_MAX_ATTEMPTS,
   parseRetryAfter,
