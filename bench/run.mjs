@@ -3,7 +3,19 @@
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2);
-const benches = ['parse', 'secret-scan', 'cold-start', 'e2e', 'fleet', 'join-attempts', 'join-parallel', 'join-converge', 'join-herd', 'install-footprint'];
+const benches = [
+  'parse',
+  'secret-scan',
+  'cold-start',
+  'e2e',
+  'fleet',
+  'pages',
+  'join-attempts',
+  'join-parallel',
+  'join-converge',
+  'join-herd',
+  'install-footprint',
+];
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 spawnSync(process.execPath, ['--import', 'tsx', 'scripts/sim-ca.ts'], { stdio: 'inherit' });
 let failed = 0;

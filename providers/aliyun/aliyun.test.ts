@@ -9,6 +9,7 @@ import { runCli } from '../../src/cli/run.js';
 import { Discover } from '../../src/discover.js';
 import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import { startPageGate } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import aliyun, { createAliyunProvider } from './index.js';
@@ -64,6 +65,26 @@ test('every page: 250 instances at PageSize 100 (3 pages); 25 at a server cap of
   const capped = await startTestSim(t, fleet(25, [], 10), [aliyunSim]);
   t.deepEqual(await addrs(cfg(capped.httpUrl)), all(25));
   t.is(capped.counts()[API_NAME], 3);
+});
+
+/** The page number of a signed DescribeInstances GET (0 for another request). */
+const pageNumberOf = (path: string) => Number(/[?&]PageNumber=(\d+)/.exec(path)?.[1] ?? 0);
+
+test('pages after the first are read 4 at a time (never more), planned from TotalCount; every instance in order', async (t) => {
+  const sim = await startTestSim(t, fleet(45, [], 5), [aliyunSim]);
+  // Nine pages of five: the gate holds pages 2.. until four wait at once.
+  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, path) => pageNumberOf(path) > 1, hold: 4 });
+  t.deepEqual(await addrs(cfg(gate.url), { timeout: 20_000 }), all(45));
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 4);
+  t.deepEqual(
+    gate
+      .requests()
+      .map((r) => pageNumberOf(r.path))
+      .sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    'each page read once',
+  );
 });
 
 test('only Running instances with the tag in the region; classic and vpc addresses; addr_type=public_v4', async (t) => {

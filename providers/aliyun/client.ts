@@ -1,6 +1,7 @@
 /**
- * The ECS `DescribeInstances` calls: one signed GET per page through `ctx.http`, every page,
- * errors typed from the JSON error body Alibaba Cloud sends with a 4xx/5xx status.
+ * The ECS `DescribeInstances` calls: one signed GET per page through `ctx.http`, every page (after
+ * the first, a few at a time), errors typed from the JSON error body Alibaba Cloud sends with a
+ * 4xx/5xx status.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -11,6 +12,7 @@ import {
   type ProviderContext,
   ProviderError,
   printableLine,
+  readNumberedPages,
   type Target,
 } from '../../src/kit/index.js';
 import { type AliyunAddressType, type EcsPage, ecsTargets, malformedPage } from './extract.js';
@@ -46,28 +48,40 @@ const AUTH_REASONS: Record<string, string> = {
 
 const THROTTLE_CODES = new Set(['Throttling', 'Throttling.User', 'Throttling.Api', 'ServiceUnavailable']);
 
+/**
+ * Every running instance with the tag, every page: page 1's `TotalCount` and `PageSize` plan the
+ * rest, read a few at a time (the kit's `readNumberedPages`), each page reduced to its targets as it
+ * arrives; the targets of `addr_type`, in page order.
+ */
 export async function describeAll(args: AliyunArgs, ctx: ProviderContext, clock: { now: () => number; nonce?: () => string }): Promise<Target[]> {
   const url = new URL(args.endpoint ?? `https://ecs.${args.region}.aliyuncs.com/`);
-  const targets: Target[] = [];
-  let skipped = 0;
-  let seen = 0;
-  for (let pageNumber = 1; ; pageNumber++) {
-    const params: Record<string, string> = { RegionId: args.region, Status: 'Running', PageNumber: String(pageNumber), PageSize: String(PAGE_SIZE) };
-    if (args.tag_key !== undefined && args.tag_value !== undefined) {
-      params['Tag.1.Key'] = args.tag_key;
-      params['Tag.1.Value'] = args.tag_value;
-    }
-    const page = await apiCall(ctx, { provider: 'aliyun', operation: OPERATION, toError }, () => get(ctx, url, args, params, clock));
-    const instances = page.Instances?.Instance ?? [];
-    const found = ecsTargets(instances, args.addr_type);
-    targets.push(...found.targets);
-    skipped += found.skipped.length;
-    seen += instances.length;
-    ctx.log.debug(`discover-aliyun: DescribeInstances page ${pageNumber}: ${instances.length} instance(s), ${seen} of ${page.TotalCount}`);
-    if (instances.length === 0 || seen >= (page.TotalCount ?? 0)) break;
-  }
+  // The page size the API serves (its answer says), which a server may cap below the one asked for.
+  const servedSize = (page: EcsPage) => (typeof page.PageSize === 'number' && page.PageSize > 0 ? page.PageSize : PAGE_SIZE);
+  const pages = await readNumberedPages({
+    signal: ctx.signal,
+    read: (pageNumber, signal) => {
+      const params: Record<string, string> = { RegionId: args.region, Status: 'Running', PageNumber: String(pageNumber), PageSize: String(PAGE_SIZE) };
+      if (args.tag_key !== undefined && args.tag_value !== undefined) {
+        params['Tag.1.Key'] = args.tag_key;
+        params['Tag.1.Value'] = args.tag_value;
+      }
+      const pageCtx = { ...ctx, signal };
+      return apiCall(pageCtx, { provider: 'aliyun', operation: OPERATION, toError }, () => get(pageCtx, url, args, params, clock));
+    },
+    pageCount: (first) => Math.ceil((first.TotalCount ?? 0) / servedSize(first)),
+    // Past the planned pages (the list grew): on while this page is full of what the total promises.
+    next: (page, pageNumber) =>
+      (page.Instances?.Instance ?? []).length > 0 && pageNumber * servedSize(page) < (page.TotalCount ?? 0) ? pageNumber + 1 : undefined,
+    reduce: (page, pageNumber) => {
+      const instances = page.Instances?.Instance ?? [];
+      ctx.log.debug(`discover-aliyun: DescribeInstances page ${pageNumber}: ${instances.length} instance(s) of ${page.TotalCount}`);
+      const found = ecsTargets(instances, args.addr_type);
+      return { targets: found.targets, skipped: found.skipped.length };
+    },
+  });
+  const skipped = pages.reduce((sum, page) => sum + page.skipped, 0);
   if (skipped > 0) ctx.log.debug(`discover-aliyun: ${skipped} instance(s) skipped: no ${args.addr_type} address`);
-  return targets;
+  return pages.flatMap((page) => page.targets);
 }
 
 async function get(

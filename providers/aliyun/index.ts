@@ -64,7 +64,7 @@ export function createAliyunProvider(options: AliyunProviderOptions = {}) {
       'Plain HTTPS through the shared client, signed here with the RPC signature v1.0 (sign.ts, held to the published vectors), ' +
         'rather than `@alicloud/ecs20140526`: that SDK (Tea runtime) ignores the proxy setting for API calls and brings its own HTTP ' +
         'stack, and `@alicloud/pop-core` adds httpx and xml2js for one GET. The signature is 20 lines.',
-      'Asks for `Status=Running` and the tag, and reads every page (`PageNumber`/`PageSize` 100, the maximum, until `TotalCount`): ' +
+      'Asks for `Status=Running` and the tag, and reads every page (`PageNumber`/`PageSize` 100, the maximum, until `TotalCount`; after page 1, up to 4 pages at a time): ' +
         "go-discover sends no `PageSize`, so it reads only the API's default 10 instances.",
       'A refused signature (`SignatureDoesNotMatch`), an unknown key (`InvalidAccessKeyId.NotFound`), a refused timestamp ' +
         '(`InvalidTimeStamp.Expired`: the clock is off by more than 15 minutes) or STS token fail at once and name the credential refused. ' +

@@ -1,9 +1,10 @@
 /**
- * The droplet list over HTTP: `GET /v2/droplets?tag_name=&page=&per_page=200`, every page, each
- * page one `getJson` of the kit (the one retried call). A failure of any page fails the whole call.
+ * The droplet list over HTTP: `GET /v2/droplets?tag_name=&page=&per_page=200`, every page (after
+ * the first, a few at a time), each page one `getJson` of the kit (the one retried call). A failure
+ * of any page fails the whole call.
  */
-import { getJson, MalformedResponseError, type ProviderContext, ProviderError, parseRetryAfter } from '../../src/kit/index.js';
-import { type Droplet, type DropletPage, malformedPage, nextPage } from './extract.js';
+import { getJson, MalformedResponseError, type ProviderContext, ProviderError, parseRetryAfter, readNumberedPages } from '../../src/kit/index.js';
+import { type Droplet, type DropletPage, lastPage, malformedPage, nextPage } from './extract.js';
 
 /** The API's largest page (provider-apis.md §2). */
 export const PER_PAGE = 200;
@@ -48,32 +49,41 @@ function apiError(status: number, text: string, headers: Record<string, string |
   });
 }
 
-/** Every droplet with the tag, across every page. */
+/**
+ * `perPage` of every page of droplets with the tag, in order. Page 1's `links.pages.last` plans the
+ * rest, read a few at a time (the kit's `readNumberedPages`); each page is reduced as it arrives.
+ */
 export async function listDroplets<T>(
   ctx: ProviderContext,
   options: { baseUrl: string; token: string; tagName: string },
   perPage: (droplets: Droplet[]) => T,
 ): Promise<T[]> {
   const headers = { accept: 'application/json', authorization: `Bearer ${options.token}` };
-  const pages: T[] = [];
-  for (let page: number | undefined = 1; page !== undefined; ) {
+  const pageUrl = (page: number) => {
     const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/v2/droplets`);
     url.searchParams.set('tag_name', options.tagName);
     url.searchParams.set('page', String(page));
     url.searchParams.set('per_page', String(PER_PAGE));
-    ctx.log.debug(`discover-digitalocean: GET ${url.pathname}${url.search}`);
-    const body = await getJson(ctx, {
-      provider: 'digitalocean',
-      operation: OPERATION,
-      url,
-      headers,
-      errorFor: (response) => apiError(response.status, response.text(), response.headers),
-    });
-    const problem = malformedPage(body);
-    if (problem) throw new MalformedResponseError(`discover-digitalocean: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
-    const dropletPage = body as DropletPage;
-    pages.push(perPage(dropletPage.droplets));
-    page = nextPage(dropletPage, page);
-  }
-  return pages;
+    return url;
+  };
+  const listUrl = pageUrl(1);
+  return readNumberedPages<DropletPage, T>({
+    signal: ctx.signal,
+    what: `discover-digitalocean: ${OPERATION}`,
+    url: `${listUrl.origin}${listUrl.pathname}`,
+    async read(page, signal) {
+      const url = pageUrl(page);
+      ctx.log.debug(`discover-digitalocean: GET ${url.pathname}${url.search}`);
+      const body = await getJson(
+        { ...ctx, signal },
+        { provider: 'digitalocean', operation: OPERATION, url, headers, errorFor: (response) => apiError(response.status, response.text(), response.headers) },
+      );
+      const problem = malformedPage(body);
+      if (problem) throw new MalformedResponseError(`discover-digitalocean: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
+      return body as DropletPage;
+    },
+    pageCount: lastPage,
+    next: nextPage,
+    reduce: (page) => perPage(page.droplets),
+  });
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../../src/log.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
+import { startPageGate } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
@@ -188,6 +189,16 @@ test('every page (3 a page), ordered by droplet id, private v4 by default', asyn
   const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
   t.deepEqual(await addrs(cfg(sim)), ALL);
   t.is(sim.counts()[API_NAME], 3);
+});
+
+test('pages after the first are read 4 at a time (never more), from links.pages.last; every droplet in order', async (t) => {
+  const sim = await startTestSim(t, fleet(1), [digitaloceanSim]);
+  // Nine pages of one: the gate holds pages 2.. until four wait at once.
+  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, path) => path.startsWith('/v2/droplets') && !/[?&]page=1(&|$)/.test(path), hold: 4 });
+  t.deepEqual(await addrs(`provider=digitalocean tag_name=consul api_token=${TOKEN} url=${gate.url}`, { timeout: 20_000 }), ALL);
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 4);
+  t.is(sim.counts()[API_NAME], 9, 'each page read once');
 });
 
 test('per_page=200 is asked for: one request for 9 droplets with the API default page size', async (t) => {

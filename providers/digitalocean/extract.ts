@@ -61,6 +61,22 @@ export function nextPage(page: DropletPage, current: number): number | undefined
   return Number.isInteger(number) && number > current ? number : undefined;
 }
 
+/**
+ * The page count the first page states: the `page` of `links.pages.last` (read as `nextPage`
+ * reads `next`), or undefined when there is none (one page, or a link without a usable number).
+ */
+export function lastPage(page: DropletPage): number | undefined {
+  const last = page.links?.pages?.last;
+  if (!last) return undefined;
+  let number: number;
+  try {
+    number = Number(new URL(last, 'https://api.digitalocean.com').searchParams.get('page'));
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(number) && number > 1 ? number : undefined;
+}
+
 /** Why a droplet gave no target, for the `-v` log. */
 export interface Skipped {
   droplet: string;

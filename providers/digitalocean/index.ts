@@ -37,7 +37,8 @@ export default defineProvider({
   notes: [
     'Plain REST through the shared HTTP client, not an SDK: the official `@digitalocean/dots` client cannot ' +
       "deserialize a droplet's `features` array (sdk-notes.md §9), and one paged GET needs no more.",
-    'Every page is read with `per_page=200` (the API maximum), following `links.pages.next`. A droplet without an ' +
+    "Every page is read with `per_page=200` (the API maximum): page 1's `links.pages.last` says how many, and the rest are read up to 4 at a time " +
+      '(a list that grew meanwhile is followed by `links.pages.next`). A droplet without an ' +
       'address of `addr_type` (or whose `networks` are not defined yet) is skipped and counted in the `-v` log.',
     'The token comes from `api_token`, else `DIGITALOCEAN_TOKEN` (godo and the Terraform provider) or ' +
       '`DIGITALOCEAN_ACCESS_TOKEN` (doctl). Throttling (429, `retry-after` or `ratelimit-reset`) is waited out within the timeout.',

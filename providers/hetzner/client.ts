@@ -1,8 +1,16 @@
 /**
- * Hetzner Cloud API calls: `GET /v1/servers`, every page, through the one HTTP stack and the
- * shared retry policy. Loaded lazily by the descriptor.
+ * Hetzner Cloud API calls: `GET /v1/servers`, every page (after the first, a few at a time),
+ * through the one HTTP stack and the shared retry policy. Loaded lazily by the descriptor.
  */
-import { getJson, type HttpResponse, MalformedResponseError, parseRetryAfter, type ProviderContext, ProviderError } from '../../src/kit/index.js';
+import {
+  getJson,
+  type HttpResponse,
+  MalformedResponseError,
+  type ProviderContext,
+  ProviderError,
+  parseRetryAfter,
+  readNumberedPages,
+} from '../../src/kit/index.js';
 import { type HetznerServer, type HetznerServerPage, malformedPage, parseHetznerError } from './extract.js';
 
 /** The API's largest page (its default is 25). */
@@ -38,7 +46,8 @@ export function statusError(response: Pick<HttpResponse, 'status' | 'headers' | 
 
 /**
  * `perPage` of every page of servers matching the selector, in order; throws rather than return part
- * of the list. Each page is reduced as it arrives, so only what `perPage` keeps outlives it.
+ * of the list. Page 1's `meta.pagination.last_page` plans the rest, read a few at a time (the kit's
+ * `readNumberedPages`); each page is reduced as it arrives, so only what `perPage` keeps outlives it.
  */
 export async function listServers<T>(
   endpoint: string,
@@ -48,20 +57,25 @@ export async function listServers<T>(
   perPage: (servers: HetznerServer[]) => T,
 ): Promise<T[]> {
   const headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': ctx.userAgent };
-  const pages: T[] = [];
-  for (let page = 1; ; ) {
-    const url = serversUrl(endpoint, labelSelector, page);
-    ctx.log.debug(`discover-hetzner: GET ${url.pathname}${url.search}`);
-    const body = await getJson(ctx, { provider: 'hetzner', operation: OPERATION, url: url, headers: headers, errorFor: statusError });
-    const problem = malformedPage(body);
-    if (problem) throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
-    const { servers: pageServers, meta } = body as HetznerServerPage;
-    pages.push(perPage(pageServers));
-    const next = meta.pagination.next_page;
-    if (next === null || next === undefined) return pages;
-    if (next <= page) {
-      throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: page ${page} names next_page ${next}`, `${url.origin}${url.pathname}`);
-    }
-    page = next;
-  }
+  const listUrl = serversUrl(endpoint, labelSelector, 1);
+  return readNumberedPages<HetznerServerPage, T>({
+    signal: ctx.signal,
+    what: `discover-hetzner: ${OPERATION}`,
+    url: `${listUrl.origin}${listUrl.pathname}`,
+    async read(page, signal) {
+      const url = serversUrl(endpoint, labelSelector, page);
+      ctx.log.debug(`discover-hetzner: GET ${url.pathname}${url.search}`);
+      const body = await getJson({ ...ctx, signal }, { provider: 'hetzner', operation: OPERATION, url, headers, errorFor: statusError });
+      const problem = malformedPage(body);
+      if (problem) throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
+      const next = (body as HetznerServerPage).meta.pagination.next_page;
+      if (next !== null && next !== undefined && next <= page) {
+        throw new MalformedResponseError(`discover-hetzner: ${OPERATION}: page ${page} names next_page ${next}`, `${url.origin}${url.pathname}`);
+      }
+      return body as HetznerServerPage;
+    },
+    pageCount: (first) => (typeof first.meta.pagination.last_page === 'number' ? first.meta.pagination.last_page : undefined),
+    next: (page) => page.meta.pagination.next_page ?? undefined,
+    reduce: (page) => perPage(page.servers),
+  });
 }

@@ -46,7 +46,7 @@ export default defineProvider({
     },
   },
   notes: [
-    'Calls `GET /v1/servers?label_selector=…&status=running` with `Authorization: Bearer`, 50 servers a page (the API maximum), and follows `meta.pagination.next_page` to the last page. Only running servers are returned. The location filter is applied to the answer (the API has none).',
+    'Calls `GET /v1/servers?label_selector=…&status=running` with `Authorization: Bearer`, 50 servers a page (the API maximum): page 1 says how many pages there are (`meta.pagination.last_page`), and the rest are read up to 4 at a time (a list that grew meanwhile is followed by `next_page` to its end). Only running servers are returned. The location filter is applied to the answer (the API has none).',
     'SDK or REST: plain REST through the shared HTTP client. Hetzner publishes official clients for Go (hcloud-go) and Python only; the npm packages (hcloud-js and others) are community-maintained, and none of them sends through the one HTTP stack (proxies, NO_PROXY, timeouts, the loopback guard). One paged GET needs no SDK.',
     'Throttling: the API answers 429 `rate_limit_exceeded` (and counts in `RateLimit-Limit/Remaining/Reset` headers); it is retried after `Retry-After` when sent, else after 1 s (the bucket refills one request a second), within the call timeout. 5xx and connection failures are retried; 401 `unauthorized` and 400 `invalid_input` (a bad label selector) fail at once. No partial list is ever returned.',
     "Hetzner is not a go-discover provider: the arguments follow the other providers here (`addr_type`, `api_token`) and Hetzner's own names (`label_selector`, `location`, `network`).",

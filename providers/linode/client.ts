@@ -1,7 +1,7 @@
 /**
- * Linode API v4 over HTTP: the instance list (`X-Filter`, `page_size=500`, every page) and, only
- * for the address types the list lacks, one `GET /linode/instances/{id}/ips` per instance (a few
- * at a time). Each request is retried on its own under the shared policy; any failure fails the call.
+ * Linode API v4 over HTTP: the instance list (`X-Filter`, `page_size=500`, every page, after the
+ * first a few at a time) and, only for the address types the list lacks, one
+ * `GET /linode/instances/{id}/ips` per instance (a few at a time). Each request is retried on its own under the shared policy; any failure fails the call.
  */
 import { setMaxListeners } from 'node:events';
 import {
@@ -13,6 +13,7 @@ import {
   ProviderError,
   parseRetryAfter,
   type RetryVerdict,
+  readNumberedPages,
 } from '../../src/kit/index.js';
 import { type InstanceIps, type InstancePage, type LinodeInstance, malformedIps, malformedPage } from './extract.js';
 
@@ -93,26 +94,36 @@ function authHeaders(api: LinodeApi): Record<string, string> {
   return { accept: 'application/json', authorization: `Bearer ${api.token}` };
 }
 
-/** Every instance matching the filter, across every page. */
+/**
+ * Every instance matching the filter, across every page: page 1's `pages` plans the rest, read a few
+ * at a time (the kit's `readNumberedPages`).
+ */
 export async function listInstances(ctx: ProviderContext, api: LinodeApi, filter: string | undefined): Promise<LinodeInstance[]> {
   const headers = authHeaders(api);
   if (filter) headers['x-filter'] = filter;
-  const instances: LinodeInstance[] = [];
-  for (let page = 1, pages = 1; page <= pages; page++) {
+  const pageUrl = (page: number) => {
     const url = new URL(`${api.base}/linode/instances`);
     url.searchParams.set('page', String(page));
     url.searchParams.set('page_size', String(PAGE_SIZE));
-    ctx.log.debug(`discover-linode: GET ${url.pathname}${url.search}${filter ? ` X-Filter: ${filter}` : ''}`);
-    const body = await getJson(ctx, url, headers, 'ListInstances');
-    const problem = malformedPage(body);
-    if (problem) throw new MalformedResponseError(`discover-linode: ListInstances: ${problem}`, `${url.origin}${url.pathname}`);
-    const answer = body as InstancePage;
-    // The API answers a page past the end with the last page: never read one twice.
-    if (answer.page !== page) break;
-    instances.push(...answer.data);
-    pages = answer.pages;
-  }
-  return instances;
+    return url;
+  };
+  const pages = await readNumberedPages<InstancePage, LinodeInstance[]>({
+    signal: ctx.signal,
+    async read(page, signal) {
+      const url = pageUrl(page);
+      ctx.log.debug(`discover-linode: GET ${url.pathname}${url.search}${filter ? ` X-Filter: ${filter}` : ''}`);
+      const body = await getJson({ ...ctx, signal }, url, headers, 'ListInstances');
+      const problem = malformedPage(body);
+      if (problem) throw new MalformedResponseError(`discover-linode: ListInstances: ${problem}`, `${url.origin}${url.pathname}`);
+      const answer = body as InstancePage;
+      // The API answers a page past the end with the last page: never read one twice.
+      return answer.page === page ? answer : undefined;
+    },
+    pageCount: (first) => first.pages,
+    next: (answer, page) => (page < answer.pages ? page + 1 : undefined),
+    reduce: (answer) => answer.data,
+  });
+  return pages.flat();
 }
 
 /** The IPs of each instance, in the instances' order, `IPS_CONCURRENCY` requests at a time. */

@@ -44,7 +44,7 @@ export default defineProvider({
     'Plain REST through the shared HTTP client, not an SDK: `@linode/api-v4` brings axios, a second HTTP stack that would ' +
       'bypass the shared proxy choice, timeouts and loopback guard, for two GET calls.',
     'The list is filtered by the server (`X-Filter: {"region":…,"tags":…}`, as go-discover sends it) and read to the last page ' +
-      'with `page_size=500`. `private_v4`, `public_v4` and `public_v6` come from the list body; only `vpc_v4` and ' +
+      'with `page_size=500` (after page 1, which says how many `pages` there are, up to 4 pages at a time). `private_v4`, `public_v4` and `public_v6` come from the list body; only `vpc_v4` and ' +
       '`private_v6` need `GET /linode/instances/{id}/ips`, one per instance (8 at a time). An instance without an ' +
       'address of the type is skipped and counted in the `-v` log.',
     'The token comes from `api_token`, else `LINODE_TOKEN` (go-discover, linodego) or `LINODE_CLI_TOKEN` (linode-cli). ' +

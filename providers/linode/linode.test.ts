@@ -31,6 +31,7 @@ import type { Fleet } from '../../src/sim/fleet.js';
 import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
+import { startPageGate } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
@@ -186,6 +187,17 @@ test('every page (3 a page), the X-Filter sent, private v4 from the list body: n
   t.deepEqual(seen.filters, ['{"tags":"consul"}', '{"tags":"consul"}', '{"tags":"consul"}']);
   t.true(log.lines.includes('discover-linode: skipped instance consul-2 (5002): no private_v4 address'), log.lines.join('\n'));
   t.true(log.lines.includes('discover-linode: 7 instance(s), 2 skipped'), log.lines.join('\n'));
+});
+
+test('pages after the first are read 4 at a time (never more), planned from pages; every instance in order', async (t) => {
+  const { seen, module } = countingSim();
+  const sim = await startTestSim(t, fleet(1), [module]);
+  // Nine pages of one: the gate holds pages 2.. until four wait at once.
+  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, path) => /\/linode\/instances\?/.test(path) && !/[?&]page=1(&|$)/.test(path), hold: 4 });
+  t.deepEqual(await addrs(`provider=linode tag_name=consul api_token=${TOKEN} url=${gate.url}`, { timeout: 20_000 }), PRIVATE);
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 4);
+  t.is(seen.list, 9, 'each page read once');
 });
 
 test('region and tag together (the server ANDs them); a namespaced tag; no tag: every instance', async (t) => {

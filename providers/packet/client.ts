@@ -1,9 +1,17 @@
 /**
  * Equinix Metal API calls at an API-compatible endpoint: `GET /projects/{id}/devices`, every page
- * (`meta.next.href`, else `page`+`per_page` up to `meta.last_page`), through the one HTTP stack
- * and the shared retry policy. Loaded lazily.
+ * (after the first, up to `meta.last_page` a few at a time; without it, `meta.next.href` one after
+ * another), through the one HTTP stack and the shared retry policy. Loaded lazily.
  */
-import { getJson, type HttpResponse, MalformedResponseError, parseRetryAfter, type ProviderContext, ProviderError } from '../../src/kit/index.js';
+import {
+  getJson,
+  type HttpResponse,
+  MalformedResponseError,
+  type ProviderContext,
+  ProviderError,
+  parseRetryAfter,
+  readNumberedPages,
+} from '../../src/kit/index.js';
 import { malformedPage, type PacketDevice, type PacketPage, parsePacketError } from './extract.js';
 
 /** Devices asked for per page (the API's `per_page` maximum; its default is 10). */
@@ -55,7 +63,10 @@ export function statusError(response: Pick<HttpResponse, 'status' | 'headers' | 
 
 /**
  * `perPage` of every page of the project's devices, in order; throws rather than return part of the
- * list. Each page is reduced as it arrives, so only what `perPage` keeps outlives it.
+ * list. Page 1's `meta.last_page` plans pages 2.. (`page=` on the first page's URL), read a few at a
+ * time (the kit's `readNumberedPages`); an answer without it is followed by `meta.next.href` one page
+ * after another, as is a list that grew past its last planned page. Each page is reduced as it
+ * arrives, so only what `perPage` keeps outlives it.
  */
 export async function listDevices<T>(
   base: string,
@@ -65,22 +76,38 @@ export async function listDevices<T>(
   perPage: (devices: PacketDevice[]) => T,
 ): Promise<T[]> {
   const headers = { 'x-auth-token': token, accept: 'application/json', 'user-agent': ctx.userAgent };
-  const pages: T[] = [];
+  const first = devicesUrl(base, project);
+  // The URL of each page followed by `meta.next` (a planned page is page=N of the first's URL).
+  const followed = new Map<number, URL>();
   const seen = new Set<string>();
-  let url: URL | undefined = devicesUrl(base, project);
-  while (url) {
-    if (seen.has(url.href) || seen.size >= MAX_PAGES) {
-      throw new MalformedResponseError(`discover-packet: ${OPERATION}: the next page repeats a page already read`, `${url.origin}${url.pathname}`);
-    }
-    seen.add(url.href);
-    const pageUrl: URL = url;
-    ctx.log.debug(`discover-packet: GET ${pageUrl.pathname}${pageUrl.search}`);
-    const body = await getJson(ctx, { provider: 'packet', operation: OPERATION, url: pageUrl, headers: headers, errorFor: statusError });
-    const problem = malformedPage(body);
-    if (problem) throw new MalformedResponseError(`discover-packet: ${OPERATION}: ${problem}`, `${pageUrl.origin}${pageUrl.pathname}`);
-    const page = body as PacketPage;
-    pages.push(perPage(page.devices));
-    url = nextUrl(base, pageUrl, page.meta);
-  }
-  return pages;
+  const pageUrl = (page: number) => {
+    const url = followed.get(page);
+    if (url) return url;
+    const planned = new URL(first.href);
+    planned.searchParams.set('page', String(page));
+    return planned;
+  };
+  return readNumberedPages<PacketPage, T>({
+    signal: ctx.signal,
+    async read(page, signal) {
+      const url = pageUrl(page);
+      if (seen.has(url.href) || seen.size >= MAX_PAGES) {
+        throw new MalformedResponseError(`discover-packet: ${OPERATION}: the next page repeats a page already read`, `${url.origin}${url.pathname}`);
+      }
+      seen.add(url.href);
+      ctx.log.debug(`discover-packet: GET ${url.pathname}${url.search}`);
+      const body = await getJson({ ...ctx, signal }, { provider: 'packet', operation: OPERATION, url, headers, errorFor: statusError });
+      const problem = malformedPage(body);
+      if (problem) throw new MalformedResponseError(`discover-packet: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
+      return body as PacketPage;
+    },
+    pageCount: (answer) => (answer.meta?.current_page === 1 && typeof answer.meta.last_page === 'number' ? answer.meta.last_page : undefined),
+    next: (answer, page) => {
+      const url = nextUrl(base, pageUrl(page), answer.meta);
+      if (url === undefined) return undefined;
+      followed.set(page + 1, url);
+      return page + 1;
+    },
+    reduce: (answer) => perPage(answer.devices),
+  });
 }

@@ -69,7 +69,7 @@ export default defineProvider({
   },
   notes: [
     `Equinix Metal, Packet's successor, was shut down on ${SHUTDOWN}. The arguments are kept so existing configs still parse and validate (\`discover check\`), but with the default URL (or any URL on api.packet.net or api.equinix.com) discovery fails at once with a ServiceRetiredError (ERR_PROVIDER) that says so, before any network call: no DNS lookup, no hang.`,
-    'With url= at an API-compatible endpoint (the simulator, a self-hosted one): `GET {url}projects/{project}/devices?include=facility&page=1&per_page=1000` with `X-Auth-Token`, following `meta.next.href` (resolved against url=, as packngo did) or page+1 up to `meta.last_page`, to the last page. Facility and tag filters are applied to the answer; devices in any state are returned, as go-discover did.',
+    'With url= at an API-compatible endpoint (the simulator, a self-hosted one): `GET {url}projects/{project}/devices?include=facility&page=1&per_page=1000` with `X-Auth-Token`, then pages 2 to `meta.last_page`, up to 4 at a time, or, without `last_page` (and past it, when the list grew), following `meta.next.href` (resolved against url=, as packngo did) to the last page. Facility and tag filters are applied to the answer; devices in any state are returned, as go-discover did.',
     'SDK or REST: plain REST through the shared HTTP client. The vendor clients (packngo, metal-go, the metal-python and metal-java SDKs) were archived with the service and there is no maintained JavaScript one.',
     '429 (with `Retry-After`, else 1 s), 5xx and connection failures are retried within the call timeout; 401/403/404 fail at once. No partial list is ever returned.',
   ],

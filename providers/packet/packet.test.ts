@@ -15,6 +15,7 @@ import type { Fleet } from '../../src/sim/fleet.js';
 import type { FaultSpec } from '../../src/sim/types.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { missingKeys, shapeDifferences } from '../../test/helpers/shape.js';
+import { startPageGate } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
@@ -96,6 +97,19 @@ test('every page: 2,500 devices at 1,000 a page are 3 requests following meta.ne
   const addrs = await engine.addrs(cfg(sim), { env: env(), timeout: '60s' });
   t.is(addrs.length, 2500);
   t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+});
+
+test('pages after the first are read 4 at a time (never more), planned from meta.last_page; every device in order', async (t) => {
+  const sim = await startTestSim(t, fleet(many(45), { page_size: { [API_NAME]: 5 } }), [packetSim]);
+  // Nine pages of five: the gate holds pages 2.. until four wait at once.
+  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, path) => path.includes('/devices?') && !/[?&]page=1(&|$)/.test(path), hold: 4 });
+  t.deepEqual(
+    await engine.addrs(cfg({ httpUrl: gate.url }), { env: env(), timeout: '20s' }),
+    many(45).map((d) => d.private_ipv4),
+  );
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 4);
+  t.deepEqual(sim.counts(), { [API_NAME]: 9 }, 'each page read once');
 });
 
 test('a smaller server page size (7) is read to the end', async (t) => {
@@ -212,7 +226,9 @@ test('a later page failing fails the whole call', async (t) => {
   const sim = await startTestSim(t, fleet(many(30), { page_size: { [API_NAME]: 10 } }), [packetSim]);
   sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 2 } });
   await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
-  t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+  // Page 1, then pages 2 and 3 at once: one is refused and ends the call (the other may be aborted before it is counted).
+  const count = sim.counts()[API_NAME] ?? 0;
+  t.true(count >= 2 && count <= 3, String(count));
 });
 
 test('rate_limit: throttled pages are retried until every page is read', async (t) => {

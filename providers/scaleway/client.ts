@@ -1,8 +1,9 @@
 /**
  * Scaleway API calls, through the one HTTP stack under the kit's one retried call: the Instance
- * API's `GET /instance/v1/zones/{zone}/servers`, every page of every zone asked for, and, only
- * when a tagged server's private address lives in IPAM, IPAM's `GET /ipam/v1/regions/{region}/ips`
- * once per region (every page), never once per server. Loaded lazily.
+ * API's `GET /instance/v1/zones/{zone}/servers`, every page of every zone asked for (after each
+ * zone's first page, a few at a time), and, only when a tagged server's private address lives in
+ * IPAM, IPAM's `GET /ipam/v1/regions/{region}/ips` once per region (every page, the same way), never
+ * once per server. Loaded lazily.
  */
 import {
   apiCall,
@@ -13,6 +14,7 @@ import {
   type ProviderContext,
   ProviderError,
   parseRetryAfter,
+  readNumberedPages,
 } from '../../src/kit/index.js';
 import { type IpamIp, malformedIpamPage, malformedPage, parseScalewayError, type ScalewayServer } from './extract.js';
 
@@ -96,9 +98,11 @@ function getServersPage(url: URL, zone: string, headers: Record<string, string>,
 const authHeaders = (token: string, ctx: ProviderContext) => ({ 'x-auth-token': token, accept: 'application/json', 'user-agent': ctx.userAgent });
 
 /**
- * `perPage` of every page of servers with the tag in each zone, zone after zone, page after page
- * until `X-Total-Count` servers are read (or a short page ends a zone without the header). Never
- * part of the list. Each page is reduced as it arrives, so only what `perPage` keeps outlives it.
+ * `perPage` of every page of servers with the tag in each zone, zone after zone, in order. In each
+ * zone page 1's `X-Total-Count` plans the rest (by the page size page 1 shows, as a server may serve
+ * fewer than asked), read a few at a time (the kit's `readNumberedPages`); without the header, page
+ * after page until a short one. Never part of the list. Each page is reduced as it arrives, so only
+ * what `perPage` keeps outlives it.
  */
 export async function listServers<T>(
   options: ListOptions,
@@ -109,30 +113,43 @@ export async function listServers<T>(
   const headers = authHeaders(options.token, ctx);
   const pages: T[] = [];
   for (const zone of zones) {
-    let read = 0;
-    for (let page = 1; ; page++) {
-      const url = serversUrl(options, zone, page);
-      ctx.log.debug(`discover-scaleway: GET ${url.pathname}${url.search}`);
-      const result = await getServersPage(url, zone, headers, ctx);
+    // Servers a page holds: the size asked, or fewer when page 1 shows the server serves fewer.
+    let stride = MAX_PER_PAGE;
+    const zonePages = await readNumberedPages({
+      signal: ctx.signal,
+      async read(page, signal) {
+        const url = serversUrl(options, zone, page);
+        ctx.log.debug(`discover-scaleway: GET ${url.pathname}${url.search}`);
+        const result = await getServersPage(url, zone, headers, { ...ctx, signal });
+        const before = (page - 1) * stride;
+        if (result.servers.length === 0 && result.total !== undefined && result.total > before) {
+          throw new MalformedResponseError(
+            `discover-scaleway: ${LIST_SERVERS} ${zone}: page ${page} is empty but X-Total-Count says ${result.total} and ${before} were read`,
+            `${url.origin}${url.pathname}`,
+          );
+        }
+        return result;
+      },
+      pageCount: (first) => {
+        if (first.total === undefined || first.servers.length === 0 || first.total <= first.servers.length) return undefined;
+        stride = first.servers.length;
+        return Math.ceil(first.total / stride);
+      },
+      next: (result, page) => {
+        if (result.total === undefined) return result.servers.length < MAX_PER_PAGE ? undefined : page + 1;
+        return page * stride < result.total ? page + 1 : undefined;
+      },
       // The zone is the URL's: older answers leave it out of the server object.
-      pages.push(perPage(result.servers.map((server) => (server.zone ? server : { ...server, zone }))));
-      read += result.servers.length;
-      const done = result.total === undefined ? result.servers.length < MAX_PER_PAGE : read >= result.total;
-      if (done) break;
-      if (result.servers.length === 0) {
-        throw new MalformedResponseError(
-          `discover-scaleway: ${LIST_SERVERS} ${zone}: page ${page} is empty but X-Total-Count says ${result.total} and ${read} were read`,
-          `${url.origin}${url.pathname}`,
-        );
-      }
-    }
+      reduce: (result) => perPage(result.servers.map((server) => (server.zone ? server : { ...server, zone }))),
+    });
+    pages.push(...zonePages);
   }
   return pages;
 }
 
 /**
- * Every Instance private-NIC address of one family in each region, page after page until
- * `total_count` IPs are read. Never part of the list.
+ * Every Instance private-NIC address of one family in each region: page 1's `total_count` plans the
+ * rest, read a few at a time (the kit's `readNumberedPages`). Never part of the list.
  */
 export async function listPrivateNicIps(
   options: Pick<ListOptions, 'apiUrl' | 'token' | 'organization'>,
@@ -143,30 +160,38 @@ export async function listPrivateNicIps(
   const headers = authHeaders(options.token, ctx);
   const ips: IpamIp[] = [];
   for (const region of regions) {
-    let read = 0;
-    for (let page = 1; ; page++) {
-      const url = ipamUrl(options, region, ipv6, page);
-      ctx.log.debug(`discover-scaleway: GET ${url.pathname}${url.search}`);
-      const body = await getJson(ctx, {
-        provider: 'scaleway',
-        operation: LIST_IPS,
-        url,
-        headers,
-        errorFor: (response) => statusError(response, region, LIST_IPS),
-      });
-      const problem = malformedIpamPage(body);
-      if (problem) throw new MalformedResponseError(`discover-scaleway: ${LIST_IPS} ${region}: ${problem}`, `${url.origin}${url.pathname}`);
-      const { ips: pageIps, total_count: total } = body as { ips: IpamIp[]; total_count: number };
-      ips.push(...pageIps);
-      read += pageIps.length;
-      if (read >= total) break;
-      if (pageIps.length === 0) {
-        throw new MalformedResponseError(
-          `discover-scaleway: ${LIST_IPS} ${region}: page ${page} is empty but total_count says ${total} and ${read} were read`,
-          `${url.origin}${url.pathname}`,
+    // IPs a page holds: the size asked, or fewer when page 1 shows the server serves fewer.
+    let stride = IPAM_PAGE_SIZE;
+    const regionPages = await readNumberedPages({
+      signal: ctx.signal,
+      async read(page, signal) {
+        const url = ipamUrl(options, region, ipv6, page);
+        ctx.log.debug(`discover-scaleway: GET ${url.pathname}${url.search}`);
+        const body = await getJson(
+          { ...ctx, signal },
+          { provider: 'scaleway', operation: LIST_IPS, url, headers, errorFor: (response) => statusError(response, region, LIST_IPS) },
         );
-      }
-    }
+        const problem = malformedIpamPage(body);
+        if (problem) throw new MalformedResponseError(`discover-scaleway: ${LIST_IPS} ${region}: ${problem}`, `${url.origin}${url.pathname}`);
+        const answer = body as { ips: IpamIp[]; total_count: number };
+        const before = (page - 1) * stride;
+        if (answer.ips.length === 0 && answer.total_count > before) {
+          throw new MalformedResponseError(
+            `discover-scaleway: ${LIST_IPS} ${region}: page ${page} is empty but total_count says ${answer.total_count} and ${before} were read`,
+            `${url.origin}${url.pathname}`,
+          );
+        }
+        return answer;
+      },
+      pageCount: (first) => {
+        if (first.ips.length === 0 || first.total_count <= first.ips.length) return undefined;
+        stride = first.ips.length;
+        return Math.ceil(first.total_count / stride);
+      },
+      next: (answer, page) => (page * stride < answer.total_count ? page + 1 : undefined),
+      reduce: (answer) => answer.ips,
+    });
+    for (const pageIps of regionPages) ips.push(...pageIps);
   }
   return ips;
 }

@@ -14,6 +14,7 @@ import type { Fleet } from '../../src/sim/fleet.js';
 import type { FaultSpec } from '../../src/sim/types.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { missingKeys, shapeDifferences } from '../../test/helpers/shape.js';
+import { startPageGate } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
@@ -50,6 +51,20 @@ test('every page: 250 servers at 100 a page are 3 requests, X-Total-Count read',
   t.is(addrs.length, 250);
   t.is(new Set(addrs).size, 250);
   t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+});
+
+test('pages after the first are read 4 at a time (never more), planned from X-Total-Count; every server in order', async (t) => {
+  const sim = await startTestSim(t, fleet(many(45), { page_size: { [API_NAME]: 5 } }), [scalewaySim]);
+  // Nine pages of five (the server serves 5 of the 100 asked): the gate holds pages 2.. until four wait at once.
+  const watch = (_: string, path: string) => path.startsWith('/instance/v1/zones/') && !/[?&]page=1(&|$)/.test(path);
+  const gate = await startPageGate(t, sim.httpUrl, { watch, hold: 4 });
+  t.deepEqual(
+    await engine.addrs(cfg({ httpUrl: gate.url }), { env: env(), timeout: '20s' }),
+    many(45).map((s) => s.private_ipv4),
+  );
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 4);
+  t.deepEqual(sim.counts(), { [API_NAME]: 9 }, 'each page read once');
 });
 
 test('a smaller server page size (9) is read to the end', async (t) => {
@@ -302,6 +317,18 @@ test('IPAM: every page of every region; organization becomes organization_id', a
   const mine = await engine.addrs(cfg(sim, `region=par1 organization=${ORG}`), { env: env() });
   t.is(mine.length, 130);
   t.deepEqual(sim.counts(), { [API_NAME]: 2, [IPAM_API_NAME]: 4 });
+});
+
+test('IPAM pages after the first are read at once (three here), planned from total_count', async (t) => {
+  const estate = Array.from({ length: 130 }, (_, i) => routed(i + 1));
+  const sim = await startTestSim(t, fleet(estate, { page_size: { [IPAM_API_NAME]: 40 } }), [scalewaySim]);
+  // 130 NIC addresses at 40 a page: the gate holds pages 2, 3 and 4 until all three wait at once.
+  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, path) => path.startsWith('/ipam/') && !/[?&]page=1(&|$)/.test(path), hold: 3 });
+  const addrs = await engine.addrs(cfg({ httpUrl: gate.url }), { env: env(), timeout: '20s' });
+  t.is(addrs.length, 130);
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 3);
+  t.deepEqual(sim.counts(), { [API_NAME]: 2, [IPAM_API_NAME]: 4 }, 'each page read once');
 });
 
 test('IPAM faults: retried when transient; a refusal names ListIPs; malformed is an error, never a partial list', async (t) => {

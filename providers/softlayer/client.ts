@@ -1,9 +1,18 @@
 /**
  * `SoftLayer_Account/getVirtualGuests` over HTTP Basic (username + API key), every page
- * (`resultLimit=offset,limit`, `SoftLayer-Total-Items`), each page retried on its own under the
- * shared policy. A failure of any page fails the whole call.
+ * (`resultLimit=offset,limit`, `SoftLayer-Total-Items`; after the first, a few at a time), each page
+ * retried on its own under the shared policy. A failure of any page fails the whole call.
  */
-import { apiCall, MalformedResponseError, NetworkError, ProviderError, type ProviderContext, parseRetryAfter, printableLine } from '../../src/kit/index.js';
+import {
+  apiCall,
+  MalformedResponseError,
+  NetworkError,
+  type ProviderContext,
+  ProviderError,
+  parseRetryAfter,
+  printableLine,
+  readNumberedPages,
+} from '../../src/kit/index.js';
 import { guestsOf, guestsUrl, malformedGuests, objectFilter, type VirtualGuest } from './extract.js';
 
 /** Guests per page: SoftLayer documents no maximum; SLDN suggests small pages for masked relational data. */
@@ -51,8 +60,11 @@ function toSoftlayerError(error: unknown): unknown {
 }
 
 /**
- * `perPage` of every page of guests matching the datacenter and tag, in order. Each page is reduced
- * as it arrives, so only what `perPage` keeps outlives it.
+ * `perPage` of every page of guests matching the datacenter and tag, in order. Page 1's
+ * `SoftLayer-Total-Items` plans the rest (at the offsets its length sets, as a server may serve
+ * fewer than asked), read a few at a time (the kit's `readNumberedPages`); without the header, page
+ * after page until a short one. Each page is reduced as it arrives, so only what `perPage` keeps
+ * outlives it.
  */
 export async function listGuests<T>(ctx: ProviderContext, query: GuestQuery, perPage: (guests: VirtualGuest[]) => T): Promise<T[]> {
   const headers = {
@@ -60,33 +72,41 @@ export async function listGuests<T>(ctx: ProviderContext, query: GuestQuery, per
     authorization: `Basic ${Buffer.from(`${query.username}:${query.apiKey}`).toString('base64')}`,
   };
   const filter = objectFilter(query.datacenter, query.tag);
-  const pages: T[] = [];
-  let read = 0;
-  for (;;) {
-    const url = guestsUrl(query.endpoint, filter, read, PAGE_LIMIT);
-    ctx.log.debug(`discover-softlayer: GET ${url.pathname} resultLimit=${read},${PAGE_LIMIT}`);
-    const { body, total } = await apiCall(ctx, { provider: 'softlayer', operation: OPERATION, toError: toSoftlayerError }, async () => {
-      const response = await ctx.http.request(url, { headers, signal: ctx.signal, okStatus: () => true });
-      if (response.status !== 200) throw slError(response.status, response.text(), response.headers, query.username);
-      const header = response.headers['softlayer-total-items'];
-      const totalText = Array.isArray(header) ? header[0] : header;
-      return { body: response.json<unknown>(), total: totalText !== undefined && /^\d+$/.test(totalText) ? Number(totalText) : undefined };
-    });
-    const problem = malformedGuests(body);
-    if (problem) throw new MalformedResponseError(`discover-softlayer: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
-    const page = guestsOf(body);
-    pages.push(perPage(page));
-    read += page.length;
-    if (total === undefined) {
-      if (page.length < PAGE_LIMIT) return pages;
-      continue;
-    }
-    if (read >= total) return pages;
-    if (page.length === 0) {
-      throw new MalformedResponseError(
-        `discover-softlayer: ${OPERATION}: SoftLayer-Total-Items says ${total} but the pages ended after ${read}`,
-        `${url.origin}${url.pathname}`,
-      );
-    }
-  }
+  // Guests a page holds: the limit asked, or fewer when page 1 shows the server serves fewer.
+  let stride = PAGE_LIMIT;
+  return readNumberedPages<{ guests: VirtualGuest[]; total: number | undefined }, T>({
+    signal: ctx.signal,
+    async read(page, signal) {
+      const offset = (page - 1) * stride;
+      const url = guestsUrl(query.endpoint, filter, offset, PAGE_LIMIT);
+      ctx.log.debug(`discover-softlayer: GET ${url.pathname} resultLimit=${offset},${PAGE_LIMIT}`);
+      const { body, total } = await apiCall({ ...ctx, signal }, { provider: 'softlayer', operation: OPERATION, toError: toSoftlayerError }, async () => {
+        const response = await ctx.http.request(url, { headers, signal, okStatus: () => true });
+        if (response.status !== 200) throw slError(response.status, response.text(), response.headers, query.username);
+        const header = response.headers['softlayer-total-items'];
+        const totalText = Array.isArray(header) ? header[0] : header;
+        return { body: response.json<unknown>(), total: totalText !== undefined && /^\d+$/.test(totalText) ? Number(totalText) : undefined };
+      });
+      const problem = malformedGuests(body);
+      if (problem) throw new MalformedResponseError(`discover-softlayer: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
+      const guests = guestsOf(body);
+      if (guests.length === 0 && total !== undefined && total > offset) {
+        throw new MalformedResponseError(
+          `discover-softlayer: ${OPERATION}: SoftLayer-Total-Items says ${total} but the pages ended after ${offset}`,
+          `${url.origin}${url.pathname}`,
+        );
+      }
+      return { guests, total };
+    },
+    pageCount: (first) => {
+      if (first.total === undefined || first.guests.length === 0 || first.total <= first.guests.length) return undefined;
+      stride = first.guests.length;
+      return Math.ceil(first.total / stride);
+    },
+    next: (page, number) => {
+      if (page.total === undefined) return page.guests.length < PAGE_LIMIT ? undefined : number + 1;
+      return number * stride < page.total ? number + 1 : undefined;
+    },
+    reduce: (page) => perPage(page.guests),
+  });
 }

@@ -45,7 +45,7 @@ export default defineProvider({
       '(softlayer-go, softlayer-python and softlayer-java only), and one paged GET needs no more.',
     "The call is `GET {url}/SoftLayer_Account/getVirtualGuests.json` with go-discover's object mask (plus `primaryIpAddress`) " +
       'and object filter (`virtualGuests.datacenter.name`, `virtualGuests.tagReferences.tag.name`, each only when given), ' +
-      'ordered by `id`, read page by page with `resultLimit=<offset>,100` until `SoftLayer-Total-Items` guests are in.',
+      'ordered by `id`, read with `resultLimit=<offset>,100` until `SoftLayer-Total-Items` guests are in (after page 1, which carries the total, up to 4 pages at a time).',
     'A guest without the address `addr_type` asks for is skipped and counted in the `-v` log (go-discover crashed on a guest without a backend address).',
     'A refused username or API key (401 `Access Denied`) is an authentication error naming the username, never the key, and is not retried. ' +
       '`SoftLayer_Exception_WebService_RateLimitExceeded` is throttling, waited out within the timeout.',

@@ -1,6 +1,7 @@
 /**
- * The CVM `DescribeInstances` calls: one signed POST per page through `ctx.http`, every page,
- * errors typed from the `Response.Error` codes Tencent Cloud sends in HTTP 200 bodies.
+ * The CVM `DescribeInstances` calls: one signed POST per page through `ctx.http`, every page (after
+ * the first, a few at a time), errors typed from the `Response.Error` codes Tencent Cloud sends in
+ * HTTP 200 bodies.
  */
 import {
   apiCall,
@@ -11,6 +12,7 @@ import {
   type ProviderContext,
   ProviderError,
   printableLine,
+  readNumberedPages,
   type Target,
 } from '../../src/kit/index.js';
 import { type CvmResponse, cvmTargets, describeBody, malformedPage, type TencentAddressType } from './extract.js';
@@ -46,24 +48,42 @@ const AUTH_REASONS: Record<string, string> = {
 /** Retried: throttling is flagged; `InternalError` is the API's transient failure. */
 const classify = createClassifier({ transient: (e) => e.cloudCode === 'InternalError' || e.cloudCode === 'ServiceUnavailable' });
 
-/** Every running instance with the tag, every page; the targets of `address_type`. */
+/**
+ * Every running instance with the tag, every page; the targets of `address_type`, in page order.
+ * Page 1's `TotalCount` plans the rest (at the offsets its length sets, as a server may serve fewer
+ * than `Limit`), read a few at a time (the kit's `readNumberedPages`); each page is reduced to its
+ * targets as it arrives.
+ */
 export async function describeAll(args: TencentArgs, ctx: ProviderContext, now: () => number): Promise<Target[]> {
   const tag = args.tag_key !== undefined && args.tag_value !== undefined ? { key: args.tag_key, value: args.tag_value } : undefined;
   const url = new URL(args.endpoint);
-  const targets: Target[] = [];
-  let skipped = 0;
-  let offset = 0;
-  for (let page = 1; ; page++) {
-    const body = describeBody(tag, offset, PAGE_LIMIT);
-    const answer = await apiCall(ctx, { provider: 'tencentcloud', operation: OPERATION, toError, classify }, () => post(ctx, url, args, body, now));
-    const instances = answer.InstanceSet ?? [];
-    const found = cvmTargets(instances, args.address_type);
-    targets.push(...found.targets);
-    skipped += found.skipped.length;
-    offset += instances.length;
-    ctx.log.debug(`discover-tencentcloud: DescribeInstances page ${page}: ${instances.length} instance(s), ${offset} of ${answer.TotalCount}`);
-    if (instances.length === 0 || offset >= (answer.TotalCount ?? 0)) break;
-  }
+  // Instances a page holds: the limit asked, or fewer when page 1 shows the server serves fewer.
+  let stride = PAGE_LIMIT;
+  const pages = await readNumberedPages({
+    signal: ctx.signal,
+    read: (page, signal) => {
+      const body = describeBody(tag, (page - 1) * stride, PAGE_LIMIT);
+      const pageCtx = { ...ctx, signal };
+      return apiCall(pageCtx, { provider: 'tencentcloud', operation: OPERATION, toError, classify }, () => post(pageCtx, url, args, body, now));
+    },
+    pageCount: (first) => {
+      const served = first.InstanceSet?.length ?? 0;
+      const total = first.TotalCount ?? 0;
+      if (served === 0 || total <= served) return 1;
+      stride = served;
+      return Math.ceil(total / served);
+    },
+    // Past the planned pages (the list grew): on while this page is not empty and the total promises more.
+    next: (answer, page) => ((answer.InstanceSet ?? []).length > 0 && page * stride < (answer.TotalCount ?? 0) ? page + 1 : undefined),
+    reduce: (answer, page) => {
+      const instances = answer.InstanceSet ?? [];
+      ctx.log.debug(`discover-tencentcloud: DescribeInstances page ${page}: ${instances.length} instance(s) of ${answer.TotalCount}`);
+      const found = cvmTargets(instances, args.address_type);
+      return { targets: found.targets, skipped: found.skipped.length };
+    },
+  });
+  const targets = pages.flatMap((page) => page.targets);
+  const skipped = pages.reduce((sum, page) => sum + page.skipped, 0);
   if (skipped > 0) ctx.log.debug(`discover-tencentcloud: ${skipped} instance(s) skipped: no ${args.address_type} address`);
   ctx.log.debug(`discover-tencentcloud: ${targets.length} address(es) in ${args.region}`);
   return targets;

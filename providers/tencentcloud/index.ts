@@ -62,7 +62,7 @@ export function createTencentcloudProvider(options: TencentcloudProviderOptions 
         'rather than `tencentcloud-sdk-nodejs-cvm`: the SDK pulls in its own HTTP stack (node-fetch, its own proxy handling) for one POST, ' +
         "and the signature is 30 lines. So proxies, timeouts and the loopback guard are the engine's own.",
       'Filters `instance-state=RUNNING` and `tag:<tag_key>=<tag_value>`, as go-discover. Every page is read (`Offset`/`Limit` 100, ' +
-        "the API's maximum, until `TotalCount`): go-discover reads only the first page, the API's default 20 instances.",
+        "the API's maximum, until `TotalCount`; after page 1, up to 4 pages at a time): go-discover reads only the first page, the API's default 20 instances.",
       'Errors come in HTTP 200 bodies (`Response.Error`). A refused signature (`AuthFailure.SignatureFailure`), an unknown secret id ' +
         '(`AuthFailure.SecretIdNotFound`), an expired timestamp (`AuthFailure.SignatureExpire`, clock skew over 5 minutes) or an ' +
         'unsupported region fail at once, naming the credential refused. `RequestLimitExceeded` is throttling and `InternalError` ' +

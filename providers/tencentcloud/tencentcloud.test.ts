@@ -10,6 +10,7 @@ import { Discover } from '../../src/discover.js';
 import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import type { SimRequest } from '../../src/sim/types.js';
+import { startPageGate } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import tencentcloud, { createTencentcloudProvider } from './index.js';
@@ -65,6 +66,33 @@ test('every page: 250 instances at the API maximum of 100 (3 pages); 25 at a ser
   const capped = await startTestSim(t, fleet(25, [], 10), [tencentcloudSim]);
   t.deepEqual(await addrs(cfg(capped.httpUrl)), all(25));
   t.is(capped.counts()[API_NAME], 3);
+});
+
+/** The Offset of a DescribeInstances POST body (-1 for another request). */
+function offsetOf(body: string): number {
+  try {
+    const offset = (JSON.parse(body) as { Offset?: unknown }).Offset;
+    return typeof offset === 'number' ? offset : -1;
+  } catch {
+    return -1;
+  }
+}
+
+test('pages after the first are read 4 at a time (never more), at the offsets of the served page size; every instance in order', async (t) => {
+  const sim = await startTestSim(t, fleet(45, [], 5), [tencentcloudSim]);
+  // Nine pages of five (the server serves 5 of the 100 asked): the gate holds pages 2.. until four wait at once.
+  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, __, body) => offsetOf(body) > 0, hold: 4 });
+  t.deepEqual(await addrs(cfg(gate.url), { timeout: 20_000 }), all(45));
+  t.true(gate.opened());
+  t.is(gate.maxInFlight(), 4);
+  t.deepEqual(
+    gate
+      .requests()
+      .map((r) => offsetOf(r.body))
+      .sort((a, b) => a - b),
+    [0, 5, 10, 15, 20, 25, 30, 35, 40],
+    'each page read once',
+  );
 });
 
 test('only RUNNING instances with the tag in the region; address_type=public_v4 skips those without one', async (t) => {

@@ -63,3 +63,4 @@ export type { RequestTlsOptions } from '../http/types.js';
 export const loadHttpStack = () => import('../http/index.js');
 export { REDACTED, isSecretName } from '../redact.js';
 export * from './sim.js';
+export { DEFAULT_PAGE_CONCURRENCY, type NumberedPagesSpec, readNumberedPages } from './pages.js';
