@@ -167,6 +167,41 @@ test('a failing page fails the whole list with its own error and aborts the requ
   t.false(caller.signal.aborted, "the caller's own signal is left alone");
 });
 
+test('a page still throttled after its attempts slows the list: nothing new starts, it is read again alone, then the rest one at a time', async (t) => {
+  const reader = fakeReader();
+  const list = readNumberedPages(spec(reader));
+  (await reader.take(1)).answer(page(1, 8));
+  const waiting = await reader.waitPending(4);
+  const throttled = new ProviderError('acme', '429 slow down', { operation: 'ListServers', status: 429, throttled: true });
+  (waiting.find((p) => p.number === 3) as Pending).fail(throttled);
+  for (const p of waiting.filter((w) => w.number !== 3)) {
+    t.false(reader.signals.get(p.number)?.aborted, `page ${p.number} goes on`);
+    p.answer(page(p.number, 8));
+  }
+  for (const number of [3, 6, 7, 8]) {
+    const again = await reader.take(number);
+    t.is(reader.pending.length, 1, `page ${number} is the only request in flight`);
+    again.answer(page(number, 8));
+  }
+  t.deepEqual(
+    (await list).flat(),
+    Array.from({ length: 8 }, (_, i) => `item-${i + 1}`),
+  );
+  t.deepEqual(reader.asked, [1, 2, 3, 4, 5, 3, 6, 7, 8], 'no page started after the throttled one failed until it was read again');
+});
+
+test('a page throttled again when read alone fails the list with its error', async (t) => {
+  const reader = fakeReader();
+  const list = readNumberedPages(spec(reader));
+  (await reader.take(1)).answer(page(1, 3));
+  const waiting = await reader.waitPending(2);
+  const throttled = new ProviderError('acme', '429 slow down', { operation: 'ListServers', status: 429, throttled: true });
+  (waiting[0] as Pending).fail(throttled);
+  (waiting[1] as Pending).answer(page((waiting[1] as Pending).number, 3));
+  (await reader.take((waiting[0] as Pending).number)).fail(throttled);
+  t.is(await t.throwsAsync(list), throttled);
+});
+
 test("the caller's abort stops every request in flight", async (t) => {
   const reader = fakeReader();
   const caller = new AbortController();

@@ -4,7 +4,7 @@
  * list costs 200 round trips of wall time; read `concurrency` at a time it costs about a quarter.
  */
 import { setMaxListeners } from 'node:events';
-import { MalformedResponseError } from '../errors.js';
+import { MalformedResponseError, ProviderError } from '../errors.js';
 
 /**
  * The default number of page requests in flight at once. Four cuts a long list's wall time about
@@ -42,9 +42,12 @@ export interface NumberedPagesSpec<P, T> {
  * Every page of a numbered list, reduced, **in page order**. Page 1 is read first; the page count it
  * states plans pages 2..N, read with at most `concurrency` requests in flight, each reduced as it
  * arrives. When the last planned page says more follow (the list grew while it was read), the rest
- * is read one page after another to the real end, as a sequential reader would. Any page failing
- * fails the whole list with that page's own error, and the requests still in flight are aborted;
- * never a partial list. Retries stay per request (the kit's `apiCall`).
+ * is read one page after another to the real end, as a sequential reader would. Retries stay per
+ * request (the kit's `apiCall`). A page still throttled when its attempts are spent slows the list
+ * down instead of ending it: no new page starts beside the ones in flight, and that page is read
+ * once more, alone, after them, as a reader of one page at a time would have paced itself. Any
+ * other failure, or a page throttled again, fails the whole list with that page's own error, and the
+ * requests still in flight are aborted; never a partial list.
  * @example
  *   const pages = await readNumberedPages({
  *     signal: ctx.signal,
@@ -73,30 +76,44 @@ export async function readNumberedPages<P, T>(spec: NumberedPagesSpec<P, T>): Pr
   if (planned > 1) {
     let nextNumber = 2;
     let failure: { error: unknown } | undefined;
+    // Pages throttled through all their attempts, to be read again one at a time.
+    const throttled: number[] = [];
+    const keep = (number: number, page: P | undefined) => {
+      if (page === undefined) {
+        end = Math.min(end, number - 1);
+        return;
+      }
+      if (number > end) return;
+      reduced[number - 1] = spec.reduce(page, number);
+      if (number === planned) following = spec.next(page, number);
+    };
     const worker = async () => {
-      while (failure === undefined && nextNumber <= end) {
+      while (failure === undefined && throttled.length === 0 && nextNumber <= end) {
         const number = nextNumber++;
         try {
           const page = await spec.read(number, signal);
           if (failure !== undefined) return;
-          if (page === undefined) {
-            end = Math.min(end, number - 1);
-            continue;
-          }
-          if (number > end) continue;
-          reduced[number - 1] = spec.reduce(page, number);
-          if (number === planned) following = spec.next(page, number);
+          keep(number, page);
         } catch (error) {
-          if (failure === undefined) {
-            failure = { error };
-            stop.abort(error);
+          if (failure !== undefined) return;
+          if (error instanceof ProviderError && error.throttled && !signal.aborted) {
+            throttled.push(number);
+            return;
           }
+          failure = { error };
+          stop.abort(error);
           return;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, planned - 1) }, worker));
     if (failure !== undefined) throw failure.error;
+    if (throttled.length > 0) {
+      // Slowed down: the throttled pages again, then the ones never started, one at a time.
+      const rest = [...throttled.sort((a, b) => a - b)];
+      for (let number = nextNumber; number <= end; number++) rest.push(number);
+      for (const number of rest) if (number <= end) keep(number, await spec.read(number, signal));
+    }
     if (end < planned) {
       // The list shrank: pages past its end are not part of it.
       reduced.length = end;
