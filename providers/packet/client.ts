@@ -94,9 +94,10 @@ export async function listDevices<T>(
       if (seen.has(url.href) || seen.size >= MAX_PAGES) {
         throw new MalformedResponseError(`discover-packet: ${OPERATION}: the next page repeats a page already read`, `${url.origin}${url.pathname}`);
       }
-      seen.add(url.href);
       ctx.log.debug(`discover-packet: GET ${url.pathname}${url.search}`);
       const body = await getJson({ ...ctx, signal }, { provider: 'packet', operation: OPERATION, url, headers, errorFor: statusError });
+      // Read once it was answered: a page refused as throttled is read again after the others.
+      seen.add(url.href);
       const problem = malformedPage(body);
       if (problem) throw new MalformedResponseError(`discover-packet: ${OPERATION}: ${problem}`, `${url.origin}${url.pathname}`);
       return body as PacketPage;
