@@ -18,15 +18,13 @@
 // <another build's dist/entry/discover.js> adds a row per provider for that build, its simulator
 // and its lookup (before/after in one run).
 import '../entry/compose.js';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { FleetInstance, SimModule } from '../src/sim/index.js';
 import { demoFleet, loadBuiltinSims } from '../src/sim/index.js';
-import { CLI, type MeasuredRun, ROOT, median, runMeasured, verdict } from './lib.js';
+import { CLI, type MeasuredRun, median, runMeasured, verdict } from './lib.js';
+import { foundOf, startSimProcess } from './sim-process.js';
 
 const SIZE = Number(process.env.BENCH_FLEET_SIZE ?? 10_000);
 const RUNS = Number(process.env.BENCH_FLEET_RUNS ?? 3);
@@ -34,7 +32,6 @@ const ONLY = process.env.BENCH_FLEET_ONLY?.split(',');
 const BEFORE = process.env.BENCH_FLEET_BEFORE;
 const RATIO_GOAL = 6;
 const RSS_GOAL_MB = 150;
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 interface Row {
   label: string;
@@ -72,7 +69,7 @@ try {
       const row: Row = { label: build.label, provider: module.provider, lookups: [], baseline: [], requests: [], simCpuMs: [], found: [] };
       rows.push(row);
       // Each build's own simulator, so a faster simulator shows in its row, not in both.
-      const sim = await startSimProcess(build.cli, fleetPath);
+      const sim = await startSimProcess(build.cli, fleetPath, env);
       try {
         const block = sim.paste.blocks.find((b) => b.provider === module.provider);
         if (!block) throw new Error(`${module.provider}: the simulator printed no paste block for a fleet of bench(i) instances`);
@@ -154,50 +151,3 @@ for (const v of verdicts) console.log(v);
 if (unmeasured.length > 0) console.log(`not measured (no bench hook in their sim-fleet.ts): ${unmeasured.join(', ')}`);
 if (failed) console.log('FAILED: some runs did not list every instance');
 process.exitCode = failed ? 1 : 0;
-
-/** Distinct expected addresses in a `discover -q addrs` answer (a `host:port` counts by its host). */
-function foundOf(stdout: string, expected: ReadonlySet<string>): number {
-  const hosts = stdout
-    .trim()
-    .split(/\s+/)
-    .filter((token) => token !== '')
-    .map((token) => /^\[(.+)\]:\d+$/.exec(token)?.[1] ?? /^([^:]+):\d+$/.exec(token)?.[1] ?? token);
-  return new Set(hosts.filter((host) => expected.has(host))).size;
-}
-
-interface SimPasteData {
-  httpUrl: string;
-  env: Record<string, string>;
-  blocks: { provider: string; config: string; env: Record<string, string> }[];
-}
-
-/** `discover --format json sim --fleet <file>` in a child process, once it has printed its paste line. */
-async function startSimProcess(cli: string, fleetPath: string) {
-  // A larger young generation: the simulator renders every page from scratch, and with the default
-  // it spent more time collecting than rendering (linode's: 1,040 -> 470 ms a lookup). Harness only.
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', cli, '--format', 'json', 'sim', '--fleet', fleetPath], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const first = await Promise.race([once(lines, 'line').then(([l]) => l as string), exited.then(([code]) => Promise.reject(new Error(`sim exited ${code}`)))]);
-  const paste = JSON.parse(first) as SimPasteData;
-  return {
-    paste,
-    /** The simulator process's CPU time so far (user + system), from /proc. */
-    cpuMs(): number {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    },
-    async control(method: string, route: string): Promise<unknown> {
-      const response = await fetch(`${paste.httpUrl}${route}`, { method });
-      return response.json();
-    },
-    async stop(): Promise<void> {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}

@@ -12,15 +12,13 @@
 // Medians of BENCH_PAGES_RUNS (default 3). Every run must return every instance's address.
 // BENCH_PAGES_ONLY=hetzner,softlayer (default hetzner,digitalocean,softlayer).
 import '../entry/compose.js';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { FleetInstance } from '../src/sim/index.js';
 import { demoFleet, loadBuiltinSims } from '../src/sim/index.js';
-import { CLI, type MeasuredRun, median, ROOT, runMeasured } from './lib.js';
+import { CLI, type MeasuredRun, median, runMeasured } from './lib.js';
+import { foundOf, startSimProcess } from './sim-process.js';
 
 const SIZE = Number(process.env.BENCH_PAGES_SIZE ?? 10_000);
 const RUNS = Number(process.env.BENCH_PAGES_RUNS ?? 3);
@@ -46,7 +44,7 @@ try {
     const fleetPath = path.join(work, `${module.provider}.json`);
     writeFileSync(fleetPath, JSON.stringify({ ...demo, instances, services: [], faults }));
     const builds = [{ label: module.provider, cli: CLI }, ...(BEFORE ? [{ label: `${module.provider} (before)`, cli: BEFORE }] : [])];
-    const sims = await Promise.all(builds.map((build) => startSimProcess(build.cli, fleetPath)));
+    const sims = await Promise.all(builds.map((build) => startSimProcess(build.cli, fleetPath, env)));
     try {
       const runs = builds.map(() => [] as Array<MeasuredRun & { requests: number }>);
       for (let run = -1; run < RUNS; run++) {
@@ -97,43 +95,3 @@ for (const line of lines) console.log(line);
 console.log('  ("one at a time": the requests times the latency, the least a reader of one page after another waits)');
 if (failed) console.log('FAILED: some runs did not list every instance');
 process.exitCode = failed ? 1 : 0;
-
-/** Distinct expected addresses in a `discover -q addrs` answer (a `host:port` counts by its host). */
-function foundOf(stdout: string, expected: ReadonlySet<string>): number {
-  const hosts = stdout
-    .trim()
-    .split(/\s+/)
-    .filter((token) => token !== '')
-    .map((token) => /^\[(.+)\]:\d+$/.exec(token)?.[1] ?? /^([^:]+):\d+$/.exec(token)?.[1] ?? token);
-  return new Set(hosts.filter((host) => expected.has(host))).size;
-}
-
-/** `discover --format json sim --fleet <file>` in a child process, once it has printed its paste line. */
-async function startSimProcess(cli: string, fleetPath: string) {
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', cli, '--format', 'json', 'sim', '--fleet', fleetPath], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  const input = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const first = await Promise.race([
-    once(input, 'line').then(([line]) => line as string),
-    exited.then(([code]) => Promise.reject(new Error(`sim exited ${code}`))),
-  ]);
-  const paste = JSON.parse(first) as {
-    httpUrl: string;
-    env: Record<string, string>;
-    blocks: { provider: string; config: string; env: Record<string, string> }[];
-  };
-  return {
-    paste,
-    async control(method: string, route: string): Promise<unknown> {
-      return (await fetch(`${paste.httpUrl}${route}`, { method })).json();
-    },
-    async stop(): Promise<void> {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
