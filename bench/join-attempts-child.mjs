@@ -1,7 +1,8 @@
 // Child of bench/join-attempts.ts: one retryJoin in a fresh process, as a booting node runs it,
-// through the built package (dist/, with its bundles). Prints the time each attempt's `join` was
-// called, in ms since retryJoin started, and how many addresses it got, as one JSON line.
-import { retryJoin } from '../dist/src/index.js';
+// through the built package's entry (dist/entry/autojoin.js: the engine with the built-in
+// providers and their bundles; dist/src/ alone has no provider). Prints the time each attempt's
+// `join` was called, in ms since retryJoin started, and how many addresses it got, as one JSON line.
+import { retryJoin } from '../dist/entry/autojoin.js';
 
 const [config, attemptsArg, intervalMs] = process.argv.slice(2);
 const attempts = Number(attemptsArg);
