@@ -44,37 +44,34 @@ export function malformedPage(body: unknown): string | undefined {
 }
 
 /**
- * The page number `links.pages.next` points at, or undefined on the last page. The link is read
- * only for its `page` query parameter (as godo does), so a link to another host is never followed
- * with the token.
+ * The `page` query parameter of a `links.pages` URL, or undefined. Only that parameter is read (as
+ * godo does), so a link to another host is never followed with the token.
  */
-export function nextPage(page: DropletPage, current: number): number | undefined {
-  const next = page.links?.pages?.next;
-  if (!next) return undefined;
+function linkedPage(link: string | undefined): number | undefined {
+  if (!link) return undefined;
   let number: number;
   try {
-    number = Number(new URL(next, 'https://api.digitalocean.com').searchParams.get('page'));
+    number = Number(new URL(link, 'https://api.digitalocean.com').searchParams.get('page'));
   } catch {
     return undefined;
   }
+  return Number.isInteger(number) ? number : undefined;
+}
+
+/** The page number `links.pages.next` points at, or undefined on the last page. */
+export function nextPage(page: DropletPage, current: number): number | undefined {
+  const number = linkedPage(page.links?.pages?.next);
   // A link that does not move forward would loop for ever.
-  return Number.isInteger(number) && number > current ? number : undefined;
+  return number !== undefined && number > current ? number : undefined;
 }
 
 /**
- * The page count the first page states: the `page` of `links.pages.last` (read as `nextPage`
- * reads `next`), or undefined when there is none (one page, or a link without a usable number).
+ * The page count the first page states: the `page` of `links.pages.last`, or undefined when there
+ * is none (one page, or a link without a usable number).
  */
 export function lastPage(page: DropletPage): number | undefined {
-  const last = page.links?.pages?.last;
-  if (!last) return undefined;
-  let number: number;
-  try {
-    number = Number(new URL(last, 'https://api.digitalocean.com').searchParams.get('page'));
-  } catch {
-    return undefined;
-  }
-  return Number.isInteger(number) && number > 1 ? number : undefined;
+  const number = linkedPage(page.links?.pages?.last);
+  return number !== undefined && number > 1 ? number : undefined;
 }
 
 /** Why a droplet gave no target, for the `-v` log. */
