@@ -15,6 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as acorn from 'acorn';
 import * as esbuild from 'esbuild';
 import { armFiles, armMappers, armNoKnownEnums } from './bundle-arm-mappers.mjs';
 
@@ -29,13 +30,17 @@ export const BUNDLE_FORMAT = 1;
  * Per-provider build settings. `protos`: the gRPC/REST services and methods a provider calls;
  * @google-cloud/compute's 11.7 MB descriptor JSON is replaced in the bundle by the types those
  * methods reach, their responses pruned to the field masks in `responseMasks` (see pruneProtos).
+ * `awsShapes`: the EC2 structures cut to the members the provider reads (see awsSchemas).
  * `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`, `nodeFetchGlobals`,
  * `formDataForObjectsOnly`: see the plugins and functions of those names. `armMappers`:
  * arm-network's models/mappers.js and parameters.js cut to what the `armOperations` kept reach
  * (scripts/bundle-arm-mappers.mjs).
  */
 export const SETTINGS = {
-  aws: { scanningXmlParser: true },
+  aws: {
+    scanningXmlParser: true,
+    awsShapes: { package: '@aws-sdk/client-ec2', module: 'providers/aws/fields.ts', export: 'EC2_READ_MEMBERS' },
+  },
   azure: {
     armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
     armMappers: true,
@@ -98,19 +103,71 @@ const externalEngine = {
  * computed key makes esbuild keep every shape (it cannot prove `[_xN]` free of side effects), so
  * EC2's 1.3 MB of schemas would all stay for one command. The keys are plain string constants
  * of the same file: writing them in place lets tree-shaking keep only the shapes reached.
+ *
+ * `shapes` (a provider's `awsShapes` setting) also cuts named structures of one package to the
+ * members the provider reads (pruneAwsShapes): the deserializer visits only those, and the shapes
+ * only the dropped members reached fall to tree-shaking.
  */
-const inlineSchemaKeys = {
-  name: 'inline-schema-keys',
+const awsSchemas = (shapes) => ({
+  name: 'aws-schemas',
   setup(build) {
-    build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
+    const pruned = shapes ? path.dirname(require.resolve(`${shapes.package}/package.json`)) : undefined;
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
       const text = readFileSync(args.path, 'utf8');
       const constants = new Map();
       for (const match of text.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) constants.set(match[1], match[2]);
-      const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
+      let contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
+      if (pruned && args.path.startsWith(pruned + path.sep)) {
+        const members = (await importBuildModule(shapes.module))[shapes.export];
+        if (!members) throw new Error(`bundle: ${shapes.module} exports no ${shapes.export}`);
+        contents = pruneAwsShapes(contents, members, shapes.package);
+      }
       return { contents, loader: 'js' };
     });
   },
-};
+});
+
+/**
+ * Cuts the structures named in `members` (shape name -> member names kept) of an AWS SDK schema
+ * file, `export var <Shape>$ = [3, ns, name, traits, [member names], [member schemas]]`, to those
+ * members. Throws if a shape is missing, is not a structure, or lacks a member: the SDK changed,
+ * and a provider would silently read undefined.
+ */
+export function pruneAwsShapes(text, members, packageName = 'the AWS SDK') {
+  const strings = new Map();
+  for (const match of text.matchAll(/^const (_\w+) = "([^"\\\n]*)";$/gm)) strings.set(match[1], match[2]);
+  const ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'module' });
+  const edits = [];
+  const found = new Set();
+  for (const statement of ast.body) {
+    const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (declaration?.type !== 'VariableDeclaration') continue;
+    for (const declarator of declaration.declarations) {
+      const shape = declarator.id.name?.endsWith('$') ? declarator.id.name.slice(0, -1) : undefined;
+      if (shape === undefined || !Object.hasOwn(members, shape)) continue;
+      const elements = declarator.init?.type === 'ArrayExpression' ? declarator.init.elements : [];
+      const [kind, , , , names, schemas] = elements;
+      if (kind?.type !== 'Literal' || kind.value !== 3 || names?.type !== 'ArrayExpression' || schemas?.type !== 'ArrayExpression')
+        throw new Error(`bundle: ${packageName}'s ${shape}$ is not a structure schema of the expected form`);
+      const nameOf = (node) => (node.type === 'Identifier' ? strings.get(node.name) : node.type === 'Literal' ? node.value : undefined);
+      const kept = [];
+      for (const member of members[shape]) {
+        const index = names.elements.findIndex((node) => nameOf(node) === member);
+        if (index < 0) throw new Error(`bundle: ${packageName}'s ${shape}$ has no member ${member}`);
+        kept.push(index);
+      }
+      kept.sort((a, b) => a - b);
+      const pick = (list) => `[${kept.map((i) => text.slice(list.elements[i].start, list.elements[i].end)).join(', ')}]`;
+      edits.push([names.start, names.end, pick(names)], [schemas.start, schemas.end, pick(schemas)]);
+      found.add(shape);
+    }
+  }
+  const missing = Object.keys(members).filter((shape) => !found.has(shape));
+  if (missing.length) throw new Error(`bundle: ${packageName} has no structure schema ${missing.map((shape) => `${shape}$`).join(', ')}`);
+  let out = text;
+  for (const [start, end, replacement] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + replacement + out.slice(end);
+  return out;
+}
 
 /**
  * The protobuf JSON descriptor reduced to what `methods` reach: those methods on their services,
@@ -245,21 +302,26 @@ export function parseFieldMask(mask) {
  * names the export each method's response is read through. Loaded with esbuild, as the bundle will.
  */
 async function loadResponseMasks(masks) {
-  const built = await esbuild.build({
-    entryPoints: [path.join(ROOT, masks.module)],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'node',
-    logLevel: 'warning',
-  });
-  const exported = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
+  const exported = await importBuildModule(masks.module);
   return Object.fromEntries(
     Object.entries(masks.methods).map(([method, name]) => {
       if (typeof exported[name] !== 'string') throw new Error(`bundle: ${masks.module} exports no field mask ${name}`);
       return [method, exported[name]];
     }),
   );
+}
+
+/** A provider's TypeScript module of build settings (field masks, members read), loaded with esbuild as the bundle will. */
+async function importBuildModule(module) {
+  const built = await esbuild.build({
+    entryPoints: [path.join(ROOT, module)],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'warning',
+  });
+  return import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
 }
 
 const prunedProtos = (settings) => ({
@@ -738,7 +800,7 @@ export async function bundleProviders(out, names = providerNames()) {
       ...(web ? { inject: web.inject, define: web.define } : {}),
       plugins: [
         externalEngine,
-        inlineSchemaKeys,
+        awsSchemas(settings.awsShapes),
         ...(settings.protos ? [prunedProtos(settings.protos)] : []),
         ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxFallback] : []),
         ...(web ? web.plugins : []),

@@ -69,7 +69,7 @@ test('targetsFromReservations keeps id, Name tag and zone', (t) => {
     zone: 'us-west-2a',
   });
   t.deepEqual(targetsFromReservations([], 'private_v4'), []);
-  t.deepEqual(targetsFromReservations([{ ReservationId: 'r-empty' }], 'private_v4'), []);
+  t.deepEqual(targetsFromReservations([{}], 'private_v4'), []);
 });
 
 const eni = (ip?: string) => ({

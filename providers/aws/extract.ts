@@ -7,9 +7,9 @@
  * - `public_v6`: every IPv6 address on every network interface;
  * - ECS tasks: the first attachment detail named `privateIPv4Address`.
  */
-import type { Instance, Reservation } from '@aws-sdk/client-ec2';
 import type { Task } from '@aws-sdk/client-ecs';
 import type { Target } from '../../src/kit/index.js';
+import type { ReadInstance, ReadReservation } from './fields.js';
 
 /** The address kinds AWS offers. `private_v6` is absent on purpose: every AWS IPv6 address is global unicast. */
 export type AwsAddrType = 'private_v4' | 'public_v4' | 'public_v6';
@@ -25,7 +25,7 @@ export interface TagFilter {
  * `running` are dropped (the API filter already asks for running ones; this guards a racing
  * state change in a later page). Instances without the asked address are skipped, as go-discover does.
  */
-export function targetsFromReservations(reservations: readonly Reservation[], addrType: AwsAddrType): Target[] {
+export function targetsFromReservations(reservations: readonly ReadReservation[], addrType: AwsAddrType): Target[] {
   const targets: Target[] = [];
   for (const reservation of reservations) {
     for (const instance of reservation.Instances ?? []) {
@@ -40,7 +40,7 @@ export function targetsFromReservations(reservations: readonly Reservation[], ad
 }
 
 /** The addresses of one instance for an address kind, in API order. */
-export function instanceAddresses(instance: Instance, addrType: AwsAddrType): string[] {
+export function instanceAddresses(instance: ReadInstance, addrType: AwsAddrType): string[] {
   switch (addrType) {
     case 'public_v6': {
       const addresses: string[] = [];
@@ -125,7 +125,7 @@ export function regionFromArn(arn: string): string | undefined {
   return parts[3];
 }
 
-function nameTag(instance: Instance): string | undefined {
+function nameTag(instance: ReadInstance): string | undefined {
   return instance.Tags?.find((tag) => tag.Key === 'Name')?.Value;
 }
 
