@@ -73,9 +73,10 @@ function namesUsedBy(file) {
  * each property of `modelProperties`, `additionalProperties`, a Sequence's `element`, a
  * Dictionary's `value`), every `uberParent`, and for each polymorphic type T the entries `T` and
  * `T.<value>` of `discriminators` that core-client's getIndexDiscriminator may pick, followed the
- * same way (and their subtypes'). @returns { names, discriminators, parameters } sorted
+ * same way (and their subtypes'). `cuts` (mapper name -> properties kept, see cutProperties): a
+ * cut mapper's other properties are not followed. @returns { names, discriminators, parameters } sorted
  */
-export function reachableMappers(all, parameters, files) {
+export function reachableMappers(all, parameters, files, cuts = {}) {
   const names = new Set();
   const discriminatorKeys = new Set();
   const usedParameters = new Set();
@@ -95,7 +96,8 @@ export function reachableMappers(all, parameters, files) {
     if (type.name === 'Composite' && type.className) reach(type.className, from);
     if (type.uberParent) reach(type.uberParent, from);
     if (type.polymorphicDiscriminator || type.uberParent) polymorphic.add(type.uberParent ?? type.className);
-    for (const property of Object.values(type.modelProperties ?? {})) walk(property, from);
+    const cut = type.className !== undefined && Object.hasOwn(cuts, type.className) && mapper === all[type.className] ? cuts[type.className] : undefined;
+    for (const [name, property] of Object.entries(type.modelProperties ?? {})) if (!cut || cut.includes(name)) walk(property, from);
     if (type.additionalProperties) walk(type.additionalProperties, from);
     if (type.element) walk(type.element, from);
     if (type.value) walk(type.value, from);
@@ -129,6 +131,30 @@ export function reachableMappers(all, parameters, files) {
     }
   }
   return { names: [...names].sort(), discriminators: [...discriminatorKeys].sort(), parameters: [...usedParameters].sort() };
+}
+
+/**
+ * Checks `cuts` (mapper name -> the properties a provider reads, providers/azure/fields.ts) against
+ * the package's mappers, and returns the statement that applies them in the bundle's mappers.js:
+ * each cut mapper's `modelProperties` replaced by those properties, in the file's order. It runs
+ * after every statement, so the mappers that spread a cut one's properties keep them all.
+ */
+export function cutProperties(all, cuts) {
+  const entries = Object.entries(cuts);
+  for (const [name, properties] of entries) {
+    const model = all[name]?.type;
+    if (model?.name !== 'Composite' || !model.modelProperties) throw new Error(`bundle: arm-network has no composite mapper ${name} to cut`);
+    for (const property of properties)
+      if (!Object.hasOwn(model.modelProperties, property)) throw new Error(`bundle: arm-network's mapper ${name} has no property ${property}`);
+  }
+  if (entries.length === 0) return '';
+  const list = entries.map(([name, properties]) => `    [${name}, ${JSON.stringify(properties)}],\n`).join('');
+  return [
+    '// autojoin: the properties the provider reads (scripts/bundle-arm-mappers.mjs, cutProperties).\n',
+    `for (const [mapper, kept] of [\n${list}]) {\n`,
+    '    mapper.type.modelProperties = Object.fromEntries(Object.entries(mapper.type.modelProperties).filter(([name]) => kept.includes(name)));\n',
+    '}\n',
+  ].join('');
 }
 
 /**
@@ -172,12 +198,13 @@ function identifiersIn(statement, names) {
  * parameter equal to the original, the reach complete within the pruned mappers.
  * @returns { mappers, parameters, reached } (`mappers`/`parameters` the files' text)
  */
-export async function pruneArmModels(settings) {
+export async function pruneArmModels(settings, cuts = {}) {
   const files = armFiles(settings);
   const all = await import(pathToFileURL(files.mappers).href);
   const allParameters = await import(pathToFileURL(files.parameters).href);
   const roots = [files.client, ...Object.values(files.operations).map((group) => group.file)];
-  const reached = reachableMappers(all, allParameters, roots);
+  const cutStatement = cutProperties(all, cuts);
+  const reached = reachableMappers(all, allParameters, roots, cuts);
 
   // parameters.js: the used statements, and an import of the mappers they name.
   const parametersText = readFileSync(files.parameters, 'utf8');
@@ -211,14 +238,14 @@ export async function pruneArmModels(settings) {
   // In the file's order: a statement may read one above it.
   const keptStatements = [...mapperParts.statements].filter(([name]) => kept.has(name)).map(([, statement]) => statement);
   const discriminators = `export const discriminators = {\n${reached.discriminators.map((key) => `    ${JSON.stringify(key)}: ${all.discriminators[key].type.className},\n`).join('')}};\n`;
-  const mappers = [mapperParts.head, ...keptStatements, discriminators, mapperParts.tail].join('');
+  const mappers = [mapperParts.head, ...keptStatements, discriminators, cutStatement, mapperParts.tail].join('');
 
-  await checkPruned({ mappers, parameters, all, allParameters, reached, roots, kept });
+  await checkPruned({ mappers, parameters, all, allParameters, reached, roots, kept, cuts });
   return { mappers, parameters, reached, kept: [...kept].sort() };
 }
 
 /** Loads the pruned files and compares them with the package's: throws on any difference that matters. */
-async function checkPruned({ mappers, parameters, all, allParameters, reached, roots, kept }) {
+async function checkPruned({ mappers, parameters, all, allParameters, reached, roots, kept, cuts }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-arm-models-'));
   try {
     mkdirSync(path.join(dir, 'models'));
@@ -227,18 +254,26 @@ async function checkPruned({ mappers, parameters, all, allParameters, reached, r
     writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
     const prunedMappers = await import(pathToFileURL(path.join(dir, 'models', 'mappers.js')).href);
     const prunedParameters = await import(pathToFileURL(path.join(dir, 'models', 'parameters.js')).href);
+    // A cut mapper is the package's with only the properties kept (a parameter may hold one: a request body the provider never sends).
+    const cutOf = (mapper) => {
+      const name = Object.keys(cuts).find((key) => all[key] === mapper);
+      if (name === undefined) return mapper;
+      const modelProperties = Object.fromEntries(Object.entries(mapper.type.modelProperties).filter(([key]) => cuts[name].includes(key)));
+      return { ...mapper, type: { ...mapper.type, modelProperties } };
+    };
     for (const name of kept) {
-      if (!isDeepStrictEqual(prunedMappers[name], all[name])) throw new Error(`bundle: the pruned mapper ${name} differs from arm-network's`);
+      if (!isDeepStrictEqual(prunedMappers[name], cutOf(all[name]))) throw new Error(`bundle: the pruned mapper ${name} differs from arm-network's`);
     }
     for (const key of reached.discriminators) {
       if (!isDeepStrictEqual(prunedMappers.discriminators[key], all.discriminators[key]))
         throw new Error(`bundle: the pruned discriminators["${key}"] differs`);
     }
     for (const name of reached.parameters) {
-      if (!isDeepStrictEqual(prunedParameters[name], allParameters[name])) throw new Error(`bundle: the pruned Parameters.${name} differs from arm-network's`);
+      const expected = allParameters[name].mapper ? { ...allParameters[name], mapper: cutOf(allParameters[name].mapper) } : allParameters[name];
+      if (!isDeepStrictEqual(prunedParameters[name], expected)) throw new Error(`bundle: the pruned Parameters.${name} differs from arm-network's`);
     }
     // The reach computed within the pruned files alone finds the same: nothing it needs is missing.
-    const again = reachableMappers(prunedMappers, prunedParameters, roots);
+    const again = reachableMappers(prunedMappers, prunedParameters, roots, cuts);
     if (!isDeepStrictEqual(again, reached)) throw new Error('bundle: the pruned mappers do not reach what the whole ones do');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -251,14 +286,14 @@ async function checkPruned({ mappers, parameters, all, allParameters, reached, r
  * (the armOperations plugin imports the kept groups' files directly): any other importer would
  * look up mappers that are not there, and fails the build.
  */
-export const armMappers = (settings) => ({
+export const armMappers = (settings, cuts = {}) => ({
   name: 'arm-mappers',
   setup(build) {
     let pruned;
     let files;
     build.onStart(async () => {
       files = armFiles(settings);
-      pruned = await pruneArmModels(settings);
+      pruned = await pruneArmModels(settings, cuts);
     });
     build.onResolve({ filter: /(^|\/)mappers\.js$/ }, (args) => {
       if (path.resolve(args.resolveDir, args.path) !== files.mappers) return undefined;

@@ -34,7 +34,8 @@ export const BUNDLE_FORMAT = 1;
  * `restOnlyGax`, `armOperations`, `memoSerializeNames`, `scanningXmlParser`, `nodeFetchGlobals`,
  * `formDataForObjectsOnly`: see the plugins and functions of those names. `armMappers`:
  * arm-network's models/mappers.js and parameters.js cut to what the `armOperations` kept reach
- * (scripts/bundle-arm-mappers.mjs).
+ * (scripts/bundle-arm-mappers.mjs). `armReadProperties`: the mappers of those cut to the
+ * properties the provider reads (cutProperties there).
  */
 export const SETTINGS = {
   aws: {
@@ -44,6 +45,7 @@ export const SETTINGS = {
   azure: {
     armOperations: { package: '@azure/arm-network', file: 'dist/esm/networkManagementClient.js', keep: ['networkInterfaces', 'publicIPAddresses'] },
     armMappers: true,
+    armReadProperties: { module: 'providers/azure/fields.ts', export: 'ARM_NETWORK_READ_PROPERTIES' },
     memoSerializeNames: true,
     formDataForObjectsOnly: true,
     lazyJsonWebToken: true,
@@ -309,6 +311,15 @@ async function loadResponseMasks(masks) {
       return [method, exported[name]];
     }),
   );
+}
+
+/** The `armReadProperties` setting's cuts (mapper name -> properties kept), or none. */
+async function armReadProperties(settings) {
+  if (!settings.armReadProperties) return {};
+  const { module, export: name } = settings.armReadProperties;
+  const cuts = (await importBuildModule(module))[name];
+  if (!cuts) throw new Error(`bundle: ${module} exports no ${name}`);
+  return cuts;
 }
 
 /** A provider's TypeScript module of build settings (field masks, members read), loaded with esbuild as the bundle will. */
@@ -805,7 +816,7 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.restOnlyGax ? [restOnlyGax, lazyGaxFallback] : []),
         ...(web ? web.plugins : []),
         ...(settings.armOperations ? [armOperations(settings.armOperations)] : []),
-        ...(settings.armMappers ? [armMappers(settings.armOperations), armNoKnownEnums(settings.armOperations)] : []),
+        ...(settings.armMappers ? [armMappers(settings.armOperations, await armReadProperties(settings)), armNoKnownEnums(settings.armOperations)] : []),
         ...(settings.memoSerializeNames ? [memoSerializeNames] : []),
         ...(settings.scanningXmlParser ? [scanningAwsXml] : []),
         ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),

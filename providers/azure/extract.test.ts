@@ -35,12 +35,11 @@ const dual: NicLike = {
   virtualMachine: { id: `${RG}/Microsoft.Compute/virtualMachines/a` },
   ipConfigurations: [
     {
-      name: 'ipconfig1',
       privateIPAddress: '10.0.0.4',
       privateIPAddressVersion: 'IPv4',
       publicIPAddress: { id: `${RG}/Microsoft.Network/publicIPAddresses/A-PIP` },
     },
-    { name: 'v6', privateIPAddress: 'fd00::4', privateIPAddressVersion: 'IPv6', publicIPAddress: { id: `${RG}/Microsoft.Network/publicIPAddresses/a-pip6` } },
+    { privateIPAddress: 'fd00::4', privateIPAddressVersion: 'IPv6', publicIPAddress: { id: `${RG}/Microsoft.Network/publicIPAddresses/a-pip6` } },
   ],
 };
 /** A second NIC on another VM: private only, a public IP whose dynamic address was released (deallocated). */
@@ -54,7 +53,7 @@ const noPublic: NicLike = {
   ],
 };
 /** A NIC with no address at all yet (still provisioning) and a detached NIC (no VM). */
-const empty: NicLike = { id: `${RG}/Microsoft.Network/networkInterfaces/c-nic0`, ipConfigurations: [{ name: 'ipconfig1' }] };
+const empty: NicLike = { id: `${RG}/Microsoft.Network/networkInterfaces/c-nic0`, ipConfigurations: [{}] };
 const detached: NicLike = { id: `${RG}/Microsoft.Network/networkInterfaces/d-nic0`, ipConfigurations: [{ privateIPAddress: '10.0.0.9' }] };
 /** A Uniform scale set NIC whose public IP came inline (an expanded response). */
 const inline: NicLike = { ipConfigurations: [{ privateIPAddress: '10.0.2.1', publicIPAddress: { id: 'x/publicIPAddresses/p', ipAddress: '52.0.0.9' } }] };

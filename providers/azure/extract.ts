@@ -3,29 +3,9 @@
  * No I/O here; `index.ts`/`client.ts` fetch the pages and call these.
  */
 import type { Target } from '../../src/kit/index.js';
+import type { NicLike, PublicIpLike } from './fields.js';
 
-/** The subset of `@azure/arm-network`'s `NetworkInterface` this provider reads. */
-export interface NicLike {
-  id?: string;
-  name?: string;
-  location?: string;
-  tags?: Record<string, string>;
-  virtualMachine?: { id?: string };
-  ipConfigurations?: Array<{
-    name?: string;
-    primary?: boolean;
-    privateIPAddress?: string;
-    privateIPAddressVersion?: string;
-    publicIPAddress?: { id?: string; ipAddress?: string };
-  }>;
-}
-
-/** The subset of `PublicIPAddress` this provider reads. */
-export interface PublicIpLike {
-  id?: string;
-  ipAddress?: string;
-  publicIPAddressVersion?: string;
-}
+export type { NicLike, PublicIpLike };
 
 /** The subset of `@azure/arm-compute`'s `VirtualMachine` this provider reads. */
 export interface VmLike {

@@ -1,10 +1,13 @@
 /**
- * The azure bundle's arm-network holds only the type mappers its operation groups reach
- * (scripts/bundle-arm-mappers.mjs). Differential: core-client's serializer over the pruned
- * models/mappers.js, exactly as the bundle gets it, reads the recorded ARM answers (fixtures/),
- * the simulator's answers and error bodies, and a polymorphic answer into the same objects,
- * every field, as over the package's whole file; and the pruning fails loudly when a mapper it
- * needs is missing or the file's shape changes.
+ * The azure bundle's arm-network holds only the type mappers its operation groups reach, with
+ * NetworkInterface, NetworkInterfaceIPConfiguration and PublicIPAddress cut to the properties the
+ * provider reads (scripts/bundle-arm-mappers.mjs, providers/azure/fields.ts). Differential:
+ * core-client's serializer over the pruned models/mappers.js, exactly as the bundle gets it, reads
+ * the recorded ARM answers (fixtures/), the simulator's answers and error bodies, and a
+ * polymorphic answer into the same objects as over the package's whole file: every field, and
+ * for NICs and public IPs every field the provider reads (what `compactNic`/`compactPublicIp`
+ * keep); and the pruning fails loudly when a mapper it needs is missing, a cut names a property
+ * the package lacks, or the file's shape changes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +16,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createSerializer, type CompositeMapper, type Mapper } from '@azure/core-client';
 import test, { type ExecutionContext } from 'ava';
+import { compactNic, compactPublicIp, type NicLike, type PublicIpLike } from './extract.js';
+import { ARM_NETWORK_READ_PROPERTIES } from './fields.js';
 import azureSim from './sim.js';
 import { issueToken } from './sim-token.js';
 import { createHttpClient } from '../../src/http/index.js';
@@ -27,7 +32,11 @@ interface ArmSettings {
 type Namespace = Record<string, unknown> & { discriminators: Record<string, Mapper> };
 interface Pruning {
   armFiles(settings: ArmSettings): { mappers: string; parameters: string; client: string; operations: Record<string, { file: string }> };
-  pruneArmModels(settings: ArmSettings): Promise<{ mappers: string; parameters: string; reached: { names: string[]; discriminators: string[] } }>;
+  cutProperties(all: object, cuts: Record<string, readonly string[]>): string;
+  pruneArmModels(
+    settings: ArmSettings,
+    cuts?: Record<string, readonly string[]>,
+  ): Promise<{ mappers: string; parameters: string; reached: { names: string[]; discriminators: string[] } }>;
   reachableMappers(all: object, parameters: object, files: string[]): { names: string[] };
   splitExportConsts(text: string, file: string, module: object): { statements: Map<string, string> };
 }
@@ -39,7 +48,7 @@ const { SETTINGS } = (await import(new URL('bundle-providers.mjs', scripts).href
 const settings = SETTINGS.azure.armOperations;
 const files = pruning.armFiles(settings);
 const whole = (await import(pathToFileURL(files.mappers).href)) as Namespace;
-const pruned = await pruning.pruneArmModels(settings);
+const pruned = await pruning.pruneArmModels(settings, ARM_NETWORK_READ_PROPERTIES);
 
 /** The pruned files loaded as the bundle loads them: side by side, parameters.js importing ../models/mappers.js. */
 async function loadPruned(): Promise<Namespace> {
@@ -54,17 +63,36 @@ async function loadPruned(): Promise<Namespace> {
 }
 const prunedNamespace = await loadPruned();
 
-/** `body` read as `className` by a serializer over each namespace: the same objects, or the test fails. */
-function readBoth(t: ExecutionContext, className: string, body: unknown): Record<string, unknown> {
-  const fromWhole = createSerializer(whole, false).deserialize(whole[className] as CompositeMapper, body, 'body');
-  const fromPruned = createSerializer(prunedNamespace, false).deserialize(prunedNamespace[className] as CompositeMapper, body, 'body');
-  t.deepEqual(fromPruned, fromWhole, className);
-  return fromPruned as Record<string, unknown>;
+/** What the provider keeps of a list answer whose items are cut mappers: the fields extract.ts reads. */
+const READ: Record<string, (item: never) => unknown> = {
+  NetworkInterfaceListResult: (nic: NicLike) => compactNic(nic),
+  PublicIPAddressListResult: (pip: PublicIpLike) => compactPublicIp(pip),
+};
+
+/**
+ * `body` read as `className` by a serializer over each namespace: the same objects (for a list of
+ * cut mappers, the same fields the provider reads, and the same next link), or the test fails.
+ * @returns the pruned reading and the whole one
+ */
+function readBoth(t: ExecutionContext, className: string, body: unknown): { pruned: Record<string, unknown>; whole: Record<string, unknown> } {
+  const fromWhole = createSerializer(whole, false).deserialize(whole[className] as CompositeMapper, body, 'body') as Record<string, unknown>;
+  const fromPruned = createSerializer(prunedNamespace, false).deserialize(prunedNamespace[className] as CompositeMapper, body, 'body') as Record<
+    string,
+    unknown
+  >;
+  const read = READ[className];
+  if (read) {
+    const project = (list: Record<string, unknown>) => ({ ...list, value: (list.value as never[]).map(read) });
+    t.deepEqual(project(fromPruned), project(fromWhole), className);
+  } else {
+    t.deepEqual(fromPruned, fromWhole, className);
+  }
+  return { pruned: fromPruned, whole: fromWhole };
 }
 
 const recorded = async (name: string): Promise<unknown> => JSON.parse(await readFile(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));
 
-test('the pruned mappers are a small part of the whole file, and hold what the list answers name', (t) => {
+test('the pruned mappers are a small part of the whole file, and hold what the list answers name as far as the provider reads', (t) => {
   const names = Object.keys(prunedNamespace).filter((name) => name !== 'discriminators');
   t.true(names.length < 150, `${names.length} mappers kept`);
   t.true(Object.keys(whole).length > 800);
@@ -75,25 +103,32 @@ test('the pruned mappers are a small part of the whole file, and hold what the l
     'NetworkInterfaceIPConfiguration',
     'PublicIPAddressListResult',
     'PublicIPAddress',
-    'Subnet',
     'CloudError',
   ]) {
     t.true(name in prunedNamespace, name);
   }
   t.false('ApplicationGateway' in prunedNamespace);
+  // Reached only through properties the cuts leave out (a configuration's subnet, a NIC's DNS settings).
+  t.false('Subnet' in prunedNamespace);
+  t.false('NetworkInterfaceDnsSettings' in prunedNamespace);
 });
 
-test('the recorded NetworkInterfaces_List answer reads the same through the pruned mappers, every field', async (t) => {
+test('the recorded NetworkInterfaces_List answer reads the same through the pruned mappers, every field the provider reads', async (t) => {
   const read = readBoth(t, 'NetworkInterfaceListResult', await recorded('network-interfaces-list.json'));
-  // Not vacuous: the answer is read deep (flattened properties, nested configurations).
-  const nic = (read.value as Record<string, unknown>[])[0] as { ipConfigurations: { privateIPAddress?: string; subnet?: { id?: string } }[] };
-  t.is(nic.ipConfigurations[0]?.privateIPAddress, '172.20.2.4');
-  t.truthy(nic.ipConfigurations[0]?.subnet?.id);
+  type Nic = { ipConfigurations: { privateIPAddress?: string; subnet?: { id?: string } }[]; enableIPForwarding?: boolean };
+  const [prunedNic, wholeNic] = [read.pruned, read.whole].map((list) => (list.value as Nic[])[0]!);
+  // Not vacuous: the answer is read deep (flattened properties, nested configurations)...
+  t.is(prunedNic!.ipConfigurations[0]?.privateIPAddress, '172.20.2.4');
+  // ...and cut: the whole mappers read the subnet and the NIC's other properties, the bundle's do not.
+  t.truthy(wholeNic!.ipConfigurations[0]?.subnet?.id);
+  t.is(prunedNic!.ipConfigurations[0]?.subnet, undefined);
+  t.is(typeof wholeNic!.enableIPForwarding, 'boolean');
+  t.is(prunedNic!.enableIPForwarding, undefined);
 });
 
-test('the recorded PublicIPAddresses_List answer reads the same through the pruned mappers, every field', async (t) => {
+test('the recorded PublicIPAddresses_List answer reads the same through the pruned mappers, every field the provider reads', async (t) => {
   const read = readBoth(t, 'PublicIPAddressListResult', await recorded('public-ip-addresses-list.json'));
-  t.true((read.value as { ipAddress?: string }[]).some((pip) => pip.ipAddress === '192.0.2.247'));
+  t.true((read.pruned.value as { ipAddress?: string }[]).some((pip) => pip.ipAddress === '192.0.2.247'));
 });
 
 const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
@@ -128,12 +163,12 @@ test("the simulator's list answers and error bodies read the same through the pr
     const answer = await get(pathAndQuery);
     t.is(answer.status, 200, pathAndQuery);
     const read = readBoth(t, className, answer.body);
-    t.true((read.value as unknown[]).length > 0, pathAndQuery);
+    t.true((read.pruned.value as unknown[]).length > 0, pathAndQuery);
   }
   // Every operation's `default` answer is a CloudError.
   const refused = await get('/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01', 'dddddddd-0000-0000-0000-000000000004');
   t.is(refused.status, 403);
-  const error = readBoth(t, 'CloudError', refused.body) as { error?: { code?: string } };
+  const error = readBoth(t, 'CloudError', refused.body).pruned as { error?: { code?: string } };
   t.is(error.error?.code, 'AuthorizationFailed');
 });
 
@@ -154,7 +189,7 @@ test("a polymorphic answer of the client's own operations picks the same subtype
     ],
     skipToken: 'next',
   };
-  const read = readBoth(t, 'ActiveSecurityAdminRulesListResult', body) as { value: Record<string, unknown>[] };
+  const read = readBoth(t, 'ActiveSecurityAdminRulesListResult', body).pruned as { value: Record<string, unknown>[] };
   t.is(read.value[0]?.access, 'Deny');
   t.is(read.value[1]?.flag, 'AllowVnetInbound');
 });
@@ -165,6 +200,14 @@ test('the pruning fails loudly when a mapper it reaches is missing', async (t) =
   t.throws(() => pruning.reachableMappers(lacking, parameters, [files.operations.networkInterfaces?.file ?? '']), {
     message: /names the mapper NetworkInterfaceDnsSettings, which arm-network's models\/mappers\.js does not define/,
   });
+});
+
+test('a cut that names a mapper or a property arm-network lacks fails the build', (t) => {
+  t.regex(pruning.cutProperties(whole, { PublicIPAddress: ['id', 'ipAddress'] }), /\[PublicIPAddress, \["id","ipAddress"\]\]/);
+  t.throws(() => pruning.cutProperties(whole, { PublicIPAddress: ['id', 'address'] }), {
+    message: "bundle: arm-network's mapper PublicIPAddress has no property address",
+  });
+  t.throws(() => pruning.cutProperties(whole, { NoSuchMapper: ['id'] }), { message: 'bundle: arm-network has no composite mapper NoSuchMapper to cut' });
 });
 
 test('the pruning fails loudly when models/mappers.js is no longer a list of export const statements', (t) => {
