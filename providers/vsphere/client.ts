@@ -1,10 +1,10 @@
 /**
- * The vSphere Automation REST calls (`/api`, vSphere 7.0U2+): a session from `POST /api/session`
- * (HTTP Basic), the tagging API (category -> tag -> attached objects), each VM's guest networking,
- * and `DELETE /api/session` at the end, failure or not, so a retry-join loop leaks no vCenter
- * sessions. Each call is retried on its own under the shared policy.
+ * The lookup: the vSphere Automation REST tagging calls (`/api`, vSphere 7.0U2+) with a session
+ * from `POST /api/session` (HTTP Basic) for the tagged VMs (category -> tag -> attached objects),
+ * then their `guest.net` in bulk through the SOAP PropertyCollector (guest-net.ts), as govmomi does
+ * for go-discover. `DELETE /api/session` at the end, failure or not, so a retry-join loop leaks no
+ * vCenter sessions. Each call is retried on its own under the shared policy.
  */
-import { setMaxListeners } from 'node:events';
 import {
   apiCall,
   classifyProviderError,
@@ -16,20 +16,8 @@ import {
   parseRetryAfter,
   printableLine,
 } from '../../src/kit/index.js';
-import {
-  attachedVms,
-  type CategoryModel,
-  type GuestInterface,
-  guestAddresses,
-  malformedVsphere,
-  pickCategory,
-  pickTag,
-  type TagModel,
-  type TagToObjects,
-} from './extract.js';
-
-/** Guest calls in flight at once: vCenter serves them in parallel, and 10,000 VMs one by one take minutes. */
-export const GUEST_CONCURRENCY = 16;
+import { attachedVms, type CategoryModel, guestAddresses, malformedVsphere, pickCategory, pickTag, type TagModel, type TagToObjects } from './extract.js';
+import { readGuestNet } from './guest-net.js';
 
 export interface VsphereQuery {
   host: string;
@@ -78,10 +66,6 @@ export function vsphereError(operation: string, status: number, text: string, he
   });
 }
 
-/** A guest without VMware Tools answers SERVICE_UNAVAILABLE for as long as Tools stay off: asking again does not help. */
-const noToolsIsFinal = (error: unknown) =>
-  error instanceof ProviderError && error.cloudCode === 'SERVICE_UNAVAILABLE' ? { retry: false } : classifyProviderError(error);
-
 function toVsphereError(error: unknown, operation: string): unknown {
   if (!(error instanceof NetworkError)) return error;
   return new ProviderError('vsphere', error.message, { operation, cause: error });
@@ -90,8 +74,6 @@ function toVsphereError(error: unknown, operation: string): unknown {
 /** The VMs with the tag and their guest addresses. The session is deleted before this returns or throws. */
 export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): Promise<VmAddresses[]> {
   const base = `https://${query.host}`;
-  // Each guest call in flight listens for the abort.
-  setMaxListeners(GUEST_CONCURRENCY * 2 + 10, ctx.signal);
   const tls: RequestTlsOptions | undefined = query.insecure ? { rejectUnauthorized: false } : undefined;
 
   const send = async (
@@ -101,11 +83,10 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
     headers: Record<string, string>,
     body?: unknown,
     okStatus: (status: number) => boolean = (s) => s === 200,
-    classify = classifyProviderError,
   ): Promise<unknown> => {
     const url = new URL(path, base);
     ctx.log.debug(`discover-vsphere: ${method} ${url.pathname}${url.search}`);
-    return apiCall(ctx, { provider: 'vsphere', operation, toError: toVsphereError, classify }, async () => {
+    return apiCall(ctx, { provider: 'vsphere', operation, toError: toVsphereError, classify: classifyProviderError }, async () => {
       const response = await ctx.http.request(url, {
         method,
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -180,33 +161,21 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
     const vms = attachedVms(associations);
     ctx.log.debug(`discover-vsphere: tag ${JSON.stringify(query.tagName)} (${tag.id}) is on ${vms.length} VM(s)`);
 
-    const results: VmAddresses[] = new Array(vms.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < vms.length) {
-        const index = next++;
-        const vm = vms[index] as string;
-        const path = `/api/vcenter/vm/${encodeURIComponent(vm)}/guest/networking/interfaces`;
-        try {
-          const interfaces = check<GuestInterface[]>(
-            await send('GuestNetworkingInterfaces', 'GET', path, session, undefined, undefined, noToolsIsFinal),
-            'interfaces',
-            'GuestNetworkingInterfaces',
-            path,
-          );
-          results[index] = { vm, ...guestAddresses(interfaces) };
-        } catch (error) {
-          // No VMware Tools data: vCenter answers 503 SERVICE_UNAVAILABLE; go-discover warns and goes on.
-          if (error instanceof ProviderError && error.cloudCode === 'SERVICE_UNAVAILABLE') {
-            results[index] = { vm, kept: [], dropped: [], noTools: error.message };
-            continue;
-          }
-          throw error;
-        }
+    if (vms.length === 0) return [];
+
+    const contents = new Map((await readGuestNet(ctx, { base, user: query.user, password: query.password, tls }, vms)).map((c) => [c.vm, c]));
+    return vms.map((vm): VmAddresses => {
+      const content = contents.get(vm);
+      if (content?.missing) {
+        throw new ProviderError('vsphere', `the guest.net of VM ${vm} could not be read (${content.missing})`, {
+          operation: 'RetrievePropertiesEx',
+          cloudCode: content.missing,
+        });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(GUEST_CONCURRENCY, vms.length) }, worker));
-    return results;
+      // Unset or empty: Tools are not running, or report no NIC (go-discover: a warning and no addresses).
+      if (!content?.nics?.length) return { vm, kept: [], dropped: [], noTools: content?.nics ? 'guest.net is empty' : 'guest.net is unset' };
+      return { vm, ...guestAddresses(content.nics) };
+    });
   } finally {
     await deleteSession(ctx, base, session, tls);
   }

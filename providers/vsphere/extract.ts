@@ -4,6 +4,7 @@
  * address except loopback, link-local unicast or multicast, and multicast, v4 and v6).
  */
 import { isIP } from 'node:net';
+import type { GuestNicInfo } from './soap.js';
 
 /** `GET /api/cis/tagging/category/{id}` (the fields read). */
 export interface CategoryModel {
@@ -22,13 +23,6 @@ export interface TagModel {
 export interface TagToObjects {
   tag_id: string;
   object_ids: Array<{ type: string; id: string }>;
-}
-
-/** One element of `GET /api/vcenter/vm/{vm}/guest/networking/interfaces`. */
-export interface GuestInterface {
-  mac_address?: string;
-  nic?: string;
-  ip?: { ip_addresses?: Array<{ ip_address?: string; prefix_length?: number; state?: string }> };
 }
 
 /** The one category with this exact name, or go-discover's error text. */
@@ -92,21 +86,24 @@ export function usableGuestAddress(address: string): boolean {
   return !(loopback || (first & 0xffc0) === 0xfe80 || first >= 0xff00);
 }
 
-/** Every kept address of a VM's guest interfaces, in the order the guest reports them. */
-export function guestAddresses(interfaces: readonly GuestInterface[]): { kept: string[]; dropped: string[] } {
+/**
+ * Every kept address of a VM's `guest.net`, in the order the guest reports them: each NIC's
+ * `ipConfig.ipAddress[].ipAddress`, as go-discover reads them.
+ */
+export function guestAddresses(nics: readonly GuestNicInfo[]): { kept: string[]; dropped: string[] } {
   const kept: string[] = [];
   const dropped: string[] = [];
-  for (const nic of interfaces) {
-    for (const entry of nic.ip?.ip_addresses ?? []) {
-      if (typeof entry.ip_address !== 'string') continue;
-      (usableGuestAddress(entry.ip_address) ? kept : dropped).push(entry.ip_address);
+  for (const nic of nics) {
+    for (const entry of nic.ipConfig?.ipAddress ?? []) {
+      if (typeof entry?.ipAddress !== 'string') continue;
+      (usableGuestAddress(entry.ipAddress) ? kept : dropped).push(entry.ipAddress);
     }
   }
   return { kept, dropped };
 }
 
 /** Why a 200 body is not what `what` should be, or undefined. */
-export function malformedVsphere(body: unknown, what: 'ids' | 'object' | 'associations' | 'interfaces' | 'session'): string | undefined {
+export function malformedVsphere(body: unknown, what: 'ids' | 'object' | 'associations' | 'session'): string | undefined {
   switch (what) {
     case 'session':
       return typeof body === 'string' && body !== '' ? undefined : 'the session answer is not a JSON string';
@@ -120,7 +117,5 @@ export function malformedVsphere(body: unknown, what: 'ids' | 'object' | 'associ
       return Array.isArray(body) && body.every((x) => x !== null && typeof x === 'object' && Array.isArray((x as TagToObjects).object_ids))
         ? undefined
         : 'the response is not a JSON array of {tag_id, object_ids}';
-    case 'interfaces':
-      return Array.isArray(body) && body.every((x) => x !== null && typeof x === 'object') ? undefined : 'the response is not a JSON array of interfaces';
   }
 }

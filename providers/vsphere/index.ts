@@ -1,6 +1,7 @@
 /**
  * `provider=vsphere`: the VMs carrying a vSphere tag (by category and tag name), with every guest
- * address VMware Tools reports, through the vSphere Automation REST API (`/api`, 7.0U2+).
+ * address VMware Tools reports: the tags through the vSphere Automation REST API (`/api`, 7.0U2+),
+ * the VMs' `guest.net` in bulk through the Web Services API (SOAP `/sdk`), as govmomi does.
  */
 import { defineProvider, TimeoutError } from '../../src/kit/index.js';
 
@@ -28,17 +29,22 @@ export default defineProvider({
   },
   rules: [{ together: ['tag_name', 'category_name'], why: 'a vSphere tag is named within its category' }],
   notes: [
-    'Plain REST through the shared HTTP client: VMware publishes no maintained vSphere Automation SDK for JavaScript, ' +
-      "and govmomi's SOAP path (`/sdk`, PropertyCollector) is not needed: the REST guest networking call gives the same addresses.",
-    'The calls: `POST /api/session` (HTTP Basic) for a session id sent as `vmware-api-session-id`; `GET /api/cis/tagging/category` and each ' +
-      'category, to find `category_name` (exactly one); `list-tags-for-category` and each tag, to find `tag_name`; `list-attached-objects-on-tags`, ' +
-      'keeping `VirtualMachine` objects; `GET /api/vcenter/vm/{vm}/guest/networking/interfaces` for each VM (16 at a time). Loopback, link-local ' +
-      '(unicast or multicast) and multicast addresses are dropped as go-discover does; v4 and v6 are kept.',
-    'The session is deleted (`DELETE /api/session`) when the call ends, failed or not, so a retry-join loop leaves no sessions behind on vCenter.',
-    'A VM without VMware Tools data (503 `SERVICE_UNAVAILABLE` from the guest call) gives a warning and no addresses, as in go-discover. ' +
-      'A refused user or password (401 `UNAUTHENTICATED`) is an authentication error naming the user, never the password, and is not retried.',
+    "Both of vCenter's APIs through the shared HTTP client, as go-discover (govmomi) uses both: VMware publishes no maintained vSphere SDK for " +
+      'JavaScript. The tags through the Automation REST API: `POST /api/session` (HTTP Basic) for a session id sent as `vmware-api-session-id`; ' +
+      '`GET /api/cis/tagging/category` and each category, to find `category_name` (exactly one); `list-tags-for-category` and each tag, to find ' +
+      '`tag_name`; `list-attached-objects-on-tags`, keeping `VirtualMachine` objects.',
+    "The VMs' guest networking in bulk through the Web Services API (SOAP, `POST /sdk`): `RetrieveServiceContent`, `SessionManager.Login` " +
+      '(the `vmware_soap_session` cookie), one `PropertyCollector.RetrievePropertiesEx` for `guest.net` with an ObjectSpec per VM, 1,000 VMs a page ' +
+      "(`maxObjects`), and `ContinueRetrievePropertiesEx` until no token: a handful of requests for 10,000 VMs instead of one per VM. Each NIC's " +
+      '`ipConfig.ipAddress[].ipAddress` is kept but loopback, link-local (unicast or multicast) and multicast, as go-discover does; v4 and v6.',
+    'No per-VM REST fallback: every vCenter serves `/sdk` (vSphere Client, govc and go-discover use it), and a fallback would turn a refused ' +
+      '`/sdk` (a proxy rule, a permission) into one request per VM and a second path to trust. A refused `/sdk` is an error naming it.',
+    'Both sessions end when the call ends, failed or not (`Logout`, `DELETE /api/session`), so a retry-join loop leaves no sessions behind on vCenter.',
+    'A VM without VMware Tools data (its `guest.net` unset or empty) gives a warning and no addresses, as in go-discover. A refused user or password ' +
+      '(REST 401 `UNAUTHENTICATED`, SOAP `InvalidLogin`) is an authentication error naming the user, never the password, and is not retried; ' +
+      'any other SOAP fault is an error naming its type (`NotAuthenticated`, `ManagedObjectNotFound`...), retried only for `SystemError`.',
     '`insecure_ssl=true` (or `VSPHERE_ALLOW_UNVERIFIED_SSL`) skips certificate checks for vCenter only, and the log says so; otherwise the system CAs (and `NODE_EXTRA_CA_CERTS`) apply.',
-    'Needs vCenter 7.0 Update 2 or later (the `/api` paths).',
+    'Needs vCenter 7.0 Update 2 or later (the `/api` paths); the SOAP calls ask for API version 7.0.2.0.',
   ],
   examples: [
     'provider=vsphere category_name=consul-role tag_name=consul-server host=vcenter.example.com user=discover@vsphere.local password=xxx',

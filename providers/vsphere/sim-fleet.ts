@@ -10,13 +10,13 @@ export const vsphereFleet: FleetModuleSpec = {
     'VMs: `tags` are vSphere tags (`category: tag`); every NIC address (`private_ipv4`, `public_ipv4`, `private_ipv6`, `public_ipv6`, `extra_nics`) is a guest address, each NIC with its own link-local IPv6 as guests report it; an id `vm-N` is the VM id.',
   instanceFields: {
     vmware_tools: {
-      help: '`false`: the guest has no VMware Tools data (the guest call answers 503 `SERVICE_UNAVAILABLE`, as for a powered-off VM). @default true',
+      help: '`false`: the guest has no VMware Tools data (its `guest.net` is unset in RetrievePropertiesEx answers, as for a powered-off VM). @default true',
       check: (value, where, check) => check.bool(value, where),
     },
   },
   credentials: {
-    user: { help: 'The vCenter user `POST /api/session` accepts (HTTP Basic).', required: true },
-    password: { help: "The user's password; others get 401 `UNAUTHENTICATED`.", required: true },
+    user: { help: 'The vCenter user `POST /api/session` (HTTP Basic) and the SOAP `Login` accept.', required: true },
+    password: { help: "The user's password; others get 401 `UNAUTHENTICATED` (REST) or an `InvalidLogin` fault (SOAP).", required: true },
   },
   demo: {
     credentials: { vsphere: { user: 'discover@vsphere.local', password: 'simulator-vsphere-password-not-real' } },

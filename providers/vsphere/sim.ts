@@ -1,17 +1,16 @@
 /**
- * vCenter's Automation REST API (`/api`, 7.0U2+) as the simulator serves it (provider-apis.md §11):
- * `POST`/`DELETE /api/session` (HTTP Basic -> a session id string, 201), the tagging API
- * (categories, tags, `list-tags-for-category`, `list-attached-objects-on-tags`) and
- * `GET /api/vcenter/vm/{vm}/guest/networking/interfaces`. Every call but login needs a live
- * `vmware-api-session-id`, else 401 `UNAUTHENTICATED`; the sim counts live sessions so tests can
- * check that none leak. Categories and tags come from the VMs' `tags` (category: tag).
+ * vCenter as the simulator serves it: the Automation REST API (`/api`, 7.0U2+; provider-apis.md
+ * §11) for sessions and tagging, and the Web Services API (SOAP `/sdk`, sim-soap.ts) for the VMs'
+ * `guest.net`. REST: `POST`/`DELETE /api/session` (HTTP Basic -> a session id string, 201), the
+ * tagging API (categories, tags, `list-tags-for-category`, `list-attached-objects-on-tags`); every
+ * call but login needs a live `vmware-api-session-id`, else 401 `UNAUTHENTICATED`. The sim counts
+ * live sessions of both APIs so tests can check that none leak. Categories and tags come from the
+ * VMs' `tags` (category: tag).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
-  type FleetAddresses,
   type FleetInstance,
   fleetCredentials,
-  isVisible,
   type SimApi,
   type SimContext,
   type SimErrorKind,
@@ -19,13 +18,15 @@ import {
   type SimRequest,
   type SimResponse,
   simJson,
-  simRoutes,
   visibleInstances,
 } from '../../src/kit/index.js';
 import { vsphereFleet } from './sim-fleet.js';
+import { sdkApi } from './sim-soap.js';
+import { closeRestSession, hasRestSession, openRestSession, vmId } from './sim-state.js';
 
+export { SDK_API } from './sim-soap.js';
+export { allSessionsDeleted, closeSoapSession, liveSessions, liveSoapSessions, nextSoapLogin, vmId } from './sim-state.js';
 export const CIS_API = 'vsphere-cis';
-export const VCENTER_API = 'vsphere-vcenter';
 
 function apiError(status: number, errorType: string, id: string, message: string, headers: Record<string, string> = {}): SimResponse {
   return simJson(status, { error_type: errorType, messages: [{ args: [], default_message: message, id }] }, headers);
@@ -39,39 +40,6 @@ const ERRORS: Record<SimErrorKind, () => SimResponse> = {
   auth: () => apiError(401, 'UNAUTHENTICATED', 'com.vmware.vapi.endpoint.method.authentication.required', 'Authentication required.'),
 };
 
-/** Live sessions per sim (keyed by its URL: several sims run in one test process). */
-const sessions = new Map<string, Set<string>>();
-
-function liveSet(ctx: SimContext): Set<string> {
-  let set = sessions.get(ctx.httpsUrl);
-  if (!set) {
-    set = new Set();
-    sessions.set(ctx.httpsUrl, set);
-  }
-  return set;
-}
-
-/** Callers of {@link allSessionsDeleted} waiting per sim, called when its last session is deleted. */
-const drained = new Map<string, Array<() => void>>();
-
-/**
- * Resolves once no session is open on this sim's vCenter: the event a test waits for when the call
- * it made has already ended (a timeout rejects before the provider's `DELETE /api/session` lands).
- */
-export function allSessionsDeleted(ctx: SimContext): Promise<void> {
-  if (liveSessions(ctx) === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const waiting = drained.get(ctx.httpsUrl) ?? [];
-    waiting.push(resolve);
-    drained.set(ctx.httpsUrl, waiting);
-  });
-}
-
-/** How many sessions are open on this sim's vCenter (logged in, not yet deleted). */
-export function liveSessions(ctx: SimContext): number {
-  return sessions.get(ctx.httpsUrl)?.size ?? 0;
-}
-
 function header(req: SimRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -84,12 +52,6 @@ function uuidOf(text: string): string {
 
 export const categoryId = (name: string) => `urn:vmomi:InventoryServiceCategory:${uuidOf(`category:${name}`)}:GLOBAL`;
 export const tagId = (category: string, name: string) => `urn:vmomi:InventoryServiceTag:${uuidOf(`tag:${category}:${name}`)}:GLOBAL`;
-
-/** The VM id: the instance id when it is `vm-N`, else a stable `vm-N`. */
-export function vmId(instance: FleetInstance): string {
-  if (/^vm-\d+$/.test(instance.id)) return instance.id;
-  return `vm-${(createHash('sha256').update(instance.id).digest().readUInt32BE(0) % 9_000_000) + 1000}`;
-}
 
 function vms(ctx: SimContext): FleetInstance[] {
   return visibleInstances(ctx, 'vsphere');
@@ -110,10 +72,7 @@ function categories(all: readonly FleetInstance[]): Map<string, Map<string, Flee
   return out;
 }
 
-function authorized(req: SimRequest, ctx: SimContext): boolean {
-  const id = header(req, 'vmware-api-session-id');
-  return id !== undefined && liveSet(ctx).has(id);
-}
+const authorized = (req: SimRequest, ctx: SimContext) => hasRestSession(ctx, header(req, 'vmware-api-session-id'));
 
 function readJson(req: SimRequest): Record<string, unknown> | undefined {
   try {
@@ -134,9 +93,7 @@ function login(req: SimRequest, ctx: SimContext): SimResponse {
   const colon = decoded.indexOf(':');
   const [user, password] = colon < 0 ? ['', ''] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
   if (!expected?.user || !expected.password || user !== expected.user || password !== expected.password) return ERRORS.auth();
-  const id = randomUUID().replace(/-/g, '');
-  liveSet(ctx).add(id);
-  return simJson(201, id);
+  return simJson(201, openRestSession(ctx));
 }
 
 function cis(req: SimRequest, ctx: SimContext): SimResponse {
@@ -145,11 +102,7 @@ function cis(req: SimRequest, ctx: SimContext): SimResponse {
   if (!authorized(req, ctx)) return ERRORS.auth();
   if (path === '/api/session') {
     if (req.method === 'DELETE') {
-      liveSet(ctx).delete(header(req, 'vmware-api-session-id') as string);
-      if (liveSet(ctx).size === 0) {
-        for (const resolve of drained.get(ctx.httpsUrl) ?? []) resolve();
-        drained.delete(ctx.httpsUrl);
-      }
+      closeRestSession(ctx, header(req, 'vmware-api-session-id') as string);
       return { status: 204 };
     }
     if (req.method === 'GET')
@@ -204,51 +157,6 @@ function cis(req: SimRequest, ctx: SimContext): SimResponse {
   return notFound(`No such operation: ${req.method} ${path}`);
 }
 
-/** A guest NIC as Tools reports it: its addresses, and the link-local IPv6 every guest NIC has. */
-function nic(addresses: FleetAddresses, key: string, n: number): Record<string, unknown> {
-  const hex = createHash('sha256').update(`${key}:${n}`).digest('hex');
-  const mac = `00:50:56:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
-  const ips: Array<Record<string, unknown>> = [];
-  for (const v4 of [addresses.private_ipv4, addresses.public_ipv4]) if (v4) ips.push({ ip_address: v4, prefix_length: 24, origin: 'DHCP', state: 'PREFERRED' });
-  for (const v6 of [addresses.private_ipv6, addresses.public_ipv6])
-    if (v6) ips.push({ ip_address: v6, prefix_length: 64, origin: 'OTHER', state: 'PREFERRED' });
-  ips.push({ ip_address: `fe80::250:56ff:fe${hex.slice(0, 2)}:${hex.slice(2, 6)}`, prefix_length: 64, origin: 'LINKLAYER', state: 'UNKNOWN' });
-  return {
-    nic: String(4000 + n),
-    mac_address: mac,
-    ip: { ip_addresses: ips, dhcp: { ipv4_enabled: true, ipv6_enabled: false } },
-    dns: { domain_name: 'example.internal', ip_addresses: ['10.0.0.2'], search_domains: ['example.internal'] },
-    dns_values: { domain_name: 'example.internal', search_domains: 'example.internal' },
-    wins_servers: [],
-  };
-}
-
-/** VMs by id, built once per fleet (a guest call per VM must not scan the whole fleet). */
-const byId = new WeakMap<readonly FleetInstance[], Map<string, FleetInstance>>();
-function vmById(ctx: SimContext, id: string): FleetInstance | undefined {
-  let index = byId.get(ctx.fleet.instances);
-  if (!index) {
-    index = new Map(ctx.fleet.instances.filter((i) => i.cloud === 'vsphere').map((i) => [vmId(i), i]));
-    byId.set(ctx.fleet.instances, index);
-  }
-  const vm = index.get(id);
-  return vm && isVisible(vm, ctx) ? vm : undefined;
-}
-
-function vcenter(req: SimRequest, ctx: SimContext, params: readonly string[]): SimResponse {
-  if (!authorized(req, ctx)) return ERRORS.auth();
-  const id = decodeURIComponent(params[0] ?? '');
-  const vm = vmById(ctx, id);
-  if (!vm) return notFound(`Virtual machine with identifier '${id}:VirtualMachine' does not exist.`);
-  if (vm.vmware_tools === false || (vm.state ?? 'running') !== 'running') {
-    return apiError(503, 'SERVICE_UNAVAILABLE', 'com.vmware.api.vcenter.vm.guest.tools_not_running', `VMware Tools is not running in the guest of ${id}.`);
-  }
-  return simJson(
-    200,
-    [vm, ...(vm.extra_nics ?? [])].map((addresses, n) => nic(addresses, vm.id, n)),
-  );
-}
-
 const cisApi: SimApi = {
   name: CIS_API,
   summary: 'vSphere Automation REST: `/api/session`, the tagging API (categories, tags, attached objects)',
@@ -257,14 +165,9 @@ const cisApi: SimApi = {
   errorResponse: (kind) => ERRORS[kind](),
 };
 
-const vcenterApi: SimApi = simRoutes(
-  { name: VCENTER_API, summary: 'vSphere Automation REST: `/api/vcenter/vm/{vm}/guest/networking/interfaces`', errorResponse: (kind) => ERRORS[kind]() },
-  [{ method: 'GET', path: /^\/api\/vcenter\/vm\/([^/]+)\/guest\/networking\/interfaces$/, handle: vcenter }],
-);
-
 const vsphereSim: SimModule = {
   provider: 'vsphere',
-  apis: [cisApi, vcenterApi],
+  apis: [cisApi, sdkApi],
   fleet: vsphereFleet,
   connect: {
     config: '`host=127.0.0.1:PORT` (the https port)',

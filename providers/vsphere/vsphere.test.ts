@@ -1,8 +1,8 @@
 /**
- * provider=vsphere: the pure parts as tables, the samples against the simulator's shape, then the
- * provider through the engine against the simulator's vCenter on 127.0.0.1 over https (tags,
- * guest addresses, sessions deleted whatever happens, faults, auth refusal, tinyproxy,
- * insecure_ssl, secrets in no output).
+ * provider=vsphere: the pure parts as tables, the REST samples against the simulator's shape, then
+ * the provider through the engine against the simulator's vCenter on 127.0.0.1 over https (tags,
+ * guest addresses read in pages over SOAP, sessions ended whatever happens, faults, auth refusal,
+ * tinyproxy, insecure_ssl, secrets in no output). The SOAP wire format: wire.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import test from 'ava';
@@ -13,15 +13,18 @@ import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
-import { attachedVms, type GuestInterface, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
+import { attachedVms, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
+import { MAX_OBJECTS } from './guest-net.js';
 import vsphere from './index.js';
-import vsphereSim, { allSessionsDeleted, categoryId, liveSessions, tagId, VCENTER_API } from './sim.js';
+import vsphereSim, { allSessionsDeleted, CIS_API, categoryId, closeSoapSession, liveSessions, liveSoapSessions, nextSoapLogin, SDK_API, tagId } from './sim.js';
+import { parseEnvelope, readRetrieveResult } from './soap.js';
 
 const engine = new Discover({ builtins: false, providers: [vsphere] });
 const USER = 'discover@vsphere.local';
 const PASSWORD = 'Vc-Pass-7f3e9a1c5b';
 const WRONG = 'Not-The-Pass-2d8b4e';
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
+const fixtureText = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => JSON.parse(fixtureText(name)) as unknown;
 
 // ---------------------------------------------------------------- pure
 
@@ -49,9 +52,12 @@ for (const [address, kept] of addressCases) {
   test(`usableGuestAddress(${address}) is ${kept}`, (t) => t.is(usableGuestAddress(address), kept));
 }
 
-test('guestAddresses: the recorded answer keeps the IPv4, drops the link-local IPv6', (t) => {
-  t.deepEqual(guestAddresses(fixture('guest-interfaces.json') as GuestInterface[]), { kept: ['192.168.122.87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
-  t.deepEqual(guestAddresses([{ mac_address: 'x' }, { ip: {} }]), { kept: [], dropped: [] });
+test("guestAddresses: the sample's guest.net keeps the IPv4 and the global IPv6, drops the link-local IPv6", (t) => {
+  const parsed = parseEnvelope(fixtureText('soap-retrieve-properties-ex.xml'));
+  const result = typeof parsed === 'string' ? parsed : readRetrieveResult(parsed.node);
+  if (typeof result === 'string') return t.fail(result);
+  t.deepEqual(guestAddresses(result.objects[0]?.nics ?? []), { kept: ['192.168.122.87', '2001:db8:42::87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
+  t.deepEqual(guestAddresses([{ macAddress: 'x' }, { ipConfig: {} }, { ipConfig: { ipAddress: [{ prefixLength: '24' }] } }]), { kept: [], dropped: [] });
 });
 
 test("pickCategory / pickTag: exact names, go-discover's error texts", (t) => {
@@ -151,24 +157,21 @@ test('the samples and the simulator have the same shape along the paths the prov
     ),
     shapeAt(wrap(fixture('attached-objects.json')), assocPaths),
   );
-  const nicPaths = ['[].ip.ip_addresses[].ip_address', '[].ip.ip_addresses[].prefix_length', '[].ip.ip_addresses[].state', '[].mac_address', '[].nic'];
-  t.deepEqual(
-    shapeAt(wrap((await call('GET', '/api/vcenter/vm/vm-101/guest/networking/interfaces', s)).body), nicPaths),
-    shapeAt(wrap(fixture('guest-interfaces.json')), nicPaths),
-  );
   t.is((await call('DELETE', '/api/session', s)).status, 204);
   t.is(liveSessions(sim.ctx), 0);
 });
 
-test('VMs with the tag: every guest address but loopback and link-local, v4 and v6, every NIC; the session is deleted', async (t) => {
+test('VMs with the tag: every guest address but loopback and link-local, v4 and v6, every NIC; both sessions ended', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   const warnings: string[] = [];
   const logger = { debug: () => {}, info: () => {}, warn: (m: string) => warnings.push(m), error: () => {} };
   const found = await engine.addrs(cfg(sim), { logger });
   t.deepEqual(found, ['10.0.0.1', '10.0.0.2', '2001:db8::2', '192.0.2.2', '198.51.100.5']);
   t.is(liveSessions(sim.ctx), 0);
+  // One bulk read, not a request per VM: RetrieveServiceContent, Login, one RetrievePropertiesEx, Logout.
+  t.is(sim.counts()[SDK_API], 4);
   t.true(
-    warnings.some((w) => /VM vm-103 has no VMware Tools data/.test(w)),
+    warnings.some((w) => /VM vm-103 has no VMware Tools data, no addresses from it \(guest\.net is unset\)/.test(w)),
     warnings.join('\n'),
   );
   t.true(
@@ -180,20 +183,61 @@ test('VMs with the tag: every guest address but loopback and link-local, v4 and 
   t.is(liveSessions(sim.ctx), 0);
 });
 
-test('many VMs: every one asked, none lost', async (t) => {
+test('many VMs: every page read (the fleet page size), none lost, the session logged out', async (t) => {
   const many = Array.from({ length: 50 }, (_, n) => vm(n + 1, { private_ipv4: `10.1.${n >> 8}.${n & 255}` }));
-  const sim = await startTestSim(t, fleet(many), [vsphereSim]);
+  const sim = await startTestSim(t, { ...fleet(many), page_size: { [SDK_API]: 7 } }, [vsphereSim]);
   const found = await engine.addrs(cfg(sim));
-  t.is(found.length, 50);
-  t.is(sim.counts()['vsphere-vcenter'], 50);
+  t.deepEqual(
+    found,
+    many.map((i) => i.private_ipv4 as string),
+  );
+  // RetrieveServiceContent, Login, 8 pages of 7 (RetrievePropertiesEx, 7 ContinueRetrievePropertiesEx), Logout.
+  t.is(sim.counts()[SDK_API], 11);
+  t.is(liveSoapSessions(sim.ctx), 0);
+  t.is(liveSessions(sim.ctx), 0);
 });
 
-test('a rate limit throttles guest calls and every VM is still read; VMs appearing later are not listed', async (t) => {
+test(`the client asks ${MAX_OBJECTS} VMs a page and reads the continuation`, async (t) => {
+  const many = Array.from({ length: MAX_OBJECTS + 1 }, (_, n) => vm(n + 1, { private_ipv4: `10.2.${n >> 8}.${n & 255}` }));
+  const sim = await startTestSim(t, fleet(many), [vsphereSim]);
+  t.is((await engine.addrs(cfg(sim))).length, MAX_OBJECTS + 1);
+  t.is(sim.counts()[SDK_API], 5);
+});
+
+test('a rate limit throttles the SOAP calls and every VM is still read; VMs appearing later are not listed', async (t) => {
   const many = Array.from({ length: 12 }, (_, n) => vm(n + 1));
-  const sim = await startTestSim(t, fleet([...many, vm(99, { appear_after_ms: 3_600_000 })]), [vsphereSim]);
-  // 16 guest calls run at once: the bucket lets 4 through a round; the rest retry after Retry-After, within 4 attempts.
-  sim.setFaults(VCENTER_API, { rate_limit: { rps: 50, burst: 4 } });
+  const sim = await startTestSim(t, { ...fleet([...many, vm(99, { appear_after_ms: 3_600_000 })]), page_size: { [SDK_API]: 3 } }, [vsphereSim]);
+  // Login and 4 pages: the bucket lets 2 through; the rest wait for Retry-After, within 4 attempts.
+  sim.setFaults(SDK_API, { rate_limit: { rps: 50, burst: 2 } });
   t.is((await engine.addrs(cfg(sim))).length, 12);
+  t.is(liveSessions(sim.ctx), 0);
+});
+
+test('a session that ends while in use: NotAuthenticated, a typed error, not retried; the REST session still deleted', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
+  const warnings: string[] = [];
+  const logger = { debug: () => {}, info: () => {}, warn: (m: string) => warnings.push(m), error: () => {} };
+  // Ended before its Login is answered: the next call finds it gone, as after vCenter's idle timeout.
+  void nextSoapLogin(sim.ctx).then((id) => closeSoapSession(sim.ctx, id));
+  await t.throwsAsync(engine.discover(cfg(sim), { logger }), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER',
+    message: 'discover-vsphere: RetrievePropertiesEx failed: 500 NotAuthenticated: The session is not authenticated.',
+  });
+  // RetrieveServiceContent, Login, RetrievePropertiesEx once (not retried), Logout (refused: already gone).
+  t.is(sim.counts()[SDK_API], 4);
+  t.true(
+    warnings.some((w) => /Logout answered 500/.test(w)),
+    warnings.join('\n'),
+  );
+  t.is(liveSessions(sim.ctx), 0);
+});
+
+test('a password with XML markup characters logs in (escaped in the SOAP Login)', async (t) => {
+  const password = `a<b>&c"d'e`;
+  const sim = await startTestSim(t, { credentials: { vsphere: { user: USER, password } }, instances: estate }, [vsphereSim]);
+  const env = { VSPHERE_SERVER: hostOf(sim), VSPHERE_USER: USER, VSPHERE_PASSWORD: password, AUTOJOIN_LOOPBACK_ONLY: '1' };
+  t.deepEqual(await engine.addrs('provider=vsphere category_name=consul-role tag_name=client', { env }), ['10.0.0.4']);
   t.is(liveSessions(sim.ctx), 0);
 });
 
@@ -205,15 +249,17 @@ test('host, user and password from VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWOR
 
 test("timeout (go-discover's discovery timeout) bounds the call: a timeout error, and no session left behind", async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
-  // Every call, the login included, is held far longer than the test lasts (closing the sim ends the
-  // wait): with 5 s, a machine stalled that long let the login be answered after the client had given
-  // up, leaving a session no client knew of. A session left by a later call is the faults test's.
-  sim.setFaults('vsphere-vcenter', { latency_ms: 120_000 });
+  // Every call that opens a session is held far longer than the test lasts (closing the sim ends the
+  // wait): a login answered after the client gave up would leave a session no client knew of (with
+  // 5 s, a stalled machine did). Which call the 300 ms end in depends on the machine's load.
+  sim.setFaults(CIS_API, { latency_ms: 120_000 });
+  sim.setFaults(SDK_API, { latency_ms: 120_000 });
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=300ms`), {
     code: 'ERR_TIMEOUT',
     message: 'discover-vsphere (the timeout argument) timed out after 300 ms',
   });
-  sim.setFaults('vsphere-vcenter', {});
+  sim.setFaults(CIS_API, {});
+  sim.setFaults(SDK_API, {});
   await allSessionsDeleted(sim.ctx);
   t.is(liveSessions(sim.ctx), 0);
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });
@@ -259,35 +305,66 @@ test('a wrong password: an authentication error naming the user, never the passw
   t.is(liveSessions(sim.ctx), 0);
 });
 
-test('faults: throttle and server errors retried; unavailable guest data skipped; reset, truncated, malformed, auth_reject; never a leaked session', async (t) => {
+test('the SOAP Login refused (InvalidLogin): an authentication error naming the user, never the password, not retried', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
+  sim.setFaults(SDK_API, { auth_reject: true });
+  const error = await t.throwsAsync(engine.discover(cfg(sim)), {
+    instanceOf: ProviderError,
+    code: 'ERR_PROVIDER',
+    message: `discover-vsphere: Login failed: 500 InvalidLogin: authentication failed: the password of user "${USER}" was refused (check user / VSPHERE_USER and password / VSPHERE_PASSWORD)`,
+  });
+  t.false(JSON.stringify({ m: error?.message, s: error?.stack, c: String((error?.cause as Error)?.message) }).includes(PASSWORD));
+  t.is(sim.counts()[SDK_API], 2);
+  t.is(liveSessions(sim.ctx), 0);
+});
+
+test('faults: throttle, SystemError and 503 retried; malformed, reset, truncated, persistent errors typed; never a leaked session', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   const config = cfg(sim, 'category_name=consul-role tag_name=client');
   for (const [api, error] of [
-    ['vsphere-cis', 'throttle'],
-    ['vsphere-cis', 'server'],
-    ['vsphere-vcenter', 'server'],
-    ['vsphere-vcenter', 'throttle'],
+    [CIS_API, 'throttle'],
+    [CIS_API, 'server'],
+    [SDK_API, 'server'],
+    [SDK_API, 'throttle'],
+    [SDK_API, 'unavailable'],
   ] as const) {
     sim.setFaults(api, { error, error_count: 1 });
     t.deepEqual(await engine.addrs(config), ['10.0.0.4'], `${api} ${error}`);
     sim.setFaults(api, {});
   }
-  sim.setFaults('vsphere-vcenter', { error: 'unavailable' });
-  t.deepEqual(await engine.addrs(config), []);
-  sim.setFaults('vsphere-vcenter', { error: 'server' });
-  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError, message: /GuestNetworkingInterfaces failed: 500 ERROR/ });
-  sim.setFaults('vsphere-vcenter', { malformed: true });
-  await t.throwsAsync(engine.discover(config), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults('vsphere-vcenter', { reset: true });
-  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError });
-  sim.setFaults('vsphere-vcenter', { truncated: true });
-  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError });
-  sim.setFaults('vsphere-vcenter', { auth_reject: true });
-  await t.throwsAsync(engine.discover(config), { instanceOf: ProviderError, message: /401 UNAUTHENTICATED/ });
-  sim.setFaults('vsphere-vcenter', {});
-  sim.setFaults('vsphere-cis', { error: 'throttle', error_count: 1000 });
+  t.is(liveSessions(sim.ctx), 0);
+  sim.setFaults(SDK_API, { error: 'server' });
+  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), {
+    instanceOf: ProviderError,
+    message: 'discover-vsphere: Login failed: 500 SystemError: A general system error occurred: Internal error',
+  });
+  sim.setFaults(SDK_API, {});
+  // The rest after Login (a Login answer lost on the way would leave a session on vCenter, as it would on a real one).
+  const afterLogin = async (faults: Parameters<typeof sim.setFaults>[1], expected: { code?: string; message: RegExp }) => {
+    void nextSoapLogin(sim.ctx).then(() => sim.setFaults(SDK_API, faults));
+    await t.throwsAsync(engine.discover(config, { timeout: '5s' }), expected);
+    sim.setFaults(SDK_API, {});
+  };
+  await afterLogin({ malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', message: /discover-vsphere: RetrievePropertiesEx: the answer is not/ });
+  await afterLogin({ reset: true }, { code: 'ERR_PROVIDER', message: /RetrievePropertiesEx failed/ });
+  await afterLogin({ truncated: true }, { code: 'ERR_PROVIDER', message: /RetrievePropertiesEx failed/ });
+  await afterLogin({ error: 'server' }, { code: 'ERR_PROVIDER', message: /RetrievePropertiesEx failed: 500 SystemError/ });
+  sim.setFaults(SDK_API, { reset: true });
+  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError, message: /Login failed/ });
+  sim.setFaults(SDK_API, {});
+  sim.setFaults(CIS_API, { error: 'throttle', error_count: 1000 });
   await t.throwsAsync(engine.discover(config, { timeout: '3s' }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  sim.setFaults('vsphere-cis', {});
+  sim.setFaults(CIS_API, {});
+  t.is(liveSessions(sim.ctx), 0);
+});
+
+test('a page that does not parse: a typed error, and the SOAP session still logged out', async (t) => {
+  const sim = await startTestSim(t, { ...fleet(estate), page_size: { [SDK_API]: 1 } }, [vsphereSim]);
+  // Login passes; the first page is broken.
+  void nextSoapLogin(sim.ctx).then(() => sim.setFaults(SDK_API, { malformed: true }));
+  await t.throwsAsync(engine.discover(cfg(sim)), { code: 'ERR_MALFORMED_RESPONSE', message: /RetrievePropertiesEx: the answer is not XML/ });
+  sim.setFaults(SDK_API, {});
+  t.is(liveSoapSessions(sim.ctx), 0);
   t.is(liveSessions(sim.ctx), 0);
 });
 
@@ -297,6 +374,8 @@ test('through HTTPS_PROXY: tinyproxy logs the CONNECT to vCenter', async (t) => 
   const found = await engine.addrs(cfg(sim, 'category_name=consul-role tag_name=client'), { env: { HTTPS_PROXY: proxy.url, AUTOJOIN_LOOPBACK_ONLY: '1' } });
   t.deepEqual(found, ['10.0.0.4']);
   t.true(proxy.requests().every((r) => r === `CONNECT ${hostOf(sim)}`) && proxy.requests().length > 0, proxy.requests().join('\n'));
+  // The SOAP calls went through it too (CONNECT tunnels carry both APIs; the sim saw them).
+  t.is(sim.counts()[SDK_API], 4);
   t.is(liveSessions(sim.ctx), 0);
 });
 
@@ -329,4 +408,18 @@ test('the CLI: the paste works; insecure_ssl only when asked, and said; the pass
     for (const secret of [PASSWORD, WRONG]) t.false(out.stdout.includes(secret) || out.stderr.includes(secret), out.stdout + out.stderr);
   }
   t.is(liveSessions(sim.ctx), 0);
+});
+
+test('readRetrieveResult: a guest.net vCenter could not read (missingSet) is named, not taken for a Tools-less VM', (t) => {
+  // The missingSet form of govmomi's recorded vim25/mo/fixtures/not_authenticated_fault.xml, for guest.net.
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>' +
+    '<objects><obj type="VirtualMachine">vm-7</obj><missingSet><path>guest.net</path><fault><fault xsi:type="NoPermission">' +
+    '<object type="VirtualMachine">vm-7</object><privilegeId>System.Read</privilegeId></fault><localizedMessage/></fault></missingSet></objects>' +
+    '</returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>';
+  const parsed = parseEnvelope(xml);
+  t.deepEqual(typeof parsed === 'string' ? parsed : readRetrieveResult(parsed.node), { token: undefined, objects: [{ vm: 'vm-7', missing: 'NoPermission' }] });
+  const empty = parseEnvelope(xml.replace(/<returnval>.*<\/returnval>/, ''));
+  t.deepEqual(typeof empty === 'string' ? empty : readRetrieveResult(empty.node), { token: undefined, objects: [] });
 });
