@@ -18,7 +18,7 @@ import {
   type SimResponse,
 } from '../../src/kit/index.js';
 import { closeSoapSession, openSoapSession, type SoapSession, soapSession, vmById, vmId } from './sim-state.js';
-import { envelope, isNode, moRef, type Node, parseEnvelope, ref, SESSION_COOKIE, soapEnvelope, textOf, xmlEscape } from './soap.js';
+import { asList, envelope, isNode, moRef, type Node, parseEnvelope, ref, SESSION_COOKIE, soapEnvelope, textOf, xmlEscape } from './soap.js';
 
 export const SDK_API = 'vsphere-sdk';
 
@@ -148,8 +148,6 @@ function page(method: string, session: SoapSession, vms: FleetInstance[], pageSi
   if (shown.length === 0 && !token) return answer(method, '');
   return answer(method, `<returnval>${token}${shown.map(objectContent).join('')}</returnval>`);
 }
-
-const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
 
 function retrieve(node: Node, ctx: SimContext, session: SoapSession): SimResponse {
   const collector = moRef(node._this);

@@ -8,13 +8,15 @@ import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/http/index.js';
+import { silentLogger } from '../../src/log.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { attachedVms, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
-import { MAX_OBJECTS } from './guest-net.js';
+import { MAX_OBJECTS, readGuestNet } from './guest-net.js';
 import vsphere from './index.js';
 import vsphereSim, { allSessionsDeleted, CIS_API, categoryId, closeSoapSession, liveSessions, liveSoapSessions, nextSoapLogin, SDK_API, tagId } from './sim.js';
 import { parseEnvelope, readRetrieveResult } from './soap.js';
@@ -376,6 +378,22 @@ test('through HTTPS_PROXY: tinyproxy logs the CONNECT to vCenter', async (t) => 
   t.true(proxy.requests().every((r) => r === `CONNECT ${hostOf(sim)}`) && proxy.requests().length > 0, proxy.requests().join('\n'));
   // The SOAP calls went through it too (CONNECT tunnels carry both APIs; the sim saw them).
   t.is(sim.counts()[SDK_API], 4);
+  t.is(liveSessions(sim.ctx), 0);
+});
+
+test('the SOAP calls alone go through HTTPS_PROXY (the shared client): tinyproxy tunnels them', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
+  const proxy = await startTinyproxy(t);
+  const http = createHttpClient({ env: { HTTPS_PROXY: proxy.url } });
+  t.teardown(() => http.destroy());
+  const ctx = { http, log: silentLogger, signal: new AbortController().signal, deadline: undefined, userAgent: 'test', env: {} };
+  const contents = await readGuestNet(ctx, { base: sim.httpsUrl, user: USER, password: PASSWORD, tls: undefined }, ['vm-101', 'vm-102']);
+  t.deepEqual(
+    contents.map((c) => c.vm),
+    ['vm-101', 'vm-102'],
+  );
+  t.true(proxy.requests().length > 0 && proxy.requests().every((r) => r === `CONNECT ${hostOf(sim)}`), proxy.requests().join('\n'));
+  t.deepEqual(sim.counts(), { [SDK_API]: 4 });
   t.is(liveSessions(sim.ctx), 0);
 });
 
