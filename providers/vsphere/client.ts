@@ -16,7 +16,17 @@ import {
   parseRetryAfter,
   printableLine,
 } from '../../src/kit/index.js';
-import { attachedVms, type CategoryModel, guestAddresses, malformedVsphere, pickCategory, pickTag, type TagModel, type TagToObjects } from './extract.js';
+import {
+  attachedVms,
+  type CategoryModel,
+  malformedVsphere,
+  pickCategory,
+  pickTag,
+  type TagModel,
+  type TagToObjects,
+  type VmAddresses,
+  vmAddresses,
+} from './extract.js';
 import { readGuestNet } from './guest-net.js';
 
 export interface VsphereQuery {
@@ -26,15 +36,6 @@ export interface VsphereQuery {
   categoryName: string;
   tagName: string;
   insecure: boolean;
-}
-
-/** One VM's addresses, or why it gave none. */
-export interface VmAddresses {
-  vm: string;
-  kept: string[];
-  dropped: string[];
-  /** Set when the guest has no VMware Tools data (go-discover: a warning and no addresses). */
-  noTools?: string;
 }
 
 interface ApiErrorBody {
@@ -163,19 +164,9 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
 
     if (vms.length === 0) return [];
 
-    const contents = new Map((await readGuestNet(ctx, { base, user: query.user, password: query.password, tls }, vms)).map((c) => [c.vm, c]));
-    return vms.map((vm): VmAddresses => {
-      const content = contents.get(vm);
-      if (content?.missing) {
-        throw new ProviderError('vsphere', `the guest.net of VM ${vm} could not be read (${content.missing})`, {
-          operation: 'RetrievePropertiesEx',
-          cloudCode: content.missing,
-        });
-      }
-      // Unset or empty: Tools are not running, or report no NIC (go-discover: a warning and no addresses).
-      if (!content?.nics?.length) return { vm, kept: [], dropped: [], noTools: content?.nics ? 'guest.net is empty' : 'guest.net is unset' };
-      return { vm, ...guestAddresses(content.nics) };
-    });
+    const result = vmAddresses(vms, await readGuestNet(ctx, { base, user: query.user, password: query.password, tls }, vms));
+    if (typeof result === 'string') throw new ProviderError('vsphere', result, { operation: 'RetrievePropertiesEx' });
+    return result;
   } finally {
     await deleteSession(ctx, base, session, tls);
   }

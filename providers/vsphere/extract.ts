@@ -4,7 +4,7 @@
  * address except loopback, link-local unicast or multicast, and multicast, v4 and v6).
  */
 import { isIP } from 'node:net';
-import type { GuestNicInfo } from './soap.js';
+import type { GuestNetContent, GuestNicInfo } from './soap.js';
 
 /** `GET /api/cis/tagging/category/{id}` (the fields read). */
 export interface CategoryModel {
@@ -100,6 +100,32 @@ export function guestAddresses(nics: readonly GuestNicInfo[]): { kept: string[];
     }
   }
   return { kept, dropped };
+}
+
+/** One VM's addresses, or why it gave none. */
+export interface VmAddresses {
+  vm: string;
+  kept: string[];
+  dropped: string[];
+  /** Set when the guest has no VMware Tools data (go-discover: a warning and no addresses). */
+  noTools?: string;
+}
+
+/**
+ * Each VM's addresses from the RetrievePropertiesEx answers, in the tag's VM order; or why not (a
+ * `guest.net` vCenter could not read). Unset or empty `guest.net`: Tools are not running, or
+ * report no NIC (go-discover: a warning and no addresses).
+ */
+export function vmAddresses(vms: readonly string[], contents: readonly GuestNetContent[]): VmAddresses[] | string {
+  const byVm = new Map(contents.map((c) => [c.vm, c]));
+  const out: VmAddresses[] = [];
+  for (const vm of vms) {
+    const content = byVm.get(vm);
+    if (content?.missing) return `the guest.net of VM ${vm} could not be read (${content.missing})`;
+    if (!content?.nics?.length) out.push({ vm, kept: [], dropped: [], noTools: content?.nics ? 'guest.net is empty' : 'guest.net is unset' });
+    else out.push({ vm, ...guestAddresses(content.nics) });
+  }
+  return out;
 }
 
 /** Why a 200 body is not what `what` should be, or undefined. */

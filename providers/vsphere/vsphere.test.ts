@@ -15,7 +15,7 @@ import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
-import { attachedVms, guestAddresses, pickCategory, pickTag, usableGuestAddress } from './extract.js';
+import { attachedVms, guestAddresses, pickCategory, pickTag, usableGuestAddress, vmAddresses } from './extract.js';
 import { MAX_OBJECTS, readGuestNet } from './guest-net.js';
 import vsphere from './index.js';
 import vsphereSim, { allSessionsDeleted, CIS_API, categoryId, closeSoapSession, liveSessions, liveSoapSessions, nextSoapLogin, SDK_API, tagId } from './sim.js';
@@ -60,6 +60,17 @@ test("guestAddresses: the sample's guest.net keeps the IPv4 and the global IPv6,
   if (typeof result === 'string') return t.fail(result);
   t.deepEqual(guestAddresses(result.objects[0]?.nics ?? []), { kept: ['192.168.122.87', '2001:db8:42::87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
   t.deepEqual(guestAddresses([{ macAddress: 'x' }, { ipConfig: {} }, { ipConfig: { ipAddress: [{ prefixLength: '24' }] } }]), { kept: [], dropped: [] });
+});
+
+test('vmAddresses: in the tag order; unset, empty or absent guest.net is no Tools data; an unreadable one is an error', (t) => {
+  const nic = { ipConfig: { ipAddress: [{ ipAddress: '10.0.0.1' }, { ipAddress: 'fe80::1' }] } };
+  t.deepEqual(vmAddresses(['vm-2', 'vm-1', 'vm-3', 'vm-4'], [{ vm: 'vm-1', nics: [nic] }, { vm: 'vm-2', nics: [] }, { vm: 'vm-3' }]), [
+    { vm: 'vm-2', kept: [], dropped: [], noTools: 'guest.net is empty' },
+    { vm: 'vm-1', kept: ['10.0.0.1'], dropped: ['fe80::1'] },
+    { vm: 'vm-3', kept: [], dropped: [], noTools: 'guest.net is unset' },
+    { vm: 'vm-4', kept: [], dropped: [], noTools: 'guest.net is unset' },
+  ]);
+  t.is(vmAddresses(['vm-1'], [{ vm: 'vm-1', missing: 'NoPermission' }]), 'the guest.net of VM vm-1 could not be read (NoPermission)');
 });
 
 test("pickCategory / pickTag: exact names, go-discover's error texts", (t) => {
