@@ -406,6 +406,17 @@ test('the SOAP calls alone go through HTTPS_PROXY (the shared client): tinyproxy
   t.true(proxy.requests().length > 0 && proxy.requests().every((r) => r === `CONNECT ${hostOf(sim)}`), proxy.requests().join('\n'));
   t.deepEqual(sim.counts(), { [SDK_API]: 4 });
   t.is(liveSessions(sim.ctx), 0);
+  // A proxy that refuses the tunnel: the first SOAP call fails there, and vCenter sees nothing.
+  const refusing = await startTinyproxy(t, { connectPorts: [1] });
+  const refusedHttp = createHttpClient({ env: { HTTPS_PROXY: refusing.url } });
+  t.teardown(() => refusedHttp.destroy());
+  await t.throwsAsync(
+    readGuestNet({ ...ctx, http: refusedHttp, maxAttempts: 1 }, { base: sim.httpsUrl, user: USER, password: PASSWORD, tls: undefined }, ['vm-101']),
+    {
+      message: /RetrieveServiceContent failed: .*403/,
+    },
+  );
+  t.deepEqual(sim.counts(), { [SDK_API]: 4 });
 });
 
 test('the CLI: the paste works; insecure_ssl only when asked, and said; the password in no output', async (t) => {
