@@ -278,6 +278,17 @@ test("timeout (go-discover's discovery timeout) bounds the call: a timeout error
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });
 });
 
+test('a page that hangs past the timeout: a timeout error, and the SOAP session logged out', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
+  // After Login, every faultable SOAP call (the pages) is held far longer than the test lasts.
+  void nextSoapLogin(sim.ctx).then(() => sim.setFaults(SDK_API, { latency_ms: 120_000 }));
+  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=1s`), { code: 'ERR_TIMEOUT' });
+  // The event that the call's finally ran: Logout reached vCenter although the page never answered.
+  await allSessionsDeleted(sim.ctx);
+  t.is(liveSoapSessions(sim.ctx), 0);
+  t.is(sim.counts()[SDK_API], 4);
+});
+
 test('tag_name and category_name go together; host, user, password required; checked before any request', async (t) => {
   await t.throwsAsync(engine.discover(`provider=vsphere tag_name=server host=h user=u password=p`, { env: {} }), {
     instanceOf: ProviderArgsError,
