@@ -10,7 +10,7 @@ import { ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeAt } from '../../test/helpers/shape-tree.js';
-import { startPageGate } from '../../test/helpers/page-gate.js';
+import { checkPagesInFlight } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { guestTargets, guestsUrl, malformedGuests, objectFilter, type VirtualGuest } from './extract.js';
@@ -149,22 +149,13 @@ test('pages after the first are read 4 at a time (never more), at the offsets of
   const many = Array.from({ length: 43 }, (_, n) => guest(n + 1));
   const sim = await startTestSim(t, fleet(many, 5), [softlayerSim]);
   // Nine pages of five (the server serves 5 of the 100 asked): the gate holds pages 2.. until four wait at once.
-  const gate = await startPageGate(t, sim.httpUrl, { watch: (_, path) => offsetOf(path) > 0, hold: 4 });
-  const found = await engine.addrs(`provider=softlayer ${creds} url=${gate.url}/rest/v3.1 tag_value=consul`, { timeout: '20s' });
-  t.deepEqual(
-    found,
-    many.map((g) => g.private_ipv4),
-  );
-  t.true(gate.opened());
-  t.is(gate.maxInFlight(), 4);
-  t.deepEqual(
-    gate
-      .requests()
-      .map((r) => offsetOf(r.path))
-      .sort((a, b) => a - b),
-    [0, 5, 10, 15, 20, 25, 30, 35, 40],
-    'each page read once',
-  );
+  await checkPagesInFlight(t, sim.httpUrl, 4, {
+    pageOf: (request) => offsetOf(request.path),
+    held: (offset) => offset > 0,
+    lookup: (url) => engine.addrs(`provider=softlayer ${creds} url=${url}/rest/v3.1 tag_value=consul`, { timeout: '20s' }),
+    addresses: many.map((g) => g.private_ipv4 as string),
+    pages: [0, 5, 10, 15, 20, 25, 30, 35, 40],
+  });
 });
 
 test('credentials and endpoint from SL_USERNAME, SL_API_KEY, SL_ENDPOINT_URL (and the SOFTLAYER_ names)', async (t) => {

@@ -1,5 +1,6 @@
 /**
- * The CloudAPI `ListMachines` calls: one signed GET per page through `ctx.http`, every page.
+ * The CloudAPI `ListMachines` calls: one signed GET per page through `ctx.http`, every page (after
+ * the first, a few at a time), each page retried on its own; a failure of any page fails the call.
  */
 import {
   apiCall,
@@ -10,6 +11,7 @@ import {
   ProviderError,
   parseRetryAfter,
   printableLine,
+  readNumberedPages,
   type Target,
 } from '../../src/kit/index.js';
 import { machinesUrl, machineTargets, malformedPage, type TritonMachine } from './extract.js';
@@ -41,34 +43,69 @@ async function signer(args: TritonArgs, ctx: ProviderContext): Promise<DateSigne
   }
 }
 
+/** One `ListMachines` answer: its machines and what its headers state. */
+interface MachinePage {
+  machines: TritonMachine[];
+  /** `x-resource-count`: the machines matching, across every page. */
+  total: number | undefined;
+  /** `x-query-limit`: the page size the server served. */
+  limit: number;
+}
+
+/**
+ * Every running machine with the tag, every page; their targets in page order. Page 1's
+ * `x-resource-count` plans the rest (at the offsets its length sets, as a server may serve fewer
+ * than `limit`), read a few at a time (the kit's `readNumberedPages`), each request signed on its
+ * own; each page is reduced to its targets as it arrives. Without the count, page after page until
+ * a short one.
+ */
 export async function listAll(args: TritonArgs, ctx: ProviderContext, now: () => number): Promise<Target[]> {
   const sign = await signer(args, ctx);
   const tag = args.tag_key !== undefined && args.tag_value !== undefined ? { key: args.tag_key, value: args.tag_value } : undefined;
-  const targets: Target[] = [];
-  let skipped = 0;
-  for (let offset = 0; ; ) {
-    const url = machinesUrl(args.url, args.account, tag, PAGE_LIMIT, offset);
-    const { machines, total, limit } = await apiCall(ctx, { provider: 'triton', operation: OPERATION, toError }, () => get(ctx, url, args, sign, now));
-    const found = machineTargets(machines);
-    targets.push(...found.targets);
-    skipped += found.skipped.length;
-    offset += machines.length;
-    ctx.log.debug(
-      `discover-triton: ListMachines: ${machines.length} machine(s) at offset ${offset - machines.length}${total === undefined ? '' : ` of ${total}`}`,
-    );
-    if (machines.length === 0 || machines.length < limit || (total !== undefined && offset >= total)) break;
-  }
+  // Machines a page holds: the limit asked, or fewer when page 1 shows the server serves fewer.
+  let stride = PAGE_LIMIT;
+  const pages = await readNumberedPages<MachinePage, { targets: Target[]; skipped: number }>({
+    signal: ctx.signal,
+    what: `discover-triton: ${OPERATION}`,
+    async read(page, signal) {
+      const offset = (page - 1) * stride;
+      const url = machinesUrl(args.url, args.account, tag, PAGE_LIMIT, offset);
+      const pageCtx = { ...ctx, signal };
+      const answer = await apiCall(pageCtx, { provider: 'triton', operation: OPERATION, toError }, () => get(pageCtx, url, args, sign, now));
+      if (answer.machines.length > 0 || page === 1) return answer;
+      // An empty page: the list ended before it (it shrank), unless the count says otherwise.
+      if (answer.total !== undefined && answer.total > offset) {
+        throw new MalformedResponseError(
+          `discover-triton: ${OPERATION}: x-resource-count says ${answer.total} but the pages ended after ${offset}`,
+          `${url.origin}${url.pathname}`,
+        );
+      }
+      return undefined;
+    },
+    pageCount: (first) => {
+      if (first.machines.length > 0) stride = first.machines.length;
+      if (first.total === undefined || first.machines.length === 0 || first.total <= first.machines.length) return undefined;
+      return Math.ceil(first.total / stride);
+    },
+    next: (answer, page) => {
+      if (answer.machines.length === 0) return undefined;
+      if (answer.total === undefined) return answer.machines.length < answer.limit ? undefined : page + 1;
+      return page * stride < answer.total ? page + 1 : undefined;
+    },
+    reduce: (answer, page) => {
+      ctx.log.debug(
+        `discover-triton: ListMachines page ${page}: ${answer.machines.length} machine(s)${answer.total === undefined ? '' : ` of ${answer.total}`}`,
+      );
+      const found = machineTargets(answer.machines);
+      return { targets: found.targets, skipped: found.skipped.length };
+    },
+  });
+  const skipped = pages.reduce((sum, page) => sum + page.skipped, 0);
   if (skipped > 0) ctx.log.debug(`discover-triton: ${skipped} machine(s) skipped: no primaryIp`);
-  return targets;
+  return pages.flatMap((page) => page.targets);
 }
 
-async function get(
-  ctx: ProviderContext,
-  url: URL,
-  args: TritonArgs,
-  sign: DateSigner,
-  now: () => number,
-): Promise<{ machines: TritonMachine[]; total: number | undefined; limit: number }> {
+async function get(ctx: ProviderContext, url: URL, args: TritonArgs, sign: DateSigner, now: () => number): Promise<MachinePage> {
   const date = new Date(now()).toUTCString();
   let authorization: string;
   try {

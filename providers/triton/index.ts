@@ -43,8 +43,8 @@ export function createTritonProvider(options: TritonProviderOptions = {}) {
         'The HTTP Signature is made here over the `date` header: by the ssh-agent at `SSH_AUTH_SOCK` holding the key `key_id` names, as ' +
         'go-discover (the two agent requests are written by hand in agent.ts, no npm package keeps to just that), or from `key_file`.',
       'RSA keys sign `rsa-sha256` (the agent is asked for SHA-256), Ed25519 keys `ed25519-sha512`. An encrypted key file is refused: load it into the agent.',
-      'Lists `state=running` machines with `tag.<tag_key>=<tag_value>`, every page (`limit` 1000, the maximum, `offset`, the ' +
-        '`x-resource-count` header); each gives its `primaryIp`, and a machine without one is skipped and counted in the `-v` log.',
+      'Lists `state=running` machines with `tag.<tag_key>=<tag_value>`, every page (`limit` 1000, the maximum, `offset`, until the ' +
+        "`x-resource-count` header's total; after page 1, which carries it, up to 4 pages at a time, each signed on its own); each gives its `primaryIp`, and a machine without one is skipped and counted in the `-v` log.",
       'A refused key or signature (401 `InvalidCredentials`), a refused account (403 `NotAuthorized`) or a `date` too far from the ' +
         "server's clock fail at once, naming the credential; 429 and 5xx are retried.",
     ],

@@ -13,6 +13,7 @@ import { runCli } from '../../src/cli/run.js';
 import { Discover } from '../../src/discover.js';
 import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import { checkPagesInFlight } from '../../test/helpers/page-gate.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import triton, { createTritonProvider } from './index.js';
@@ -93,6 +94,24 @@ test('ssh-agent (RSA, rsa-sha256): every page (250 machines, 100 a page), runnin
   const sim = await startTestSim(t, fleet(250, RSA.pub, others, 100), [tritonSim]);
   t.deepEqual(await addrs(cfg(sim.httpUrl, RSA.md5), env({ SSH_AUTH_SOCK: socket })), all(250));
   t.is(sim.counts()[API_NAME], 3);
+});
+
+/** The `offset` of a ListMachines request (-1 for another request). */
+const offsetOf = (path: string) => Number(new URL(path, 'http://x').searchParams.get('offset') ?? -1);
+
+test('pages after the first are read 4 at a time (never more), each signed by the agent, at the offsets of the served page size; every machine in order', async (t) => {
+  const socket = await startAgent(t, [RSA.file]);
+  const sim = await startTestSim(t, fleet(45, RSA.pub, [], 5), [tritonSim]);
+  // Nine pages of five (the server serves 5 of the 1000 asked): the gate holds pages 2.. until four
+  // wait at once. The simulator verifies each page's signature; one refused would fail the lookup.
+  await checkPagesInFlight(t, sim.httpUrl, 4, {
+    pageOf: (request) => offsetOf(request.path),
+    held: (offset) => offset > 0,
+    lookup: (url) => addrs(cfg(url, RSA.md5), env({ SSH_AUTH_SOCK: socket }), engine, { timeout: 20_000 }),
+    addresses: all(45),
+    pages: [0, 5, 10, 15, 20, 25, 30, 35, 40],
+  });
+  t.is(sim.counts()[API_NAME], 9);
 });
 
 test('key_id as ssh-keygen prints it: MD5:..., SHA256:...; account, url and key id from TRITON_* and SDC_*', async (t) => {
@@ -244,6 +263,15 @@ test('a rate limit throttles pages and every one is still read; machines appeari
   const sim = await startTestSim(t, fleet(12, RSA.pub, [late], 3), [tritonSim]);
   sim.setFaults(API_NAME, { rate_limit: { rps: 20, burst: 1 } });
   t.deepEqual(await addrs(fileCfg(sim.httpUrl)), all(12));
+});
+
+test('a later page failing fails the whole call (no partial list); a throttled page is read once more alone first', async (t) => {
+  const sim = await startTestSim(t, fleet(12, RSA.pub, [], 3), [tritonSim]);
+  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 1 } });
+  await t.throwsAsync(engine.discover(fileCfg(sim.httpUrl), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
+  // Page 1, then pages 2, 3 and 4 at once, all refused as throttled: page 2 is read once more alone,
+  // refused again, and that ends the call.
+  t.is(sim.counts()[API_NAME], 5);
 });
 
 test('HTTP_PROXY carries the signed GETs (tinyproxy log), agent-signed', async (t) => {

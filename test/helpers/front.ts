@@ -2,7 +2,8 @@
  * A recording front for the simulator: a loopback server that passes every request on to the
  * simulator and notes, on its own clock, when each request arrived and when its answer left. A
  * test reads the wait between a throttled answer and the retry from here, on the server side,
- * where an SDK's loading time cannot hide in it.
+ * where an SDK's loading time cannot hide in it. A `hold` hook decides when each request goes on
+ * (the page gate in page-gate.ts holds page requests with it).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +12,13 @@ import { performance } from 'node:perf_hooks';
 import type { ExecutionContext } from 'ava';
 import { ensureCa, issueServerCert } from '../../src/sim/ca.js';
 import { SIM_CA_DIR } from './sim.js';
+
+/** One request as it arrived: its path (with the query) and body. */
+export interface FrontRequest {
+  method: string;
+  path: string;
+  body: string;
+}
 
 /** One request through the front. */
 export interface FrontExchange {
@@ -24,35 +32,61 @@ export interface FrontExchange {
   answeredAt: number;
 }
 
+export interface FrontOptions {
+  /** @default 'http' */
+  scheme?: 'http' | 'https';
+  /**
+   * Called for each request once its body is in: the request goes on to the simulator when
+   * `release` is called, at once or later to hold it. `closed` resolves when its answer has left
+   * (or the connection closed). Without it, every request goes on at once.
+   */
+  hold?(request: FrontRequest, release: () => void, closed: Promise<void>): void;
+}
+
 export interface Front {
   /** `http(s)://127.0.0.1:<port>`. */
   url: string;
   /** Exchanges so far, in arrival order (an exchange appears once answered). */
   exchanges(): FrontExchange[];
+  /** Every request so far, in arrival order (answered or not). */
+  requests(): FrontRequest[];
 }
 
 /**
  * Starts a front for `target` (the simulator's http or https URL). An https front uses a
  * certificate from the simulator's CA, which the test run trusts.
  */
-export async function startFront(t: ExecutionContext, target: string, scheme: 'http' | 'https' = 'http'): Promise<Front> {
+export async function startFront(t: ExecutionContext, target: string, options: FrontOptions | 'http' | 'https' = {}): Promise<Front> {
+  const { scheme = 'http', hold } = typeof options === 'string' ? { scheme: options } : options;
   const upstream = new URL(target);
   const exchanges: FrontExchange[] = [];
+  const requests: FrontRequest[] = [];
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const arrivedAt = performance.now();
-    // The Host header stays the front's: links the simulator builds (next pages) and the audience
-    // it expects in a token name the front, as they would name a real endpoint.
-    const options = { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers };
-    const forward = upstream.protocol === 'https:' ? https.request(options) : http.request(options);
-    forward.on('response', (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-      res.on('finish', () =>
-        exchanges.push({ method: req.method ?? '', path: req.url ?? '', arrivedAt, status: answer.statusCode ?? 0, answeredAt: performance.now() }),
-      );
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const request = { method: req.method ?? '', path: req.url ?? '', body: body.toString('utf8') };
+      requests.push(request);
+      const release = () => {
+        // The Host header stays the front's: links the simulator builds (next pages), the audience
+        // it expects in a token and the signatures it checks name the front, as a real endpoint.
+        const options = { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers };
+        const forward = upstream.protocol === 'https:' ? https.request(options) : http.request(options);
+        forward.on('response', (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          res.on('finish', () =>
+            exchanges.push({ method: request.method, path: request.path, arrivedAt, status: answer.statusCode ?? 0, answeredAt: performance.now() }),
+          );
+        });
+        forward.on('error', () => res.destroy());
+        forward.end(body);
+      };
+      if (!hold) return release();
+      hold(request, release, new Promise<void>((resolve) => res.on('close', resolve)));
     });
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
   };
   let server: http.Server;
   if (scheme === 'https') {
@@ -69,7 +103,11 @@ export async function startFront(t: ExecutionContext, target: string, scheme: 'h
         server.close(() => resolve());
       }),
   );
-  return { url: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`, exchanges: () => [...exchanges] };
+  return {
+    url: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    exchanges: () => [...exchanges],
+    requests: () => [...requests],
+  };
 }
 
 /**
