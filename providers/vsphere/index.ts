@@ -3,7 +3,7 @@
  * address VMware Tools reports: the tags through the vSphere Automation REST API (`/api`, 7.0U2+),
  * the VMs' `guest.net` in bulk through the Web Services API (SOAP `/sdk`), as govmomi does.
  */
-import { defineProvider, TimeoutError } from '../../src/kit/index.js';
+import { clampTimerMs, defineProvider, TimeoutError } from '../../src/kit/index.js';
 
 export default defineProvider({
   name: 'vsphere',
@@ -54,24 +54,30 @@ export default defineProvider({
     const { listTaggedVms } = await import('./client.js');
     if (args.insecure_ssl) ctx.log.warn(`discover-vsphere: insecure_ssl: the certificate of ${args.host} is not verified`);
     // go-discover's own `timeout` bounds the call too; the engine's deadline still wins when sooner.
+    // A timer and a controller held here, not AbortSignal.timeout(): Node 20 holds a timeout signal
+    // that only AbortSignal.any() refers to weakly, so under garbage collection it could vanish and
+    // never fire (seen: a 8 s timeout ending at the engine's 60 s instead).
     const bound = Date.now() + args.timeout;
-    const callCtx =
-      ctx.deadline !== undefined && ctx.deadline <= bound
-        ? ctx
-        : { ...ctx, deadline: bound, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(args.timeout)]) };
-    const ownTimeout = callCtx !== ctx ? callCtx.signal : undefined;
-    const vms = await listTaggedVms(callCtx, {
-      host: args.host,
-      user: args.user,
-      password: args.password,
-      categoryName: args.category_name,
-      tagName: args.tag_name,
-      insecure: args.insecure_ssl,
-    }).catch((error: unknown) => {
+    const own = ctx.deadline !== undefined && ctx.deadline <= bound ? undefined : new AbortController();
+    const timer = own ? setTimeout(() => own.abort(), clampTimerMs(args.timeout)) : undefined;
+    const callCtx = own ? { ...ctx, deadline: bound, signal: AbortSignal.any([ctx.signal, own.signal]) } : ctx;
+    let vms: Awaited<ReturnType<typeof listTaggedVms>>;
+    try {
+      vms = await listTaggedVms(callCtx, {
+        host: args.host,
+        user: args.user,
+        password: args.password,
+        categoryName: args.category_name,
+        tagName: args.tag_name,
+        insecure: args.insecure_ssl,
+      });
+    } catch (error) {
       // Our own `timeout` passed (not the caller's): say so as a timeout, not as an abort.
-      if (ownTimeout?.aborted && !ctx.signal.aborted) throw new TimeoutError('discover-vsphere (the timeout argument)', args.timeout, { cause: error });
+      if (own?.signal.aborted && !ctx.signal.aborted) throw new TimeoutError('discover-vsphere (the timeout argument)', args.timeout, { cause: error });
       throw error;
-    });
+    } finally {
+      clearTimeout(timer);
+    }
     const targets: Array<{ address: string; id: string }> = [];
     for (const vm of vms) {
       if (vm.noTools) {

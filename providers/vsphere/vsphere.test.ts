@@ -5,6 +5,8 @@
  * tinyproxy, insecure_ssl, secrets in no output). The SOAP wire format: wire.test.ts.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
@@ -278,11 +280,30 @@ test("timeout (go-discover's discovery timeout) bounds the call: a timeout error
   await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=soon`), { instanceOf: ProviderArgsError, message: /timeout/ });
 });
 
+test('the timeout argument fires while garbage collection runs (its timer is held, not left to AbortSignal.timeout)', async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
+  sim.setFaults(CIS_API, { latency_ms: 120_000 });
+  sim.setFaults(SDK_API, { latency_ms: 120_000 });
+  // A full collection every few milliseconds while the call waits: Node 20 collects a timeout
+  // signal that only AbortSignal.any() refers to, and such a timeout never fired.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const collecting = setInterval(gc, 5);
+  t.teardown(() => clearInterval(collecting));
+  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=400ms`, { timeout: '30s' }), {
+    code: 'ERR_TIMEOUT',
+    message: 'discover-vsphere (the timeout argument) timed out after 400 ms',
+  });
+});
+
 test('a page that hangs past the timeout: a timeout error, and the SOAP session logged out', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [vsphereSim]);
   // After Login, every faultable SOAP call (the pages) is held far longer than the test lasts.
   void nextSoapLogin(sim.ctx).then(() => sim.setFaults(SDK_API, { latency_ms: 120_000 }));
-  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=1s`), { code: 'ERR_TIMEOUT' });
+  // The timeout must fall after Login is answered: one that ends the call during Login leaves a
+  // session the client never learned of (as on a real vCenter), and nothing to log out. A loaded
+  // test worker took over a second to log in; 8 s leaves room, and the test lasts that long.
+  await t.throwsAsync(engine.discover(`${cfg(sim)} timeout=8s`), { code: 'ERR_TIMEOUT' });
   // The event that the call's finally ran: Logout reached vCenter although the page never answered.
   await allSessionsDeleted(sim.ctx);
   t.is(liveSoapSessions(sim.ctx), 0);

@@ -47,7 +47,7 @@ export {
 } from '../http/call.js';
 export type { HttpClient, HttpRequestOptions, HttpResponse } from '../http/types.js';
 export { printable, printableLine } from '../text.js';
-export { type Clock, systemClock } from '../clock.js';
+export { type Clock, clampTimerMs, systemClock } from '../clock.js';
 export { formatHostPort, type HostPort, ipVersion, isLoopbackHost, parsePort, splitHostPort, stripBrackets } from '../address.js';
 export { parseGoBool, parseGoDuration } from '../duration.js';
 export { type Logger, silentLogger } from '../log.js';
