@@ -541,7 +541,10 @@ test('a reset connection is retried, then reported', async (t) => {
 // Serial: with the other tests' load on the event loop, pages may come slower than the bucket refills.
 test.serial('a rate limit (token bucket) throttles the later pages; backoff gets every page', async (t) => {
   const sim = await startTestSim(t, ec2Fleet(5), [awsSim]);
-  sim.setFaults('aws-ec2', { rate_limit: { rps: 20, burst: 1 } });
+  // One token every 250 ms: the pages are read one after another, so a faster bucket (20 a second)
+  // throttled nothing when a loaded machine took over 50 ms a page. Backoff (4 attempts, up to 1.4 s
+  // of full-jitter waits) still gets each page a token.
+  sim.setFaults('aws-ec2', { rate_limit: { rps: 4, burst: 1 } });
   t.deepEqual(await addrs(ec2Config(sim)), ALL_EU_SERVERS);
   t.true((sim.counts()['aws-ec2'] ?? 0) > 5, 'some requests were throttled');
 });
