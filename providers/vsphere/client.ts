@@ -9,7 +9,6 @@ import {
   apiCall,
   classifyProviderError,
   MalformedResponseError,
-  NetworkError,
   ProviderError,
   type RequestTlsOptions,
   type ProviderContext,
@@ -27,6 +26,7 @@ import {
   type VmAddresses,
   vmAddresses,
 } from './extract.js';
+import { authenticationFailed, endSession, toVsphereError } from './errors.js';
 import { readGuestNet } from './guest-net.js';
 
 export interface VsphereQuery {
@@ -57,19 +57,13 @@ export function vsphereError(operation: string, status: number, text: string, he
   }
   // vCenter documents no throttling; its reverse proxy answers 429 under load, and RESOURCE_BUSY means try later.
   const throttled = status === 429 || errorType === 'RESOURCE_BUSY';
-  const retryAfter = headers['retry-after'];
   return new ProviderError('vsphere', message ?? `HTTP ${status}`, {
     operation,
     status,
     ...(errorType ? { cloudCode: errorType } : {}),
     throttled,
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+    retryAfterMs: parseRetryAfter(headers['retry-after'], Date.now()),
   });
-}
-
-function toVsphereError(error: unknown, operation: string): unknown {
-  if (!(error instanceof NetworkError)) return error;
-  return new ProviderError('vsphere', error.message, { operation, cause: error });
 }
 
 /** The VMs with the tag and their guest addresses. The session is deleted before this returns or throws. */
@@ -112,13 +106,7 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
     const created = await send('CreateSession', 'POST', '/api/session', { authorization: basic }, undefined, (s) => s === 201 || s === 200);
     sessionId = check<string>(created, 'session', 'CreateSession', '/api/session');
   } catch (error) {
-    if (error instanceof ProviderError && error.status === 401) {
-      throw new ProviderError(
-        'vsphere',
-        `authentication failed: the password of user ${JSON.stringify(query.user)} was refused (check user / VSPHERE_USER and password / VSPHERE_PASSWORD)`,
-        { operation: 'CreateSession', status: 401, cloudCode: error.cloudCode, cause: error },
-      );
-    }
+    if (error instanceof ProviderError && error.status === 401) throw authenticationFailed(query.user, 'CreateSession', error);
     throw error;
   }
   const session = { 'vmware-api-session-id': sessionId };
@@ -168,26 +156,6 @@ export async function listTaggedVms(ctx: ProviderContext, query: VsphereQuery): 
     if (typeof result === 'string') throw new ProviderError('vsphere', result, { operation: 'RetrievePropertiesEx' });
     return result;
   } finally {
-    await deleteSession(ctx, base, session, tls);
-  }
-}
-
-/** `DELETE /api/session`, once, bounded: a failure is logged, never thrown over the call's own result. */
-async function deleteSession(ctx: ProviderContext, base: string, session: Record<string, string>, tls: RequestTlsOptions | undefined): Promise<void> {
-  try {
-    // Not ctx.signal: the session must go even when the call was aborted or timed out.
-    const response = await ctx.http.request(new URL('/api/session', base), {
-      method: 'DELETE',
-      headers: session,
-      okStatus: () => true,
-      timeoutMs: 5000,
-      ...(tls ? { tls } : {}),
-    });
-    if (response.status !== 204 && response.status !== 200)
-      ctx.log.warn(`discover-vsphere: DeleteSession answered ${response.status}; the session expires on its own`);
-  } catch (error) {
-    ctx.log.warn(
-      `discover-vsphere: DeleteSession failed (${error instanceof Error ? printableLine(error.message, 200) : 'unknown'}); the session expires on its own`,
-    );
+    await endSession(ctx, 'DeleteSession', new URL('/api/session', base), { method: 'DELETE', headers: session, ok: (s) => s === 204 || s === 200 }, tls);
   }
 }

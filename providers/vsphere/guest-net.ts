@@ -11,19 +11,18 @@ import {
   type Classifier,
   classifyProviderError,
   MalformedResponseError,
-  NetworkError,
   ProviderError,
   type ProviderContext,
   parseRetryAfter,
   printableLine,
   type RequestTlsOptions,
 } from '../../src/kit/index.js';
+import { authenticationFailed, endSession, toVsphereError } from './errors.js';
 import {
   continueRetrieve,
   type GuestNetContent,
   login,
   logout,
-  type MoRef,
   parseEnvelope,
   readFault,
   readRetrieveResult,
@@ -43,11 +42,6 @@ const TRANSIENT_FAULTS = new Set(['SystemError']);
 const classifySoap: Classifier = (error) =>
   error instanceof ProviderError && error.cloudCode !== undefined && !TRANSIENT_FAULTS.has(error.cloudCode) ? { retry: false } : classifyProviderError(error);
 
-function toVsphereError(error: unknown, operation: string): unknown {
-  if (!(error instanceof NetworkError)) return error;
-  return new ProviderError('vsphere', error.message, { operation, cause: error });
-}
-
 /** The error for a non-200 answer: a SOAP fault (500) names its vim25 type; anything else (a proxy page) its status. */
 function soapError(operation: string, status: number, text: string, headers: Record<string, string | string[] | undefined>): ProviderError {
   const parsed = parseEnvelope(text);
@@ -59,13 +53,12 @@ function soapError(operation: string, status: number, text: string, headers: Rec
       ...(fault.type ? { cloudCode: printableLine(fault.type, 60) } : {}),
     });
   }
-  const retryAfter = headers['retry-after'];
   return new ProviderError('vsphere', `HTTP ${status}`, {
     operation,
     status,
     // vCenter's reverse proxy answers 429 under load.
     throttled: status === 429,
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+    retryAfterMs: parseRetryAfter(headers['retry-after'], Date.now()),
   });
 }
 
@@ -119,13 +112,7 @@ export async function readGuestNet(ctx: ProviderContext, query: GuestNetQuery, v
     cookie = sessionCookie(headers['set-cookie']);
     if (!cookie) throw malformed('Login', `the answer set no ${SESSION_COOKIE} cookie`);
   } catch (error) {
-    if (error instanceof ProviderError && error.cloudCode === 'InvalidLogin') {
-      throw new ProviderError(
-        'vsphere',
-        `authentication failed: the password of user ${JSON.stringify(query.user)} was refused (check user / VSPHERE_USER and password / VSPHERE_PASSWORD)`,
-        { operation: 'Login', status: error.status, cloudCode: error.cloudCode, cause: error },
-      );
-    }
+    if (error instanceof ProviderError && error.cloudCode === 'InvalidLogin') throw authenticationFailed(query.user, 'Login', error);
     throw error;
   }
 
@@ -145,24 +132,7 @@ export async function readGuestNet(ctx: ProviderContext, query: GuestNetQuery, v
     ctx.log.debug(`discover-vsphere: guest.net of ${objects.length} VM(s) read`);
     return objects;
   } finally {
-    await logoutSession(ctx, url, content.sessionManager, cookie as string, query.tls);
-  }
-}
-
-/** `Logout`, once, bounded: a failure is logged, never thrown over the call's own result. */
-async function logoutSession(ctx: ProviderContext, url: URL, sessionManager: MoRef, cookie: string, tls: RequestTlsOptions | undefined): Promise<void> {
-  try {
-    // Not ctx.signal: the session must go even when the call was aborted or timed out.
-    const response = await ctx.http.request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: SOAP_ACTION, cookie },
-      body: logout(sessionManager),
-      okStatus: () => true,
-      timeoutMs: 5000,
-      ...(tls ? { tls } : {}),
-    });
-    if (response.status !== 200) ctx.log.warn(`discover-vsphere: Logout answered ${response.status}; the session expires on its own`);
-  } catch (error) {
-    ctx.log.warn(`discover-vsphere: Logout failed (${error instanceof Error ? printableLine(error.message, 200) : 'unknown'}); the session expires on its own`);
+    const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: SOAP_ACTION, cookie: cookie as string };
+    await endSession(ctx, 'Logout', url, { method: 'POST', headers, body: logout(content.sessionManager), ok: (status) => status === 200 }, query.tls);
   }
 }
