@@ -71,14 +71,13 @@ export function osError(operation: string, status: number, text: string, headers
   } catch {
     // A proxy page: the status says enough.
   }
-  const retryAfter = headers['retry-after'];
   return new ProviderError('os', message ?? `HTTP ${status}`, {
     operation,
     status,
     ...(fault ? { cloudCode: fault } : {}),
     // Nova's legacy rate limiting: 413 or 429 `overLimit` with Retry-After.
     throttled: status === 429 || (status === 413 && fault === 'overLimit'),
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+    retryAfterMs: parseRetryAfter(headers['retry-after'], Date.now()),
   });
 }
 

@@ -44,13 +44,12 @@ export function slError(status: number, text: string, headers: Record<string, st
   if (status === 401 || status === 403) {
     reason = `${reason} (authentication failed: the api_key of username ${JSON.stringify(username)} was refused; check api_key / SL_API_KEY and username / SL_USERNAME)`;
   }
-  const retryAfter = headers['retry-after'];
   return new ProviderError('softlayer', reason, {
     operation: OPERATION,
     status,
     ...(code ? { cloudCode: code } : {}),
     throttled,
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+    retryAfterMs: parseRetryAfter(headers['retry-after'], Date.now()),
   });
 }
 
