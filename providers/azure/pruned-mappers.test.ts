@@ -19,9 +19,8 @@ import test, { type ExecutionContext } from 'ava';
 import { compactNic, compactPublicIp, type NicLike, type PublicIpLike } from './extract.js';
 import { ARM_NETWORK_READ_PROPERTIES } from './fields.js';
 import azureSim from './sim.js';
-import { issueToken } from './sim-token.js';
+import { armFleet, armGet } from './test-arm.js';
 import { createHttpClient } from '../../src/http/index.js';
-import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 
 interface ArmSettings {
@@ -131,28 +130,11 @@ test('the recorded PublicIPAddresses_List answer reads the same through the prun
   t.true((read.pruned.value as { ipAddress?: string }[]).some((pip) => pip.ipAddress === '192.0.2.247'));
 });
 
-const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
-const CLIENT = 'bbbbbbbb-0000-0000-0000-000000000002';
-const SUB = 'cccccccc-0000-0000-0000-000000000003';
-const vm = (id: string, extra: Partial<FleetInstance> = {}): FleetInstance => ({ id, cloud: 'azure', ...extra });
-const fleet = (): Fleet => ({
-  credentials: { azure: { tenant_id: TENANT, client_id: CLIENT, client_secret: 'sim-pruned-secret', subscription_id: SUB } },
-  instances: [
-    vm('srv1', { tags: { consul: 'server' }, private_ipv4: '10.0.0.1', public_ipv4: '192.0.2.1', private_ipv6: 'fd00::1' }),
-    vm('srv2', { tags: { consul: 'server' }, private_ipv4: '10.0.0.2', extra_nics: [{ private_ipv4: '10.0.1.2' }] }),
-    vm('u0', { resource_group: 'rg-sets', scale_set: 'uni', tags: { consul: 'server' }, private_ipv4: '10.1.0.4', public_ipv4: '192.0.2.4' }),
-  ],
-});
-
 test("the simulator's list answers and error bodies read the same through the pruned mappers", async (t) => {
   const http = createHttpClient({ env: {} });
   t.teardown(() => http.destroy());
-  const sim = await startTestSim(t, fleet(), [azureSim]);
-  const get = async (pathAndQuery: string, appid = CLIENT) => {
-    const authorization = `Bearer ${issueToken({ aud: sim.httpsUrl, tid: TENANT, appid }).token}`;
-    const res = await http.request(`${sim.httpsUrl}/subscriptions/${SUB}${pathAndQuery}`, { headers: { authorization }, okStatus: () => true });
-    return { status: res.status, body: await res.json() };
-  };
+  const sim = await startTestSim(t, armFleet(), [azureSim]);
+  const get = (pathAndQuery: string, appid?: string) => armGet(http, sim.httpsUrl, pathAndQuery, appid);
   const lists: [string, string][] = [
     ['/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01', 'NetworkInterfaceListResult'],
     ['/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/networkInterfaces?api-version=2018-10-01', 'NetworkInterfaceListResult'],

@@ -8,38 +8,22 @@ import { readFile } from 'node:fs/promises';
 import test, { type ExecutionContext } from 'ava';
 import { compactNic, compactPublicIp, idKey, type NicLike, nicTargets, type PublicIpLike, publicIpIndex } from './extract.js';
 import azureSim from './sim.js';
-import { issueToken } from './sim-token.js';
+import { armFleet, armGet } from './test-arm.js';
 import { createHttpClient } from '../../src/http/index.js';
-import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { compareShapes, shapeOf } from '../../test/helpers/wire-shape.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-
-const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
-const CLIENT = 'bbbbbbbb-0000-0000-0000-000000000002';
-const SUB = 'cccccccc-0000-0000-0000-000000000003';
-
-const vm = (id: string, extra: Partial<FleetInstance> = {}): FleetInstance => ({ id, cloud: 'azure', ...extra });
-const fleet = (): Fleet => ({
-  credentials: { azure: { tenant_id: TENANT, client_id: CLIENT, client_secret: 'sim-wire-secret', subscription_id: SUB } },
-  instances: [
-    vm('srv1', { tags: { consul: 'server' }, private_ipv4: '10.0.0.1', public_ipv4: '192.0.2.1', private_ipv6: 'fd00::1' }),
-    vm('srv2', { tags: { consul: 'server' }, private_ipv4: '10.0.0.2', extra_nics: [{ private_ipv4: '10.0.1.2' }] }),
-    vm('u0', { resource_group: 'rg-sets', scale_set: 'uni', tags: { consul: 'server' }, private_ipv4: '10.1.0.4', public_ipv4: '192.0.2.4' }),
-  ],
-});
 
 const recorded = async (name: string): Promise<unknown> => JSON.parse(await readFile(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));
 
 const http = createHttpClient({ env: {} });
 test.after.always(() => http.destroy());
 
-/** One ARM GET with a token ARM accepts (audience = the listener, as management.azure.com for Azure). */
-async function armGet(t: ExecutionContext, path: string): Promise<unknown> {
-  const sim = await startTestSim(t, fleet(), [azureSim]);
-  const authorization = `Bearer ${issueToken({ aud: sim.httpsUrl, tid: TENANT, appid: CLIENT }).token}`;
-  const res = await http.request(`${sim.httpsUrl}/subscriptions/${SUB}${path}`, { headers: { authorization } });
-  t.is(res.status, 200);
-  return res.json();
+/** One ARM GET of the test estate's simulator, which must answer 200. */
+async function listOf(t: ExecutionContext, path: string): Promise<unknown> {
+  const sim = await startTestSim(t, armFleet(), [azureSim]);
+  const answer = await armGet(http, sim.httpsUrl, path);
+  t.is(answer.status, 200);
+  return answer.body;
 }
 
 /** User-keyed maps: their keys are data, not schema. */
@@ -73,21 +57,21 @@ const PIP_READ = ['value.id', 'value.properties.ipAddress', 'value.properties.pu
 const PIP_EXTRA = ['nextLink', 'value.etag', 'value.sku', 'value.properties.resourceGuid'];
 
 test('NetworkInterfaces_ListAll: the sim answers in the shape of the spec example', async (t) => {
-  const sim = shapeOf(await armGet(t, '/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01'), { maps: MAPS });
+  const sim = shapeOf(await listOf(t, '/providers/Microsoft.Network/networkInterfaces?api-version=2025-05-01'), { maps: MAPS });
   const real = shapeOf(await recorded('network-interfaces-list.json'), { maps: MAPS });
   t.deepEqual(compareShapes(sim, real, NIC_READ, NIC_EXTRA), []);
   t.deepEqual([...(sim.get('value.tags.*') ?? [])], ['string']);
 });
 
 test('VirtualMachineScaleSets_ListNetworkInterfaces: a NetworkInterface list, in the shape of the spec example', async (t) => {
-  const body = await armGet(t, '/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/networkInterfaces?api-version=2018-10-01');
+  const body = await listOf(t, '/resourceGroups/rg-sets/providers/Microsoft.Compute/virtualMachineScaleSets/uni/networkInterfaces?api-version=2018-10-01');
   const sim = shapeOf(body, { maps: MAPS });
   const real = shapeOf(await recorded('network-interfaces-list.json'), { maps: MAPS });
   t.deepEqual(compareShapes(sim, real, NIC_READ, NIC_EXTRA), []);
 });
 
 test('PublicIPAddresses_ListAll: the sim answers in the shape of the spec example', async (t) => {
-  const sim = shapeOf(await armGet(t, '/providers/Microsoft.Network/publicIPAddresses?api-version=2025-05-01'), { maps: MAPS });
+  const sim = shapeOf(await listOf(t, '/providers/Microsoft.Network/publicIPAddresses?api-version=2025-05-01'), { maps: MAPS });
   const real = shapeOf(await recorded('public-ip-addresses-list.json'), { maps: MAPS });
   t.deepEqual(compareShapes(sim, real, PIP_READ, PIP_EXTRA), []);
 });
