@@ -4,8 +4,7 @@
  * accepts (audience = the listener, as management.azure.com is for Azure).
  */
 import { issueToken } from './sim-token.js';
-import type { HttpClient } from '../../src/http/index.js';
-import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { Fleet, FleetInstance, HttpClient } from '../../src/kit/index.js';
 
 export const TENANT = 'aaaaaaaa-0000-0000-0000-000000000001';
 export const CLIENT = 'bbbbbbbb-0000-0000-0000-000000000002';
