@@ -2,7 +2,7 @@
 // 1.5x `node -e 0`), because no cloud SDK loads until its provider runs and the CLI itself runs
 // from its code-cached bundle. Wall time and CPU time (user + system), each beside the bare node
 // measured the same way in the same run, interleaved. BENCH_BEFORE=<a built checkout> adds the same
-// commands run from that checkout's bin/discover.js (e.g. the base commit), for before/after figures.
+// commands run from that checkout's `discover` command (its package.json bin) (e.g. the base commit), for before/after figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,14 +1,16 @@
 // Shared bench helpers: run a process many times and report medians. Benchmarks print figures
 // beside their baseline measured in the same run; they assert nothing about time.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-/** What `npx discover` runs: bin/discover.js, which imports dist/entry/discover.js. */
-export const CLI = path.join(ROOT, 'bin/discover.js');
-/** Another checkout's command: its bin/discover.js. */
+/** What `npx discover` runs: bin/discover.cjs, which runs dist/entry/discover.cjs. */
+export const CLI = path.join(ROOT, 'bin/discover.cjs');
+/** Another checkout's command: its package.json `bin` (bin/discover.js before it became .cjs). */
 export function cliOf(checkout: string): string {
-  return path.resolve(checkout, 'bin/discover.js');
+  const pkg = JSON.parse(readFileSync(path.resolve(checkout, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  return path.resolve(checkout, pkg.bin?.discover ?? 'bin/discover.js');
 }
 
 export function median(values: number[]): number {

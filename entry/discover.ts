@@ -31,15 +31,27 @@ function fromBundle(): boolean {
   return !pluginsOrPlain && !argv.some((arg) => MODULE_COMMANDS.has(arg) || /^--?plugin(=|$)/.test(arg));
 }
 
-const answer = buildAnswer();
-if (answer !== undefined) {
-  process.stdout.write(answer);
-} else {
-  const bundle = fromBundle() ? ((await import('../src/load-bundle.js')).loadCliBundle() as { main: () => Promise<void> } | undefined) : undefined;
-  if (bundle) {
-    await bundle.main();
-  } else {
-    await import('./compose.js');
-    await (await import('../src/cli/main.js')).main();
+/**
+ * No top-level await: the build also emits this file as CommonJS (dist/entry/discover.cjs, what
+ * bin/discover.cjs runs), where the fast paths need no ES module loader at all: the build's
+ * answers, and the CLI bundle through src/load-bundle's CommonJS twin. Only the module path
+ * imports ES modules.
+ */
+function run(): Promise<void> | undefined {
+  const answer = buildAnswer();
+  if (answer !== undefined) {
+    process.stdout.write(answer);
+    return undefined;
   }
+  return (
+    fromBundle()
+      ? import('../src/load-bundle.js').then((loader) => loader.loadCliBundle() as { main: () => Promise<void> } | undefined)
+      : Promise.resolve(undefined)
+  ).then((bundle) => (bundle ? bundle.main() : import('./compose.js').then(() => import('../src/cli/main.js')).then((cli) => cli.main())));
 }
+
+run()?.catch((error: unknown) => {
+  // What a rejected top-level await printed: the error, exit code 1.
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,16 +1,16 @@
 // Compile src/ and providers/ to dist/ and make the CLI executable.
-// Runs from `npm pack` (prepack), `npm test`, `npm run demo`, and bin/discover.js on the first run
+// Runs from `npm pack` (prepack), `npm test`, `npm run demo`, and bin/discover.cjs on the first run
 // in a fresh clone (there is no install script), possibly while discover processes run from dist/: so the build goes to a fresh folder that replaces dist/ by rename, and dist/
 // never stands half-built or missing for more than the instant between two renames.
 // Type errors are `npm test`'s gate (its type-check step); here tsc still emits, and says so.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { bundleProviders } from './bundle-providers.mjs';
+import { bundleProviders, commonJsTwins } from './bundle-providers.mjs';
 
 // npm runs prepack not only for `npm pack` / `npm publish` but also when `npx discover` installs this
 // checkout into its cache: rebuilding then would swap dist/ under running processes (and tests) for
-// nothing, since bin/discover.js builds when dist/ is missing.
+// nothing, since bin/discover.cjs builds when dist/ is missing.
 if (process.env.npm_lifecycle_event === 'prepack' && !['pack', 'publish'].includes(process.env.npm_command ?? '') && existsSync('dist/src/cli/main.js')) {
   process.exit(0);
 }
@@ -32,6 +32,7 @@ chmodSync(`${out}/entry/discover.js`, 0o755);
 // (src/load-bundle.ts; docs/performance.md).
 try {
   await bundleProviders(out);
+  await commonJsTwins(out);
 } catch (error) {
   rmSync(out, { recursive: true, force: true });
   console.error(`build failed: bundling the providers: ${error.message}`);

@@ -809,10 +809,42 @@ const cliExternals = {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path).replace(/\.[jt]s$/, '');
       if (!outside(target)) return undefined;
-      return { path: `../../${path.relative(ROOT, target).split(path.sep).join('/')}.js`, external: true };
+      const file = path.relative(ROOT, target).split(path.sep).join('/');
+      // The loader by its CommonJS twin (commonJsTwins): the one bin/discover.cjs runs the bundle with.
+      return { path: `../../${file}${file === 'src/load-bundle' ? '.cjs' : '.js'}`, external: true };
     });
   },
 };
+
+/**
+ * The CommonJS twins of the CLI's entry and of the bundle loader, beside their ES modules in <out>:
+ * bin/discover.cjs runs `entry/discover.cjs`, which answers from the build or runs the CLI bundle
+ * through `src/load-bundle.cjs` without starting Node's ES module loader (about a tenth of a bare
+ * node's start-up: docs/performance.md). The CLI bundle requires the same twin, so the loader is
+ * one module in that process. Anything else (`join`, `sim`, plugins) is imported as before.
+ */
+export async function commonJsTwins(out) {
+  const twin = async (file, edit = (text) => text) => {
+    // Without the ES module's shebang: the twin is required, and a shebang is valid only on line 1.
+    const esm = readFileSync(path.join(out, file), 'utf8').replace(/^#!.*\n/, '');
+    const { code } = await esbuild.transform(edit(esm), {
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      define: { 'import.meta.url': '__twin_url' },
+      sourcefile: file,
+      logLevel: 'warning',
+    });
+    const url = 'const __twin_url = require("node:url").pathToFileURL(__filename).href;';
+    writeFileSync(path.join(out, file.replace(/\.js$/, '.cjs')), `${url}\n${code.replace(/^\/\/# sourceMappingURL=.*$/m, '')}`);
+  };
+  await twin('src/load-bundle.js');
+  await twin('entry/discover.js', (text) => {
+    const from = "import('../src/load-bundle.js')";
+    if (text.split(from).length !== 2) throw new Error(`bundle: entry/discover.js no longer has (once) ${from}`);
+    return text.replace(from, () => "Promise.resolve().then(() => require('../src/load-bundle.cjs'))");
+  });
+}
 
 /**
  * The CLI with the engine (entry/cli-bundle.ts), code-split at each `import()`: `help`,

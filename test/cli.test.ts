@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -128,6 +128,22 @@ for (const command of [['help'], ['help', 'all'], ['providers'], ['check', 'prov
     );
     const bytes = providerChunks.reduce((sum, chunk) => sum + statSync(path.join(ROOT, 'dist/bundles/aws', chunk.replace(/^aws-(.+\.cjs)-.*$/, '$1'))).size, 0);
     t.true(bytes < 32_000, `${bytes} bytes of aws chunks ran: ${providerChunks.join(' ')}`);
+  });
+}
+
+for (const command of [['help'], ['check', 'provider=aws', 'tag_key=a', 'tag_value=b', 'region=x']]) {
+  test(`\`discover ${command[0]}\` (bin/discover.cjs) starts no ES module loader: the build's answer or the CLI bundle, all CommonJS`, async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-cjs-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const probe = path.join(dir, 'probe.cjs');
+    const report = path.join(dir, 'loaded.txt');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, process.moduleLoadList.join('\\n')));`);
+    const result = await runDiscover(command, { env: { XDG_CACHE_HOME: dir, NODE_OPTIONS: `--require ${probe}` } });
+    t.is(result.code, 0, result.stderr);
+    const loaded = readFileSync(report, 'utf8');
+    t.regex(loaded, /NativeModule fs/, 'the probe saw the process');
+    // The ES module loader translates each module it loads: for one, it would be loaded.
+    t.false(loaded.includes('internal/modules/esm/translators'), 'an ES module was loaded');
   });
 }
 

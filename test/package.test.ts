@@ -29,7 +29,8 @@ test.serial('the tarball: no source map without its source, the help cache, the 
     [],
   );
   t.true(files.includes('dist/builtin-help.json'));
-  t.true(files.includes('bin/discover.js'));
+  t.true(files.includes('bin/discover.cjs'));
+  for (const twin of ['dist/entry/discover.cjs', 'dist/src/load-bundle.cjs']) t.true(files.includes(twin), twin);
   t.true(files.includes('dist/src/cli/main.js'));
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   for (const hook of ['prepare', 'preinstall', 'install', 'postinstall']) t.false(hook in pkg.scripts, hook);

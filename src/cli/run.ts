@@ -319,7 +319,7 @@ async function runSimCommand(argv: string[], io: CliIo, global: FlagValues): Pro
   const { Discover } = await import('../discover.js');
   // Plugins (--plugin, DISCOVER_PLUGINS) may bring simulated APIs of their own.
   const modules = await new Discover({ plugins: pluginList(global, io.env) }).simModules();
-  // The script that was run (bin/discover.js when installed), to compare with `discover` on PATH.
+  // The script that was run (bin/discover.cjs when installed), to compare with `discover` on PATH.
   const command = discoverCommand(io.env, io.cwd, process.argv[1] ?? fileURLToPath(new URL('./main.js', import.meta.url)));
   await runSim({ fleetPath: values.fleet as string | undefined, port, modules, format, stdout: io.stdout, signal: io.signal, command });
   return EXIT_OK;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/entry/discover.js');
+/** What `npx discover` runs: bin/discover.cjs, which runs the build's dist/entry/discover.cjs. */
+export const CLI = path.join(ROOT, 'bin/discover.cjs');
 
 export interface CliResult {
   code: number;
