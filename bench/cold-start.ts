@@ -2,11 +2,11 @@
 // 1.5x `node -e 0`), because no cloud SDK loads until its provider runs and the CLI itself runs
 // from its code-cached bundle. Wall time and CPU time (user + system), each beside the bare node
 // measured the same way in the same run, interleaved. BENCH_BEFORE=<a built checkout> adds the same
-// commands run from that checkout's dist/ (e.g. the base commit), for before/after figures.
+// commands run from that checkout's bin/discover.js (e.g. the base commit), for before/after figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLI, fmt, interleavedCpu, verdict } from './lib.js';
+import { CLI, cliOf, fmt, interleavedCpu, verdict } from './lib.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const GOAL = 1.5;
@@ -17,7 +17,7 @@ const commands: Record<string, string[]> = { 'node -e 0 (baseline)': ['-e', '0']
 for (const [name, args] of Object.entries(COMMANDS)) commands[`discover ${name}`] = [CLI, ...args];
 const before = process.env.BENCH_BEFORE;
 if (before) {
-  for (const [name, args] of Object.entries(COMMANDS)) commands[`before: discover ${name}`] = [path.resolve(before, 'dist/entry/discover.js'), ...args];
+  for (const [name, args] of Object.entries(COMMANDS)) commands[`before: discover ${name}`] = [cliOf(before), ...args];
 }
 // A code cache folder of this run's own (the first run of each command fills it).
 const cacheHome = mkdtempSync(path.join(tmpdir(), 'autojoin-bench-cold-start-'));

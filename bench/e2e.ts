@@ -7,7 +7,7 @@
 // Every run must print the addresses the unbundled warm-up run found: a fast empty answer fails.
 // CPU time (user + system, every thread) is printed beside wall time: it moves less when other
 // jobs load the machine. BENCH_BEFORE=<a built checkout> adds each lookup with a warm cache run
-// from that checkout's dist/ (e.g. the base commit), for before/after figures from one run.
+// from that checkout's bin/discover.js (e.g. the base commit), for before/after figures from one run.
 // The built-in providers and simulator modules (the entry points import this first; a bench must too).
 import '../entry/compose.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { loadFleet, startSim } from '../src/sim/index.js';
 import { defaultFleetPath } from '../src/sim/run.js';
 import type { SimPaste } from '../src/sim/types.js';
-import { CLI, fmt, type MeasuredRun, median, runMeasured, verdict } from './lib.js';
+import { CLI, cliOf, fmt, type MeasuredRun, median, runMeasured, verdict } from './lib.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 10);
 const GOALS: Record<string, number> = { aws: 2.5, azure: 3, gce: 3 };
@@ -75,7 +75,7 @@ try {
     );
     const before = process.env.BENCH_BEFORE;
     if (before) {
-      const beforeArgs = [path.resolve(before, 'dist/entry/discover.js'), ...args.slice(1)];
+      const beforeArgs = [cliOf(before), ...args.slice(1)];
       const beforeWarm = folder(`${provider}-before`);
       await runMeasured(beforeArgs, { ...env, XDG_CACHE_HOME: beforeWarm });
       rows.push({ label: `${provider}: before, warm cache`, args: beforeArgs, env: () => ({ ...env, XDG_CACHE_HOME: beforeWarm }), expect, samples: [] });

@@ -4,7 +4,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const CLI = path.join(ROOT, 'dist/entry/discover.js');
+/** What `npx discover` runs: bin/discover.js, which imports dist/entry/discover.js. */
+export const CLI = path.join(ROOT, 'bin/discover.js');
+/** Another checkout's command: its bin/discover.js. */
+export function cliOf(checkout: string): string {
+  return path.resolve(checkout, 'bin/discover.js');
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

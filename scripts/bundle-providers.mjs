@@ -396,12 +396,62 @@ const lazyGaxFallback = {
     build.onResolve({ filter: /^(google-auth-library|google-gax)$/ }, (args) =>
       /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/.test(args.importer) ? { path: args.path, external: true } : undefined,
     );
-    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/]fallback\.js$/ }, (args) => ({
-      contents: lazyGaxFallbackSource(readFileSync(args.path, 'utf8')),
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /[\\/]google-gax[\\/]build[\\/]src[\\/](fallback|descriptor|streamingCalls[\\/]streamingApiCaller)\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const file = (args.path.match(/[\\/]build[\\/]src[\\/](.+)$/)?.[1] ?? '').replaceAll('\\', '/');
+      return { contents: lazyRequires(file === 'fallback.js' ? lazyGaxFallbackSource(text) : text, file, GAX_LAZY_REQUIRES[file]), loader: 'js' };
+    });
   },
 };
+
+/**
+ * The modules of google-gax's REST half that a list call never runs, by the file requiring them
+ * at load (variable -> path). They serve long-running operations (operations.js builds its protobuf
+ * types as it runs), streaming calls (duplexify, retry-request and readable-stream under them),
+ * request bundling, and the IAM, Locations and Operations clients gax re-exports: about 10 ms of
+ * every gce lookup's start-up (docs/performance.md). Each becomes a module loaded on first use.
+ * Nothing else in the bundle requires them at load: the provider's clients are REST list clients
+ * with page descriptors only.
+ */
+const GAX_LAZY_REQUIRES = {
+  'fallback.js': {
+    operationsClient_1: './operationsClient',
+    streaming_1: './streamingCalls/streaming',
+    streaming_2: './streamingCalls/streaming',
+    operationsClient_2: './operationsClient',
+    iamService_1: './iamService',
+    locationService_1: './locationService',
+    longrunning_1: './longRunningCalls/longrunning',
+  },
+  'descriptor.js': {
+    longRunningDescriptor_1: './longRunningCalls/longRunningDescriptor',
+    streamDescriptor_1: './streamingCalls/streamDescriptor',
+    bundleDescriptor_1: './bundlingCalls/bundleDescriptor',
+  },
+  // Loaded at start by createApiCall.js (an instanceof on every call); what it needs of streaming
+  // is only for a streaming call.
+  'streamingCalls/streamingApiCaller.js': { streaming_1: './streaming' },
+};
+
+/**
+ * `text` with each `const|var <name> = require("<path>");` of `requires` (exactly one each) made
+ * a stand-in that loads the module on first property read. Every use of these variables in gax is
+ * a property read (`x.Name`, `(0, x.fn)(...)`), which the stand-in forwards.
+ */
+export function lazyRequires(text, file, requires) {
+  let contents = text;
+  for (const [name, specifier] of Object.entries(requires)) {
+    const line = new RegExp(`^(const|var) ${name} = require\\(${JSON.stringify(specifier).replaceAll('.', '\\.')}\\);$`, 'm');
+    const found = contents.split(line).length;
+    if (found !== 3) throw new Error(`bundle: google-gax's ${file} no longer requires ${specifier} as ${name}, once`);
+    contents = contents.replace(line, (_all, kind) => `${kind} ${name} = __autojoinLazyModule(() => require(${JSON.stringify(specifier)}));`);
+  }
+  // After the "use strict" directive, which must stay the file's first statement.
+  const helper = 'var __autojoinLazyModule = (load) => { let module; return new Proxy({}, { get: (_target, key) => (module ??= load())[key] }); };';
+  const strict = /^"use strict";\n/;
+  if (!strict.test(contents)) throw new Error(`bundle: google-gax's ${file} no longer starts with "use strict"`);
+  return contents.replace(strict, (directive) => `${directive}${helper}\n`);
+}
 
 /** google-gax's fallback.js as lazyGaxFallback gives it to the bundle; throws if the file changed shape. */
 export function lazyGaxFallbackSource(text) {

@@ -92,9 +92,17 @@ export function parsePort(text: string): number | undefined {
   return port <= 65535 ? port : undefined;
 }
 
-const loopbackAddresses = new BlockList();
-loopbackAddresses.addSubnet('127.0.0.0', 8, 'ipv4');
-loopbackAddresses.addAddress('::1', 'ipv6');
+let loopback: BlockList | undefined;
+
+/** 127.0.0.0/8 and ::1, built on first use: only the loopback guard asks, and `check` never does. */
+function loopbackAddresses(): BlockList {
+  if (!loopback) {
+    loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+  }
+  return loopback;
+}
 
 /**
  * True for `localhost`, 127.0.0.0/8 and ::1 (with or without brackets, and IPv4-mapped
@@ -104,11 +112,11 @@ export function isLoopbackHost(host: string): boolean {
   const bare = stripBrackets(host).toLowerCase();
   if (bare === 'localhost' || bare === 'localhost.') return true;
   const family = isIP(bare);
-  if (family === 4) return loopbackAddresses.check(bare, 'ipv4');
+  if (family === 4) return loopbackAddresses().check(bare, 'ipv4');
   if (family === 6) {
     const mapped = bare.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped?.[1]) return loopbackAddresses.check(mapped[1], 'ipv4');
-    return loopbackAddresses.check(bare, 'ipv6');
+    if (mapped?.[1]) return loopbackAddresses().check(mapped[1], 'ipv4');
+    return loopbackAddresses().check(bare, 'ipv6');
   }
   return false;
 }

@@ -185,6 +185,37 @@ test('the build refuses a google-gax fallback.js that no longer has the shape it
   t.throws(() => lazyGaxFallbackSource(protos), { message: /three protobuf modules as expected \(2 found\)/ });
 });
 
+test("the build makes gax's long-running, streaming, bundling, IAM and Locations modules load on first use, and refuses a gax it no longer matches", async (t) => {
+  const script = '../../scripts/bundle-providers.mjs';
+  const { lazyRequires } = (await import(script)) as { lazyRequires: (text: string, file: string, requires: Record<string, string>) => string };
+  const source = readFileSync(path.join(ROOT, 'node_modules/google-gax/build/src/descriptor.js'), 'utf8');
+  const rewritten = lazyRequires(source, 'descriptor.js', { longRunningDescriptor_1: './longRunningCalls/longRunningDescriptor' });
+  t.true(rewritten.startsWith('"use strict";\n'), 'the directive stays first: the module stays strict');
+  t.true(rewritten.includes('var longRunningDescriptor_1 = __autojoinLazyModule(() => require("./longRunningCalls/longRunningDescriptor"));'));
+  t.true(rewritten.includes('var pageDescriptor_1 = require("./paginationCalls/pageDescriptor");'), 'what is not named stays as it was');
+
+  // The stand-in: nothing loaded until a property is read, then the module's own values.
+  const loads: string[] = [];
+  const modules: Record<string, unknown> = { './a': { A: class A {}, value: 1 } };
+  const fake = '"use strict";\nconst a_1 = require("./a");\nexports.read = () => a_1.value;\nexports.A = () => a_1.A;\n';
+  const code = lazyRequires(fake, 'fake.js', { a_1: './a' });
+  const exports: Record<string, () => unknown> = {};
+  const require = (name: string) => {
+    loads.push(name);
+    return modules[name];
+  };
+  new Function('require', 'exports', code)(require, exports);
+  t.deepEqual(loads, []);
+  t.is(exports.read?.(), 1);
+  t.is(exports.A?.(), (modules['./a'] as { A: unknown }).A);
+  t.deepEqual(loads, ['./a']);
+
+  t.throws(() => lazyRequires(source, 'descriptor.js', { longRunningDescriptor_1: './longRunningCalls/gone' }), {
+    message: /descriptor\.js no longer requires \.\/longRunningCalls\/gone as longRunningDescriptor_1, once/,
+  });
+  t.throws(() => lazyRequires(source.replace('"use strict";\n', ''), 'descriptor.js', {}), { message: /no longer starts with "use strict"/ });
+});
+
 test('the descriptor in the bundle keeps, of each response, only the fields the provider asks for', async (t) => {
   const script = '../../scripts/bundle-providers.mjs';
   const { pruneProtos, parseFieldMask } = (await import(script)) as {

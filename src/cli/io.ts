@@ -9,7 +9,7 @@ export interface CliIo {
   isTTY: boolean;
   cwd: string;
   /**
-   * Epoch ms when the process started (`performance.timeOrigin`): `--timeout` counts from here,
+   * Epoch ms when the process started (what `performance.timeOrigin` says): `--timeout` counts from here,
    * so start-up and loading the provider are inside it. @default the moment the command runs
    */
   startedAt?: number;

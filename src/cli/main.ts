@@ -22,7 +22,8 @@ export async function main(): Promise<void> {
     isTTY: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
     // When node started, not when this line ran: --timeout covers start-up and loading too.
-    startedAt: performance.timeOrigin,
+    // (process.uptime() counts from the same start as performance.timeOrigin, without loading perf_hooks.)
+    startedAt: Date.now() - process.uptime() * 1000,
   });
   process.exitCode = code;
   // Let stderr and stdout drain (pipes are asynchronous: exiting at once can drop the error line),
