@@ -154,7 +154,8 @@ test('the paste blocks print a command that works where the user is: node and th
   const blocks = out.split('\n\n');
   const block = blocks.find((b) => b.startsWith('# every provider\n')) ?? '';
   const aws = blocks.find((b) => b.startsWith('# aws\n')) ?? '';
-  t.regex(aws, /^node \S+discover\.js addrs 'provider=aws /m);
+  // The file that was run: bin/discover.cjs, the package's command.
+  t.true(aws.includes(`node ${CLI} addrs 'provider=aws `), aws);
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile('/bin/sh', ['-c', `${block}\n${aws.replace(/ addrs /, ' addrs -q ')}`], { cwd: dir, env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
