@@ -459,8 +459,9 @@ export function lazyRequires(text, file, requires) {
   // After the "use strict" directive, which must stay the file's first statement.
   const helper = [
     'var __autojoinLazyModule = (load) => { let module; return new Proxy({}, { get: (_target, key) => (module ??= load())[key] }); };',
-    // Resolved from the running file (the bundle's chunk): the google-gax installed beside autojoin.
-    'var __autojoinInstalledGax = (file) => { const nodeRequire = require("node:module").createRequire(__filename); return nodeRequire(require("node:path").join(nodeRequire.resolve("google-gax"), "..", file)); };',
+    // The google-gax the installed compute client itself requires (found from the running file, the
+    // bundle's chunk), as a package manager that does not hoist it (pnpm) lays it out.
+    'var __autojoinInstalledGax = (file) => { const { createRequire } = require("node:module"); const fromCompute = createRequire(createRequire(__filename).resolve("@google-cloud/compute")); return fromCompute(require("node:path").join(fromCompute.resolve("google-gax"), "..", file)); };',
   ].join('\n');
   const strict = /^"use strict";\n/;
   if (!strict.test(contents)) throw new Error(`bundle: google-gax's ${file} no longer starts with "use strict"`);
