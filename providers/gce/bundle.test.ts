@@ -241,6 +241,38 @@ test("the build makes gax's long-running, streaming, bundling, IAM and Locations
   t.throws(() => lazyRequires(source.replace('"use strict";\n', ''), 'descriptor.js', {}), { message: /no longer starts with "use strict"/ });
 });
 
+test("gax's rewritten files, run as the bundle runs them, reach every left-out module in the installed gax", async (t) => {
+  const script = '../../scripts/bundle-providers.mjs';
+  const { lazyRequires, lazyGaxFallbackSource, GAX_LAZY_REQUIRES } = (await import(script)) as {
+    lazyRequires: (text: string, file: string, requires: Record<string, string>) => string;
+    lazyGaxFallbackSource: (text: string) => string;
+    GAX_LAZY_REQUIRES: Record<string, Record<string, string>>;
+  };
+  // The chunk's file, from which the stand-ins find the compute client and its google-gax.
+  const chunk = path.join(ROOT, 'dist/bundles/gce/index.cjs');
+  const gaxSrc = path.dirname(createRequire(createRequire(chunk).resolve('@google-cloud/compute')).resolve('google-gax'));
+  const run = (file: string, text: string) => {
+    const module = { exports: {} as Record<string, unknown> };
+    const code = lazyRequires(text, file, GAX_LAZY_REQUIRES[file] ?? {});
+    new Function('exports', 'require', 'module', '__filename', '__dirname', code)(
+      module.exports,
+      createRequire(path.join(gaxSrc, file)),
+      module,
+      chunk,
+      path.dirname(chunk),
+    );
+    return module.exports;
+  };
+  const fallback = run('fallback.js', lazyGaxFallbackSource(readFileSync(path.join(gaxSrc, 'fallback.js'), 'utf8')));
+  t.is((fallback.StreamType as { SERVER_STREAMING: number }).SERVER_STREAMING, 1);
+  for (const name of ['OperationsClient', 'IamClient', 'LocationsClient', 'Operation', 'operation', 'lro']) t.is(typeof fallback[name], 'function', name);
+  t.is(typeof fallback.operationsProtos, 'object');
+  const descriptor = run('descriptor.js', readFileSync(path.join(gaxSrc, 'descriptor.js'), 'utf8'));
+  for (const name of ['LongrunningDescriptor', 'StreamDescriptor', 'BundleDescriptor', 'PageDescriptor']) t.is(typeof descriptor[name], 'function', name);
+  const caller = run('streamingCalls/streamingApiCaller.js', readFileSync(path.join(gaxSrc, 'streamingCalls/streamingApiCaller.js'), 'utf8'));
+  t.is(typeof caller.StreamingApiCaller, 'function');
+});
+
 test('the descriptor in the bundle keeps, of each response, only the fields the provider asks for', async (t) => {
   const script = '../../scripts/bundle-providers.mjs';
   const { pruneProtos, parseFieldMask } = (await import(script)) as {
