@@ -87,6 +87,28 @@ export function shapeOf(body: unknown, options: ShapeOptions = {}): Shape {
   return shape;
 }
 
+const ABSENT = Symbol('absent');
+
+/**
+ * The types of the values at a dotted `path` in a body, for what a shape cannot tell: a shape
+ * merges an array with its elements, so where a recording's lists are all empty it cannot say
+ * whether the simulator's `array|string` is lists of strings or a bare string in one element.
+ * Arrays met on the way are stepped into; the values at the end are not, so
+ * `valueTypesAt(body, 'devices.tags')` is `{array}` for any tag lists, empty or not. A key
+ * missing on the way gives `absent`; keys are taken as written (no `maps` folding).
+ * @example valueTypesAt({ d: [{ tags: [] }, { tags: 'x' }, {}] }, 'd.tags') // Set { 'array', 'string', 'absent' }
+ */
+export function valueTypesAt(body: unknown, path: string): Set<ShapeType> {
+  const flat = (values: unknown[]): unknown[] => values.flatMap((value) => (Array.isArray(value) ? flat(value) : [value]));
+  let values: unknown[] = [body];
+  for (const key of path === '' ? [] : path.split('.')) {
+    values = flat(values).map((value) =>
+      value !== ABSENT && typeOf(value) === 'object' && Object.hasOwn(value as object, key) ? (value as Record<string, unknown>)[key] : ABSENT,
+    );
+  }
+  return new Set(values.map((value) => (value === ABSENT ? 'absent' : typeOf(value))));
+}
+
 /**
  * Parses an XML body to a tree for `shapeOf`: attributes dropped, every text a string (as the
  * wire has it), and the EC2 Query list wrapper `item` always an array, so a one-element list
