@@ -168,14 +168,21 @@ export function compareShapes(sim: Shape, recorded: Shape, read: readonly string
  */
 export function typeDifferences(sim: Shape, recorded: Shape, paths: readonly string[], options: { nullable?: boolean } = {}): string[] {
   const problems: string[] = [];
-  const typesOf = (shape: Shape, path: string) => [...(shape.get(path) ?? [])].filter((type) => !(options.nullable && type === 'null')).sort();
+  // Only null can empty a path's types here; a path not in a shape reads `no such path`.
+  const typesOf = (shape: Shape, path: string) =>
+    shape.has(path)
+      ? [...(shape.get(path) ?? [])]
+          .filter((type) => !(options.nullable && type === 'null'))
+          .sort()
+          .join('|') || 'null'
+      : 'no such path';
   for (const path of paths) {
     if (!sim.has(path) && !recorded.has(path)) {
       problems.push(`${path} is in neither the simulator's answer nor the recorded sample`);
       continue;
     }
-    const s = typesOf(sim, path).join('|') || 'nothing';
-    const r = typesOf(recorded, path).join('|') || 'nothing';
+    const s = typesOf(sim, path);
+    const r = typesOf(recorded, path);
     if (s !== r) problems.push(`${path}: simulator ${s}, recorded ${r}`);
   }
   return problems;
