@@ -3,7 +3,8 @@
  * Array elements are merged (`value.properties.ipConfigurations.name`), so two bodies that
  * describe different fleets still compare. The providers' tests use it to check the simulator's
  * answers against recorded vendor samples: `compareShapes` for whole bodies (the `wire.test.ts`
- * files), `typeDifferences` and `missingKeys` for chosen paths and objects.
+ * files), `typeDifferences` and `missingKeys` for chosen paths and objects, and `valueTypesAt`
+ * where a recording's lists are empty and a merged shape has no element types to compare.
  */
 import { XMLParser } from 'fast-xml-parser';
 
@@ -168,22 +169,25 @@ export function compareShapes(sim: Shape, recorded: Shape, read: readonly string
  */
 export function typeDifferences(sim: Shape, recorded: Shape, paths: readonly string[], options: { nullable?: boolean } = {}): string[] {
   const problems: string[] = [];
-  // Only null can empty a path's types here; a path not in a shape reads `no such path`.
-  const typesOf = (shape: Shape, path: string) =>
-    shape.has(path)
-      ? [...(shape.get(path) ?? [])]
-          .filter((type) => !(options.nullable && type === 'null'))
-          .sort()
-          .join('|') || 'null'
-      : 'no such path';
+  const typesOf = (shape: Shape, path: string) => {
+    const types = shape.get(path);
+    if (types === undefined) return 'no such path';
+    // Only the nullable filter can leave nothing, so an all-null path still reads `null`.
+    return (
+      [...types]
+        .filter((type) => !(options.nullable && type === 'null'))
+        .sort()
+        .join('|') || 'null'
+    );
+  };
   for (const path of paths) {
     if (!sim.has(path) && !recorded.has(path)) {
-      problems.push(`${path} is in neither the simulator's answer nor the recorded sample`);
+      problems.push(`${path || '(the body)'} is in neither the simulator's answer nor the recorded sample`);
       continue;
     }
     const s = typesOf(sim, path);
     const r = typesOf(recorded, path);
-    if (s !== r) problems.push(`${path}: simulator ${s}, recorded ${r}`);
+    if (s !== r) problems.push(`${path || '(the body)'}: simulator ${s}, recorded ${r}`);
   }
   return problems;
 }
