@@ -3,8 +3,7 @@
  * Array elements are merged (`value.properties.ipConfigurations.name`), so two bodies that
  * describe different fleets still compare. The providers' tests use it to check the simulator's
  * answers against recorded vendor samples: `compareShapes` for whole bodies (the `wire.test.ts`
- * files), `typeDifferences` and `missingKeys` for chosen paths and objects, and `valueTypesAt`
- * where a recording's lists are empty and a merged shape has no element types to compare.
+ * files), `typeDifferences` and `sampleProblems` for chosen paths, objects and lists.
  */
 import { XMLParser } from 'fast-xml-parser';
 
@@ -99,7 +98,7 @@ const ABSENT = Symbol('absent');
  * missing on the way gives `absent`; keys are taken as written (no `maps` folding).
  * @example valueTypesAt({ d: [{ tags: [] }, { tags: 'x' }, {}] }, 'd.tags') // Set { 'array', 'string', 'absent' }
  */
-export function valueTypesAt(body: unknown, path: string): Set<ShapeType> {
+function valueTypesAt(body: unknown, path: string): Set<ShapeType> {
   const flat = (values: unknown[]): unknown[] => values.flatMap((value) => (Array.isArray(value) ? flat(value) : [value]));
   let values: unknown[] = [body];
   for (const key of path === '' ? [] : path.split('.')) {
@@ -200,11 +199,41 @@ export function typeDifferences(sim: Shape, recorded: Shape, paths: readonly str
  * when the recorded sample has no keys at `path`, as the check would then hold nothing.
  * @example missingKeys(shapeOf([{ a: 1 }, {}]), shapeOf([{ a: 1, b: 2 }]), '') // ['a', 'b']
  */
-export function missingKeys(sim: Shape, recorded: Shape, path: string): string[] {
+function missingKeys(sim: Shape, recorded: Shape, path: string): string[] {
   const prefix = path === '' ? '' : `${path}.`;
   const keys = [...recorded.keys()]
     .filter((p) => p !== path && p.startsWith(prefix) && !p.slice(prefix.length).includes('.'))
     .map((p) => p.slice(prefix.length));
   if (keys.length === 0) throw new Error(`missingKeys: the recorded sample has no keys at ${path === '' ? 'its top level' : path}`);
   return keys.filter((key) => !sim.has(`${prefix}${key}`) || sim.get(`${prefix}${key}`)?.has('absent'));
+}
+
+/** What `sampleProblems` checks beyond the body and the sample. */
+export interface SampleChecks {
+  /** Paths whose types must agree (`typeDifferences`, null beside a type allowed: recordings leave optional fields null). */
+  paths: readonly string[];
+  /** Paths of objects each served one of which must carry every key recorded there (`missingKeys`). */
+  objects?: readonly string[];
+  /** Paths of lists the recording has only empty: their values are compared as lists (`valueTypesAt`), as a shape has no elements there to compare. */
+  lists?: readonly string[];
+}
+
+/**
+ * What a served body gets wrong against a recorded sample, in one list: the type differences at
+ * `paths`, the recorded keys left out of a served object at each of `objects`, and the lists at
+ * `lists` that are not lists in both. Empty when they agree.
+ * @example sampleProblems(body, sample, { paths: ['servers.id'], objects: ['servers'], lists: ['servers.tags'] })
+ */
+export function sampleProblems(served: unknown, sample: unknown, checks: SampleChecks): string[] {
+  const sim = shapeOf(served);
+  const recorded = shapeOf(sample);
+  const problems = typeDifferences(sim, recorded, checks.paths, { nullable: true });
+  for (const path of checks.objects ?? []) {
+    for (const key of missingKeys(sim, recorded, path)) problems.push(`${path === '' ? key : `${path}.${key}`} is recorded but left out of a served object`);
+  }
+  for (const path of checks.lists ?? []) {
+    const [s, r] = [valueTypesAt(served, path), valueTypesAt(sample, path)].map((types) => [...types].sort().join('|'));
+    if (s !== r) problems.push(`${path} (the lists themselves): simulator ${s}, recorded ${r}`);
+  }
+  return problems;
 }
