@@ -36,7 +36,7 @@ function typeOf(value: unknown): ShapeType {
 
 /**
  * The shape of a parsed body.
- * @example shapeOf([{ a: 1 }, { a: 2, b: 'x' }]) // Map { '' => {array}, 'a' => {number}, 'b' => {string, absent} }
+ * @example shapeOf([{ a: 1 }, { a: 2, b: 'x' }]) // Map { '' => {array, object}, 'a' => {number}, 'b' => {string, absent} }
  */
 export function shapeOf(body: unknown, options: ShapeOptions = {}): Shape {
   const maps = new Set(options.maps ?? []);
@@ -214,7 +214,7 @@ export interface SampleChecks {
   paths: readonly string[];
   /** Paths of objects each served one of which must carry every key recorded there (`missingKeys`). */
   objects?: readonly string[];
-  /** Paths of lists the recording has only empty: their values are compared as lists (`valueTypesAt`), as a shape has no elements there to compare. */
+  /** Paths of lists the recording has only empty: the values there are compared themselves, null and absent included (`valueTypesAt`), as a shape has no elements there to compare. */
   lists?: readonly string[];
 }
 
