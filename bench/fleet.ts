@@ -15,7 +15,7 @@
 // runs. Medians of BENCH_FLEET_RUNS (default 3). Every run must return every instance's address.
 //
 // BENCH_FLEET_SIZE (default 10000), BENCH_FLEET_ONLY=aws,gce (some providers), BENCH_FLEET_BEFORE=
-// <another build's dist/entry/discover.js> adds a row per provider for that build, its simulator
+// <another build's command: its bin/discover.cjs or bin/discover.js> adds a row per provider for that build, its simulator
 // and its lookup (before/after in one run).
 import '../entry/compose.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -6,9 +6,9 @@
 // cloud API) with its `latency_ms` fault.
 //
 // Per provider, `discover -q addrs` against BENCH_PAGES_SIZE (default 10,000) `bench(i)` instances,
-// the simulator in a process of its own. Baseline: BENCH_PAGES_BEFORE=<another build's
-// dist/entry/discover.js> (one that reads pages one after another), run by the same harness in the
-// same run, interleaved; without it, the sequential floor (pages x latency) is printed instead.
+// the simulator in a process of its own. Baseline: BENCH_PAGES_BEFORE=<another build's command,
+// e.g. its bin/discover.cjs> (one that reads pages one after another), run by the same harness in
+// the same run, interleaved; without it, the sequential floor (pages x latency) is printed instead.
 // Medians of BENCH_PAGES_RUNS (default 3). Every run must return every instance's address.
 // BENCH_PAGES_ONLY=hetzner,softlayer (default hetzner,digitalocean,softlayer).
 import '../entry/compose.js';

@@ -51,7 +51,8 @@ function run(): Promise<void> | undefined {
 }
 
 run()?.catch((error: unknown) => {
-  // What a rejected top-level await printed: the error, exit code 1.
-  console.error(error);
-  process.exitCode = 1;
+  // As a rejected top-level await did: an uncaught error, printed by Node, exit code 1 at once.
+  process.nextTick(() => {
+    throw error;
+  });
 });

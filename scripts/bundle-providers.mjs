@@ -386,9 +386,10 @@ const restOnlyGax = {
  * In the bundle those become getters, run on first use instead of at every start. What only a
  * getter reaches is left outside the bundle, for Node to load from the installed packages should
  * it ever run: google-auth-library's index (with the provider importing its three auth clients
- * from their own files, providers/gce/auth.ts, the rest of the library drops out) and the IAM and
- * Locations modules (read from google-gax's index, whose `exports` hide the files; 424 KB less to
- * read at every start). The Operations module stays: gax's longrunning.js runs it at load.
+ * from their own files, providers/gce/auth.ts, the rest of the library drops out) and the IAM,
+ * Locations and Operations modules (read from google-gax's index, whose `exports` hide the files;
+ * Operations left the bundle once gax's longrunning.js, which ran it at load, became one of
+ * GAX_LAZY_REQUIRES).
  */
 const lazyGaxFallback = {
   name: 'lazy-gax-fallback',
@@ -409,11 +410,13 @@ const lazyGaxFallback = {
  * at load (variable -> path). They serve long-running operations (operations.js builds its protobuf
  * types as it runs), streaming calls (duplexify, retry-request and readable-stream under them),
  * request bundling, and the IAM, Locations and Operations clients gax re-exports: about 10 ms of
- * every gce lookup's start-up (docs/performance.md). Each becomes a module loaded on first use.
- * Nothing else in the bundle requires them at load: the provider's clients are REST list clients
- * with page descriptors only.
+ * every gce lookup's start-up (docs/performance.md). Each becomes a module loaded on first use,
+ * from the installed google-gax: nothing else in the bundle requires them, so they are left out of
+ * it (some 450 KB less to read and compile on a first run). The provider's clients are REST list
+ * clients with page descriptors only; should one of these ever run, it is gax's own file, as the
+ * IAM and Locations protobuf modules already were (lazyGaxFallbackSource).
  */
-const GAX_LAZY_REQUIRES = {
+export const GAX_LAZY_REQUIRES = {
   'fallback.js': {
     operationsClient_1: './operationsClient',
     streaming_1: './streamingCalls/streaming',
@@ -433,10 +436,16 @@ const GAX_LAZY_REQUIRES = {
   'streamingCalls/streamingApiCaller.js': { streaming_1: './streaming' },
 };
 
+/** The file of google-gax (relative to its build/src/) that `specifier` names from gax's `file`. */
+export function gaxFile(file, specifier) {
+  return `${path.posix.join(path.posix.dirname(file), specifier)}.js`;
+}
+
 /**
  * `text` with each `const|var <name> = require("<path>");` of `requires` (exactly one each) made
- * a stand-in that loads the module on first property read. Every use of these variables in gax is
- * a property read (`x.Name`, `(0, x.fn)(...)`), which the stand-in forwards.
+ * a stand-in that loads the module on first property read, from the installed google-gax (by an
+ * absolute path: gax's `exports` hide its files), so the bundle leaves the module out. Every use of
+ * these variables in gax is a property read (`x.Name`, `(0, x.fn)(...)`), which the stand-in forwards.
  */
 export function lazyRequires(text, file, requires) {
   let contents = text;
@@ -444,10 +453,15 @@ export function lazyRequires(text, file, requires) {
     const line = new RegExp(`^(const|var) ${name} = require\\(${JSON.stringify(specifier).replaceAll('.', '\\.')}\\);$`, 'm');
     const found = contents.split(line).length;
     if (found !== 3) throw new Error(`bundle: google-gax's ${file} no longer requires ${specifier} as ${name}, once`);
-    contents = contents.replace(line, (_all, kind) => `${kind} ${name} = __autojoinLazyModule(() => require(${JSON.stringify(specifier)}));`);
+    const target = JSON.stringify(gaxFile(file, specifier));
+    contents = contents.replace(line, (_all, kind) => `${kind} ${name} = __autojoinLazyModule(() => __autojoinInstalledGax(${target}));`);
   }
   // After the "use strict" directive, which must stay the file's first statement.
-  const helper = 'var __autojoinLazyModule = (load) => { let module; return new Proxy({}, { get: (_target, key) => (module ??= load())[key] }); };';
+  const helper = [
+    'var __autojoinLazyModule = (load) => { let module; return new Proxy({}, { get: (_target, key) => (module ??= load())[key] }); };',
+    // Resolved from the running file (the bundle's chunk): the google-gax installed beside autojoin.
+    'var __autojoinInstalledGax = (file) => { const nodeRequire = require("node:module").createRequire(__filename); return nodeRequire(require("node:path").join(nodeRequire.resolve("google-gax"), "..", file)); };',
+  ].join('\n');
   const strict = /^"use strict";\n/;
   if (!strict.test(contents)) throw new Error(`bundle: google-gax's ${file} no longer starts with "use strict"`);
   return contents.replace(strict, (directive) => `${directive}${helper}\n`);
@@ -456,12 +470,11 @@ export function lazyRequires(text, file, requires) {
 /** google-gax's fallback.js as lazyGaxFallback gives it to the bundle; throws if the file changed shape. */
 export function lazyGaxFallbackSource(text) {
   let lazy = 0;
-  const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (_all, name, file) => {
+  const contents = text.replace(/^const (\w+) = __importStar\(require\("(\.\.\/protos\/\w+)"\)\);\nexports\.\1 = \1;$/gm, (_all, name) => {
     lazy++;
-    // operations runs at load anyway (gax's longrunning.js): its getter reads the bundle's copy. IAM and
-    // Locations run only here: they are left outside the bundle, read from the installed google-gax.
-    const module = file === '../protos/operations' ? `require(${JSON.stringify(file)})` : `require("google-gax").${name}`;
-    return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(${module}) });`;
+    // Run only here (and by the code GAX_LAZY_REQUIRES leaves out): left outside the bundle, read
+    // from the installed google-gax's index (its `exports` hide the files).
+    return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => __importStar(require("google-gax").${name}) });`;
   });
   if (lazy !== 3) throw new Error(`bundle: google-gax's fallback.js no longer requires its three protobuf modules as expected (${lazy} found)`);
   const auth = 'const google_auth_library_1 = require("google-auth-library");';

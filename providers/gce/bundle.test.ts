@@ -4,7 +4,8 @@
  * over several pages and both listing paths, without loading Node's undici or google-auth-library's
  * index; and the build refuses a google-gax whose fallback.js it no longer understands.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -150,6 +151,15 @@ test('the gce bundle holds the three auth clients the provider uses, not GoogleA
     'gcp-metadata/',
     // Run only by getters of gax's fallback.js the provider never reads.
     'google-gax/build/protos/iam_service.js',
+    'google-gax/build/protos/operations.js',
+    // Loaded from the installed gax on first use (GAX_LAZY_REQUIRES), with what only they reach.
+    'google-gax/build/src/operationsClient.js',
+    'google-gax/build/src/longRunningCalls/longrunning.js',
+    'google-gax/build/src/streamingCalls/streaming.js',
+    'google-gax/build/src/bundlingCalls/bundleExecutor.js',
+    'google-gax/build/src/iamService.js',
+    'readable-stream/',
+    'duplexify/',
     'google-gax/build/protos/locations.js',
     // fetch-blob's streams for a Node before 16.5.
     'web-streams-polyfill/',
@@ -167,10 +177,7 @@ test('the build refuses a google-gax fallback.js that no longer has the shape it
   const rewritten = lazyGaxFallbackSource(source);
   t.false(rewritten.includes('require("google-auth-library");'));
   t.regex(rewritten, /get GoogleAuth\(\)/);
-  t.true(
-    rewritten.includes('Object.defineProperty(exports, "operationsProtos", { enumerable: true, get: () => __importStar(require("../protos/operations")) });'),
-  );
-  for (const name of ['IamProtos', 'LocationProtos']) {
+  for (const name of ['operationsProtos', 'IamProtos', 'LocationProtos']) {
     t.true(
       rewritten.includes(`Object.defineProperty(exports, "${name}", { enumerable: true, get: () => __importStar(require("google-gax").${name}) });`),
       name,
@@ -185,30 +192,49 @@ test('the build refuses a google-gax fallback.js that no longer has the shape it
   t.throws(() => lazyGaxFallbackSource(protos), { message: /three protobuf modules as expected \(2 found\)/ });
 });
 
-test("the build makes gax's long-running, streaming, bundling, IAM and Locations modules load on first use, and refuses a gax it no longer matches", async (t) => {
+test("the build makes gax's long-running, streaming, bundling, IAM and Locations modules load on first use from the installed gax, and refuses a gax it no longer matches", async (t) => {
   const script = '../../scripts/bundle-providers.mjs';
-  const { lazyRequires } = (await import(script)) as { lazyRequires: (text: string, file: string, requires: Record<string, string>) => string };
+  const { lazyRequires, gaxFile, GAX_LAZY_REQUIRES } = (await import(script)) as {
+    lazyRequires: (text: string, file: string, requires: Record<string, string>) => string;
+    gaxFile: (file: string, specifier: string) => string;
+    GAX_LAZY_REQUIRES: Record<string, Record<string, string>>;
+  };
   const source = readFileSync(path.join(ROOT, 'node_modules/google-gax/build/src/descriptor.js'), 'utf8');
   const rewritten = lazyRequires(source, 'descriptor.js', { longRunningDescriptor_1: './longRunningCalls/longRunningDescriptor' });
   t.true(rewritten.startsWith('"use strict";\n'), 'the directive stays first: the module stays strict');
-  t.true(rewritten.includes('var longRunningDescriptor_1 = __autojoinLazyModule(() => require("./longRunningCalls/longRunningDescriptor"));'));
+  t.true(rewritten.includes('var longRunningDescriptor_1 = __autojoinLazyModule(() => __autojoinInstalledGax("longRunningCalls/longRunningDescriptor.js"));'));
   t.true(rewritten.includes('var pageDescriptor_1 = require("./paginationCalls/pageDescriptor");'), 'what is not named stays as it was');
 
-  // The stand-in: nothing loaded until a property is read, then the module's own values.
+  // The stand-in: nothing loaded until a property is read, then the installed gax's own module.
   const loads: string[] = [];
-  const modules: Record<string, unknown> = { './a': { A: class A {}, value: 1 } };
+  const modules: Record<string, unknown> = { '/gax/build/src/a.js': { A: class A {}, value: 1 } };
+  const nodeRequire = Object.assign(
+    (id: string) => {
+      loads.push(id);
+      return modules[id];
+    },
+    { resolve: (id: string) => (id === 'google-gax' ? '/gax/build/src/index.js' : '') },
+  );
+  const require = (id: string) => (id === 'node:module' ? { createRequire: () => nodeRequire } : id === 'node:path' ? path : undefined);
   const fake = '"use strict";\nconst a_1 = require("./a");\nexports.read = () => a_1.value;\nexports.A = () => a_1.A;\n';
-  const code = lazyRequires(fake, 'fake.js', { a_1: './a' });
   const exports: Record<string, () => unknown> = {};
-  const require = (name: string) => {
-    loads.push(name);
-    return modules[name];
-  };
-  new Function('require', 'exports', code)(require, exports);
+  new Function('require', 'exports', '__filename', lazyRequires(fake, 'fake.js', { a_1: './a' }))(require, exports, '/app/dist/bundles/gce/client.cjs');
   t.deepEqual(loads, []);
   t.is(exports.read?.(), 1);
-  t.is(exports.A?.(), (modules['./a'] as { A: unknown }).A);
-  t.deepEqual(loads, ['./a']);
+  t.is(exports.A?.(), (modules['/gax/build/src/a.js'] as { A: unknown }).A);
+  t.deepEqual(loads, ['/gax/build/src/a.js']);
+
+  // Each module left out is where the bundle will look for it: in the google-gax the compute
+  // client uses, which the bundle's folder resolves to.
+  const fromBundle = createRequire(path.join(ROOT, 'dist/bundles/gce/index.cjs'));
+  const fromCompute = createRequire(createRequire(path.join(ROOT, 'package.json')).resolve('@google-cloud/compute'));
+  t.is(fromBundle.resolve('google-gax'), fromCompute.resolve('google-gax'));
+  for (const [file, requires] of Object.entries(GAX_LAZY_REQUIRES)) {
+    for (const specifier of Object.values(requires)) {
+      const target = path.join(fromBundle.resolve('google-gax'), '..', gaxFile(file, specifier));
+      t.true(existsSync(target), target);
+    }
+  }
 
   t.throws(() => lazyRequires(source, 'descriptor.js', { longRunningDescriptor_1: './longRunningCalls/gone' }), {
     message: /descriptor\.js no longer requires \.\/longRunningCalls\/gone as longRunningDescriptor_1, once/,
