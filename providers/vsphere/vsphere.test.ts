@@ -14,7 +14,7 @@ import { createHttpClient } from '../../src/http/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
-import { shapeAt } from '../../test/helpers/shape-tree.js';
+import { shapeOf, typeDifferences } from '../../test/helpers/wire-shape.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { attachedVms, guestAddresses, pickCategory, pickTag, usableGuestAddress, vmAddresses } from './extract.js';
@@ -152,26 +152,16 @@ test('the samples and the simulator have the same shape along the paths the prov
   const s = { 'vmware-api-session-id': login.body as string };
   const cat = categoryId('consul-role');
   const tag = tagId('consul-role', 'server');
-  t.deepEqual(shapeAt((await call('GET', '/api/cis/tagging/category', s)).body, ['[]']), shapeAt(fixture('category-list.json'), ['[]']));
+  const sameShape = (body: unknown, recorded: string, paths: readonly string[]) => typeDifferences(shapeOf(body), shapeOf(fixture(recorded)), paths);
+  // '' is the body itself: a list of ids is an array of strings.
+  t.deepEqual(sameShape((await call('GET', '/api/cis/tagging/category', s)).body, 'category-list.json', ['']), []);
   const objectPaths = ['id', 'name', 'category_id'];
-  t.deepEqual(
-    shapeAt((await call('GET', `/api/cis/tagging/category/${cat}`, s)).body, objectPaths.slice(0, 2)),
-    shapeAt(fixture('category.json'), objectPaths.slice(0, 2)),
-  );
-  t.deepEqual(
-    shapeAt((await call('POST', '/api/cis/tagging/tag?action=list-tags-for-category', s, { category_id: cat })).body, ['[]']),
-    shapeAt(fixture('tags-for-category.json'), ['[]']),
-  );
-  t.deepEqual(shapeAt((await call('GET', `/api/cis/tagging/tag/${tag}`, s)).body, objectPaths), shapeAt(fixture('tag.json'), objectPaths));
-  const assocPaths = ['[].tag_id', '[].object_ids[].type', '[].object_ids[].id'];
-  const wrap = (x: unknown) => ({ '': x });
-  t.deepEqual(
-    shapeAt(
-      wrap((await call('POST', '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', s, { tag_ids: [tag] })).body),
-      assocPaths.map((p) => p.replace(/^\[\]/, '[]')),
-    ),
-    shapeAt(wrap(fixture('attached-objects.json')), assocPaths),
-  );
+  t.deepEqual(sameShape((await call('GET', `/api/cis/tagging/category/${cat}`, s)).body, 'category.json', objectPaths.slice(0, 2)), []);
+  const tagIds = (await call('POST', '/api/cis/tagging/tag?action=list-tags-for-category', s, { category_id: cat })).body;
+  t.deepEqual(sameShape(tagIds, 'tags-for-category.json', ['']), []);
+  t.deepEqual(sameShape((await call('GET', `/api/cis/tagging/tag/${tag}`, s)).body, 'tag.json', objectPaths), []);
+  const attached = (await call('POST', '/api/cis/tagging/tag-association?action=list-attached-objects-on-tags', s, { tag_ids: [tag] })).body;
+  t.deepEqual(sameShape(attached, 'attached-objects.json', ['tag_id', 'object_ids.type', 'object_ids.id']), []);
   t.is((await call('DELETE', '/api/session', s)).status, 204);
   t.is(liveSessions(sim.ctx), 0);
 });
