@@ -1,8 +1,9 @@
 // Claim: `discover help`, `providers`, `check` and `version` start like a bare node (goal: at most
 // 1.5x `node -e 0`), because no cloud SDK loads until its provider runs and the CLI itself runs
 // from its code-cached bundle. Wall time and CPU time (user + system), each beside the bare node
-// measured the same way in the same run, interleaved. BENCH_BEFORE=<a built checkout> adds the same
-// commands run from that checkout's `discover` command (its package.json bin) (e.g. the base commit), for before/after figures.
+// measured the same way in the same run, interleaved. BENCH_BEFORE=<a built checkout> (e.g. of the
+// base commit) adds the same commands run by that checkout's `discover` command (its package.json
+// bin), for before/after figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

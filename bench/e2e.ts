@@ -7,7 +7,8 @@
 // Every run must print the addresses the unbundled warm-up run found: a fast empty answer fails.
 // CPU time (user + system, every thread) is printed beside wall time: it moves less when other
 // jobs load the machine. BENCH_BEFORE=<a built checkout> adds each lookup with a warm cache run
-// from that checkout's `discover` command (e.g. the base commit), for before/after figures from one run.
+// by that checkout's `discover` command (e.g. of the base commit), for before/after figures from one
+// run.
 // The built-in providers and simulator modules (the entry points import this first; a bench must too).
 import '../entry/compose.js';
 import { mkdtempSync, rmSync } from 'node:fs';

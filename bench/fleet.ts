@@ -15,8 +15,8 @@
 // runs. Medians of BENCH_FLEET_RUNS (default 3). Every run must return every instance's address.
 //
 // BENCH_FLEET_SIZE (default 10000), BENCH_FLEET_ONLY=aws,gce (some providers), BENCH_FLEET_BEFORE=
-// <another build's command: its bin/discover.cjs or bin/discover.js> adds a row per provider for that build, its simulator
-// and its lookup (before/after in one run).
+// <another build's command: its bin/discover.cjs, or bin/discover.js before> adds a row per provider
+// for that build, its simulator and its lookup (before/after in one run).
 import '../entry/compose.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

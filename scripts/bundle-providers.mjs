@@ -834,8 +834,11 @@ const cliExternals = {
  * The CommonJS twins of the CLI's entry and of the bundle loader, beside their ES modules in <out>:
  * bin/discover.cjs runs `entry/discover.cjs`, which answers from the build or runs the CLI bundle
  * through `src/load-bundle.cjs` without starting Node's ES module loader (about a tenth of a bare
- * node's start-up: docs/performance.md). The CLI bundle requires the same twin, so the loader is
- * one module in that process. Anything else (`join`, `sim`, plugins) is imported as before.
+ * node's start-up: docs/performance.md). The CLI bundle requires the same twin, so under
+ * bin/discover.cjs the loader is one module. (Run as `node dist/entry/discover.js`, the ES module
+ * loader starts the bundle and the bundle's twin serves the provider bundles: two copies, each
+ * writing the code cache of what it loaded.) Anything else (`join`, `sim`, plugins) is imported as
+ * before. Throws when the entry no longer imports the loader as this expects.
  */
 export async function commonJsTwins(out) {
   const twin = async (file, edit = (text) => text) => {

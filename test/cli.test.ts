@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -196,4 +196,31 @@ test('help and providers from the build-time cache match what the descriptors gi
     listed.map((p) => p.name),
     providers.map((p) => p.name),
   );
+});
+
+test('bin/discover.js, the command before bin/discover.cjs, still runs it (npx caches of a checkout link to it)', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+  t.is(pkg.bin.discover, './bin/discover.cjs');
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/discover.js'), 'version'], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
+  t.is(out, `autojoin ${pkg.version}\n`);
+});
+
+test('the build refuses an entry whose CommonJS twin it can no longer make (the loader import it rewrites is gone)', async (t) => {
+  const script = '../scripts/bundle-providers.mjs';
+  const { commonJsTwins } = (await import(script)) as { commonJsTwins: (out: string) => Promise<void> };
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-twins-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const file of ['entry/discover.js', 'src/load-bundle.js']) {
+    const target = path.join(dir, file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, readFileSync(path.join(ROOT, 'dist', file), 'utf8'));
+  }
+  await commonJsTwins(dir);
+  const twin = readFileSync(path.join(dir, 'entry/discover.cjs'), 'utf8');
+  t.true(twin.includes("require('../src/load-bundle.cjs')") || twin.includes('require("../src/load-bundle.cjs")'), 'the twin requires the loader twin');
+  t.false(twin.startsWith('#!'), 'no shebang past line 1');
+  const entry = path.join(dir, 'entry/discover.js');
+  writeFileSync(entry, readFileSync(entry, 'utf8').replace("import('../src/load-bundle.js')", "import('../src/other.js')"));
+  await t.throwsAsync(() => commonJsTwins(dir), { message: /entry\/discover\.js no longer has \(once\) import\('\.\.\/src\/load-bundle\.js'\)/ });
 });
