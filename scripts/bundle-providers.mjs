@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import * as esbuild from 'esbuild';
+import { flattenBarrels } from './flatten-barrels.mjs';
 import { armFiles, armMappers, armNoKnownEnums } from './bundle-arm-mappers.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -920,6 +921,8 @@ export async function bundleProviders(out, names = providerNames()) {
         ...(settings.scanningXmlParser ? [scanningAwsXml] : []),
         ...(settings.formDataForObjectsOnly ? [formDataForObjectsOnly] : []),
         ...(settings.lazyJsonWebToken ? [lazyJsonWebToken] : []),
+        // Last: the plugins above load some SDK files themselves; esbuild takes the first onLoad's answer.
+        flattenBarrels(),
       ],
     });
     if (web) checkNoUndiciGlobals(result);

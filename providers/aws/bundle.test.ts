@@ -3,7 +3,8 @@
  * scripts/bundle-providers.mjs `awsShapes`): the built CLI, running the provider from
  * dist/bundles/aws, finds the same targets (address, id, Name tag, zone) as the installed SDK
  * unbundled, for every address type, over several pages; the shapes only the dropped members
- * reached are not in the bundle; and the build refuses an SDK whose schemas lost a member read.
+ * reached are not in the bundle; the chunks a lookup loads leave out what only the lazily imported
+ * credential clients use; and the build refuses an SDK whose schemas lost a member read.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,6 +74,32 @@ test('the aws bundle leaves out the EC2 shapes only the members extract.ts does 
     t.regex(text, new RegExp(`\\b${kept.replace('$', '\\$')} = \\[`), kept);
   for (const dropped of ['EbsInstanceBlockDevice$', 'IamInstanceProfile$', 'InstanceBlockDeviceMapping$', 'GroupIdentifier$', 'ProductCode$', 'StateReason$'])
     t.notRegex(text, new RegExp(`\\b${dropped.replace('$', '\\$')} = \\[`), dropped);
+});
+
+test("the chunks an EC2 lookup loads hold EC2's query protocol, not the JSON protocols only the lazily imported credential clients use", (t) => {
+  // scripts/flatten-barrels.mjs: through @smithy/core's and @aws-sdk/core's barrels, esbuild put
+  // the STS and SSO clients' JSON protocols in chunks every lookup compiled.
+  const dir = path.join(ROOT, 'dist/bundles/aws');
+  const read = (file: string) => readFileSync(path.join(dir, file), 'utf8');
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    // A chunk's static imports are top-level `var import_x = require("./x.cjs")`; an import() is not.
+    for (const match of read(file).matchAll(/^var \w+ = (?:__toESM\()?require\("\.\/([^"]+\.cjs)"\)/gm)) visit(match[1]!);
+  };
+  visit('index.cjs');
+  const files = readdirSync(dir);
+  const client = files.find((file) => file.startsWith('client-'));
+  t.truthy(client);
+  visit(client!);
+  const atStart = [...loaded].map(read).join('\n');
+  const all = files.map(read).join('\n');
+  t.true(atStart.includes('AwsEc2QueryProtocol = class'));
+  for (const lazy of ['AwsJson1_1Protocol', 'AwsRestJsonProtocol', 'JsonShapeSerializer2', 'HttpBindingProtocol']) {
+    t.false(atStart.includes(`${lazy} = class`), lazy);
+    t.true(all.includes(`${lazy} = class`), lazy);
+  }
 });
 
 test('pruneAwsShapes keeps the members asked for, in the schema order, and refuses a shape or member the SDK lacks', async (t) => {
