@@ -14,6 +14,20 @@ test('--timeout ends a provider that never answers: exit 1 and a typed message',
   t.is(result.stdout, '');
 });
 
+test("--timeout counts from the process's start: a start-up slower than the timeout leaves no time to answer", async (t) => {
+  const call = (timeout: string) => ['-q', '--timeout', timeout, '--plugin', 'test/fixtures/instant-plugin.mjs', 'addrs', 'provider=instant'];
+  // The plugin answers (given all the time a busy machine may need to load the CLI's modules)...
+  const quick = await runDiscover(call('60s'));
+  t.is(quick.code, 0, quick.stderr);
+  t.is(quick.stdout, '10.9.9.9\n');
+  // ...but not in a process whose start took 1.5 s, under a 1 s timeout: the deadline has passed
+  // before the CLI runs (src/cli/main.ts: startedAt is the process's start, not main()'s).
+  const slow = await runDiscover(call('1s'), { env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/fixtures/slow-start.cjs')}` } });
+  t.is(slow.code, 1);
+  t.is(slow.stderr, 'discover-instant timed out after 1000 ms\n');
+  t.is(slow.stdout, '');
+});
+
 test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIGINT)', async (t) => {
   const child = spawn(process.execPath, [CLI, 'sim', '--port', '0'], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));

@@ -224,3 +224,25 @@ test('the build refuses an entry whose CommonJS twin it can no longer make (the 
   writeFileSync(entry, readFileSync(entry, 'utf8').replace("import('../src/load-bundle.js')", "import('../src/other.js')"));
   await t.throwsAsync(() => commonJsTwins(dir), { message: /entry\/discover\.js no longer has \(once\) import\('\.\.\/src\/load-bundle\.js'\)/ });
 });
+
+test('a failure inside the command is an uncaught error (exit 1, its message printed), even where Node only warns of an unhandled rejection', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  // The built entry's CommonJS twin, beside a loader whose CLI bundle fails: what an internal
+  // error or a damaged install looks like to entry/discover.ts.
+  const dir = mkdtempSync(path.join(tmpdir(), 'autojoin-entry-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'entry'));
+  mkdirSync(path.join(dir, 'src'));
+  writeFileSync(path.join(dir, 'entry/discover.cjs'), readFileSync(path.join(ROOT, 'dist/entry/discover.cjs'), 'utf8'));
+  writeFileSync(
+    path.join(dir, 'src/load-bundle.cjs'),
+    "exports.loadCliBundle = () => ({ main: () => Promise.reject(new Error('the CLI failed inside (test)')) });\n",
+  );
+  const run = spawnSync(process.execPath, [path.join(dir, 'entry/discover.cjs'), 'addrs', 'provider=aws'], {
+    encoding: 'utf8',
+    env: childEnv({ NODE_OPTIONS: '--unhandled-rejections=warn' }),
+  });
+  t.is(run.status, 1, run.stderr);
+  t.regex(run.stderr, /Error: the CLI failed inside \(test\)/);
+  t.is(run.stdout, '');
+});
