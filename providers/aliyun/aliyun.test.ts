@@ -4,14 +4,13 @@
  * replayed nonce, wrong region, STS token), every fault kind, tinyproxy, and secrets kept out of
  * every output.
  */
-import test from 'ava';
-import { runCli } from '../../src/cli/run.js';
+import test, { type ExecutionContext } from 'ava';
 import { Discover } from '../../src/discover.js';
-import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { checkPagesInFlight } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import aliyun, { createAliyunProvider } from './index.js';
 import aliyunSim, { API_NAME } from './sim.js';
 
@@ -205,68 +204,45 @@ test('security_token: required by the fleet, refused when wrong, never printed',
 
 // --- faults -----------------------------------------------------------------------------------
 
+/** A sim of `n` instances and the lookup against it, for the shared fault scenarios. */
+async function faulty(t: ExecutionContext, n = 3, pageSize?: number, extra: FleetInstance[] = []): Promise<faults.FaultTarget> {
+  const sim = await startTestSim(t, fleet(n, extra, pageSize), [aliyunSim]);
+  return { sim, api: API_NAME, lookup: (options = {}) => engine.addrs(cfg(sim.httpUrl), { timeout: 30_000, ...options, env: env(options.env) }) };
+}
+
 test('Throttling (HTTP 400) twice, then success: retried as throttling', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [aliyunSim]);
-  sim.setFaults(API_NAME, { error: 'throttle', error_count: 2 });
-  t.deepEqual(await addrs(cfg(sim.httpUrl)), all(3));
-  t.is(sim.counts()[API_NAME], 3);
+  await faults.checkFaultRecovers(t, await faulty(t), { error: 'throttle', error_count: 2 }, { found: all(3), attempts: 3 });
 });
 
 test('Throttling on every call: a throttled ProviderError after 4 attempts', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [aliyunSim]);
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  const err = await t.throwsAsync(addrs(cfg(sim.httpUrl)), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  t.is((err as ProviderError).cloudCode, 'Throttling');
-  t.is(sim.counts()[API_NAME], 4);
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', cloudCode: 'Throttling', attempts: 4 };
+  await faults.checkFaultFails(t, await faulty(t), { error: 'throttle' }, throttled);
 });
 
 test('500 InternalError once is retried; 503 ServiceUnavailable on every call fails after 4 attempts', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [aliyunSim]);
-  sim.setFaults(API_NAME, { error: 'server', error_count: 1 });
-  t.deepEqual(await addrs(cfg(sim.httpUrl)), all(3));
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'unavailable' });
-  await t.throwsAsync(addrs(cfg(sim.httpUrl)), { instanceOf: ProviderError, message: /503 ServiceUnavailable/ });
-  t.is(sim.counts()[API_NAME], 4);
+  const target = await faulty(t);
+  await faults.checkFaultRecovers(t, target, { error: 'server', error_count: 1 }, { found: all(3), attempts: 2 });
+  await faults.checkFaultFails(t, target, { error: 'unavailable' }, { instanceOf: ProviderError, message: /503 ServiceUnavailable/, attempts: 4 });
 });
 
 test('auth rejection fault: one attempt, a typed error', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [aliyunSim]);
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(addrs(cfg(sim.httpUrl)), { instanceOf: ProviderError, message: /SignatureDoesNotMatch/ });
-  t.is(sim.counts()[API_NAME], 1);
+  await faults.checkFaultFails(t, await faulty(t), { auth_reject: true }, { instanceOf: ProviderError, message: /SignatureDoesNotMatch/, attempts: 1 });
 });
 
 test('a malformed page is an error, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(150), [aliyunSim]);
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(addrs(cfg(sim.httpUrl)), { instanceOf: MalformedResponseError });
+  await faults.checkFaultFails(t, await faulty(t, 150), { malformed: true }, { instanceOf: MalformedResponseError, attempts: 1 });
 });
 
 test('a truncated body and a reset connection are retried, then reported', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [aliyunSim]);
-  sim.setFaults(API_NAME, { truncated: true });
-  await t.throwsAsync(addrs(cfg(sim.httpUrl)));
-  t.is(sim.counts()[API_NAME], 4);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(addrs(cfg(sim.httpUrl)), { instanceOf: ProviderError });
-  t.is(sim.counts()[API_NAME], 4);
+  await faults.checkResetAndTruncated(t, await faulty(t), 'discover-aliyun: DescribeInstances failed: ');
 });
 
 test('latency past the timeout is a TimeoutError; an abort is an AbortError', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [aliyunSim]);
-  sim.setFaults(API_NAME, { latency_ms: 5000 });
-  await t.throwsAsync(addrs(cfg(sim.httpUrl), { timeout: 300 }), { instanceOf: TimeoutError });
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(), 100);
-  await t.throwsAsync(addrs(cfg(sim.httpUrl), { signal: controller.signal }), { instanceOf: AbortError });
+  await faults.checkTimeoutAndAbort(t, await faulty(t));
 });
 
 test.serial('a rate limit (token bucket) throttles later pages; backoff still gets every page', async (t) => {
-  const sim = await startTestSim(t, fleet(50, [], 10), [aliyunSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 20, burst: 1 } });
-  t.deepEqual(await addrs(cfg(sim.httpUrl)), all(50));
+  await faults.checkRateLimit(t, await faulty(t, 50, 10), { rps: 20, burst: 1, found: all(50) });
 });
 
 // --- proxy and secrets ---------------------------------------------------------------------------
@@ -280,47 +256,23 @@ test('instances appearing later (appear_after_ms) are not listed before they exi
     private_ipv4: '10.41.0.9',
     appear_after_ms: 3_600_000,
   };
-  const sim = await startTestSim(t, fleet(2, [late]), [aliyunSim]);
-  t.deepEqual(await addrs(cfg(sim.httpUrl)), all(2));
+  await faults.checkAppearsLater(t, await faulty(t, 2, undefined, [late]), { before: all(2), after: [...all(2), '10.41.0.9'] });
 });
 
 test('HTTP_PROXY carries the signed GETs (tinyproxy log)', async (t) => {
-  const sim = await startTestSim(t, fleet(120), [aliyunSim]);
-  const proxy = await startTinyproxy(t);
-  t.deepEqual(await addrs(cfg(sim.httpUrl), { env: env({ HTTP_PROXY: proxy.url }) }), all(120));
-  const port = new URL(sim.httpUrl).port;
-  t.true(
-    proxy.requests().some((line) => line.includes(`127.0.0.1:${port}`)),
-    proxy.requests().join('\n'),
-  );
+  await faults.checkProxy(t, await faulty(t, 120), { found: all(120), secrets: [SECRET] });
 });
-
-async function cli(argv: string[]) {
-  let out = '';
-  const write = (text: string) => {
-    out += text;
-  };
-  const code = await runCli(argv, { stdout: write, stderr: write, env: env(), signal: new AbortController().signal, isTTY: false, cwd: process.cwd() });
-  return { code, out };
-}
 
 test('the secret is absent from check (text, JSON), addrs --format json, the logs and the auth error', async (t) => {
   const sim = await startTestSim(t, fleet(2), [aliyunSim]);
-  const config = cfg(sim.httpUrl).split(' ');
-  const runs = [
-    await cli(['check', ...config]),
-    await cli(['--format', 'json', 'check', ...config]),
-    await cli(['--format', 'json', 'addrs', ...config]),
-    await cli(['addrs', ...config.map((w) => w.replace(SECRET, 'wrong-secret-zz1'))]),
-  ];
-  t.is(runs[2]?.code, 0, runs[2]?.out);
-  t.true(runs[2]?.out.includes(ip(1)), runs[2]?.out);
-  t.is(runs[3]?.code, 1, runs[3]?.out);
-  t.regex(runs[3]?.out ?? '', /aliyun.*access_key_secret/);
-  for (const run of runs) {
-    t.false(run.out.includes(SECRET), run.out);
-    t.false(run.out.includes('wrong-secret-zz1'), run.out);
-  }
+  const args = cfg(sim.httpUrl).split(' ');
+  await faults.checkCliHidesSecrets(t, faults.inProcessCli(env()), {
+    check: { args, shows: 'access_key_secret=***' },
+    checkJson: { args },
+    addrs: { args, addresses: all(2) },
+    refused: { args: args.map((w) => w.replace(SECRET, 'wrong-secret-zz1')), says: /aliyun.*access_key_secret/ },
+    secrets: [SECRET, 'wrong-secret-zz1'],
+  });
 });
 
 test('the paste block of the demo fleet works as printed', async (t) => {
