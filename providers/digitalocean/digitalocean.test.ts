@@ -11,15 +11,15 @@ import { type Droplet, type DropletPage, dropletTargets, malformedPage, nextPage
 import digitalocean from './index.js';
 import digitaloceanSim, { API_NAME } from './sim.js';
 import { Discover } from '../../src/discover.js';
-import { MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { startPageGate } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { shapeOf, typeAt, typeDifferences } from '../../test/helpers/wire-shape.js';
 
 const engine = new Discover({ builtins: false, providers: [digitalocean] });
@@ -255,112 +255,76 @@ test('no token anywhere: a config error naming api_token and its env variables',
   await t.throwsAsync(addrs('provider=digitalocean tag_name=consul'), { instanceOf: ProviderArgsError, message: /api_token/ });
 });
 
+/** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
+  sim,
+  api: API_NAME,
+  lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env } }),
+});
+
 test('a wrong token: 401 unauthorized, one attempt, the error names api_token but never the token', async (t) => {
   const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
   const wrong = 'dop_v1_wrong_secret_value';
-  const err = await t.throwsAsync(addrs(`provider=digitalocean tag_name=consul api_token=${wrong} url=${sim.httpUrl}`), {
+  await faults.checkCredentialRefused(t, faulty(sim, cfg(sim).replace(TOKEN, wrong)), [wrong], {
     instanceOf: ProviderError,
     message: 'discover-digitalocean: ListDroplets failed: 401 unauthorized: Unable to authenticate you. (check api_token / DIGITALOCEAN_TOKEN)',
   });
-  t.false(String(err?.stack).includes(wrong));
-  t.is(sim.counts()[API_NAME], 1);
 });
 
 test('auth_reject fault: the real 401 body, not retried', async (t) => {
-  const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, code: 'ERR_PROVIDER', message: /401 unauthorized/ });
-  t.is(sim.counts()[API_NAME], 1);
+  const target = faulty(await startTestSim(t, fleet(), [digitaloceanSim]));
+  await faults.checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, code: 'ERR_PROVIDER', message: /401 unauthorized/, attempts: 1 });
 });
 
 test('throttled (429 too_many_requests, retry-after: 1) on a later page, then success: the wait is honoured, every page read', async (t) => {
   const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
   await addrs(cfg(sim));
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'throttle', error_count: 1 });
-  const started = Date.now();
-  t.deepEqual(await addrs(cfg(sim)), ALL);
-  t.true(Date.now() - started >= 950, 'waited for retry-after');
-  t.is(sim.counts()[API_NAME], 4);
+  await faults.checkFaultRecovers(t, faulty(sim), { error: 'throttle', error_count: 1 }, { found: ALL, attempts: 4, waitsMs: 950 });
 });
 
 test('throttled on every call: a typed throttling error after the attempts, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), {
-    instanceOf: ProviderError,
-    code: 'ERR_PROVIDER_THROTTLED',
-    message: /429 too_many_requests: API Rate limit exceeded\./,
-  });
+  const target = faulty(await startTestSim(t, fleet(3), [digitaloceanSim]));
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429 too_many_requests: API Rate limit exceeded\./, attempts: 2 };
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { maxAttempts: 2 });
 });
 
 test('500 once then success; 503 every time: 4 attempts then a ProviderError with the status', async (t) => {
-  const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { error: 'server', error_count: 1 });
-  t.deepEqual(await addrs(cfg(sim)), ALL);
-  t.is(sim.counts()[API_NAME], 2);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'unavailable' });
-  const err = await t.throwsAsync(addrs(cfg(sim)), {
-    instanceOf: ProviderError,
-    message: /^discover-digitalocean: ListDroplets failed: 503 service_unavailable/,
-  });
-  t.is((err as ProviderError).status, 503);
-  t.is(sim.counts()[API_NAME], 4);
+  const target = faulty(await startTestSim(t, fleet(), [digitaloceanSim]));
+  await faults.checkFaultRecovers(t, target, { error: 'server', error_count: 1 }, { found: ALL, attempts: 2 });
+  const unavailable = /^discover-digitalocean: ListDroplets failed: 503 service_unavailable/;
+  await faults.checkFaultFails(t, target, { error: 'unavailable' }, { instanceOf: ProviderError, message: unavailable, status: 503, attempts: 4 });
 });
 
 test('a reset connection and a truncated body are retried, then reported', async (t) => {
-  const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /^discover-digitalocean: ListDroplets failed: .*socket hang up/ });
-  t.is(sim.counts()[API_NAME], 4);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { truncated: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /connection closed before the full body arrived/ });
-  t.is(sim.counts()[API_NAME], 4);
+  const target = faulty(await startTestSim(t, fleet(), [digitaloceanSim]));
+  await faults.checkResetAndTruncated(t, target, 'discover-digitalocean: ListDroplets failed: ');
 });
 
 test('a malformed page is an error, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: MalformedResponseError });
-  t.is(sim.counts()[API_NAME], 1);
+  const target = faulty(await startTestSim(t, fleet(3), [digitaloceanSim]));
+  await faults.checkFaultFails(t, target, { malformed: true }, { instanceOf: MalformedResponseError, attempts: 1 });
 });
 
 test('latency below the timeout: success; above it: TimeoutError', async (t) => {
-  const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { latency_ms: 100 });
-  t.deepEqual(await addrs(cfg(sim)), ALL);
-  sim.setFaults(API_NAME, { latency_ms: 10_000 });
-  await t.throwsAsync(addrs(cfg(sim), { timeout: 500 }), { instanceOf: TimeoutError });
+  const target = faulty(await startTestSim(t, fleet(), [digitaloceanSim]));
+  await faults.checkTimeoutAndAbort(t, target, { latencyMs: 10_000, timeoutMs: 500, below: { latencyMs: 100, found: ALL } });
 });
 
 test.serial('a rate limit (token bucket) throttles later pages; every page is still read', async (t) => {
-  const sim = await startTestSim(t, fleet(1), [digitaloceanSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
-  t.deepEqual(await addrs(cfg(sim)), ALL);
-  t.true((sim.counts()[API_NAME] ?? 0) > 9, 'some requests were throttled');
+  const target = faulty(await startTestSim(t, fleet(1), [digitaloceanSim]));
+  await faults.checkRateLimit(t, target, { rps: 5, burst: 2, found: ALL, throttledPast: 9 });
 });
 
 test('a droplet that appears later is found once it exists', async (t) => {
   const base = fleet();
   base.instances.push(droplet(30, { appear_after_ms: 60 * 60 * 1000 }));
-  const sim = await startTestSim(t, base, [digitaloceanSim]);
-  t.deepEqual(await addrs(cfg(sim)), ALL);
-  sim.updateFleet((f) => ({ ...f, instances: f.instances.map((i) => ({ ...i, appear_after_ms: undefined })) }));
-  t.deepEqual(await addrs(cfg(sim)), [...ALL, '10.4.0.30']);
+  const target = faulty(await startTestSim(t, base, [digitaloceanSim]));
+  await faults.checkAppearsLater(t, target, { before: ALL, after: [...ALL, '10.4.0.30'] });
 });
 
 test('HTTP_PROXY carries every page (tinyproxy log); NO_PROXY bypasses it', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [digitaloceanSim]);
-  const proxy = await startTinyproxy(t);
-  const port = new URL(sim.httpUrl).port;
-  t.deepEqual(await addrs(cfg(sim), { env: { HTTP_PROXY: proxy.url } }), ALL);
-  t.is(proxy.requests().filter((line) => line === `CONNECT 127.0.0.1:${port}`).length >= 1, true, proxy.requests().join('\n'));
-  t.false(proxy.log().includes(TOKEN));
-  const before = proxy.requests().length;
-  t.deepEqual(await addrs(cfg(sim), { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } }), ALL);
-  t.is(proxy.requests().length, before);
+  const target = faulty(await startTestSim(t, fleet(3), [digitaloceanSim]));
+  await faults.checkProxy(t, target, { found: ALL, secrets: [TOKEN] });
 });
 
 const DROPLET_PATHS = [
@@ -412,19 +376,13 @@ test("the simulator serves the recorded sample's shape, and its links.pages as t
 
 test('discover check, addrs --format json and a failing addrs never print the token (CLI process)', async (t) => {
   const sim = await startTestSim(t, fleet(), [digitaloceanSim]);
-  const env = { AUTOJOIN_LOOPBACK_ONLY: '1' };
-  const check = await runDiscover(['check', `provider=digitalocean tag_name=consul api_token=${TOKEN}`], { env });
-  t.is(check.code, 0, check.stderr);
-  t.true(check.stdout.includes('api_token=***'), check.stdout);
-  const checkJson = await runDiscover(['--format', 'json', 'check', 'provider=digitalocean tag_name=consul'], { env: { ...env, DIGITALOCEAN_TOKEN: TOKEN } });
-  t.is(checkJson.code, 0, checkJson.stderr);
-  // The simulator in this process is not a built-in of the CLI's, so addrs runs against a served fleet by URL.
-  const json = await runDiscover(['--format', 'json', 'addrs', cfg(sim)], { env });
-  t.is(json.code, 0, json.stderr);
-  t.true(json.stdout.includes('"10.4.0.1"'), json.stdout);
-  const failing = await runDiscover(['addrs', `provider=digitalocean tag_name=consul api_token=${TOKEN}x url=${sim.httpUrl}`], { env });
-  t.is(failing.code, 1);
-  for (const run of [check, checkJson, json, failing]) {
-    t.false(`${run.stdout}${run.stderr}`.includes(TOKEN), `${run.stdout}${run.stderr}`);
-  }
+  const run: faults.CliRunner = (argv, env) => runDiscover(argv, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...env } });
+  await faults.checkCliHidesSecrets(t, run, {
+    check: { args: [`provider=digitalocean tag_name=consul api_token=${TOKEN}`], shows: 'api_token=***' },
+    checkJson: { args: ['provider=digitalocean tag_name=consul'], env: { DIGITALOCEAN_TOKEN: TOKEN } },
+    // The simulator in this process is not a built-in of the CLI's, so addrs runs against a served fleet by URL.
+    addrs: { args: [cfg(sim)], addresses: ALL },
+    refused: { args: [`provider=digitalocean tag_name=consul api_token=${TOKEN}x url=${sim.httpUrl}`], says: /401 unauthorized/ },
+    secrets: [TOKEN],
+  });
 });

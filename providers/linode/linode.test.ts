@@ -24,7 +24,7 @@ import linode from './index.js';
 import linodeSim, { API_NAME, matchesFilter } from './sim.js';
 import type { LinodeFleetInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
-import { MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Fleet } from '../../src/sim/fleet.js';
@@ -32,8 +32,8 @@ import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeOf, typeDifferences } from '../../test/helpers/wire-shape.js';
 import { startPageGate } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
 const engine = new Discover({ builtins: false, providers: [linode] });
 const TOKEN = 'linode-sim-token-0001';
@@ -249,103 +249,76 @@ test('no token anywhere: a config error naming api_token', async (t) => {
   await t.throwsAsync(addrs('provider=linode tag_name=consul'), { instanceOf: ProviderArgsError, message: /api_token/ });
 });
 
+/** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
+  sim,
+  api: API_NAME,
+  lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env } }),
+});
+const VPC = ['10.5.0.1', '10.5.0.3', '10.5.0.4', '10.5.0.5', '10.5.0.6', '10.5.0.7'];
+
 test('a wrong token: 401 Invalid Token, one attempt, never the token in the error', async (t) => {
   const sim = await startTestSim(t, fleet(), [linodeSim]);
   const wrong = 'linode-wrong-secret-value';
-  const err = await t.throwsAsync(addrs(`provider=linode tag_name=consul api_token=${wrong} url=${sim.httpUrl}`), {
-    instanceOf: ProviderError,
-    message: 'discover-linode: ListInstances failed: 401: Invalid Token (check api_token / LINODE_TOKEN)',
-  });
-  t.false(String(err?.stack).includes(wrong));
-  t.is(sim.counts()[API_NAME], 1);
+  const refused = 'discover-linode: ListInstances failed: 401: Invalid Token (check api_token / LINODE_TOKEN)';
+  await faults.checkCredentialRefused(t, faulty(sim, cfg(sim).replace(TOKEN, wrong)), [wrong], { instanceOf: ProviderError, message: refused });
 });
 
 test('auth_reject fault on the IPs calls: a typed error naming the instance, not retried, no partial list', async (t) => {
   const sim = await startTestSim(t, fleet(), [linodeSim]);
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(addrs(cfg(sim, 'address_type=vpc_v4')), { instanceOf: ProviderError, message: /401: Invalid Token/ });
-  t.is(sim.counts()[API_NAME], 1);
+  const target = faulty(sim, cfg(sim, 'address_type=vpc_v4'));
+  await faults.checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, message: /401: Invalid Token/, attempts: 1 });
 });
 
 test('throttled (429, Retry-After: 1) once, then success: the wait is honoured, every page read', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [linodeSim]);
-  sim.setFaults(API_NAME, { error: 'throttle', error_count: 1 });
-  const started = Date.now();
-  t.deepEqual(await addrs(cfg(sim)), PRIVATE);
-  t.true(Date.now() - started >= 950, 'waited for Retry-After');
-  t.is(sim.counts()[API_NAME], 4);
+  const target = faulty(await startTestSim(t, fleet(3), [linodeSim]));
+  await faults.checkFaultRecovers(t, target, { error: 'throttle', error_count: 1 }, { found: PRIVATE, attempts: 4, waitsMs: 950 });
 });
 
 test('throttled every time: a typed throttling error, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [linodeSim]);
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429: Too many requests/ });
+  const target = faulty(await startTestSim(t, fleet(3), [linodeSim]));
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429: Too many requests/, attempts: 2 };
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { maxAttempts: 2 });
 });
 
 test('500 once then success; 503 every time: 4 attempts then a ProviderError with the status', async (t) => {
-  const sim = await startTestSim(t, fleet(), [linodeSim]);
-  sim.setFaults(API_NAME, { error: 'server', error_count: 1 });
-  t.deepEqual(await addrs(cfg(sim)), PRIVATE);
-  t.is(sim.counts()[API_NAME], 2);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'unavailable' });
-  const err = await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: 'discover-linode: ListInstances failed: 503: Service unavailable' });
-  t.is((err as ProviderError).status, 503);
-  t.is(sim.counts()[API_NAME], 4);
+  const target = faulty(await startTestSim(t, fleet(), [linodeSim]));
+  await faults.checkFaultRecovers(t, target, { error: 'server', error_count: 1 }, { found: PRIVATE, attempts: 2 });
+  const unavailable = 'discover-linode: ListInstances failed: 503: Service unavailable';
+  await faults.checkFaultFails(t, target, { error: 'unavailable' }, { instanceOf: ProviderError, message: unavailable, status: 503, attempts: 4 });
 });
 
 test('a reset connection and a truncated body are retried, then reported', async (t) => {
-  const sim = await startTestSim(t, fleet(), [linodeSim]);
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /^discover-linode: ListInstances failed: .*socket hang up/ });
-  t.is(sim.counts()[API_NAME], 4);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { truncated: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /connection closed before the full body arrived/ });
-  t.is(sim.counts()[API_NAME], 4);
+  await faults.checkResetAndTruncated(t, faulty(await startTestSim(t, fleet(), [linodeSim])), 'discover-linode: ListInstances failed: ');
 });
 
 test('a malformed body (list or IPs call) is an error, never a partial list', async (t) => {
   const sim = await startTestSim(t, fleet(3), [linodeSim]);
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: MalformedResponseError });
-  await t.throwsAsync(addrs(cfg(sim, 'address_type=vpc_v4')), { instanceOf: MalformedResponseError });
+  for (const extra of ['', 'address_type=vpc_v4']) {
+    await faults.checkFaultFails(t, faulty(sim, cfg(sim, extra)), { malformed: true }, { instanceOf: MalformedResponseError, attempts: 1 });
+  }
 });
 
 test('latency below the timeout: success; above it: TimeoutError', async (t) => {
-  const sim = await startTestSim(t, fleet(), [linodeSim]);
-  sim.setFaults(API_NAME, { latency_ms: 100 });
-  t.deepEqual(await addrs(cfg(sim)), PRIVATE);
-  sim.setFaults(API_NAME, { latency_ms: 10_000 });
-  await t.throwsAsync(addrs(cfg(sim), { timeout: 500 }), { instanceOf: TimeoutError });
+  const below = { latencyMs: 100, found: PRIVATE };
+  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(), [linodeSim])), { latencyMs: 10_000, timeoutMs: 500, below });
 });
 
 test.serial('a rate limit (token bucket) throttles the IPs calls; every instance still found', async (t) => {
   const sim = await startTestSim(t, fleet(), [linodeSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
-  t.deepEqual(await addrs(cfg(sim, 'address_type=vpc_v4 region=us-east')), ['10.5.0.1', '10.5.0.3', '10.5.0.4', '10.5.0.5', '10.5.0.6', '10.5.0.7']);
-  t.true((sim.counts()[API_NAME] ?? 0) > 8, 'some requests were throttled');
+  const target = faulty(sim, cfg(sim, 'address_type=vpc_v4 region=us-east'));
+  await faults.checkRateLimit(t, target, { rps: 5, burst: 2, found: VPC, throttledPast: 8 });
 });
 
 test('an instance that appears later is found once it exists', async (t) => {
   const base = fleet();
   base.instances.push(node(30, { appear_after_ms: 60 * 60 * 1000 }));
   const sim = await startTestSim(t, base, [linodeSim]);
-  t.deepEqual(await addrs(cfg(sim)), PRIVATE);
-  sim.updateFleet((f) => ({ ...f, instances: f.instances.map((i) => ({ ...i, appear_after_ms: undefined })) }));
-  t.deepEqual(await addrs(cfg(sim)), [...PRIVATE, '192.168.140.30']);
+  await faults.checkAppearsLater(t, faulty(sim), { before: PRIVATE, after: [...PRIVATE, '192.168.140.30'] });
 });
 
 test('HTTP_PROXY carries the calls (tinyproxy log); NO_PROXY bypasses it', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [linodeSim]);
-  const proxy = await startTinyproxy(t);
-  const port = new URL(sim.httpUrl).port;
-  t.deepEqual(await addrs(cfg(sim), { env: { HTTP_PROXY: proxy.url } }), PRIVATE);
-  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
-  t.false(proxy.log().includes(TOKEN));
-  const before = proxy.requests().length;
-  t.deepEqual(await addrs(cfg(sim), { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } }), PRIVATE);
-  t.is(proxy.requests().length, before);
+  await faults.checkProxy(t, faulty(await startTestSim(t, fleet(3), [linodeSim])), { found: PRIVATE, secrets: [TOKEN] });
 });
 
 const INSTANCE_PATHS = ['id', 'label', 'region', 'status', 'tags', 'ipv4', 'ipv6'];
@@ -377,18 +350,11 @@ test("the simulator serves the recorded samples' shape; page_size bounds and a p
 
 test('discover check, addrs --format json and a failing addrs never print the token (CLI process)', async (t) => {
   const sim = await startTestSim(t, fleet(), [linodeSim]);
-  const env = { AUTOJOIN_LOOPBACK_ONLY: '1' };
-  const check = await runDiscover(['check', `provider=linode tag_name=consul api_token=${TOKEN}`], { env });
-  t.is(check.code, 0, check.stderr);
-  t.true(check.stdout.includes('api_token=***'), check.stdout);
-  const checkJson = await runDiscover(['--format', 'json', 'check', 'provider=linode tag_name=consul'], { env: { ...env, LINODE_TOKEN: TOKEN } });
-  t.is(checkJson.code, 0, checkJson.stderr);
-  const json = await runDiscover(['--format', 'json', 'addrs', cfg(sim)], { env });
-  t.is(json.code, 0, json.stderr);
-  t.true(json.stdout.includes('"192.168.140.1"'), json.stdout);
-  const failing = await runDiscover(['addrs', `provider=linode tag_name=consul api_token=${TOKEN}x url=${sim.httpUrl}`], { env });
-  t.is(failing.code, 1);
-  for (const run of [check, checkJson, json, failing]) {
-    t.false(`${run.stdout}${run.stderr}`.includes(TOKEN), `${run.stdout}${run.stderr}`);
-  }
+  await faults.checkCliHidesSecrets(t, (argv, env) => runDiscover(argv, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...env } }), {
+    secrets: [TOKEN],
+    check: { args: [`provider=linode tag_name=consul api_token=${TOKEN}`], shows: 'api_token=***' },
+    checkJson: { env: { LINODE_TOKEN: TOKEN }, args: ['provider=linode tag_name=consul'] },
+    addrs: { addresses: PRIVATE, args: [cfg(sim)] },
+    refused: { says: /401: Invalid Token/, args: [`provider=linode tag_name=consul api_token=${TOKEN}x url=${sim.httpUrl}`] },
+  });
 });

@@ -77,7 +77,7 @@ function checkAttempts(t: ExecutionContext, target: FaultTarget, attempts: numbe
 }
 
 /**
- * With `fault` on the API, the lookup fails as `expected` (type, code, text, the ProviderError's
+ * With `fault` on the API (none: `undefined`), the lookup fails as `expected` (type, code, text, the ProviderError's
  * cloudCode, status and retryAfterMs where given) after `expected.attempts` requests, never with a
  * partial list.
  * @example await checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, message: /401/, attempts: 1 });
@@ -85,7 +85,7 @@ function checkAttempts(t: ExecutionContext, target: FaultTarget, attempts: numbe
 export async function checkFaultFails(
   t: ExecutionContext,
   target: FaultTarget,
-  fault: FaultSpec,
+  fault: FaultSpec | undefined,
   expected: FailureExpectation,
   options: LookupOptions = {},
 ): Promise<Error | undefined> {
@@ -98,6 +98,22 @@ export async function checkFaultFails(
   if (retryAfterMs !== undefined) t.is((error as ProviderError | undefined)?.retryAfterMs, retryAfterMs);
   if (attempts !== undefined) checkAttempts(t, target, attempts);
   target.sim.setFaults(target.api, undefined);
+  return error;
+}
+
+/**
+ * A refused credential (`target.lookup` runs a config holding the wrong one): the lookup fails as
+ * `expected` after `expected.attempts` requests (default 1: never retried), and none of `secrets`
+ * (the wrong value, the right one) is in the error's message or stack.
+ */
+export async function checkCredentialRefused(
+  t: ExecutionContext,
+  target: FaultTarget,
+  secrets: string[],
+  expected: FailureExpectation,
+): Promise<Error | undefined> {
+  const error = await checkFaultFails(t, target, undefined, { attempts: 1, ...expected });
+  for (const secret of secrets) t.false(`${error?.message}\n${error?.stack}`.includes(secret), 'a secret in the error');
   return error;
 }
 
