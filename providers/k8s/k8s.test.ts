@@ -20,7 +20,7 @@ import { labelsMatch, parseLabelSelector } from '../../src/kit/index.js';
 import k8sSim, { API_NAME, kubeconfigPath, parseFieldSelector, podObject, simKubeconfig } from './sim.js';
 import type { PodInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
-import { MalformedResponseError, ProviderArgsError, ProviderError, ProxyError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError, ProxyError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Fleet } from '../../src/sim/fleet.js';
@@ -30,6 +30,7 @@ import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeOf, typeDifferences } from '../../test/helpers/wire-shape.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 
 const engine = new Discover({ builtins: false, providers: [k8s] });
 const TOKEN = 'k8s-sim-sa-token-0001';
@@ -392,42 +393,30 @@ test('plain http to the API server is refused as a real one refuses it', async (
   t.is(res.text(), 'Client sent an HTTP request to an HTTPS server.\n');
 });
 
+/** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
+  sim,
+  api: API_NAME,
+  lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env } }),
+});
+
 test('faults: throttle (429, Retry-After 1) once then success; 500 once; 503 always; auth_reject; reset; truncated; malformed; latency', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [k8sSim]);
-  sim.setFaults(API_NAME, { error: 'throttle', error_count: 1 });
-  const started = Date.now();
-  t.deepEqual(await addrs(cfg(sim)), SERVERS);
-  t.true(Date.now() - started >= 950, 'waited for Retry-After');
-  sim.setFaults(API_NAME, { error: 'server', error_count: 1 });
-  t.deepEqual(await addrs(cfg(sim)), SERVERS);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'unavailable' });
-  await t.throwsAsync(addrs(cfg(sim)), {
-    instanceOf: ProviderError,
-    message: 'discover-k8s: ListPods failed: 503 ServiceUnavailable: the server is currently unable to handle the request',
-  });
-  t.is(sim.counts()[API_NAME], 4);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /401 Unauthorized/ });
-  t.is(sim.counts()[API_NAME], 1);
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /socket hang up/ });
-  sim.setFaults(API_NAME, { truncated: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: ProviderError, message: /connection closed before the full body arrived/ });
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(addrs(cfg(sim)), { instanceOf: MalformedResponseError });
-  sim.setFaults(API_NAME, { latency_ms: 10_000 });
-  await t.throwsAsync(addrs(cfg(sim), { timeout: 500 }), { instanceOf: TimeoutError });
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(cfg(sim), { maxAttempts: 2 }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
+  const target = faulty(await startTestSim(t, fleet(3), [k8sSim]));
+  await faults.checkFaultRecovers(t, target, { error: 'throttle', error_count: 1 }, { found: SERVERS, attempts: 4, waitsMs: 950 });
+  await faults.checkFaultRecovers(t, target, { error: 'server', error_count: 1 }, { found: SERVERS, attempts: 4 });
+  const unavailable = 'discover-k8s: ListPods failed: 503 ServiceUnavailable: the server is currently unable to handle the request';
+  await faults.checkFaultFails(t, target, { error: 'unavailable' }, { instanceOf: ProviderError, message: unavailable, attempts: 4 });
+  await faults.checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, message: /401 Unauthorized/, attempts: 1 });
+  await faults.checkResetAndTruncated(t, target, 'discover-k8s: ListPods failed: ');
+  await faults.checkFaultFails(t, target, { malformed: true }, { instanceOf: MalformedResponseError, attempts: 1 });
+  await faults.checkTimeoutAndAbort(t, target, { latencyMs: 10_000, timeoutMs: 500 });
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', attempts: 2 };
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { maxAttempts: 2 });
 });
 
 test.serial('a rate limit (token bucket) throttles later chunks; every chunk still read', async (t) => {
-  const sim = await startTestSim(t, fleet(1), [k8sSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
-  t.deepEqual(await addrs(cfg(sim)), SERVERS);
-  t.true((sim.counts()[API_NAME] ?? 0) > 7, 'some requests were throttled');
+  const target = faulty(await startTestSim(t, fleet(1), [k8sSim]));
+  await faults.checkRateLimit(t, target, { rps: 5, burst: 2, found: SERVERS, throttledPast: 7 });
 });
 
 test('an expired continue token (410 Expired) restarts the list: the same pods, none twice', async (t) => {
@@ -457,21 +446,12 @@ test('an expired continue token (410 Expired) restarts the list: the same pods, 
 test('a pod that appears later is found once it exists', async (t) => {
   const base = fleet();
   base.instances.push(p(30, { appear_after_ms: 60 * 60 * 1000 }));
-  const sim = await startTestSim(t, base, [k8sSim]);
-  t.deepEqual(await addrs(cfg(sim)), SERVERS);
-  sim.updateFleet((f) => ({ ...f, instances: f.instances.map((i) => ({ ...i, appear_after_ms: undefined })) }));
-  t.deepEqual(await addrs(cfg(sim)), [...SERVERS, '10.6.0.30:8301']);
+  const target = faulty(await startTestSim(t, base, [k8sSim]));
+  await faults.checkAppearsLater(t, target, { before: SERVERS, after: [...SERVERS, '10.6.0.30:8301'] });
 });
 
 test('HTTPS_PROXY carries the calls (CONNECT in the tinyproxy log); NO_PROXY bypasses it', async (t) => {
-  const sim = await startTestSim(t, fleet(3), [k8sSim]);
-  const proxy = await startTinyproxy(t);
-  const port = new URL(sim.httpsUrl).port;
-  t.deepEqual(await addrs(cfg(sim), { env: { HTTPS_PROXY: proxy.url } }), SERVERS);
-  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
-  const before = proxy.requests().length;
-  t.deepEqual(await addrs(cfg(sim), { env: { HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } }), SERVERS);
-  t.is(proxy.requests().length, before);
+  await faults.checkProxy(t, faulty(await startTestSim(t, fleet(3), [k8sSim])), { found: SERVERS, secrets: [TOKEN], https: true });
 });
 
 /** The simulator's kubeconfig with a `proxy-url` on its cluster, in a file of the test's own. */
@@ -685,16 +665,12 @@ test("the simulator serves the recorded chunk's shape and the real Status bodies
 
 test('discover check, addrs --format json and a failing addrs never print the token (CLI process)', async (t) => {
   const sim = await startTestSim(t, fleet(), [k8sSim]);
-  const env = { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent' };
-  const json = await runDiscover(['--format', 'json', 'addrs', cfg(sim)], { env });
-  t.is(json.code, 0, json.stderr);
-  t.true(json.stdout.includes('"10.6.0.1"'), json.stdout);
-  const dir = tempDir(t);
-  const wrong = path.join(dir, 'kubeconfig');
+  const wrong = path.join(tempDir(t), 'kubeconfig');
   writeFileSync(wrong, readFileSync(kubeconfigPath(sim.ctx), 'utf8').replace(JSON.stringify(TOKEN), JSON.stringify(`${TOKEN}x`)));
-  const failing = await runDiscover(['addrs', `provider=k8s kubeconfig=${wrong} namespace=consul`], { env });
-  t.is(failing.code, 1);
-  const check = await runDiscover(['--format', 'json', 'check', cfg(sim)], { env });
-  t.is(check.code, 0, check.stderr);
-  for (const run of [json, failing, check]) t.false(`${run.stdout}${run.stderr}`.includes(TOKEN), `${run.stdout}${run.stderr}`);
+  await faults.checkCliHidesSecrets(t, (argv) => runDiscover(argv, { env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent' } }), {
+    checkJson: { args: [cfg(sim)] },
+    addrs: { args: [cfg(sim)], addresses: SERVERS },
+    refused: { args: [`provider=k8s kubeconfig=${wrong} namespace=consul`], says: /401 Unauthorized/ },
+    secrets: [TOKEN],
+  });
 });
