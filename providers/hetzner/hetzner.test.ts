@@ -11,12 +11,12 @@ import type { HetznerInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
 import { AbortError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Fleet } from '../../src/sim/fleet.js';
-import type { FaultSpec } from '../../src/sim/types.js';
+import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { sampleProblems } from '../../test/helpers/wire-shape.js';
 import { startPageGate } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
 const engine = new Discover({ builtins: false, providers: [hetzner] });
 const TOKEN = 'hcloud-sim-token-3f9c1a';
@@ -133,95 +133,75 @@ test('bad arguments are refused before any request, each named', async (t) => {
 
 // ---------------------------------------------------------------- auth and faults
 
+/** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
+  sim,
+  api: API_NAME,
+  lookup: (options = {}) => engine.addrs(config, { ...options, env: env(options.env) }),
+});
+const THREE = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+
 test('a wrong token: 401 unauthorized, not retried, naming the setting and never the token', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
   const wrong = 'not-the-token-77aa';
-  const error = await t.throwsAsync(engine.discover(`provider=hetzner api_token=${wrong} endpoint=${sim.httpUrl}/v1`, { env: env() }), {
+  await faults.checkCredentialRefused(t, faulty(sim, `provider=hetzner api_token=${wrong} endpoint=${sim.httpUrl}/v1`), [wrong], {
     instanceOf: ProviderError,
     code: 'ERR_PROVIDER',
     message: 'discover-hetzner: ListServers failed: 401 unauthorized: unable to authenticate (the api_token / HCLOUD_TOKEN was refused)',
+    cloudCode: 'unauthorized',
   });
-  t.is(error?.cloudCode, 'unauthorized');
-  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(wrong));
-  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
 });
 
 test('an invalid label selector: 400 invalid_input, not retried', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [hetznerSim]);
-  await t.throwsAsync(engine.discover(cfg(sim, 'label_selector="role=a b"'), { env: env() }), {
-    instanceOf: ProviderError,
-    message: /400 invalid_input: invalid input in field 'label_selector'/,
-  });
-  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
+  const invalid = { instanceOf: ProviderError, message: /400 invalid_input: invalid input in field 'label_selector'/, attempts: 1 };
+  await faults.checkFaultFails(t, faulty(sim, cfg(sim, 'label_selector="role=a b"')), undefined, invalid);
 });
 
-const transient: Array<[string, FaultSpec]> = [
-  ['throttle', { error: 'throttle', error_count: 1 }],
-  ['server', { error: 'server', error_count: 1 }],
-  ['unavailable', { error: 'unavailable', error_count: 1 }],
-];
-for (const [name, fault] of transient) {
-  test(`fault ${name} once: retried, every server found`, async (t) => {
+for (const error of ['throttle', 'server', 'unavailable'] as const) {
+  test(`fault ${error} once: retried, every server found`, async (t) => {
     const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
-    sim.setFaults(API_NAME, fault);
-    t.is((await engine.addrs(cfg(sim), { env: env() })).length, 3);
-    t.true((sim.counts()[API_NAME] ?? 0) >= 2);
+    await faults.checkFaultRecovers(t, faulty(sim), { error, error_count: 1 }, { found: THREE, attempts: 2 });
   });
 }
 
 test('connection resets: retried (4 attempts), then a ProviderError naming the cause', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ListServers failed: .*ECONNRESET/ });
-  t.deepEqual(sim.counts(), { [API_NAME]: 4 });
+  await faults.checkResetAndTruncated(t, faulty(await startTestSim(t, fleet(many(3)), [hetznerSim])), 'discover-hetzner: ListServers failed: ');
 });
 
 test('persistent throttling ends as a throttled ProviderError with the 1 s wait', async (t) => {
   const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '20s' }), {
-    instanceOf: ProviderError,
-    code: 'ERR_PROVIDER_THROTTLED',
-    message: /429 rate_limit_exceeded/,
-  });
-  t.is(error?.retryAfterMs, 1000);
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', message: /429 rate_limit_exceeded/, retryAfterMs: 1000, attempts: 4 };
+  await faults.checkFaultFails(t, faulty(sim), { error: 'throttle' }, throttled, { timeout: 20_000 });
 });
 
 test('auth_reject: the real 401 body', async (t) => {
   const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /401 unauthorized/ });
+  await faults.checkFaultFails(t, faulty(sim), { auth_reject: true }, { instanceOf: ProviderError, message: /401 unauthorized/, attempts: 1 });
 });
 
 test('malformed and truncated bodies are clear errors, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults(API_NAME, { truncated: true });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }));
-  t.true(['ERR_PROVIDER', 'ERR_MALFORMED_RESPONSE'].includes((error as { code?: string }).code ?? ''), String(error));
+  const target = faulty(await startTestSim(t, fleet(many(3)), [hetznerSim]));
+  await faults.checkFaultFails(t, target, { malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', attempts: 1 }, { maxAttempts: 1 });
+  const truncated = { instanceOf: ProviderError, code: 'ERR_PROVIDER', message: new RegExp(faults.TRUNCATED_CAUSE), attempts: 1 };
+  await faults.checkFaultFails(t, target, { truncated: true }, truncated, { maxAttempts: 1 });
 });
 
 test('a page failing after the first: the whole call fails (no partial list)', async (t) => {
-  const sim = await startTestSim(t, fleet(many(120)), [hetznerSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 1 } });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
+  const target = faulty(await startTestSim(t, fleet(many(120)), [hetznerSim]));
   // Page 1, then pages 2 and 3 at once, both refused as throttled: page 2 is read once more alone,
   // refused again, and that ends the call.
-  t.is(sim.counts()[API_NAME], 4);
+  const limit = { rate_limit: { rps: 0.001, burst: 1 } };
+  await faults.checkFaultFails(t, target, limit, { code: 'ERR_PROVIDER_THROTTLED', attempts: 4 }, { maxAttempts: 1 });
 });
 
 test('rate_limit: throttled pages are retried until every page is read', async (t) => {
-  const sim = await startTestSim(t, fleet(many(120), { page_size: { [API_NAME]: 20 } }), [hetznerSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
-  t.is((await engine.addrs(cfg(sim), { env: env(), timeout: '60s' })).length, 120);
+  const target = faulty(await startTestSim(t, fleet(many(120), { page_size: { [API_NAME]: 20 } }), [hetznerSim]));
+  await faults.checkRateLimit(t, target, { rps: 5, burst: 2, found: 120, timeoutMs: 60_000 });
 });
 
 test('latency past the timeout: a timeout error, not a hang', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [hetznerSim]);
-  sim.setFaults(API_NAME, { latency_ms: 30_000 });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '500ms' }));
-  t.true(['ERR_TIMEOUT', 'ERR_ABORTED'].includes((error as { code?: string }).code ?? ''), String(error));
+  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(many(3)), [hetznerSim])), { latencyMs: 30_000, timeoutMs: 500 });
 });
 
 test('aborting the call stops it with AbortError', async (t) => {
@@ -234,23 +214,14 @@ test('aborting the call stops it with AbortError', async (t) => {
 });
 
 test('servers appearing later (appear_after_ms) are not listed before they exist', async (t) => {
-  const sim = await startTestSim(t, fleet([server(1), server(2, { appear_after_ms: 3_600_000 })]), [hetznerSim]);
-  t.deepEqual(await engine.addrs(cfg(sim), { env: env() }), ['10.0.0.1']);
+  const sim = await startTestSim(t, fleet([server(1)]), [hetznerSim]);
+  await faults.checkAppearsLater(t, faulty(sim), server(2), { before: ['10.0.0.1'], after: ['10.0.0.1', '10.0.0.2'] });
 });
 
 // ---------------------------------------------------------------- proxy
 
 test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {
-  const sim = await startTestSim(t, fleet(many(60)), [hetznerSim]);
-  const proxy = await startTinyproxy(t);
-  const port = new URL(sim.httpUrl).port;
-  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url }) })).length, 60);
-  const requests = proxy.requests();
-  t.true(requests.filter((line) => line === `CONNECT 127.0.0.1:${port}`).length >= 1, requests.join('\n'));
-  t.false(proxy.log().includes(TOKEN));
-  const before = proxy.requests().length;
-  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }) })).length, 60);
-  t.is(proxy.requests().length, before);
+  await faults.checkProxy(t, faulty(await startTestSim(t, fleet(many(60)), [hetznerSim])), { found: 60, secrets: [TOKEN] });
 });
 
 // ---------------------------------------------------------------- the CLI's outputs
@@ -258,22 +229,12 @@ test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', a
 test('CLI: check, addrs --format json and a refused token print no secret', async (t) => {
   const sim = await startTestSim(t, fleet(many(2)), [hetznerSim]);
   const config = cfg(sim);
-  const check = await runDiscover(['check', config]);
-  t.is(check.code, 0, check.stderr);
-  t.true(check.stdout.includes('api_token=***'), check.stdout);
-  const json = await runDiscover(['--format', 'json', 'addrs', config]);
-  t.is(json.code, 0, json.stderr);
-  t.deepEqual(
-    (JSON.parse(json.stdout) as Array<{ addr: string }>).map((target) => target.addr),
-    ['10.0.0.1', '10.0.0.2'],
-  );
-  const refused = await runDiscover(['addrs', config.replace(TOKEN, 'wrong-token-abc123')]);
-  t.not(refused.code, 0);
-  t.regex(refused.stderr, /401 unauthorized/);
-  for (const out of [check, json, refused]) {
-    t.false(`${out.stdout}${out.stderr}`.includes(TOKEN));
-    t.false(`${out.stdout}${out.stderr}`.includes('wrong-token-abc123'));
-  }
+  await faults.checkCliHidesSecrets(t, (argv, extra) => runDiscover(argv, { env: extra }), {
+    check: { args: [config], shows: 'api_token=***' },
+    addrs: { args: [config], addresses: ['10.0.0.1', '10.0.0.2'] },
+    refused: { args: [config.replace(TOKEN, 'wrong-token-abc123')], says: /401 unauthorized/ },
+    secrets: [TOKEN, 'wrong-token-abc123'],
+  });
 });
 
 // ---------------------------------------------------------------- recorded sample, paste

@@ -12,12 +12,12 @@ import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { HttpClient } from '../../src/http/types.js';
 import type { Fleet } from '../../src/sim/fleet.js';
-import type { FaultSpec } from '../../src/sim/types.js';
+import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { sampleProblems } from '../../test/helpers/wire-shape.js';
 import { startPageGate } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
 const engine = new Discover({ builtins: false, providers: [packet] });
 const TOKEN = 'metal-sim-token-9c0ffee';
@@ -167,110 +167,79 @@ test('missing project and token are refused before any request, each named', asy
   t.regex(error?.message ?? '', /"private_v6" is not one of private_v4, public_v4, public_v6/);
 });
 
+/** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
+function faulty(sim: RunningSim, config = cfg(sim)): faults.FaultTarget {
+  return { sim, api: API_NAME, lookup: (options = {}) => engine.addrs(config, { ...options, env: env(options.env) }) };
+}
+
 test('a wrong token: 401, not retried, naming the settings and never the token', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [packetSim]);
   const wrong = 'wrong-metal-token-5151';
-  const error = await t.throwsAsync(engine.discover(cfg(sim).replace(TOKEN, wrong), { env: env() }), {
+  await faults.checkCredentialRefused(t, faulty(sim, cfg(sim).replace(TOKEN, wrong)), [wrong], {
     instanceOf: ProviderError,
     message: 'discover-packet: ListDevices failed: 401: Invalid authentication token (the auth_token / PACKET_AUTH_TOKEN / METAL_AUTH_TOKEN was refused)',
   });
-  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(wrong));
-  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
 });
 
 test('an unknown project: 404 Not found, not retried', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [packetSim]);
-  await t.throwsAsync(engine.discover(cfg(sim).replace(PROJECT, '00000000-0000-4000-8000-000000000000'), { env: env() }), {
+  const unknown = faulty(sim, cfg(sim).replace(PROJECT, '00000000-0000-4000-8000-000000000000'));
+  await faults.checkFaultFails(t, unknown, undefined, {
     instanceOf: ProviderError,
     message: 'discover-packet: ListDevices failed: 404: Not found',
+    attempts: 1,
   });
-  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
 });
 
-const transient: Array<[string, FaultSpec]> = [
-  ['throttle', { error: 'throttle', error_count: 1 }],
-  ['server', { error: 'server', error_count: 1 }],
-  ['unavailable', { error: 'unavailable', error_count: 1 }],
-];
-for (const [name, fault] of transient) {
-  test(`fault ${name} once: retried, every device found`, async (t) => {
-    const sim = await startTestSim(t, fleet(many(3)), [packetSim]);
-    sim.setFaults(API_NAME, fault);
-    t.is((await engine.addrs(cfg(sim), { env: env() })).length, 3);
-    t.deepEqual(sim.counts(), { [API_NAME]: 2 });
+for (const error of ['throttle', 'server', 'unavailable'] as const) {
+  test(`fault ${error} once: retried, every device found`, async (t) => {
+    const found = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+    await faults.checkFaultRecovers(t, faulty(await startTestSim(t, fleet(many(3)), [packetSim])), { error, error_count: 1 }, { found, attempts: 2 });
   });
 }
 
 test('persistent throttling: a throttled ProviderError with the Retry-After wait', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [packetSim]);
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '20s' }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  t.is(error?.retryAfterMs, 1000);
+  const target = faulty(await startTestSim(t, fleet(many(3)), [packetSim]));
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', retryAfterMs: 1000, attempts: 4 };
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { timeout: 20_000 });
 });
 
 test('resets are retried then named; auth_reject, malformed, truncated are errors, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [packetSim]);
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ECONNRESET/ });
-  t.deepEqual(sim.counts(), { [API_NAME]: 4 });
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { message: /401: Invalid authentication token/ });
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults(API_NAME, { truncated: true });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }));
-  t.true(['ERR_PROVIDER', 'ERR_MALFORMED_RESPONSE'].includes((error as { code?: string }).code ?? ''), String(error));
+  const target = faulty(await startTestSim(t, fleet(many(3)), [packetSim]));
+  await faults.checkResetAndTruncated(t, target, 'discover-packet: ListDevices failed: ');
+  await faults.checkFaultFails(t, target, { auth_reject: true }, { message: /401: Invalid authentication token/, attempts: 1 });
+  await faults.checkFaultFails(t, target, { malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', attempts: 1 }, { maxAttempts: 1 });
 });
 
 test('a later page failing fails the whole call', async (t) => {
-  const sim = await startTestSim(t, fleet(many(30), { page_size: { [API_NAME]: 10 } }), [packetSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 2 } });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
+  const target = faulty(await startTestSim(t, fleet(many(30), { page_size: { [API_NAME]: 10 } }), [packetSim]));
   // Page 1, then pages 2 and 3 at once: one is refused as throttled, read once more alone after
   // the other, refused again, and that ends the call.
-  t.is(sim.counts()[API_NAME], 4);
+  const limit = { rate_limit: { rps: 0.001, burst: 2 } };
+  await faults.checkFaultFails(t, target, limit, { code: 'ERR_PROVIDER_THROTTLED', attempts: 4 }, { maxAttempts: 1 });
 });
 
 test('rate_limit: throttled pages are retried until every page is read', async (t) => {
-  const sim = await startTestSim(t, fleet(many(100), { page_size: { [API_NAME]: 20 } }), [packetSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
-  t.is((await engine.addrs(cfg(sim), { env: env(), timeout: '60s' })).length, 100);
+  const target = faulty(await startTestSim(t, fleet(many(100), { page_size: { [API_NAME]: 20 } }), [packetSim]));
+  await faults.checkRateLimit(t, target, { timeoutMs: 60_000, rps: 5, burst: 2, found: 100 });
 });
 
 test('latency past the timeout: a timeout, not a hang', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [packetSim]);
-  sim.setFaults(API_NAME, { latency_ms: 30_000 });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '500ms' }));
-  t.true(['ERR_TIMEOUT', 'ERR_ABORTED'].includes((error as { code?: string }).code ?? ''), String(error));
+  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(many(3)), [packetSim])), { timeoutMs: 500, latencyMs: 30_000 });
 });
 
 test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {
-  const sim = await startTestSim(t, fleet(many(5)), [packetSim]);
-  const proxy = await startTinyproxy(t);
-  const port = new URL(sim.httpUrl).port;
-  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url }) })).length, 5);
-  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
-  t.false(proxy.log().includes(TOKEN));
-  const before = proxy.requests().length;
-  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }) })).length, 5);
-  t.is(proxy.requests().length, before);
+  const target = faulty(await startTestSim(t, fleet(many(5)), [packetSim]));
+  await faults.checkProxy(t, target, { secrets: [TOKEN], found: 5 });
 });
 
 test('CLI against the endpoint: addrs --format json and a refused token print no secret', async (t) => {
   const sim = await startTestSim(t, fleet(many(2)), [packetSim]);
-  const json = await runDiscover(['--format', 'json', 'addrs', cfg(sim)]);
-  t.is(json.code, 0, json.stderr);
-  t.deepEqual(
-    (JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr),
-    ['10.0.0.1', '10.0.0.2'],
-  );
-  const refused = await runDiscover(['addrs', cfg(sim).replace(TOKEN, 'wrong-token-zz9')]);
-  t.not(refused.code, 0);
-  t.regex(refused.stderr, /401: Invalid authentication token/);
-  for (const out of [json, refused]) {
-    t.false(`${out.stdout}${out.stderr}`.includes(TOKEN));
-    t.false(`${out.stdout}${out.stderr}`.includes('wrong-token-zz9'));
-  }
+  await faults.checkCliHidesSecrets(t, (argv, extra) => runDiscover(argv, { env: extra }), {
+    addrs: { args: [cfg(sim)], addresses: ['10.0.0.1', '10.0.0.2'] },
+    refused: { args: [cfg(sim).replace(TOKEN, 'wrong-token-zz9')], says: /401: Invalid authentication token/ },
+    secrets: [TOKEN, 'wrong-token-zz9'],
+  });
 });
 
 test('the sample and the simulator agree on every path the extractor and the pager read', async (t) => {

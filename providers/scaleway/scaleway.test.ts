@@ -11,12 +11,12 @@ import type { ScalewayInstance } from './sim-fleet.js';
 import { Discover } from '../../src/discover.js';
 import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Fleet } from '../../src/sim/fleet.js';
-import type { FaultSpec } from '../../src/sim/types.js';
+import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { sampleProblems } from '../../test/helpers/wire-shape.js';
 import { startPageGate } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
 const engine = new Discover({ builtins: false, providers: [scaleway] });
 const SECRET = '7d2f9a4e-1b3c-4d5e-8f90-aabbccddeeff';
@@ -135,109 +135,76 @@ test('bad arguments are refused before any request, each named', async (t) => {
   t.false((error?.message ?? '').includes(SECRET));
 });
 
+/** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
+function faulty(sim: RunningSim, config = cfg(sim), api = API_NAME, others: Record<string, number> = {}): faults.FaultTarget {
+  return { sim, api, others, lookup: (options = {}) => engine.addrs(config, { ...options, env: env(options.env) }) };
+}
+
 test('a wrong secret key: 401 denied_authentication, not retried, never the key', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [scalewaySim]);
   const wrong = 'aaaaaaaa-0000-4000-8000-wrongwrong00';
-  const error = await t.throwsAsync(engine.discover(`provider=scaleway token=${wrong} tag_name=nomad-server api_url=${sim.httpUrl}`, { env: env() }), {
+  await faults.checkCredentialRefused(t, faulty(sim, cfg(sim).replace(SECRET, wrong)), [wrong], {
     instanceOf: ProviderError,
     code: 'ERR_PROVIDER',
     message: 'discover-scaleway: ListServers failed: 401 denied_authentication: fr-par-1: authentication is denied (the token / SCW_SECRET_KEY was refused)',
   });
-  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(wrong));
-  t.deepEqual(sim.counts(), { [API_NAME]: 1 });
 });
 
-const transient: Array<[string, FaultSpec]> = [
-  ['throttle', { error: 'throttle', error_count: 1 }],
-  ['server', { error: 'server', error_count: 1 }],
-  ['unavailable', { error: 'unavailable', error_count: 1 }],
-];
-for (const [name, fault] of transient) {
-  test(`fault ${name} once: retried, every server found`, async (t) => {
-    const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
-    sim.setFaults(API_NAME, fault);
-    t.is((await engine.addrs(cfg(sim), { env: env() })).length, 3);
-    t.deepEqual(sim.counts(), { [API_NAME]: 2 });
+for (const error of ['throttle', 'server', 'unavailable'] as const) {
+  test(`fault ${error} once: retried, every server found`, async (t) => {
+    const target = faulty(await startTestSim(t, fleet(many(3)), [scalewaySim]));
+    await faults.checkFaultRecovers(t, target, { error, error_count: 1 }, { found: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], attempts: 2 });
   });
 }
 
 test('persistent throttling: a throttled ProviderError with the Retry-After wait', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '20s' }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  t.is(error?.retryAfterMs, 1000);
-  t.is(error?.cloudCode, 'too_many_requests');
+  const target = faulty(await startTestSim(t, fleet(many(3)), [scalewaySim]));
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', retryAfterMs: 1000, cloudCode: 'too_many_requests', attempts: 4 };
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { timeout: 20_000 });
 });
 
 test('connection resets: retried, then a ProviderError naming the cause', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ListServers failed: fr-par-1: .*ECONNRESET/ });
-  t.deepEqual(sim.counts(), { [API_NAME]: 4 });
+  const target = faulty(await startTestSim(t, fleet(many(3)), [scalewaySim]));
+  await faults.checkResetAndTruncated(t, target, 'discover-scaleway: ListServers failed: fr-par-1: ');
 });
 
 test('auth_reject, malformed and truncated answers are errors, never a partial list', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
-  sim.setFaults(API_NAME, { auth_reject: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /401 denied_authentication/ });
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults(API_NAME, { truncated: true });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }));
-  t.true(['ERR_PROVIDER', 'ERR_MALFORMED_RESPONSE'].includes((error as { code?: string }).code ?? ''), String(error));
+  const target = faulty(await startTestSim(t, fleet(many(3)), [scalewaySim]));
+  await faults.checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, message: /401 denied_authentication/, attempts: 1 });
+  await faults.checkFaultFails(t, target, { malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', attempts: 1 }, { maxAttempts: 1 });
+  const truncated = { instanceOf: ProviderError, code: 'ERR_PROVIDER', message: new RegExp(faults.TRUNCATED_CAUSE), attempts: 1 };
+  await faults.checkFaultFails(t, target, { truncated: true }, truncated, { maxAttempts: 1 });
 });
 
 test('a later page or zone failing fails the whole call', async (t) => {
   const sim = await startTestSim(t, fleet([...many(150), server(900, { zone: 'nl-ams-1' })]), [scalewaySim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 2 } });
-  await t.throwsAsync(engine.discover(cfg(sim, 'region=par1,ams1'), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
-  t.deepEqual(sim.counts(), { [API_NAME]: 3 });
+  const limit = { rate_limit: { rps: 0.001, burst: 2 } };
+  await faults.checkFaultFails(t, faulty(sim, cfg(sim, 'region=par1,ams1')), limit, { code: 'ERR_PROVIDER_THROTTLED', attempts: 3 }, { maxAttempts: 1 });
 });
 
 test('rate_limit: throttled pages are retried until every page is read', async (t) => {
-  const sim = await startTestSim(t, fleet(many(100), { page_size: { [API_NAME]: 20 } }), [scalewaySim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 5, burst: 2 } });
-  t.is((await engine.addrs(cfg(sim), { env: env(), timeout: '60s' })).length, 100);
+  const target = faulty(await startTestSim(t, fleet(many(100), { page_size: { [API_NAME]: 20 } }), [scalewaySim]));
+  await faults.checkRateLimit(t, target, { rps: 5, burst: 2, found: 100, timeoutMs: 60_000 });
 });
 
 test('latency past the timeout: a timeout, not a hang', async (t) => {
-  const sim = await startTestSim(t, fleet(many(3)), [scalewaySim]);
-  sim.setFaults(API_NAME, { latency_ms: 30_000 });
-  const error = await t.throwsAsync(engine.discover(cfg(sim), { env: env(), timeout: '500ms' }));
-  t.true(['ERR_TIMEOUT', 'ERR_ABORTED'].includes((error as { code?: string }).code ?? ''), String(error));
+  const target = faulty(await startTestSim(t, fleet(many(3)), [scalewaySim]));
+  await faults.checkTimeoutAndAbort(t, target, { latencyMs: 30_000, timeoutMs: 500 });
 });
 
 test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {
-  const sim = await startTestSim(t, fleet(many(5)), [scalewaySim]);
-  const proxy = await startTinyproxy(t);
-  const port = new URL(sim.httpUrl).port;
-  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url }) })).length, 5);
-  t.true(proxy.requests().includes(`CONNECT 127.0.0.1:${port}`), proxy.requests().join('\n'));
-  t.false(proxy.log().includes(SECRET));
-  const before = proxy.requests().length;
-  t.is((await engine.addrs(cfg(sim), { env: env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }) })).length, 5);
-  t.is(proxy.requests().length, before);
+  await faults.checkProxy(t, faulty(await startTestSim(t, fleet(many(5)), [scalewaySim])), { found: 5, secrets: [SECRET] });
 });
 
 test('CLI: check, addrs --format json and a refused key print no secret', async (t) => {
   const sim = await startTestSim(t, fleet(many(2)), [scalewaySim]);
-  const config = cfg(sim);
-  const check = await runDiscover(['check', config]);
-  t.is(check.code, 0, check.stderr);
-  t.true(check.stdout.includes('token=***'), check.stdout);
-  const json = await runDiscover(['--format', 'json', 'addrs', config]);
-  t.is(json.code, 0, json.stderr);
-  t.deepEqual(
-    (JSON.parse(json.stdout) as Array<{ addr: string }>).map((x) => x.addr),
-    ['10.0.0.1', '10.0.0.2'],
-  );
-  const refused = await runDiscover(['addrs', config.replace(SECRET, 'wrong-secret-key-123')]);
-  t.not(refused.code, 0);
-  t.regex(refused.stderr, /401 denied_authentication/);
-  for (const out of [check, json, refused]) {
-    t.false(`${out.stdout}${out.stderr}`.includes(SECRET));
-    t.false(`${out.stdout}${out.stderr}`.includes('wrong-secret-key-123'));
-  }
+  const args = [cfg(sim)];
+  await faults.checkCliHidesSecrets(t, (argv, extra) => runDiscover(argv, { env: extra }), {
+    secrets: [SECRET, 'wrong-secret-key-123'],
+    check: { args, shows: 'token=***' },
+    addrs: { args, addresses: ['10.0.0.1', '10.0.0.2'] },
+    refused: { args: [cfg(sim).replace(SECRET, 'wrong-secret-key-123')], says: /401 denied_authentication/ },
+  });
 });
 
 test('the recorded sample and the simulator agree on every path the extractor reads', async (t) => {
@@ -331,18 +298,21 @@ test('IPAM pages after the first are read at once (three here), planned from tot
 
 test('IPAM faults: retried when transient; a refusal names ListIPs; malformed is an error, never a partial list', async (t) => {
   const sim = await startTestSim(t, fleet([routed(1), routed(2)]), [scalewaySim]);
-  sim.setFaults(IPAM_API_NAME, { error: 'throttle', error_count: 1 });
-  t.deepEqual(await engine.addrs(cfg(sim), { env: env() }), ['10.1.0.1', '10.1.0.2']);
-  t.deepEqual(sim.counts(), { [API_NAME]: 1, [IPAM_API_NAME]: 2 });
-  sim.setFaults(IPAM_API_NAME, { auth_reject: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), {
-    instanceOf: ProviderError,
-    message: 'discover-scaleway: ListIPs failed: 401 denied_authentication: fr-par: authentication is denied (the token / SCW_SECRET_KEY was refused)',
-  });
-  sim.setFaults(IPAM_API_NAME, { malformed: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env(), maxAttempts: 1 }), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults(IPAM_API_NAME, { reset: true });
-  await t.throwsAsync(engine.discover(cfg(sim), { env: env() }), { instanceOf: ProviderError, message: /ListIPs failed: .*ECONNRESET/ });
+  // Each lookup lists the servers once, then their Private Network addresses in IPAM.
+  const ipam = faulty(sim, cfg(sim), IPAM_API_NAME, { [API_NAME]: 1 });
+  await faults.checkFaultRecovers(t, ipam, { error: 'throttle', error_count: 1 }, { found: ['10.1.0.1', '10.1.0.2'], attempts: 2 });
+  await faults.checkFaultFails(
+    t,
+    ipam,
+    { auth_reject: true },
+    {
+      instanceOf: ProviderError,
+      message: 'discover-scaleway: ListIPs failed: 401 denied_authentication: fr-par: authentication is denied (the token / SCW_SECRET_KEY was refused)',
+      attempts: 1,
+    },
+  );
+  await faults.checkFaultFails(t, ipam, { malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', attempts: 1 }, { maxAttempts: 1 });
+  await faults.checkResetAndTruncated(t, ipam, 'discover-scaleway: ListIPs failed: ');
 });
 
 test('the recorded IPAM answer and routed server agree with the simulator on every path read', async (t) => {

@@ -10,6 +10,7 @@
 import type { ErrorConstructor, ExecutionContext } from 'ava';
 import { runCli } from '../../src/cli/run.js';
 import { AbortError, ProviderError, TimeoutError } from '../../src/errors.js';
+import type { FleetInstance } from '../../src/sim/fleet.js';
 import type { RunningSim } from '../../src/sim/server.js';
 import type { FaultSpec } from '../../src/sim/types.js';
 import type { CliResult } from './cli.js';
@@ -200,13 +201,20 @@ export async function checkRateLimit(
 }
 
 /**
- * Instances with `appear_after_ms` in the fleet are not listed before they exist (`before`), and
- * are once they do (`after`, with every `appear_after_ms` cleared): the late ones are real matches.
+ * `late`, added to the fleet to appear an hour after the sim started (`appear_after_ms`), is not
+ * listed before it exists (`before`), and is once it does (`after`): a real match, so the first
+ * answer proves something.
  */
-export async function checkAppearsLater(t: ExecutionContext, target: FaultTarget, expected: { before: Found; after: Found }): Promise<void> {
-  checkFound(t, await target.lookup(), expected.before, 'the addresses before the late instances exist');
+export async function checkAppearsLater(
+  t: ExecutionContext,
+  target: FaultTarget,
+  late: FleetInstance,
+  expected: { before: Found; after: Found },
+): Promise<void> {
+  target.sim.updateFleet((fleet) => ({ ...fleet, instances: [...fleet.instances, { ...late, appear_after_ms: 3_600_000 }] }));
+  checkFound(t, await target.lookup(), expected.before, 'the addresses before the late instance exists');
   target.sim.updateFleet((fleet) => ({ ...fleet, instances: fleet.instances.map((instance) => ({ ...instance, appear_after_ms: undefined })) }));
-  checkFound(t, await target.lookup(), expected.after, 'the addresses once they exist');
+  checkFound(t, await target.lookup(), expected.after, 'the addresses once it exists');
 }
 
 /**
