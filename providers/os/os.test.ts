@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
-import { LoopbackOnlyError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { LoopbackOnlyError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeOf, typeDifferences } from '../../test/helpers/wire-shape.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { tokensUrl } from './client.js';
 import { authBody, type CatalogEntry, computeEndpoint, type NovaServer, nextPage, serverTargets } from './extract.js';
 import os from './index.js';
@@ -330,57 +330,46 @@ test('an expired token: renewed once and the walk goes on; refused again, a type
   expireTokens(sim.ctx);
 });
 
+/** The sim (started by the caller) and the lookup of `config` against it, faults on `api`, for the shared scenarios. */
+function faulty(sim: Sim, config = `provider=os ${pw(sim)}`, api = 'os-compute'): faults.FaultTarget {
+  // A lookup asks Keystone for one token before it reads Nova.
+  const others: Record<string, number> = api === 'os-compute' ? { 'os-keystone': 1 } : {};
+  return { sim, api, others, lookup: (options = {}) => engine.addrs(config, { ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env } }) };
+}
+
 test('faults: throttle and server errors retried on both APIs; reset, truncated, malformed typed; never a partial list', async (t) => {
   const many = Array.from({ length: 8 }, (_, n) => server(n + 1));
   const sim = await startTestSim(t, fleet(many, {}, 3), [osSim]);
-  const config = `provider=os ${pw(sim)}`;
   for (const api of ['os-keystone', 'os-compute']) {
     for (const error of ['throttle', 'server', 'unavailable'] as const) {
-      sim.setFaults(api, { error, error_count: 1 });
-      t.is((await engine.addrs(config)).length, 8, `${api} ${error}`);
-      sim.setFaults(api, {});
+      await faults.checkFaultRecovers(t, faulty(sim, undefined, api), { error, error_count: 1 }, { found: 8 });
     }
   }
-  sim.setFaults('os-compute', { error: 'throttle' });
-  const throttled = await t.throwsAsync(engine.discover(config, { timeout: '3s' }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  t.is(throttled?.cloudCode, 'overLimit');
-  sim.setFaults('os-compute', { reset: true });
-  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError, message: /ListServers failed/ });
-  sim.setFaults('os-compute', { truncated: true });
-  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError });
-  sim.setFaults('os-compute', { malformed: true });
-  await t.throwsAsync(engine.discover(config), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults('os-compute', { error: 'server' });
-  await t.throwsAsync(engine.discover(config, { timeout: '5s' }), { instanceOf: ProviderError, message: /500 computeFault/ });
-  sim.setFaults('os-compute', {});
-  sim.setFaults('os-keystone', { auth_reject: true });
-  await t.throwsAsync(engine.discover(config), { message: /the password of user "discover" was refused/ });
+  const compute = faulty(sim);
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', cloudCode: 'overLimit' };
+  await faults.checkFaultFails(t, compute, { error: 'throttle' }, throttled, { timeout: 3000 });
+  await faults.checkResetAndTruncated(t, compute, 'discover-os: ListServers failed: ');
+  await faults.checkFaultFails(t, compute, { malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', attempts: 1 });
+  await faults.checkFaultFails(t, compute, { error: 'server' }, { instanceOf: ProviderError, message: /500 computeFault/, attempts: 4 });
+  const refused = { message: /the password of user "discover" was refused/, attempts: 1 };
+  await faults.checkFaultFails(t, faulty(sim, undefined, 'os-keystone'), { auth_reject: true }, refused);
 });
 
 test('faults: latency past the timeout is a TimeoutError; a rate limit throttles pages and every one is still read', async (t) => {
   const many = Array.from({ length: 8 }, (_, n) => server(n + 1));
-  const sim = await startTestSim(t, fleet(many, {}, 2), [osSim]);
-  const config = `provider=os ${pw(sim)}`;
-  sim.setFaults('os-compute', { latency_ms: 5000 });
-  await t.throwsAsync(engine.discover(config, { timeout: '300ms' }), { instanceOf: TimeoutError });
-  sim.setFaults('os-compute', { rate_limit: { rps: 20, burst: 1 } });
-  t.is((await engine.addrs(config)).length, 8);
+  const target = faulty(await startTestSim(t, fleet(many, {}, 2), [osSim]));
+  await faults.checkTimeoutAndAbort(t, target);
+  await faults.checkRateLimit(t, target, { rps: 20, burst: 1, found: 8 });
 });
 
 test('servers appearing later (appear_after_ms) are not listed before they exist', async (t) => {
-  const sim = await startTestSim(t, fleet([server(1), server(2, { appear_after_ms: 3_600_000 })]), [osSim]);
-  t.deepEqual(await engine.addrs(`provider=os ${pw(sim)}`), ['10.0.0.1']);
+  const target = faulty(await startTestSim(t, fleet([server(1)]), [osSim]));
+  await faults.checkAppearsLater(t, target, server(2), { before: ['10.0.0.1'], after: ['10.0.0.2', '10.0.0.1'] });
 });
 
 test('through HTTP_PROXY: tinyproxy logs Keystone and Nova requests', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [osSim]);
-  const proxy = await startTinyproxy(t);
-  t.deepEqual(await engine.addrs(`provider=os ${pw(sim)} tag_key=consul tag_value=client`, { env: { HTTP_PROXY: proxy.url, AUTOJOIN_LOOPBACK_ONLY: '1' } }), [
-    '10.0.0.4',
-  ]);
-  const requests = proxy.requests();
-  t.true(requests.length >= 1 && requests.every((r) => r === `CONNECT 127.0.0.1:${new URL(sim.httpUrl).port}`), requests.join('\n'));
-  t.false(proxy.log().includes(PASSWORD));
+  await faults.checkProxy(t, faulty(sim, `provider=os ${pw(sim)} tag_key=consul tag_value=client`), { found: ['10.0.0.4'], secrets: [PASSWORD] });
 });
 
 test('insecure: any value skips certificate checks for Keystone and Nova, and the log says so', async (t) => {
@@ -402,14 +391,10 @@ test('the CLI: the paste works; secrets in no output (check, --format json, a re
   t.is(ok.code, 0, ok.stderr);
   t.deepEqual(sorted(ok.stdout.trim().split(' ')), sorted(['10.0.0.1', '10.0.0.2', '2001:db8::2', '2001:db8:1::2', '192.0.2.2']));
   const config = `provider=os ${pw(sim)} application_credential_id=${APP_ID} application_credential_secret=${APP_SECRET}`;
-  const outputs = [
-    await runDiscover(['check', config]),
-    await runDiscover(['--format', 'json', 'addrs', config]),
-    await runDiscover(['addrs', `provider=os ${pw(sim)}`.replace(PASSWORD, WRONG)]),
-  ];
-  t.is(outputs[1]?.code, 0, outputs[1]?.stderr);
-  t.is(outputs[2]?.code, 1);
-  for (const out of outputs) {
-    for (const secret of [PASSWORD, WRONG, APP_SECRET]) t.false(out.stdout.includes(secret) || out.stderr.includes(secret), out.stdout + out.stderr);
-  }
+  await faults.checkCliHidesSecrets(t, (argv) => runDiscover(argv), {
+    check: { args: [config], shows: 'password=***' },
+    addrs: { args: [config], addresses: ['10.0.0.2', '2001:db8::2', '2001:db8:1::2', '192.0.2.2', '10.0.0.1', '10.0.0.4'] },
+    refused: { args: [`provider=os ${pw(sim)}`.replace(PASSWORD, WRONG)], says: /the password of user "discover" was refused/ },
+    secrets: [PASSWORD, WRONG, APP_SECRET],
+  });
 });

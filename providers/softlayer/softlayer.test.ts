@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { Discover } from '../../src/discover.js';
-import { ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { RunningSim } from '../../src/sim/server.js';
 import { runDiscover } from '../../test/helpers/cli.js';
 import { shapeOf, typeDifferences } from '../../test/helpers/wire-shape.js';
 import { checkPagesInFlight } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import { guestTargets, guestsUrl, malformedGuests, objectFilter, type VirtualGuest } from './extract.js';
 import softlayer from './index.js';
 import softlayerSim from './sim.js';
@@ -184,16 +185,20 @@ test('missing username or api_key, or an unknown addr_type, is a config error be
   });
 });
 
+/** The sim (started by the caller) and the lookup of `config` (with `env`) against it, for the shared fault scenarios. */
+function faulty(sim: RunningSim, config: string, env: Record<string, string> = {}): faults.FaultTarget {
+  const lookup: faults.Lookup = (options = {}) => engine.addrs(config, { ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...env, ...options.env } });
+  return { sim, api: 'softlayer', lookup };
+}
+
 test('a wrong api_key: an authentication error naming the username, not the key, not retried', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [softlayerSim]);
-  const error = await t.throwsAsync(engine.discover(`provider=softlayer username=${USER} api_key=${WRONG_KEY} url=${sim.httpUrl}/rest/v3.1`), {
+  await faults.checkCredentialRefused(t, faulty(sim, `provider=softlayer username=${USER} api_key=${WRONG_KEY} url=${sim.httpUrl}/rest/v3.1`), [WRONG_KEY], {
     instanceOf: ProviderError,
     code: 'ERR_PROVIDER',
     message: `discover-softlayer: getVirtualGuests failed: 401 SoftLayer_Exception_Public: Access Denied. (authentication failed: the api_key of username "${USER}" was refused; check api_key / SL_API_KEY and username / SL_USERNAME)`,
+    status: 401,
   });
-  t.is(error?.status, 401);
-  t.false(JSON.stringify({ m: error?.message, s: error?.stack }).includes(WRONG_KEY));
-  t.deepEqual(sim.counts(), { softlayer: 1 });
   // A wrong username is refused the same way.
   await t.throwsAsync(engine.discover(`provider=softlayer username=SL999 api_key=${KEY} url=${sim.httpUrl}/rest/v3.1`), {
     message: /username "SL999" was refused/,
@@ -202,62 +207,42 @@ test('a wrong api_key: an authentication error naming the username, not the key,
 
 test('faults: throttle and server errors retried; persistent throttle typed; reset, truncated, malformed, unavailable, auth_reject', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [softlayerSim]);
-  const cfg = `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 datacenter=fra02`;
+  const target = faulty(sim, `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 datacenter=fra02`);
   for (const error of ['throttle', 'server', 'unavailable'] as const) {
-    sim.resetCounts();
-    sim.setFaults('softlayer', { error, error_count: 1 });
-    t.deepEqual(await engine.addrs(cfg), ['10.0.0.3'], error);
-    t.deepEqual(sim.counts(), { softlayer: 2 }, error);
+    await faults.checkFaultRecovers(t, target, { error, error_count: 1 }, { found: ['10.0.0.3'], attempts: 2 });
   }
-  sim.setFaults('softlayer', { reset: true });
-  await t.throwsAsync(engine.discover(cfg, { timeout: '5s' }), { instanceOf: ProviderError, message: /^discover-softlayer: getVirtualGuests failed: / });
-  sim.setFaults('softlayer', { truncated: true });
-  await t.throwsAsync(engine.discover(cfg, { timeout: '5s' }), { instanceOf: ProviderError });
-  sim.setFaults('softlayer', { malformed: true });
-  await t.throwsAsync(engine.discover(cfg), { code: 'ERR_MALFORMED_RESPONSE' });
-  sim.setFaults('softlayer', { error: 'throttle' });
-  const throttled = await t.throwsAsync(engine.discover(cfg, { timeout: '3s' }), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  t.is(throttled?.cloudCode, 'SoftLayer_Exception_WebService_RateLimitExceeded');
-  sim.resetCounts();
-  sim.setFaults('softlayer', { auth_reject: true });
-  await t.throwsAsync(engine.discover(cfg), { message: /401 SoftLayer_Exception_Public: Access Denied/ });
-  t.deepEqual(sim.counts(), { softlayer: 1 });
+  await faults.checkResetAndTruncated(t, target, 'discover-softlayer: getVirtualGuests failed: ', { causeIn: 'cause' });
+  await faults.checkFaultFails(t, target, { malformed: true }, { code: 'ERR_MALFORMED_RESPONSE', attempts: 1 });
+  const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', cloudCode: 'SoftLayer_Exception_WebService_RateLimitExceeded' };
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { timeout: 3000 });
+  await faults.checkFaultFails(t, target, { auth_reject: true }, { message: /401 SoftLayer_Exception_Public: Access Denied/, attempts: 1 });
 });
 
 test('faults: latency past the timeout is a TimeoutError; a rate limit throttles pages and every one is still read', async (t) => {
   const many = Array.from({ length: 12 }, (_, n) => guest(n + 1));
   const sim = await startTestSim(t, fleet(many, 3), [softlayerSim]);
-  const cfg = `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 tag_value=consul`;
-  sim.setFaults('softlayer', { latency_ms: 5000 });
-  await t.throwsAsync(engine.discover(cfg, { timeout: '300ms' }), { instanceOf: TimeoutError });
-  sim.setFaults('softlayer', { rate_limit: { rps: 20, burst: 1 } });
-  t.is((await engine.addrs(cfg)).length, 12);
+  const target = faulty(sim, `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 tag_value=consul`);
+  await faults.checkTimeoutAndAbort(t, target);
+  await faults.checkRateLimit(t, target, { rps: 20, burst: 1, found: 12 });
 });
 
 test('guests appearing later (appear_after_ms) are not listed before they exist', async (t) => {
-  const sim = await startTestSim(t, fleet([guest(1), guest(2, { appear_after_ms: 3_600_000 })]), [softlayerSim]);
-  t.deepEqual(await engine.addrs(`provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`), ['10.0.0.1']);
+  const sim = await startTestSim(t, fleet([guest(1)]), [softlayerSim]);
+  const target = faulty(sim, `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`);
+  await faults.checkAppearsLater(t, target, guest(2), { before: ['10.0.0.1'], after: ['10.0.0.1', '10.0.0.2'] });
 });
 
 test('a page failing mid-walk fails the whole call: never a partial list', async (t) => {
   const many = Array.from({ length: 12 }, (_, n) => guest(n + 1));
   const sim = await startTestSim(t, fleet(many, 5), [softlayerSim]);
-  sim.setFaults('softlayer', { error: 'server' });
-  await t.throwsAsync(engine.discover(`provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`, { timeout: '5s' }), {
-    instanceOf: ProviderError,
-    message: /500/,
-  });
+  const target = faulty(sim, `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1`);
+  await faults.checkFaultFails(t, target, { error: 'server' }, { instanceOf: ProviderError, message: /500/ }, { timeout: 5000 });
 });
 
 test('through HTTP_PROXY: tinyproxy logs the request', async (t) => {
   const sim = await startTestSim(t, fleet(estate), [softlayerSim]);
-  const proxy = await startTinyproxy(t);
-  const found = await engine.addrs(`provider=softlayer datacenter=fra02 url=${sim.httpUrl}/rest/v3.1`, {
-    env: { SL_USERNAME: USER, SL_API_KEY: KEY, HTTP_PROXY: proxy.url, AUTOJOIN_LOOPBACK_ONLY: '1' },
-  });
-  t.deepEqual(found, ['10.0.0.3']);
-  t.deepEqual(proxy.requests(), [`CONNECT 127.0.0.1:${new URL(sim.httpUrl).port}`]);
-  t.false(proxy.log().includes(KEY));
+  const target = faulty(sim, `provider=softlayer datacenter=fra02 url=${sim.httpUrl}/rest/v3.1`, { SL_USERNAME: USER, SL_API_KEY: KEY });
+  await faults.checkProxy(t, target, { found: ['10.0.0.3'], secrets: [KEY], requests: 1 });
 });
 
 test('the CLI: addrs from the paste, and the key in no output (check, --format json, a refused key)', async (t) => {
@@ -268,15 +253,10 @@ test('the CLI: addrs from the paste, and the key in no output (check, --format j
   t.is(ok.code, 0, ok.stderr);
   t.is(ok.stdout.trim(), '10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.6');
   const cfg = `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 datacenter=fra02`;
-  const outputs = [
-    await runDiscover(['check', cfg]),
-    await runDiscover(['--format', 'json', 'addrs', cfg]),
-    await runDiscover(['addrs', cfg.replace(KEY, WRONG_KEY)]),
-  ];
-  t.is(outputs[2]?.code, 1, outputs[2]?.stderr);
-  t.regex(outputs[2]?.stderr ?? '', /authentication failed: the api_key of username "SL1234567" was refused/);
-  for (const out of outputs) {
-    t.false(out.stdout.includes(KEY) || out.stderr.includes(KEY), out.stdout + out.stderr);
-    t.false(out.stdout.includes(WRONG_KEY) || out.stderr.includes(WRONG_KEY), out.stdout + out.stderr);
-  }
+  await faults.checkCliHidesSecrets(t, (argv) => runDiscover(argv), {
+    check: { args: [cfg], shows: 'api_key=***' },
+    addrs: { args: [cfg], addresses: ['10.0.0.3'] },
+    refused: { args: [cfg.replace(KEY, WRONG_KEY)], says: /authentication failed: the api_key of username "SL1234567" was refused/ },
+    secrets: [KEY, WRONG_KEY],
+  });
 });

@@ -9,13 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { runCli } from '../../src/cli/run.js';
 import { Discover } from '../../src/discover.js';
-import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
+import { MalformedResponseError, ProviderArgsError, ProviderError } from '../../src/errors.js';
 import type { Fleet, FleetInstance } from '../../src/sim/fleet.js';
+import type { RunningSim } from '../../src/sim/server.js';
 import { checkPagesInFlight } from '../../test/helpers/page-gate.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
-import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 import triton, { createTritonProvider } from './index.js';
 import tritonSim, { API_NAME } from './sim.js';
 
@@ -219,92 +219,63 @@ test('strict arguments: account, key_id and url required; tag_key needs tag_valu
 // --- faults -----------------------------------------------------------------------------------
 
 const fileCfg = (url: string) => cfg(url, RSA.md5, `key_file=${RSA.file}`);
+/** The lines of the private keys: none may appear in any output. */
+const keyLines = () => [...readFileSync(RSA.file, 'utf8').split('\n'), ...readFileSync(OTHER.file, 'utf8').split('\n')].filter((l) => l.length > 40);
+
+/** The sim (started by the caller) and the lookup of `config` (with `extra` variables) against it, for the shared fault scenarios. */
+function faulty(sim: RunningSim, config = fileCfg(sim.httpUrl), extra: Record<string, string> = {}): faults.FaultTarget {
+  return { sim, api: API_NAME, lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: env({ ...extra, ...options.env }) }) };
+}
 
 test('429 RequestThrottled twice, then success; every call throttled: 4 attempts', async (t) => {
-  const sim = await startTestSim(t, fleet(3, RSA.pub), [tritonSim]);
-  sim.setFaults(API_NAME, { error: 'throttle', error_count: 2 });
-  t.deepEqual(await addrs(fileCfg(sim.httpUrl)), all(3));
-  t.is(sim.counts()[API_NAME], 3);
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'throttle' });
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl)), { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED' });
-  t.is(sim.counts()[API_NAME], 4);
+  const target = faulty(await startTestSim(t, fleet(3, RSA.pub), [tritonSim]));
+  await faults.checkFaultRecovers(t, target, { error: 'throttle', error_count: 2 }, { found: all(3), attempts: 3 });
+  await faults.checkFaultFails(t, target, { error: 'throttle' }, { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', attempts: 4 });
 });
 
 test('500 once is retried; 503 on every call fails after 4 attempts', async (t) => {
-  const sim = await startTestSim(t, fleet(3, RSA.pub), [tritonSim]);
-  sim.setFaults(API_NAME, { error: 'server', error_count: 1 });
-  t.deepEqual(await addrs(fileCfg(sim.httpUrl)), all(3));
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { error: 'unavailable' });
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl)), { instanceOf: ProviderError, message: /503 ServiceUnavailableError/ });
-  t.is(sim.counts()[API_NAME], 4);
+  const target = faulty(await startTestSim(t, fleet(3, RSA.pub), [tritonSim]));
+  await faults.checkFaultRecovers(t, target, { error: 'server', error_count: 1 }, { found: all(3), attempts: 2 });
+  await faults.checkFaultFails(t, target, { error: 'unavailable' }, { instanceOf: ProviderError, message: /503 ServiceUnavailableError/, attempts: 4 });
 });
 
 test('malformed, truncated, reset, latency and abort', async (t) => {
-  const sim = await startTestSim(t, fleet(3, RSA.pub), [tritonSim]);
-  sim.setFaults(API_NAME, { malformed: true });
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl)), { instanceOf: MalformedResponseError });
-  sim.setFaults(API_NAME, { truncated: true });
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl)));
-  sim.resetCounts();
-  sim.setFaults(API_NAME, { reset: true });
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl)), { instanceOf: ProviderError });
-  t.is(sim.counts()[API_NAME], 4);
-  sim.setFaults(API_NAME, { latency_ms: 5000 });
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl), env(), engine, { timeout: 300 }), { instanceOf: TimeoutError });
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(), 100);
-  await t.throwsAsync(addrs(fileCfg(sim.httpUrl), env(), engine, { signal: controller.signal }), { instanceOf: AbortError });
+  const target = faulty(await startTestSim(t, fleet(3, RSA.pub), [tritonSim]));
+  await faults.checkFaultFails(t, target, { malformed: true }, { instanceOf: MalformedResponseError, attempts: 1 });
+  await faults.checkResetAndTruncated(t, target, 'discover-triton: ListMachines failed: ');
+  await faults.checkTimeoutAndAbort(t, target);
 });
 
 test('a rate limit throttles pages and every one is still read; machines appearing later are not listed', async (t) => {
-  const late: FleetInstance = { id: 'm-late', cloud: 'triton', tags: { role: 'consul-server' }, private_ipv4: '10.41.0.9', appear_after_ms: 3_600_000 };
-  const sim = await startTestSim(t, fleet(12, RSA.pub, [late], 3), [tritonSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 20, burst: 1 } });
-  t.deepEqual(await addrs(fileCfg(sim.httpUrl)), all(12));
+  const late: FleetInstance = { id: 'm-late', cloud: 'triton', tags: { role: 'consul-server' }, private_ipv4: '10.41.0.9' };
+  const target = faulty(await startTestSim(t, fleet(12, RSA.pub, [], 3), [tritonSim]));
+  await faults.checkRateLimit(t, target, { rps: 20, burst: 1, found: all(12) });
+  await faults.checkAppearsLater(t, target, late, { before: all(12), after: [...all(12), '10.41.0.9'] });
 });
 
 test('a later page failing fails the whole call (no partial list); a throttled page is read once more alone first', async (t) => {
-  const sim = await startTestSim(t, fleet(12, RSA.pub, [], 3), [tritonSim]);
-  sim.setFaults(API_NAME, { rate_limit: { rps: 0.001, burst: 1 } });
-  await t.throwsAsync(engine.discover(fileCfg(sim.httpUrl), { env: env(), maxAttempts: 1 }), { code: 'ERR_PROVIDER_THROTTLED' });
+  const target = faulty(await startTestSim(t, fleet(12, RSA.pub, [], 3), [tritonSim]));
   // Page 1, then pages 2, 3 and 4 at once, all refused as throttled: page 2 is read once more alone,
   // refused again, and that ends the call.
-  t.is(sim.counts()[API_NAME], 5);
+  const limit = { rate_limit: { rps: 0.001, burst: 1 } };
+  await faults.checkFaultFails(t, target, limit, { code: 'ERR_PROVIDER_THROTTLED', attempts: 5 }, { maxAttempts: 1 });
 });
 
 test('HTTP_PROXY carries the signed GETs (tinyproxy log), agent-signed', async (t) => {
   const socket = await startAgent(t, [RSA.file]);
   const sim = await startTestSim(t, fleet(30, RSA.pub), [tritonSim]);
-  const proxy = await startTinyproxy(t);
-  t.deepEqual(await addrs(cfg(sim.httpUrl, RSA.md5), env({ SSH_AUTH_SOCK: socket, HTTP_PROXY: proxy.url })), all(30));
-  t.true(
-    proxy.requests().some((line) => line.includes(`127.0.0.1:${new URL(sim.httpUrl).port}`)),
-    proxy.requests().join('\n'),
-  );
+  await faults.checkProxy(t, faulty(sim, cfg(sim.httpUrl, RSA.md5), { SSH_AUTH_SOCK: socket }), { found: all(30), secrets: keyLines() });
 });
 
 test('no key material in check, addrs --format json or a refusal', async (t) => {
   const sim = await startTestSim(t, fleet(2, RSA.pub), [tritonSim]);
-  const run = async (argv: string[]) => {
-    let out = '';
-    const write = (text: string) => {
-      out += text;
-    };
-    const code = await runCli(argv, { stdout: write, stderr: write, env: env(), signal: new AbortController().signal, isTTY: false, cwd: process.cwd() });
-    return { code, out };
-  };
-  const words = fileCfg(sim.httpUrl).split(' ');
-  const runs = [
-    await run(['check', ...words]),
-    await run(['--format', 'json', 'addrs', ...words]),
-    await run(['addrs', ...cfg(sim.httpUrl, RSA.md5, `key_file=${OTHER.file}`).split(' ')]),
-  ];
-  t.is(runs[1]?.code, 0, runs[1]?.out);
-  t.is(runs[2]?.code, 1, runs[2]?.out);
-  const secretLines = [...readFileSync(RSA.file, 'utf8').split('\n'), ...readFileSync(OTHER.file, 'utf8').split('\n')].filter((l) => l.length > 40);
-  for (const r of runs) for (const line of secretLines) t.false(r.out.includes(line), r.out);
+  const args = fileCfg(sim.httpUrl).split(' ');
+  await faults.checkCliHidesSecrets(t, faults.inProcessCli(env()), {
+    check: { args },
+    addrs: { args, addresses: all(2) },
+    refused: { args: cfg(sim.httpUrl, RSA.md5, `key_file=${OTHER.file}`).split(' '), says: /key_file .* holds the key .*, not key_id/ },
+    secrets: keyLines(),
+  });
 });
 
 test('the paste block of the demo fleet works as printed (the sim makes the key)', async (t) => {
