@@ -175,14 +175,7 @@ function collect(): { logger: Logger; lines: string[] } {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
-  return engine.addrs(config, {
-    env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env },
-    timeout: options.timeout ?? 30_000,
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-  });
-}
+const addrs = faults.engineLookup(engine, { AUTOJOIN_LOOPBACK_ONLY: '1' });
 const cfg = (sim: RunningSim, extra = '') => `provider=digitalocean tag_name=consul api_token=${TOKEN} url=${sim.httpUrl}${extra ? ` ${extra}` : ''}`;
 
 test('every page (3 a page), ordered by droplet id, private v4 by default', async (t) => {
@@ -256,11 +249,7 @@ test('no token anywhere: a config error naming api_token and its env variables',
 });
 
 /** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
-const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
-  sim,
-  api: API_NAME,
-  lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env } }),
-});
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({ sim, api: API_NAME, lookup: (options) => addrs(config, options) });
 
 test('a wrong token: 401 unauthorized, one attempt, the error names api_token but never the token', async (t) => {
   const sim = await startTestSim(t, fleet(), [digitaloceanSim]);

@@ -289,14 +289,7 @@ function collect(): { logger: Logger; lines: string[] } {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
-  return engine.addrs(config, {
-    env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env },
-    timeout: options.timeout ?? 30_000,
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-  });
-}
+const addrs = faults.engineLookup(engine, { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent' });
 const cfg = (sim: RunningSim, extra = '') =>
   `provider=k8s kubeconfig=${kubeconfigPath(sim.ctx)} namespace=consul label_selector="app=consul,component=server"${extra ? ` ${extra}` : ''}`;
 
@@ -394,11 +387,7 @@ test('plain http to the API server is refused as a real one refuses it', async (
 });
 
 /** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
-const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
-  sim,
-  api: API_NAME,
-  lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', HOME: '/nonexistent', ...options.env } }),
-});
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({ sim, api: API_NAME, lookup: (options) => addrs(config, options) });
 
 test('faults: throttle (429, Retry-After 1) once then success; 500 once; 503 always; auth_reject; reset; truncated; malformed; latency', async (t) => {
   const target = faulty(await startTestSim(t, fleet(3), [k8sSim]));

@@ -147,14 +147,7 @@ function collect(): { logger: Logger; lines: string[] } {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function addrs(config: string, options: { env?: Record<string, string | undefined>; timeout?: number; logger?: Logger; maxAttempts?: number } = {}) {
-  return engine.addrs(config, {
-    env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env },
-    timeout: options.timeout ?? 30_000,
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-  });
-}
+const addrs = faults.engineLookup(engine, { AUTOJOIN_LOOPBACK_ONLY: '1' });
 const cfg = (sim: RunningSim, extra = '') => `provider=linode tag_name=consul api_token=${TOKEN} url=${sim.httpUrl}${extra ? ` ${extra}` : ''}`;
 
 /** Requests seen by the sim, split into list pages and IPs calls (counted by a wrapping module). */
@@ -250,11 +243,7 @@ test('no token anywhere: a config error naming api_token', async (t) => {
 });
 
 /** The sim (started by the caller) and the lookup of `config` against it, for the shared fault scenarios. */
-const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({
-  sim,
-  api: API_NAME,
-  lookup: (options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { AUTOJOIN_LOOPBACK_ONLY: '1', ...options.env } }),
-});
+const faulty = (sim: RunningSim, config = cfg(sim)): faults.FaultTarget => ({ sim, api: API_NAME, lookup: (options) => addrs(config, options) });
 const VPC = ['10.5.0.1', '10.5.0.3', '10.5.0.4', '10.5.0.5', '10.5.0.6', '10.5.0.7'];
 
 test('a wrong token: 401 Invalid Token, one attempt, never the token in the error', async (t) => {

@@ -9,7 +9,9 @@
  */
 import type { ErrorConstructor, ExecutionContext } from 'ava';
 import { runCli } from '../../src/cli/run.js';
+import type { Discover } from '../../src/discover.js';
 import { AbortError, ProviderError, TimeoutError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
 import type { FleetInstance } from '../../src/sim/fleet.js';
 import type { RunningSim } from '../../src/sim/server.js';
 import type { FaultSpec } from '../../src/sim/types.js';
@@ -31,6 +33,15 @@ export interface LookupOptions {
 
 /** The provider's lookup against the sim (`engine.addrs(cfg(sim), ...)`): the addresses found. */
 export type Lookup = (options?: LookupOptions) => Promise<string[]>;
+
+/**
+ * `engine.addrs` with the test's `base` variables under each call's own, a 30 s timeout unless
+ * given, and a logger where given: the lookup a test file calls, and its FaultTarget's.
+ * @example const addrs = engineLookup(engine, { AUTOJOIN_LOOPBACK_ONLY: '1' });
+ */
+export function engineLookup(engine: Discover, base: Env): (config: string, options?: LookupOptions & { logger?: Logger }) => Promise<string[]> {
+  return (config, options = {}) => engine.addrs(config, { timeout: 30_000, ...options, env: { ...base, ...options.env } });
+}
 
 /** The provider under test: its running sim, the API name the sim counts its calls under, its lookup. */
 export interface FaultTarget {
