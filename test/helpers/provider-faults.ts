@@ -89,9 +89,9 @@ function checkAttempts(t: ExecutionContext, target: FaultTarget, attempts: numbe
 }
 
 /**
- * With `fault` on the API (none: `undefined`), the lookup fails as `expected` (type, code, text, the ProviderError's
- * cloudCode, status and retryAfterMs where given) after `expected.attempts` requests, never with a
- * partial list.
+ * With `fault` on the API (none: `undefined`), the lookup fails as `expected` (type, code, text,
+ * the ProviderError's cloudCode, status and retryAfterMs where given) after `expected.attempts`
+ * requests, never with a partial list.
  * @example await checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, message: /401/, attempts: 1 });
  */
 export async function checkFaultFails(
