@@ -6,9 +6,9 @@
 // (AUTOJOIN_BUNDLES=0: the plain module graph, what every run paid before the bundles).
 // Every run must print the addresses the unbundled warm-up run found: a fast empty answer fails.
 // CPU time (user + system, every thread) is printed beside wall time: it moves less when other
-// jobs load the machine. BENCH_BEFORE=<a built checkout> adds each lookup with a warm cache run
-// by that checkout's `discover` command (e.g. of the base commit), for before/after figures from one
-// run.
+// jobs load the machine. BENCH_BEFORE=<a built checkout> adds each lookup with a cold and a warm
+// cache run by that checkout's `discover` command (e.g. of the base commit), for before/after
+// figures from one run.
 // The built-in providers and simulator modules (the entry points import this first; a bench must too).
 import '../entry/compose.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -79,7 +79,10 @@ try {
       const beforeArgs = [cliOf(before), ...args.slice(1)];
       const beforeWarm = folder(`${provider}-before`);
       await runMeasured(beforeArgs, { ...env, XDG_CACHE_HOME: beforeWarm });
-      rows.push({ label: `${provider}: before, warm cache`, args: beforeArgs, env: () => ({ ...env, XDG_CACHE_HOME: beforeWarm }), expect, samples: [] });
+      rows.push(
+        { label: `${provider}: before, cold cache`, args: beforeArgs, env: () => ({ ...env, XDG_CACHE_HOME: folder('before-cold') }), expect, samples: [] },
+        { label: `${provider}: before, warm cache`, args: beforeArgs, env: () => ({ ...env, XDG_CACHE_HOME: beforeWarm }), expect, samples: [] },
+      );
     }
   }
 

@@ -20,6 +20,7 @@ import * as acorn from 'acorn';
 
 const parse = (text) => acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'module' });
 const nameOf = (node) => node.name ?? node.value;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Whether a node of a module's body is an `export { ... } from` or `export * from` (a barrel's only kind). */
 const reExport = (node) =>
@@ -160,7 +161,8 @@ export function flattenBarrels() {
           const named = isImport
             ? node.specifiers.length > 0 && node.specifiers.every((s) => s.type === 'ImportSpecifier')
             : reExport(node) && node.type === 'ExportNamedDeclaration';
-          if (!named) continue;
+          // A string name (`export { "a-b" as x }`) would need quoting in the rewrite: left as it is.
+          if (!named || node.specifiers.some((s) => [s.local, s.imported, s.exported].some((n) => n && !IDENTIFIER.test(nameOf(n))))) continue;
           const target = await resolve(node.source.value, path.dirname(args.path));
           if (!target) continue;
           await readAll(target);

@@ -22,7 +22,7 @@ test("--timeout counts from the process's start: a start-up slower than the time
   t.is(quick.stdout, '10.9.9.9\n');
   // ...but not in a process whose start took 1.5 s, under a 1 s timeout: the deadline has passed
   // before the CLI runs (src/cli/main.ts: startedAt is the process's start, not main()'s).
-  const slow = await runDiscover(call('1s'), { env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/fixtures/slow-start.cjs')}` } });
+  const slow = await runDiscover(call('1s'), { env: { NODE_OPTIONS: `--require ${JSON.stringify(path.join(ROOT, 'test/fixtures/slow-start.cjs'))}` } });
   t.is(slow.code, 1);
   t.is(slow.stderr, 'discover-instant timed out after 1000 ms\n');
   t.is(slow.stdout, '');
