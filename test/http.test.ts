@@ -179,6 +179,21 @@ test('HttpStatusError carries the status, body, headers and a credential-free UR
   t.is(err.headers['retry-after'], '2');
 });
 
+test("a network error's message names the cause after a long URL's path; its url keeps the whole URL", async (t) => {
+  // A connection reset before any answer, as a load balancer drops one.
+  const srv = await startHttpServer(t, (req) => req.socket.destroy());
+  const client = createHttpClient();
+  t.teardown(() => client.destroy());
+  const filter = encodeURIComponent(JSON.stringify({ virtualGuests: { tagReferences: { tag: { name: { operation: 'x'.repeat(600) } } } } }));
+  const url = `http://127.0.0.1:${srv.port}/rest/v3/SoftLayer_Account/getVirtualGuests.json?objectFilter=${filter}`;
+  const err = await t.throwsAsync(client.request(url), { instanceOf: NetworkError, code: 'ERR_NETWORK' });
+  t.is(err.message, `GET http://127.0.0.1:${srv.port}/rest/v3/SoftLayer_Account/getVirtualGuests.json?…: ECONNRESET: socket hang up`);
+  t.is(err.url, url);
+  // A short URL is shown whole.
+  const short = await t.throwsAsync(client.request(`http://127.0.0.1:${srv.port}/v1?x=1`), { instanceOf: NetworkError });
+  t.is(short.message, `GET http://127.0.0.1:${srv.port}/v1?x=1: ECONNRESET: socket hang up`);
+});
+
 test('okStatus widens what counts as success', async (t) => {
   const srv = await startHttpServer(t, (_req, res) => {
     res.statusCode = 404;

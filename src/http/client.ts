@@ -172,6 +172,22 @@ function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: B
   };
 }
 
+/** How long a URL may be in a network error's message, so that the cause after it is never cut off. */
+const SHOWN_URL_MAX = 200;
+
+/**
+ * The URL as a network error's message shows it: whole when short, else without its query (a
+ * SoftLayer object filter or a signed query runs to hundreds of characters, and the provider's
+ * error line is bounded: the cause, written after the URL, was cut off). The error's `url` keeps
+ * the whole credential-free URL.
+ */
+function shownUrl(url: URL, safeUrl: string): string {
+  if (safeUrl.length <= SHOWN_URL_MAX) return safeUrl;
+  const path = `${url.origin}${url.pathname}`;
+  const shown = path.length > SHOWN_URL_MAX ? `${path.slice(0, SHOWN_URL_MAX)}…` : path;
+  return url.search ? `${shown}?…` : shown;
+}
+
 /** Connection errors whose text is worth a hint. */
 function describeNetworkError(err: NodeJS.ErrnoException, proxy: string | undefined, ownCa = false): string {
   const code = err.code ?? '';
@@ -202,7 +218,7 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
   }
   const method = (options.method ?? 'GET').toUpperCase();
   const proxy = options.proxy ?? proxyForUrl(url, env);
-  const what = `${method} ${safeUrl}${proxy ? ` via proxy ${redactUrl(proxy)}` : ''}`;
+  const what = `${method} ${shownUrl(url, safeUrl)}${proxy ? ` via proxy ${redactUrl(proxy)}` : ''}`;
   const secrets = [...urlSecrets(proxy), ...urlSecrets(url.href)];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const okStatus = options.okStatus ?? ((status: number) => status >= 200 && status < 300);
