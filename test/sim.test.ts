@@ -11,6 +11,7 @@ import { AutojoinError, LoopbackOnlyError } from '../src/errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE, ensureCa, isUsableCa } from '../src/sim/ca.js';
 import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
 import type { Fleet } from '../src/sim/fleet.js';
+import { pasteExample } from '../src/kit/sim.js';
 import { fleetSchema, isVisible, visibleInstances, visibleServices } from '../src/sim/index.js';
 import { FleetError, loadFleet, parseFleet, validateFaultSpec, validateFleet } from '../src/sim/load.js';
 import { fleetSummary, renderPaste, shellQuote } from '../src/sim/paste.js';
@@ -973,4 +974,23 @@ test('modules receive an absolute URL built from the Host header', async (t) => 
   );
   t.is(seen?.url.href, `http://ec2.eu-west-1.localhost:${port}/a/b?c=d`);
   t.is(seen?.url.searchParams.get('c'), 'd');
+});
+
+test("pasteExample: the cloud's first instance that exists now, else its first at all; its role tag, else its first", (t) => {
+  const ctx = (instances: Fleet['instances']) => ({ fleet: { credentials: {}, instances }, elapsedMs: () => 0 });
+  const example = pasteExample(
+    ctx([
+      { id: 'late', cloud: 'c', appear_after_ms: 60_000, tags: { role: 'late' } },
+      { id: 'now', cloud: 'c', tags: { env: 'prod', role: 'server' } },
+      { id: 'o', cloud: 'other', tags: { role: 'x' } },
+    ]),
+    'c',
+  );
+  t.is(example?.instance.id, 'now');
+  t.deepEqual(example?.tag, ['role', 'server']);
+  // Nothing exists yet: the first that will (a paste printed before it appears still works then).
+  t.is(pasteExample(ctx([{ id: 'late', cloud: 'c', appear_after_ms: 60_000, tags: { env: 'prod', zone: 'a' } }]), 'c')?.instance.id, 'late');
+  t.deepEqual(pasteExample(ctx([{ id: 'x', cloud: 'c', tags: { env: 'prod', zone: 'a' } }]), 'c')?.tag, ['env', 'prod']);
+  t.is(pasteExample(ctx([{ id: 'x', cloud: 'c' }]), 'c')?.tag, undefined);
+  t.is(pasteExample(ctx([{ id: 'o', cloud: 'other' }]), 'c'), undefined);
 });

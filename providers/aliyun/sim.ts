@@ -7,6 +7,7 @@
  */
 import {
   fleetCredentials,
+  pasteExample,
   type FleetInstance,
   type SimApi,
   type SimContext,
@@ -279,11 +280,11 @@ const aliyunSim: SimModule = {
     why: 'the ECS RPC API is a signed GET; the signature covers the query, not the host',
   },
   paste(ctx) {
-    const first = visibleInstances(ctx, 'aliyun')[0] ?? ctx.fleet.instances.find((i) => i.cloud === 'aliyun');
+    const example = pasteExample(ctx, 'aliyun');
     const creds = fleetCredentials<AliyunCredentials>(ctx, 'aliyun');
-    if (first === undefined || !creds?.access_key_id || !creds.access_key_secret) return undefined;
-    const [key, value] = Object.entries(first.tags ?? {}).find(([k]) => k === 'role') ?? Object.entries(first.tags ?? {})[0] ?? [];
-    const tag = key !== undefined ? ` tag_key=${key} tag_value=${value}` : '';
+    if (example === undefined || !creds?.access_key_id || !creds.access_key_secret) return undefined;
+    const first = example.instance;
+    const tag = example.tag ? ` tag_key=${example.tag[0]} tag_value=${example.tag[1]}` : '';
     const env: Record<string, string> = creds.security_token ? { ALIBABA_CLOUD_SECURITY_TOKEN: creds.security_token } : {};
     return {
       provider: 'aliyun',

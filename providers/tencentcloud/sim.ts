@@ -6,6 +6,7 @@
  */
 import {
   fleetCredentials,
+  pasteExample,
   type FleetInstance,
   type SimApi,
   type SimContext,
@@ -253,11 +254,11 @@ const tencentcloudSim: SimModule = {
     why: 'the CVM API is one signed POST; the signature covers the `host` the client sends',
   },
   paste(ctx) {
-    const first = visibleInstances(ctx, 'tencentcloud')[0] ?? ctx.fleet.instances.find((i) => i.cloud === 'tencentcloud');
+    const example = pasteExample(ctx, 'tencentcloud');
     const creds = fleetCredentials<TencentCredentials>(ctx, 'tencentcloud');
-    if (first === undefined || !creds?.secret_id || !creds.secret_key) return undefined;
-    const [key, value] = Object.entries(first.tags ?? {}).find(([k]) => k === 'role') ?? Object.entries(first.tags ?? {})[0] ?? [];
-    const tag = key !== undefined ? ` tag_key=${key} tag_value=${value}` : '';
+    if (example === undefined || !creds?.secret_id || !creds.secret_key) return undefined;
+    const first = example.instance;
+    const tag = example.tag ? ` tag_key=${example.tag[0]} tag_value=${example.tag[1]}` : '';
     const env: Record<string, string> = creds.session_token ? { TENCENTCLOUD_SESSION_TOKEN: creds.session_token } : {};
     return {
       provider: 'tencentcloud',

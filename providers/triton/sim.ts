@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   fleetCredentials,
+  pasteExample,
   type FleetInstance,
   type SimApi,
   type SimContext,
@@ -168,12 +169,11 @@ const tritonSim: SimModule = {
   },
   paste(ctx) {
     const creds = fleetCredentials<TritonCredentials>(ctx, 'triton');
-    const first = visibleInstances(ctx, 'triton')[0] ?? ctx.fleet.instances.find((i) => i.cloud === 'triton');
+    const example = pasteExample(ctx, 'triton');
     const key = generated.get(ctx.stateDir);
     // A fleet with its own public key: the private half is the user's, in their agent.
-    if (!creds?.account || first === undefined || (!key && !creds.public_key)) return undefined;
-    const [tagKey, tagValue] = Object.entries(first.tags ?? {}).find(([k]) => k === 'role') ?? Object.entries(first.tags ?? {})[0] ?? [];
-    const tag = tagKey !== undefined ? ` tag_key=${tagKey} tag_value=${tagValue}` : '';
+    if (!creds?.account || example === undefined || (!key && !creds.public_key)) return undefined;
+    const tag = example.tag ? ` tag_key=${example.tag[0]} tag_value=${example.tag[1]}` : '';
     const blob = accountKey(ctx, creds) as Buffer;
     const file = key && !creds.public_key ? ` key_file=${key.file}` : '';
     return { provider: 'triton', config: `provider=triton account=${creds.account} url=${ctx.httpUrl} key_id=${md5Fingerprint(blob)}${file}${tag}`, env: {} };

@@ -3,7 +3,9 @@
  * The core applies faults, counts requests and owns the listeners; a module declares its APIs
  * (routes), its fleet fields and credential block, and renders its cloud's wire format.
  */
+import type { FleetInstance } from '../sim/fleet.js';
 import type { SimApi, SimContext, SimRequest, SimResponse } from '../sim/types.js';
+import { visibleInstances } from '../sim/visible.js';
 
 export type * from '../sim/fleet.js';
 export { benchAddress } from '../sim/fleet.js';
@@ -64,4 +66,20 @@ export function tokenAccepted(req: SimRequest, expected: string | undefined): bo
 export function simPage<T>(items: readonly T[], page: number, perPage: number): { items: T[]; more: boolean; total: number } {
   const start = (Math.max(1, page) - 1) * perPage;
   return { items: items.slice(start, start + perPage), more: start + perPage < items.length, total: items.length };
+}
+
+/**
+ * What a paste block shows of a cloud: its first instance that exists now, else its first at all
+ * (one that appears later), and the tag the printed config selects on: that instance's `role`
+ * tag, else its first one (none: `tag` is undefined). Undefined when the fleet has none of the cloud.
+ * @example const example = pasteExample(ctx, 'aliyun'); // { instance, tag: ['role', 'nomad-server'] }
+ */
+export function pasteExample(
+  ctx: Pick<SimContext, 'fleet' | 'elapsedMs'>,
+  cloud: string,
+): { instance: FleetInstance; tag: [string, string] | undefined } | undefined {
+  const instance = visibleInstances(ctx, cloud)[0] ?? ctx.fleet.instances.find((i) => i.cloud === cloud);
+  if (instance === undefined) return undefined;
+  const tags = Object.entries(instance.tags ?? {});
+  return { instance, tag: tags.find(([key]) => key === 'role') ?? tags[0] };
 }
