@@ -13,6 +13,7 @@ import { FaultBook, corruptBody, truncatedBody } from '../src/sim/faults.js';
 import type { Fleet } from '../src/sim/fleet.js';
 import { pasteExample } from '../src/kit/sim.js';
 import { fleetSchema, isVisible, visibleInstances, visibleServices } from '../src/sim/index.js';
+import { parseConfig } from '../src/config/parse.js';
 import { FleetError, loadFleet, parseFleet, validateFaultSpec, validateFleet } from '../src/sim/load.js';
 import { fleetSummary, renderPaste, shellQuote } from '../src/sim/paste.js';
 import { defaultFleetPath, runSim } from '../src/sim/run.js';
@@ -916,6 +917,31 @@ test('every block discover sim prints for the demo fleet works as pasted', async
   await Promise.all([worker(), worker()]);
   controller.abort();
   await running;
+});
+
+test('every paste block is a config string that parses back, with a tag value holding a space', async (t) => {
+  // A tag value with a space must be quoted (go-discover's grammar); three simulators once wrote it bare.
+  const fleet = await loadFleet(defaultFleetPath());
+  for (const instance of fleet.instances) if (instance.tags?.role) instance.tags.role = 'joins cluster';
+  const sim = await startTestSim(t, fleet);
+  let tagged = 0;
+  for (const module of sim.modules) {
+    const paste = module.paste?.(sim.ctx);
+    if (!paste) continue;
+    let parsed: Map<string, string>;
+    try {
+      parsed = parseConfig(paste.config);
+    } catch (error) {
+      t.fail(`${module.provider}'s paste does not parse: ${(error as Error).message}`);
+      continue;
+    }
+    const values = [...parsed.values()];
+    t.is(parsed.get('provider'), module.provider);
+    if (values.includes('joins cluster')) tagged++;
+    t.false(values.includes('joins'), `${module.provider}: the tag value cut at its space`);
+  }
+  // aws, azure, aliyun, tencentcloud and triton select on the role tag in the demo fleet.
+  t.true(tagged >= 5, `${tagged} paste blocks carry the tag value whole`);
 });
 
 test("the default fleet is the package's demo fleet", (t) => {

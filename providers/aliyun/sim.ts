@@ -7,6 +7,7 @@
  */
 import {
   fleetCredentials,
+  formatConfig,
   pasteExample,
   type FleetInstance,
   type SimApi,
@@ -283,12 +284,17 @@ const aliyunSim: SimModule = {
     const example = pasteExample(ctx, 'aliyun');
     const creds = fleetCredentials<AliyunCredentials>(ctx, 'aliyun');
     if (example === undefined || !creds?.access_key_id || !creds.access_key_secret) return undefined;
-    const first = example.instance;
-    const tag = example.tag ? ` tag_key=${example.tag[0]} tag_value=${example.tag[1]}` : '';
     const env: Record<string, string> = creds.security_token ? { ALIBABA_CLOUD_SECURITY_TOKEN: creds.security_token } : {};
     return {
       provider: 'aliyun',
-      config: `provider=aliyun region=${first.region ?? 'cn-hangzhou'}${tag} access_key_id=${creds.access_key_id} access_key_secret=${creds.access_key_secret} endpoint=${ctx.httpUrl}`,
+      config: formatConfig({
+        provider: 'aliyun',
+        region: example.instance.region ?? 'cn-hangzhou',
+        ...(example.tag ? { tag_key: example.tag[0], tag_value: example.tag[1] } : {}),
+        access_key_id: creds.access_key_id,
+        access_key_secret: creds.access_key_secret,
+        endpoint: ctx.httpUrl,
+      }),
       env,
     };
   },

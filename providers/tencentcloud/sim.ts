@@ -6,6 +6,7 @@
  */
 import {
   fleetCredentials,
+  formatConfig,
   pasteExample,
   type FleetInstance,
   type SimApi,
@@ -257,12 +258,17 @@ const tencentcloudSim: SimModule = {
     const example = pasteExample(ctx, 'tencentcloud');
     const creds = fleetCredentials<TencentCredentials>(ctx, 'tencentcloud');
     if (example === undefined || !creds?.secret_id || !creds.secret_key) return undefined;
-    const first = example.instance;
-    const tag = example.tag ? ` tag_key=${example.tag[0]} tag_value=${example.tag[1]}` : '';
     const env: Record<string, string> = creds.session_token ? { TENCENTCLOUD_SESSION_TOKEN: creds.session_token } : {};
     return {
       provider: 'tencentcloud',
-      config: `provider=tencentcloud region=${first.region ?? 'ap-guangzhou'}${tag} access_key_id=${creds.secret_id} access_key_secret=${creds.secret_key} endpoint=${ctx.httpUrl}`,
+      config: formatConfig({
+        provider: 'tencentcloud',
+        region: example.instance.region ?? 'ap-guangzhou',
+        ...(example.tag ? { tag_key: example.tag[0], tag_value: example.tag[1] } : {}),
+        access_key_id: creds.secret_id,
+        access_key_secret: creds.secret_key,
+        endpoint: ctx.httpUrl,
+      }),
       env,
     };
   },

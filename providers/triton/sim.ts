@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   fleetCredentials,
+  formatConfig,
   pasteExample,
   type FleetInstance,
   type SimApi,
@@ -173,10 +174,16 @@ const tritonSim: SimModule = {
     const key = generated.get(ctx.stateDir);
     // A fleet with its own public key: the private half is the user's, in their agent.
     if (!creds?.account || example === undefined || (!key && !creds.public_key)) return undefined;
-    const tag = example.tag ? ` tag_key=${example.tag[0]} tag_value=${example.tag[1]}` : '';
     const blob = accountKey(ctx, creds) as Buffer;
-    const file = key && !creds.public_key ? ` key_file=${key.file}` : '';
-    return { provider: 'triton', config: `provider=triton account=${creds.account} url=${ctx.httpUrl} key_id=${md5Fingerprint(blob)}${file}${tag}`, env: {} };
+    const config = formatConfig({
+      provider: 'triton',
+      account: creds.account,
+      url: ctx.httpUrl,
+      key_id: md5Fingerprint(blob),
+      ...(key && !creds.public_key ? { key_file: key.file } : {}),
+      ...(example.tag ? { tag_key: example.tag[0], tag_value: example.tag[1] } : {}),
+    });
+    return { provider: 'triton', config, env: {} };
   },
 };
 
