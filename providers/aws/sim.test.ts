@@ -259,7 +259,7 @@ test('paste(): a working config string and the IMDS endpoint', async (t) => {
   const paste = awsSim.paste?.(sim.ctx);
   t.is(
     paste?.config,
-    `provider=aws region=us-west-2 tag_key=Name tag_value=consul-server access_key_id=AKIDWIRE secret_access_key=wire-secret endpoint=${sim.httpUrl}`,
+    `provider=aws access_key_id=AKIDWIRE endpoint=${sim.httpUrl} region=us-west-2 secret_access_key=wire-secret tag_key=Name tag_value=consul-server`,
   );
   t.is(paste?.env.AWS_EC2_METADATA_SERVICE_ENDPOINT, sim.httpUrl);
 });

@@ -10,6 +10,7 @@
  */
 import {
   fleetCredentials,
+  formatConfig,
   type SimApi,
   type SimContext,
   type SimErrorKind,
@@ -159,18 +160,17 @@ const awsSim: SimModule = {
     if (!sample) return undefined;
     const [tagKey, tagValue] = Object.entries(sample.tags ?? {})[0] as [string, string];
     const creds = simAwsCredentials(fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
-    const pairs = [
-      'provider=aws',
-      `region=${regionOf(sample) ?? DEFAULT_REGION}`,
-      `tag_key=${quote(tagKey)}`,
-      `tag_value=${quote(tagValue)}`,
-      ...(creds ? [`access_key_id=${quote(creds.access_key_id)}`, `secret_access_key=${quote(creds.secret_access_key)}`] : []),
-      ...(creds?.session_token ? [`session_token=${quote(creds.session_token)}`] : []),
-      `endpoint=${ctx.httpUrl}`,
-    ];
     return {
       provider: 'aws',
-      config: pairs.join(' '),
+      config: formatConfig({
+        provider: 'aws',
+        region: regionOf(sample) ?? DEFAULT_REGION,
+        tag_key: tagKey,
+        tag_value: tagValue,
+        ...(creds ? { access_key_id: creds.access_key_id, secret_access_key: creds.secret_access_key } : {}),
+        ...(creds?.session_token ? { session_token: creds.session_token } : {}),
+        endpoint: ctx.httpUrl,
+      }),
       env: {
         AWS_EC2_METADATA_SERVICE_ENDPOINT: ctx.httpUrl,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -178,10 +178,5 @@ const awsSim: SimModule = {
     };
   },
 };
-
-/** A config-string value, quoted when go-discover's parser needs it. */
-function quote(value: string): string {
-  return /[\s"\\=]/.test(value) ? JSON.stringify(value) : value;
-}
 
 export default awsSim;
