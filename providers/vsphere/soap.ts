@@ -228,8 +228,14 @@ export function readRetrieveResult(node: Node): { token: string | undefined; obj
       const nics = (val.GuestNicInfo as unknown[] | undefined) ?? [];
       if (!nics.every(isNode)) return `the guest.net of ${obj.value} is not a list of GuestNicInfo`;
       for (const nic of nics) {
-        if (isNode(nic.ipConfig)) nic.ipConfig.ipAddress = asList(nic.ipConfig.ipAddress);
-        if (nic.ipAddress !== undefined) nic.ipAddress = asList(nic.ipAddress);
+        // An address element may carry attributes (`<ipAddress xsi:type="xsd:string">`: SOAP
+        // allows an xsi:type on any element): its text is the address either way.
+        if (isNode(nic.ipConfig)) {
+          nic.ipConfig.ipAddress = asList(nic.ipConfig.ipAddress).map((entry) =>
+            isNode(entry) && isNode(entry.ipAddress) ? { ...entry, ipAddress: textOf(entry.ipAddress) } : entry,
+          );
+        }
+        if (nic.ipAddress !== undefined) nic.ipAddress = asList(nic.ipAddress).map((address) => (isNode(address) ? textOf(address) : address));
       }
       entry.nics = nics as GuestNicInfo[];
     }

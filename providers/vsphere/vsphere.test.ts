@@ -472,6 +472,20 @@ test('the CLI: the paste works; insecure_ssl only when asked, and said; the pass
   t.is(liveSessions(sim.ctx), 0);
 });
 
+test('readRetrieveResult: an address element with attributes (xsi:type on a string) still gives its address', (t) => {
+  // The sample page with every address typed, as SOAP allows on any element.
+  const xml = fixtureText('soap-retrieve-properties-ex.xml').replace(
+    /<ipAddress>([0-9a-f.:]+)<\/ipAddress>/g,
+    '<ipAddress xsi:type="xsd:string">$1</ipAddress>',
+  );
+  t.true(xml.includes('<ipAddress xsi:type="xsd:string">192.168.122.87</ipAddress>'));
+  const parsed = parseEnvelope(xml);
+  const result = typeof parsed === 'string' ? parsed : readRetrieveResult(parsed.node);
+  if (typeof result === 'string') return t.fail(result);
+  t.deepEqual(guestAddresses(result.objects[0]?.nics ?? []), { kept: ['192.168.122.87', '2001:db8:42::87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
+  t.true(result.objects[0]?.nics?.every((nic) => (nic.ipAddress ?? []).every((address) => typeof address === 'string')));
+});
+
 test('readRetrieveResult: a guest.net vCenter could not read (missingSet) is named, not taken for a Tools-less VM', (t) => {
   // The missingSet form of govmomi's recorded vim25/mo/fixtures/not_authenticated_fault.xml, for guest.net.
   const xml =
