@@ -6,6 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import aws from './index.js';
+import { createEc2Client } from './client.js';
 import awsSim, { ecsMetadataUri } from './sim.js';
 import { Discover } from '../../src/discover.js';
 import { AbortError, MalformedResponseError, ProviderArgsError, ProviderError, TimeoutError } from '../../src/errors.js';
@@ -430,6 +431,28 @@ test('service=ecs with a wrong secret is InvalidSignatureException', async (t) =
 });
 
 // --- faults ----------------------------------------------------------------------------------
+
+test("the SDK's HTTP handler: a socket idle timeout, no requestTimeout (it prints to the console past -q); its log lines go to the debug log", async (t) => {
+  const lines: string[] = [];
+  const http = createHttpClient();
+  t.teardown(() => http.destroy());
+  const ctx = {
+    http,
+    log: { ...silentLogger, debug: (line: string) => lines.push(line) },
+    signal: new AbortController().signal,
+    deadline: undefined,
+    userAgent: 'test',
+    env: {},
+  };
+  const client = createEc2Client({ region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' }, ctx);
+  const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+  const config = await handler.configProvider;
+  t.is(config.requestTimeout, undefined);
+  t.is(config.socketTimeout, 30_000);
+  (config.logger as { warn(message: string): void }).warn('@smithy/node-http-handler - [WARN] a request has exceeded the configured 30000 ms requestTimeout.');
+  t.deepEqual(lines, ['discover-aws: @smithy/node-http-handler - [WARN] a request has exceeded the configured 30000 ms requestTimeout.']);
+  client.destroy();
+});
 
 test('latency below the timeout: success; above it: TimeoutError, promptly', async (t) => {
   const sim = await startTestSim(t, ec2Fleet(), [awsSim]);

@@ -20,8 +20,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const EC2_PAGE_SIZE = 1000;
 /** ECS `ListClusters` / `ListTasks` allow 1..100; `DescribeTasks` takes at most 100 tasks. */
 export const ECS_PAGE_SIZE = 100;
-/** Socket idle timeout per request; the overall deadline is the context's. */
-const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Socket idle timeout per request (an error, retried as any network error); the overall deadline is
+ * the context's. The SDK's `requestTimeout` is not this: it only prints a warning to the console
+ * when a request outlasts it (unless `throwOnRequestTimeout`), past the CLI's `-q`.
+ */
+const SOCKET_IDLE_TIMEOUT_MS = 30_000;
 
 /** What the clients are built from. */
 export interface AwsClientOptions {
@@ -50,12 +54,22 @@ function withToken(accessKeyId: string, secretAccessKey: string, sessionToken: s
   return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
 }
 
+/**
+ * Where the SDK's own log lines go (the HTTP handler's warnings; it writes to the console when given
+ * no logger): the provider's debug log, so `-q` silences them as every other log line.
+ */
+export function sdkLogger(ctx: Pick<ProviderContext, 'log'>) {
+  const debug = (...parts: unknown[]) => ctx.log.debug(`discover-aws: ${parts.map(String).join(' ')}`);
+  return { trace: () => {}, debug, info: debug, warn: debug, error: debug };
+}
+
 function commonConfig(options: AwsClientOptions, ctx: ProviderContext) {
   const credentials = staticCredentials(options, ctx.env);
   const requestHandler: NodeHttpHandler = new NodeHttpHandler({
     httpAgent: ctx.http.httpAgent,
     httpsAgent: ctx.http.httpsAgent,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+    logger: sdkLogger(ctx),
   });
   return {
     region: options.region,
