@@ -61,6 +61,7 @@ async function signed(
   headers: Record<string, string>,
   secret = CREDS.secret_access_key,
   accessKeyId = CREDS.access_key_id,
+  region = 'us-west-2',
 ) {
   const url = new URL(sim.httpUrl);
   const request = new HttpRequest({
@@ -72,7 +73,7 @@ async function signed(
     headers: { host: url.host, ...headers },
     body,
   });
-  const signer = new SignatureV4({ service, region: 'us-west-2', sha256: Hash.bind(null, 'sha256'), credentials: { accessKeyId, secretAccessKey: secret } });
+  const signer = new SignatureV4({ service, region, sha256: Hash.bind(null, 'sha256'), credentials: { accessKeyId, secretAccessKey: secret } });
   const done = await signer.sign(request);
   return http.request(sim.httpUrl, { method: 'POST', headers: done.headers as Record<string, string>, body, okStatus: okAny });
 }
@@ -170,6 +171,23 @@ test('EC2 errors are EC2 XML: no signature 401, wrong secret 403 SignatureDoesNo
   const filter = await signed(sim, 'ec2', 'Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=flavour&Filter.1.Value.1=x', FORM);
   t.is(filter.status, 400);
   t.regex(filter.text(), /The filter 'flavour' is invalid/);
+});
+
+test('a credential scoped to a region AWS does not have is refused (EC2 AuthFailure, ECS InvalidSignatureException), naming the region', async (t) => {
+  const sim = await startTestSim(t, fleet(), [awsSim]);
+  const body = 'Action=DescribeInstances&Version=2016-11-15';
+  const typo = await signed(sim, 'ec2', body, FORM, CREDS.secret_access_key, CREDS.access_key_id, 'eu-wst-1');
+  t.is(typo.status, 401);
+  t.regex(typo.text(), /<Code>AuthFailure<\/Code><Message>Credential should be scoped to a valid region, not 'eu-wst-1'\.<\/Message>/);
+  const ecs = await signed(sim, 'ecs', '{}', ecsHeaders('ListClusters'), CREDS.secret_access_key, CREDS.access_key_id, 'eu-wst-1');
+  t.is(ecs.status, 400);
+  t.regex(ecs.text(), /InvalidSignatureException/);
+  // A region of the SDK's list with no instances is a real, empty region; so is one the fleet names.
+  t.is((await signed(sim, 'ec2', body, FORM, CREDS.secret_access_key, CREDS.access_key_id, 'ap-southeast-2')).status, 200);
+  const moonFleet = fleet();
+  moonFleet.instances.push({ id: 'i-moon', cloud: 'aws', region: 'moon-base-1', tags: { role: 'server' }, private_ipv4: '10.9.0.1' });
+  const moon = await startTestSim(t, moonFleet, [awsSim]);
+  t.is((await signed(moon, 'ec2', body, FORM, CREDS.secret_access_key, CREDS.access_key_id, 'moon-base-1')).status, 200);
 });
 
 const ec2FaultCases = [

@@ -28,6 +28,23 @@ import { type SigV4Verdict, type SimAwsCredentials, scopeService, simAwsCredenti
 export { ECS_METADATA_PREFIX, ecsMetadataUri, IMDS_ROLE } from './sim-metadata.js';
 
 /** Instances (not ECS tasks) and tasks of the request's region. */
+/**
+ * Whether AWS has `region`: a region of the SDK's partition list (AWS answers a credential scoped to
+ * any other with an error, and without `endpoint=` the SDK would fail to resolve its host), or one
+ * the fleet puts instances in. Without the SDK installed, every region counts.
+ */
+async function knownRegion(ctx: SimContext, region: string): Promise<boolean> {
+  listedRegion ??= await import('@aws-sdk/core/client').then(
+    (sdk) => (name: string) => (sdk.partition(name) as { description?: string }).description !== undefined,
+    () => () => true,
+  );
+  return listedRegion(region) || visibleInstances<AwsInstance>(ctx, 'aws').some((i) => regionOf(i) === region);
+}
+let listedRegion: ((region: string) => boolean) | undefined;
+
+/** What AWS says of a credential scoped to a region it does not have. */
+const invalidRegion = (region: string) => `Credential should be scoped to a valid region, not '${region}'.`;
+
 function inRegion(ctx: SimContext, region: string, ecs: boolean): AwsInstance[] {
   return visibleInstances<AwsInstance>(ctx, 'aws').filter((i) => Boolean(i.ecs) === ecs && (regionOf(i) ?? region) === region);
 }
@@ -65,7 +82,7 @@ function ec2AuthError(verdict: Exclude<SigV4Verdict, { ok: true }>): SimResponse
 
 const ec2Api: SimApi = {
   name: 'aws-ec2',
-  summary: 'EC2 Query API (DescribeInstances, DescribeRegions...)',
+  summary: 'EC2 Query API (DescribeInstances)',
   match: (req) =>
     req.method === 'POST' &&
     req.url.pathname === '/' &&
@@ -74,6 +91,7 @@ const ec2Api: SimApi = {
   async handle(req, ctx) {
     const verdict = await verifySigV4(req, fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
     if (!verdict.ok) return ec2AuthError(verdict);
+    if (!(await knownRegion(ctx, verdict.auth.region))) return ec2Error(401, 'AuthFailure', invalidRegion(verdict.auth.region));
     const form = new URLSearchParams(req.body.toString('utf8'));
     const action = form.get('Action');
     if (action !== 'DescribeInstances') {
@@ -127,6 +145,7 @@ const ecsApi: SimApi = {
   async handle(req, ctx) {
     const verdict = await verifySigV4(req, fleetCredentials<SimAwsCredentials>(ctx, 'aws'));
     if (!verdict.ok) return ecsAuthError(verdict);
+    if (!(await knownRegion(ctx, verdict.auth.region))) return ecsError(400, 'InvalidSignatureException', invalidRegion(verdict.auth.region));
     const target = header(req, 'x-amz-target') ?? '';
     let body: Record<string, unknown>;
     try {
