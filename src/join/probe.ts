@@ -8,9 +8,16 @@ import { JoinConfigError } from './errors.js';
 export function probeTcp(address: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
   const { host, port } = parseJoinAddress(address);
   if (port === undefined) return Promise.resolve('no port');
+  if (signal.aborted) return Promise.resolve('ABORT_ERR');
   return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs, signal });
+    // The signal is not handed to connect(): Node 20 removes the listener it adds only when the
+    // signal aborts, so the join loop's one signal gathered a listener per probe, attempt after
+    // attempt (MaxListenersExceededWarning at the 11th).
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const onAbort = () => done('ABORT_ERR');
+    signal.addEventListener('abort', onAbort, { once: true });
     const done = (error: string | undefined) => {
+      signal.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(error);
     };

@@ -1,0 +1,36 @@
+import { type AddressInfo, createServer } from 'node:net';
+import { getEventListeners } from 'node:events';
+import test from 'ava';
+import { probeTcp, reachable } from '../src/join/probe.js';
+
+/** A loopback port that refuses connections: a listener opened, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test("probes leave no listener on the join loop's signal, attempt after attempt", async (t) => {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const open = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const refused = `127.0.0.1:${await closedPort()}`;
+  const signal = new AbortController().signal;
+  for (let attempt = 0; attempt < 12; attempt++) {
+    t.deepEqual(await reachable([open, refused], 1, 5_000, signal), [open]);
+  }
+  t.is(getEventListeners(signal, 'abort').length, 0);
+});
+
+test('an abort ends a probe at once, as ABORT_ERR', async (t) => {
+  // Aborted before the connection's outcome (refused or not) can arrive: that takes a turn of the event loop.
+  const controller = new AbortController();
+  const pending = probeTcp('127.0.0.1:9', 60_000, controller.signal);
+  controller.abort();
+  t.is(await pending, 'ABORT_ERR');
+  t.is(await probeTcp('127.0.0.1:9', 60_000, controller.signal), 'ABORT_ERR');
+  t.is(getEventListeners(controller.signal, 'abort').length, 0);
+});
