@@ -3,6 +3,7 @@
  * from the code (`test/docs.test.ts` fails when a committed doc differs).
  */
 import type { AnyProvider, ArgSpec } from './provider.js';
+import { shellQuote } from './text.js';
 
 /** The global part of `discover help`. Unlike go-discover's text, it does not claim values are URL encoded (they are not). */
 export const GLOBAL_HELP = `The options for discovering ip addresses are provided as a
@@ -96,7 +97,8 @@ export function providerMarkdown(provider: AnyProvider): string {
   ];
   if (provider.examples?.length) {
     out.push('## Examples', '', '```sh');
-    for (const example of provider.examples) out.push(`discover addrs ${example}`);
+    // One shell word: a value's double quotes (`tag_value="a b"`) reach the parser as typed.
+    for (const example of provider.examples) out.push(`discover addrs ${shellQuote(example)}`);
     out.push('```', '');
   }
   out.push('## Arguments', '', '| key | type | required | default | env | help |', '| --- | --- | --- | --- | --- | --- |');

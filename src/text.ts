@@ -26,3 +26,9 @@ export function printable(text: string, max = MAX_FOREIGN_TEXT): string {
 export function printableLine(text: string, max = MAX_FOREIGN_TEXT): string {
   return printable(text.slice(0, max + 1).replace(/[\t\n]+/g, ' '), max);
 }
+
+/** Quote a value for a POSIX shell: single quotes, with `'` written as `'\\''`. */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import test from 'ava';
+import { parseConfig } from '../src/config/index.js';
 import { ProviderRegistry } from '../src/registry.js';
 import { generatedFiles } from '../scripts/docs-lib.js';
 
@@ -23,6 +25,21 @@ test('every argument has help text and every provider a summary', (t) => {
   for (const provider of providers) {
     t.true(provider.summary.length > 10, provider.name);
     for (const [key, spec] of Object.entries(provider.args)) t.true(spec.help.length > 5, `${provider.name}.${key}`);
+  }
+});
+
+test("every provider doc's examples, pasted into a shell, hand discover the config string they show", (t) => {
+  for (const provider of providers) {
+    const doc = readFileSync(`docs/providers/${provider.name}.md`, 'utf8');
+    const commands = doc.split('\n').filter((line) => line.startsWith('discover addrs '));
+    t.is(commands.length, provider.examples?.length ?? 0, provider.name);
+    for (const [i, command] of commands.entries()) {
+      // What a POSIX shell makes of the line: the words after `discover addrs`, NUL-separated.
+      const words = execFileSync('sh', ['-c', `printf '%s\\0' ${command.slice('discover addrs '.length)}`], { encoding: 'utf8' })
+        .split('\0')
+        .slice(0, -1);
+      t.deepEqual(parseConfig(words.join(' ')), parseConfig(provider.examples?.[i] ?? ''), command);
+    }
   }
 });
 

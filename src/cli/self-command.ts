@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../sim/paste.js';
+import { shellQuote } from '../text.js';
 import { startedByNpx } from './parent-watch.js';
 
 function realpath(file: string): string | undefined {

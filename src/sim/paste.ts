@@ -3,6 +3,7 @@
  * that works against this sim, quoted for a POSIX shell so the block pastes as is.
  */
 import { dirname } from 'node:path';
+import { shellQuote } from '../text.js';
 import type { Fleet } from './fleet.js';
 import type { SimContext, SimPaste } from './types.js';
 
@@ -31,12 +32,6 @@ export function pasteData(pastes: readonly SimPaste[], ctx: Pick<SimContext, 'ca
     env: Object.fromEntries(Object.entries(p.env).filter(([name, value]) => env[name] !== value)),
   }));
   return { httpUrl: ctx.httpUrl, httpsUrl: ctx.httpsUrl, caPath: ctx.caPath, env, blocks };
-}
-
-/** Quote a value for a POSIX shell: single quotes, with `'` written as `'\''`. */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
@@ -81,3 +76,5 @@ export function fleetSummary(fleet: Fleet): string {
   const services = fleet.services?.length ?? 0;
   return `${clouds || 'no'} instances; ${services} service${services === 1 ? '' : 's'}`;
 }
+
+export { shellQuote };
