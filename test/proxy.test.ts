@@ -303,7 +303,7 @@ test('a proxy in a scheme no agent speaks, or malformed, fails clearly as a sett
   await t.throwsAsync(socks.request(`${target.url}/`), {
     instanceOf: ProxySettingError,
     message:
-      'unsupported proxy quic://127.0.0.1:1080 (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported',
+      'unsupported proxy quic://127.0.0.1:1080 (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported',
   });
   const malformed = createHttpClient({ env: { HTTP_PROXY: 'http://bob:hunter2@[127.0.0.1' } });
   const err = await t.throwsAsync(malformed.request(`${target.url}/`), {

@@ -2,6 +2,7 @@ import FakeTimers from '@sinonjs/fake-timers';
 import test from 'ava';
 import { AbortError, HttpStatusError, NetworkError, ProviderError, TimeoutError } from '../src/errors.js';
 import { backoffDelay, classifyHttpError, MAX_RETRY_AFTER_SPREAD_MS, parseRetryAfter, type RetryClock, retryAfterDelay, retryCall } from '../src/http/retry.js';
+import { logRetries } from '../src/kit/index.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 
@@ -125,6 +126,21 @@ test('retries with full-jitter backoff and returns the first success', async (t)
   t.is(await pending, 3);
   // Waits: 0.5 * 200, then 0.5 * 400.
   t.deepEqual(calledAt, [0, 100, 300]);
+});
+
+test("logRetries (autojoin/provider) says each retry in the log: the error's text, the attempt to come and the wait", async (t) => {
+  const { clock, retryClock } = fakeClock();
+  const lines: string[] = [];
+  const pending = retryCall(
+    async (attempt) => {
+      if (attempt < 2) throw new ProviderError('static', 'down', { operation: 'List', status: 503, throttled: true });
+      return attempt;
+    },
+    { classify: always, clock: retryClock, random: () => 0.5, onRetry: logRetries({ info: (line) => lines.push(line) }) },
+  );
+  await clock.runAllAsync();
+  t.is(await pending, 2);
+  t.deepEqual(lines, ['discover-static: List failed: 503: down; throttled, attempt 2 of 4 in 100ms']);
 });
 
 test('gives up after maxAttempts (4 by default) with the last error', async (t) => {

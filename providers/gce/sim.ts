@@ -268,7 +268,7 @@ const gceSim: SimModule = {
   apis: [computeApi, metadataApi, tokenApi],
   fleet: gceFleet,
   connect: {
-    config: "`endpoint=http://127.0.0.1:PORT`, `credentials_file=<the sim's state folder>/gce-service-account.json`",
+    config: "`endpoint=http://127.0.0.1:PORT`, `credentials_file=<the sim's temporary folder>/gce-service-account.json`",
     env: '`GCE_METADATA_HOST=127.0.0.1:PORT`',
     why: "the service-account key is the sim's own; its `token_uri` points at the sim's OAuth endpoint",
   },

@@ -250,7 +250,7 @@ const k8sSim: SimModule = {
   apis: [api],
   fleet: k8sFleet,
   connect: {
-    config: '`kubeconfig=<state>/k8s-kubeconfig.yaml` (written at start)',
+    config: "`kubeconfig=<the sim's temporary folder>/k8s-kubeconfig.yaml` (written at start)",
     env: 'none (the kubeconfig carries the CA path and token)',
     why: 'an API server over HTTPS with its own CA, reached through a kubeconfig as kubectl would',
   },

@@ -7,7 +7,7 @@ export const tritonFleet: FleetModuleSpec = {
   credentials: {
     account: { help: 'The account name requests must name (path and keyId).', required: true },
     public_key: {
-      help: 'The account key, an OpenSSH public key line (`ssh-rsa AAAA...`); signatures must verify with it. When absent, the sim makes an RSA key at start and writes its private half to `<state dir>/triton_id_rsa` for the paste block.',
+      help: "The account key, an OpenSSH public key line (`ssh-rsa AAAA...`); signatures must verify with it. When absent, the sim makes an RSA key at start and writes its private half to `<the sim's temporary folder>/triton_id_rsa` for the paste block.",
     },
   },
   demo: {

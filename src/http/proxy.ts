@@ -121,7 +121,7 @@ export function assertUsableProxy(proxy: string, target: string): void {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && !SOCKS_PROTOCOLS.has(parsed.protocol)) {
     throw new ProxySettingError(
-      `unsupported proxy ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported`,
+      `unsupported proxy ${redactUrl(proxy)} (from HTTP_PROXY / HTTPS_PROXY / ALL_PROXY): only http://, https://, socks://, socks5://, socks5h://, socks4:// and socks4a:// proxies are supported`,
       target,
     );
   }
