@@ -14,6 +14,7 @@ import azure from './index.js';
 import azureSim from './sim.js';
 import { FEDERATED_TOKEN_FILE, MSI_PATH, SIM_IDENTITY_HEADER } from './sim-identity.js';
 import { retryWaitMs, startFront } from '../../test/helpers/front.js';
+import { startHttpsServer } from '../../test/helpers/servers.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 import { startTinyproxy } from '../../test/helpers/tinyproxy.js';
 
@@ -145,6 +146,25 @@ test('wrong client secret: Entra ID AADSTS7000215, no retry, secret never printe
   t.false(err?.message.includes('wrong-secret-value'));
   t.is(s.sim.counts()['azure-arm'], undefined, 'ARM never called without a token');
   t.is(s.sim.counts()['azure-identity'], 2, 'metadata + one token request: a refused secret is final');
+});
+
+test("an authority whose certificate is not trusted: the error says so and how to trust it (MSAL's endpoints_resolution_error alone does not)", async (t) => {
+  const s = await setup(t);
+  // A certificate of its own, from no CA this process trusts.
+  let asked = '';
+  const authority = await startHttpsServer(t, (req, res) => {
+    asked = req.url ?? '';
+    res.end('{}');
+  });
+  const err = await t.throwsAsync(engine().addrs(s.config('tag_name=consul tag_value=server'), { env: { ...s.env, AZURE_AUTHORITY_HOST: authority.url } }), {
+    instanceOf: ProviderError,
+    message: new RegExp(
+      `^discover-azure: GetToken failed: Entra ID could not be reached \\(GET ${authority.url}/${TENANT}/v2\\.0/\\.well-known/openid-configuration: TLS verification failed \\([A-Z_]+: .*\\); trust a private CA with NODE_EXTRA_CA_CERTS\\)$`,
+    ),
+  });
+  t.regex(String((err?.cause as Error | undefined)?.message), /endpoints_resolution_error/);
+  t.is(asked, '', 'no request got past the TLS handshake');
+  t.false(err?.message.includes(SECRET));
 });
 
 test('wrong client id: AADSTS700016', async (t) => {

@@ -18,7 +18,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential } from '@azure/identity';
-import type { ProviderContext } from '../../src/kit/index.js';
+import { NetworkError, type ProviderContext, ProviderError } from '../../src/kit/index.js';
 
 /** The provider arguments the credential depends on. */
 export interface CredentialArgs {
@@ -44,17 +44,52 @@ const nonEmpty = (value: string | undefined): value is string => value !== undef
  */
 export function makeCredential(args: CredentialArgs, ctx: ProviderContext): { credential: TokenCredential; kind: CredentialKind } {
   const first = selectCredential(args, ctx);
-  return { credential: new RenewingCredential(first.credential, () => selectCredential(args, ctx).credential), kind: first.kind };
+  const credential = new RenewingCredential(
+    first.credential,
+    () => selectCredential(args, ctx).credential,
+    (err) => explainAuthority(err, args, ctx),
+  );
+  return { credential, kind: first.kind };
+}
+
+/**
+ * MSAL reports an authority whose metadata document it could not read as
+ * `endpoints_resolution_error` and drops why (a certificate the process does not trust, DNS, a
+ * refused connection, a proxy). Reading the same document once through `ctx.http` names it: the
+ * error then says what the shared HTTP stack says of any network failure (for a private CA,
+ * `trust a private CA with NODE_EXTRA_CA_CERTS`). Any other error, or a document that can be read
+ * after all, is left as it was.
+ */
+async function explainAuthority(err: unknown, args: CredentialArgs, ctx: ProviderContext): Promise<unknown> {
+  if (!/endpoints_resolution_error/.test(String((err as Error | undefined)?.message))) return err;
+  const tenant = args.tenant_id || ctx.env.AZURE_TENANT_ID || 'organizations';
+  const host = authorityHostOf(args, ctx.env);
+  const url = new URL(`${encodeURIComponent(tenant)}/v2.0/.well-known/openid-configuration`, host.endsWith('/') ? host : `${host}/`);
+  try {
+    await ctx.http.request(url, { signal: ctx.signal, okStatus: () => true });
+  } catch (probe) {
+    if (probe instanceof NetworkError) {
+      return new ProviderError('azure', `Entra ID could not be reached (${probe.message})`, { operation: 'GetToken', cause: err });
+    }
+  }
+  return err;
+}
+
+/** The Entra authority the credentials ask: `authority_host`, else AZURE_AUTHORITY_HOST, else public Azure's. */
+function authorityHostOf(args: CredentialArgs, env: Record<string, string | undefined>): string {
+  return args.authority_host || env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
 }
 
 /** Delegates to one SDK credential until it fails, then to a new one. */
 class RenewingCredential implements TokenCredential {
   #current: TokenCredential;
   readonly #make: () => TokenCredential;
+  readonly #explain: (err: unknown) => Promise<unknown>;
 
-  constructor(first: TokenCredential, make: () => TokenCredential) {
+  constructor(first: TokenCredential, make: () => TokenCredential, explain: (err: unknown) => Promise<unknown>) {
     this.#current = first;
     this.#make = make;
+    this.#explain = explain;
   }
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
@@ -63,7 +98,7 @@ class RenewingCredential implements TokenCredential {
       return await credential.getToken(scopes, options);
     } catch (err) {
       if (this.#current === credential) this.#current = this.#make();
-      throw err;
+      throw await this.#explain(err);
     }
   }
 }
@@ -71,7 +106,7 @@ class RenewingCredential implements TokenCredential {
 function selectCredential(args: CredentialArgs, ctx: ProviderContext): { credential: TokenCredential; kind: CredentialKind } {
   const env = ctx.env;
   // Always explicit: otherwise @azure/identity reads AZURE_AUTHORITY_HOST from process.env, not ctx.env.
-  const authorityHost = args.authority_host || env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
+  const authorityHost = authorityHostOf(args, env);
   const common = (url: string | undefined) => ({
     // Instance discovery would call login.microsoftonline.com before any sovereign or test authority.
     disableInstanceDiscovery: true,
