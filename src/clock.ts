@@ -32,5 +32,8 @@ export const systemClock: Clock = {
   clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
 };
 
-/** The bound on a discovery call, and on one HTTP request, when the caller gives none: 60 s. */
+/**
+ * The bound on a discovery call when the caller gives none, and on one request of the HTTP client
+ * used on its own (a provider's requests within a call are bounded by the call's deadline): 60 s.
+ */
 export const DEFAULT_TIMEOUT_MS = 60_000;

@@ -45,8 +45,9 @@ export const MAX_CONFIG_LENGTH = 65_536;
 
 export interface DiscoverOptions {
   /**
-   * Bound on the whole call (loading the provider included), milliseconds or a Go duration
-   * (`'30s'`); 0 disables it. @default 60000
+   * Bound on the whole call (loading the provider included) and on every request its provider
+   * sends without a timeout of its own, milliseconds or a Go duration (`'30s'`); 0 disables it
+   * (the call then lasts until `signal` aborts it). @default 60000
    */
   timeout?: number | string;
   /**
@@ -278,7 +279,7 @@ async function runProvider(
   const settingErrorsBefore = (http as Partial<NodeHttpClient>).proxySettingErrors?.().count ?? 0;
   signal.addEventListener('abort', closeOwn, { once: true });
   const ctx: ProviderContext = {
-    http,
+    http: boundByCall(http, signal),
     log,
     signal,
     deadline,
@@ -301,6 +302,39 @@ async function runProvider(
     signal.removeEventListener('abort', closeOwn);
     closeOwn();
   }
+}
+
+/**
+ * The client as the provider sees it: the call's deadline, not the client's own 60 s default, bounds
+ * a request made without its own `timeoutMs`. Such a request arms no timer of its own (`timeoutMs:
+ * 0`) and goes under the call's signal (with the provider's own, a page's, when it passes one),
+ * which the call's one timer aborts at the deadline: it lasts exactly as long as the call may
+ * (`timeout: 0`: until the caller aborts), and the caller learns the call's TimeoutError naming the
+ * provider. A request with its own `timeoutMs` is sent as asked: a metadata lookup's short bound,
+ * or vsphere's logout, which must run after the call's signal ended.
+ */
+function boundByCall(http: HttpClient, callSignal: AbortSignal): HttpClient {
+  return {
+    request: (url, options = {}) => {
+      if (options.timeoutMs !== undefined) return http.request(url, options);
+      const own = options.signal;
+      const signal = own === undefined || own === callSignal ? callSignal : AbortSignal.any([callSignal, own]);
+      return http.request(url, { ...options, timeoutMs: 0, signal });
+    },
+    get httpAgent() {
+      return http.httpAgent;
+    },
+    get httpsAgent() {
+      return http.httpsAgent;
+    },
+    proxyFor: (url) => http.proxyFor(url),
+    get userAgent() {
+      return http.userAgent;
+    },
+    get loopbackOnly() {
+      return http.loopbackOnly;
+    },
+  };
 }
 
 /**
@@ -348,7 +382,7 @@ function proxyRefusal(
 function named(name: string, error: unknown): unknown {
   if (!(error instanceof Error) || error.message.startsWith(`discover-${name}`) || error.message.startsWith('discover-')) return error;
   // What ctx.http throws keeps its class and code, and gets the name; anything foreign becomes a ProviderError.
-  if (error instanceof HttpStatusError || error instanceof NetworkError || error instanceof MalformedResponseError) {
+  if (error instanceof HttpStatusError || error instanceof NetworkError || error instanceof MalformedResponseError || error instanceof TimeoutError) {
     error.message = `discover-${name}: ${error.message}`;
     return error;
   }

@@ -120,7 +120,11 @@ export interface Target {
 
 /** What a provider gets besides its arguments. */
 export interface ProviderContext {
-  /** The shared, proxy-aware HTTP stack. Hand its agents to SDKs. */
+  /**
+   * The shared, proxy-aware HTTP stack. Hand its agents to SDKs. A `request` without its own
+   * `timeoutMs` is bounded by the call's deadline (it goes under `signal`, passed or not), not by
+   * the client's 60 s default; one with its own `timeoutMs` is sent as asked.
+   */
   http: HttpClient;
   log: Logger;
   /** Aborts when the caller aborts or the call's timeout passes. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { within } from './helpers/wait.js';
+import { waitUntil, within } from './helpers/wait.js';
 import { AbortError, HttpStatusError, LoopbackOnlyError, MalformedResponseError, NetworkError, TimeoutError } from '../src/errors.js';
 import { createHttpClient } from '../src/http/client.js';
 import { isLoopbackHost } from '../src/address.js';
@@ -254,6 +254,23 @@ test('abort mid-flight gives AbortError; an aborted signal never connects', asyn
   await t.throwsAsync(client.request(`${srv.url}/b`, { signal: AbortSignal.abort() }), { instanceOf: AbortError });
   t.is(srv.connections(), before);
   t.deepEqual(srv.requests(), ['GET /a']);
+});
+
+test('timeoutMs 0 arms no timer: only the signal ends the request', async (t) => {
+  const srv = await startHttpServer(t, () => {
+    // Never answers.
+  });
+  const client = createHttpClient();
+  t.teardown(() => client.destroy());
+  const controller = new AbortController();
+  let settled = false;
+  const pending = client.request(`${srv.url}/wait`, { timeoutMs: 0, signal: controller.signal }).finally(() => {
+    settled = true;
+  });
+  // A 0 ms timer (what 0 meant before) ends it with a TimeoutError, at the server or before.
+  await waitUntil(() => settled || srv.requests().length > 0, 'the request at the server');
+  controller.abort();
+  await t.throwsAsync(pending, { instanceOf: AbortError, code: 'ERR_ABORTED', message: `GET ${srv.url}/wait was aborted` });
 });
 
 test('a body cut short of Content-Length gives NetworkError, never partial data', async (t) => {

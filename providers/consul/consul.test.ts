@@ -12,6 +12,7 @@ import { ProviderArgsError, ProviderError } from '../../src/errors.js';
 import { retryJoin } from '../../src/join/index.js';
 import type { Fleet, FleetService } from '../../src/sim/fleet.js';
 import { retryWaitMs, startFront } from '../../test/helpers/front.js';
+import * as faults from '../../test/helpers/provider-faults.js';
 import { startTestSim } from '../../test/helpers/sim.js';
 
 const engine = new Discover({ builtins: false, providers: [consul] });
@@ -220,6 +221,18 @@ test('a malformed body is a clear error', async (t) => {
   const sim = await startTestSim(t, fleet(estate, null), [consulSim]);
   sim.setFaults('consul', { malformed: true });
   await t.throwsAsync(engine.discover(`provider=consul service=nomad address=${sim.httpUrl}`), { code: 'ERR_MALFORMED_RESPONSE' });
+});
+
+test("latency past the timeout is the call's TimeoutError naming consul; an abort while waiting is an AbortError", async (t) => {
+  const sim = await startTestSim(t, fleet(estate), [consulSim]);
+  const config = `provider=consul service=nomad tag=serf address=${sim.httpUrl} token=${TOKEN}`;
+  const target = { sim, api: 'consul', lookup: (options: faults.LookupOptions = {}) => engine.addrs(config, { timeout: 30_000, ...options }) };
+  await faults.checkTimeoutAndAbort(t, target, {
+    provider: 'consul',
+    latencyMs: 10_000,
+    timeoutMs: 500,
+    below: { latencyMs: 100, found: ['172.16.0.1:4648', '10.0.0.2:4648', '10.0.0.3:4648'] },
+  });
 });
 
 test('a connection refused names the operation', async (t) => {

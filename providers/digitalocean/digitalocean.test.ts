@@ -296,7 +296,7 @@ test('a malformed page is an error, never a partial list', async (t) => {
 
 test('latency below the timeout: success; above it: TimeoutError', async (t) => {
   const target = faulty(await startTestSim(t, fleet(), [digitaloceanSim]));
-  await faults.checkTimeoutAndAbort(t, target, { latencyMs: 10_000, timeoutMs: 500, below: { latencyMs: 100, found: ALL } });
+  await faults.checkTimeoutAndAbort(t, target, { provider: 'digitalocean', latencyMs: 10_000, timeoutMs: 500, below: { latencyMs: 100, found: ALL } });
 });
 
 test.serial('a rate limit (token bucket) throttles later pages; every page is still read', async (t) => {

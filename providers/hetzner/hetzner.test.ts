@@ -201,7 +201,7 @@ test('rate_limit: throttled pages are retried until every page is read', async (
 });
 
 test('latency past the timeout: a timeout error, not a hang', async (t) => {
-  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(many(3)), [hetznerSim])), { latencyMs: 30_000, timeoutMs: 500 });
+  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(many(3)), [hetznerSim])), { provider: 'hetzner', latencyMs: 30_000, timeoutMs: 500 });
 });
 
 test('aborting the call stops it with AbortError', async (t) => {

@@ -396,7 +396,7 @@ test('faults: throttle (429, Retry-After 1) once then success; 500 once; 503 alw
   await faults.checkFaultFails(t, target, { auth_reject: true }, { instanceOf: ProviderError, message: /401 Unauthorized/, attempts: 1 });
   await faults.checkResetAndTruncated(t, target, 'discover-k8s: ListPods failed: ');
   await faults.checkFaultFails(t, target, { malformed: true }, { instanceOf: MalformedResponseError, attempts: 1 });
-  await faults.checkTimeoutAndAbort(t, target, { latencyMs: 10_000, timeoutMs: 500 });
+  await faults.checkTimeoutAndAbort(t, target, { provider: 'k8s', latencyMs: 10_000, timeoutMs: 500 });
   const throttled = { instanceOf: ProviderError, code: 'ERR_PROVIDER_THROTTLED', attempts: 2 };
   await faults.checkFaultFails(t, target, { error: 'throttle' }, throttled, { maxAttempts: 2 });
 });

@@ -290,7 +290,7 @@ test('a malformed body (list or IPs call) is an error, never a partial list', as
 
 test('latency below the timeout: success; above it: TimeoutError', async (t) => {
   const below = { latencyMs: 100, found: PRIVATE };
-  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(), [linodeSim])), { latencyMs: 10_000, timeoutMs: 500, below });
+  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(), [linodeSim])), { provider: 'linode', latencyMs: 10_000, timeoutMs: 500, below });
 });
 
 test.serial('a rate limit (token bucket) throttles the IPs calls; every instance still found', async (t) => {

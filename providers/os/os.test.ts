@@ -356,7 +356,7 @@ test('faults: throttle and server errors retried on both APIs; reset, truncated,
 test('faults: latency past the timeout is a TimeoutError; a rate limit throttles pages and every one is still read', async (t) => {
   const many = Array.from({ length: 8 }, (_, n) => server(n + 1));
   const target = faulty(await startTestSim(t, fleet(many, {}, 2), [osSim]));
-  await faults.checkTimeoutAndAbort(t, target);
+  await faults.checkTimeoutAndAbort(t, target, { provider: 'os' });
   await faults.checkRateLimit(t, target, { rps: 20, burst: 1, found: 8 });
 });
 

@@ -225,7 +225,7 @@ test('rate_limit: throttled pages are retried until every page is read', async (
 });
 
 test('latency past the timeout: a timeout, not a hang', async (t) => {
-  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(many(3)), [packetSim])), { timeoutMs: 500, latencyMs: 30_000 });
+  await faults.checkTimeoutAndAbort(t, faulty(await startTestSim(t, fleet(many(3)), [packetSim])), { provider: 'packet', timeoutMs: 500, latencyMs: 30_000 });
 });
 
 test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {

@@ -189,7 +189,7 @@ test('rate_limit: throttled pages are retried until every page is read', async (
 
 test('latency past the timeout: a timeout, not a hang', async (t) => {
   const target = faulty(await startTestSim(t, fleet(many(3)), [scalewaySim]));
-  await faults.checkTimeoutAndAbort(t, target, { latencyMs: 30_000, timeoutMs: 500 });
+  await faults.checkTimeoutAndAbort(t, target, { provider: 'scaleway', latencyMs: 30_000, timeoutMs: 500 });
 });
 
 test('HTTP_PROXY carries every request (tinyproxy log); NO_PROXY bypasses it', async (t) => {

@@ -223,7 +223,7 @@ test('faults: latency past the timeout is a TimeoutError; a rate limit throttles
   const many = Array.from({ length: 12 }, (_, n) => guest(n + 1));
   const sim = await startTestSim(t, fleet(many, 3), [softlayerSim]);
   const target = faulty(sim, `provider=softlayer ${creds} url=${sim.httpUrl}/rest/v3.1 tag_value=consul`);
-  await faults.checkTimeoutAndAbort(t, target);
+  await faults.checkTimeoutAndAbort(t, target, { provider: 'softlayer' });
   await faults.checkRateLimit(t, target, { rps: 20, burst: 1, found: 12 });
 });
 

@@ -77,7 +77,7 @@ export interface NodeHttpClient extends HttpClient {
   proxySettingErrors(): { count: number; last: ProxySettingError | undefined };
 }
 
-/** Default per-request timeout (connect, headers and the whole body): the one default of src/clock.ts, 60 s. */
+/** Default per-request timeout (connect, headers and the whole body): the one default of src/clock.ts, 60 s. A provider's `ctx.http` uses the call's deadline instead. */
 export { DEFAULT_TIMEOUT_MS };
 
 let cachedVersion: string | undefined;
@@ -260,7 +260,8 @@ function send(client: NodeHttpClient, env: Env, input: string | URL, options: Ht
       }
     };
     const onAbort = () => finish(new AbortError(what, { cause: signal?.reason }));
-    const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), clampTimerMs(timeoutMs));
+    // 0: no timer of its own; the signal (a discovery call's, aborted at its deadline) ends it.
+    const timer = timeoutMs === 0 ? undefined : setTimeout(() => finish(new TimeoutError(what, timeoutMs)), clampTimerMs(timeoutMs));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const fail = (err: unknown) => {

@@ -7,7 +7,12 @@ export interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
-  /** Per-request timeout in milliseconds; the call rejects with `TimeoutError` past it. @default 60000 */
+  /**
+   * Per-request timeout in milliseconds; the call rejects with `TimeoutError` past it. `0` arms no
+   * timer: only `signal` ends the request. Through a provider's `ctx.http`, a request without one is
+   * bounded by the discovery call's deadline instead of the default.
+   * @default 60000
+   */
   timeoutMs?: number;
   /**
    * Most bytes of body accepted; past it the connection is closed and the call rejects with

@@ -166,22 +166,27 @@ export async function checkResetAndTruncated(t: ExecutionContext, target: FaultT
 }
 
 /**
- * Latency past the timeout is a TimeoutError naming that timeout; an abort while the request
- * waits at the sim is an AbortError. With `below`, latency under the timeout still finds `found`.
+ * Latency past the timeout is the call's TimeoutError naming the provider and that timeout
+ * (`discover-<provider> timed out after N ms`); an abort while the request waits at the sim is an
+ * AbortError naming the provider. With `below`, latency under the timeout still finds `found`.
  */
 export async function checkTimeoutAndAbort(
   t: ExecutionContext,
   target: FaultTarget,
-  options: { latencyMs?: number; timeoutMs?: number; below?: { latencyMs: number; found: Found } } = {},
+  options: { provider: string; latencyMs?: number; timeoutMs?: number; below?: { latencyMs: number; found: Found } },
 ): Promise<void> {
-  const { latencyMs = 5000, timeoutMs = 300 } = options;
+  const { provider, latencyMs = 5000, timeoutMs = 300 } = options;
   const { sim, api } = target;
   if (options.below) {
     sim.setFaults(api, { latency_ms: options.below.latencyMs });
     checkFound(t, await target.lookup(), options.below.found, 'the addresses found under the timeout');
   }
   sim.setFaults(api, { latency_ms: latencyMs });
-  const timedOut = await t.throwsAsync(target.lookup({ timeout: timeoutMs }), { instanceOf: TimeoutError });
+  const timedOut = await t.throwsAsync(target.lookup({ timeout: timeoutMs }), {
+    instanceOf: TimeoutError,
+    code: 'ERR_TIMEOUT',
+    message: `discover-${provider} timed out after ${timeoutMs} ms`,
+  });
   t.is(timedOut?.timeoutMs, timeoutMs);
   sim.resetCounts();
   const controller = new AbortController();
@@ -192,7 +197,7 @@ export async function checkTimeoutAndAbort(
   // Abort once the request is at the sim (counted on arrival, held by the latency): an event, not a sleep.
   await waitUntil(() => settled || (sim.counts()[api] ?? 0) > 0, `a request to ${api}`);
   controller.abort();
-  await t.throwsAsync(call, { instanceOf: AbortError });
+  await t.throwsAsync(call, { instanceOf: AbortError, code: 'ERR_ABORTED', message: `discover-${provider} was aborted` });
   sim.setFaults(api, undefined);
 }
 
