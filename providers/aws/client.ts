@@ -20,12 +20,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const EC2_PAGE_SIZE = 1000;
 /** ECS `ListClusters` / `ListTasks` allow 1..100; `DescribeTasks` takes at most 100 tasks. */
 export const ECS_PAGE_SIZE = 100;
-/**
- * Socket idle timeout per request (an error, retried as any network error); the overall deadline is
- * the context's. The SDK's `requestTimeout` is not this: it only prints a warning to the console
- * when a request outlasts it (unless `throwOnRequestTimeout`), past the CLI's `-q`.
- */
-const SOCKET_IDLE_TIMEOUT_MS = 30_000;
 
 /** What the clients are built from. */
 export interface AwsClientOptions {
@@ -68,7 +62,9 @@ function commonConfig(options: AwsClientOptions, ctx: ProviderContext) {
   const requestHandler: NodeHttpHandler = new NodeHttpHandler({
     httpAgent: ctx.http.httpAgent,
     httpsAgent: ctx.http.httpsAgent,
-    socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+    // No requestTimeout or socketTimeout: the call's deadline is the one bound (docs/http.md), through
+    // the abort signal the SDK gets. (Its requestTimeout does not end a request anyway: it prints a
+    // warning to the console when one outlasts it.)
     logger: sdkLogger(ctx),
   });
   return {
