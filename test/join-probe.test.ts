@@ -1,3 +1,4 @@
+import dc from 'node:diagnostics_channel';
 import { type AddressInfo, createServer } from 'node:net';
 import { getEventListeners } from 'node:events';
 import test from 'ava';
@@ -33,4 +34,19 @@ test('an abort ends a probe at once, as ABORT_ERR', async (t) => {
   t.is(await pending, 'ABORT_ERR');
   t.is(await probeTcp('127.0.0.1:9', 60_000, controller.signal), 'ABORT_ERR');
   t.is(getEventListeners(controller.signal, 'abort').length, 0);
+});
+
+test.serial('under the loopback guard a host that is not loopback is refused without a connection; loopback ones are probed', async (t) => {
+  const sockets: unknown[] = [];
+  const onSocket = (socket: unknown) => sockets.push(socket);
+  dc.subscribe('net.client.socket', onSocket);
+  t.teardown(() => dc.unsubscribe('net.client.socket', onSocket));
+  const signal = new AbortController().signal;
+  const refused = `127.0.0.1:${await closedPort()}`;
+  const error = await t.throwsAsync(reachable(['10.3.0.11:4647', refused], 1, 5_000, signal, true));
+  t.regex(
+    error?.message ?? '',
+    /^0 of 2 addresses accept TCP connections, 1 needed: 10\.3\.0\.11:4647 refused to connect to 10\.3\.0\.11: AUTOJOIN_LOOPBACK_ONLY is set, 127\.0\.0\.1:\d+ ECONNREFUSED$/,
+  );
+  t.is(sockets.length, 1, 'one socket: the loopback address only');
 });

@@ -245,7 +245,8 @@ function joiner(cli: JoinCommand, io: CliIo, progress: Progress | undefined) {
   const handedIn = (attempt: number, fallback: string[]) => (handed?.attempt === attempt ? handed.addresses : fallback);
   const join = async (addresses: string[], info: JoinInfo): Promise<number> => {
     const { reachable, runJoinCommand } = await import('../join/index.js');
-    const usable = cli.probe ? await reachable(addresses, cli.minJoined, probeMs, info.signal) : addresses;
+    const { loopbackOnlyFrom } = await import('../http/client.js');
+    const usable = cli.probe ? await reachable(addresses, cli.minJoined, probeMs, info.signal, loopbackOnlyFrom(io.env)) : addresses;
     handed = { attempt: info.attempt, addresses: usable };
     if (cli.command.length > 0) {
       const interrupted = (write: (text: string) => void) => (text: string) => {

@@ -104,6 +104,11 @@ function envFlag(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
 }
 
+/** Whether the loopback guard is on: `AUTOJOIN_LOOPBACK_ONLY=1` (or true, yes, on) in `env` or in `process.env` (tests). */
+export function loopbackOnlyFrom(env: Record<string, string | undefined>): boolean {
+  return envFlag(env.AUTOJOIN_LOOPBACK_ONLY) || envFlag(process.env.AUTOJOIN_LOOPBACK_ONLY);
+}
+
 /**
  * Creates the HTTP client every provider uses, directly or through its agents.
  * @example
@@ -114,7 +119,7 @@ function envFlag(value: string | undefined): boolean {
 export function createHttpClient(options: HttpClientOptions = {}): NodeHttpClient {
   const env = options.env ?? process.env;
   // The process-wide switch cannot be undone by a custom env: it is what keeps tests on loopback.
-  const loopbackOnly = options.loopbackOnly ?? (envFlag(env.AUTOJOIN_LOOPBACK_ONLY) || envFlag(process.env.AUTOJOIN_LOOPBACK_ONLY));
+  const loopbackOnly = options.loopbackOnly ?? loopbackOnlyFrom(env);
   const agentOptions: https.AgentOptions = { keepAlive: true };
   if (options.ca !== undefined) agentOptions.ca = options.ca as https.AgentOptions['ca'];
   if (options.maxSockets !== undefined) agentOptions.maxSockets = options.maxSockets;
