@@ -149,9 +149,13 @@ export class Discover {
       config = parseConfig(cfg);
     } catch (error) {
       if (error instanceof ConfigParseError) {
-        const key = secretFragment(cfg, error.key, await this.#secretKeyNames()) ? REDACTED : error.key;
-        const message = key === error.key ? error.message : `${key}${error.message.slice(error.key.length)}`;
-        throw new ConfigParseError(`discover: ${message}`, key, error.offset);
+        // A duplicate written as a key (`secret_access_key=S1 secret_access_key=S2`) is a key name,
+        // not the rest of a value: go-discover's text stands.
+        const writtenAsKey = error.message === `${error.key}: duplicate key` && /^\s*=/.test(cfg.slice(cfg.lastIndexOf(error.key) + error.key.length));
+        const masked = !writtenAsKey && secretFragment(cfg, error.key, await this.#secretKeyNames());
+        const key = masked ? REDACTED : error.key;
+        const message = masked ? `${key}${error.message.slice(error.key.length)}` : error.message;
+        throw new ConfigParseError(`discover: ${message}`, key, error.offset, fragmentOwner(cfg, error.key));
       }
       throw error;
     }
@@ -392,38 +396,47 @@ function missingPackage(provider: AnyProvider, error: unknown): MissingPackageEr
  * secret, so the engine prints `***` instead (a documented deviation).
  */
 export function secretFragment(cfg: string, key: string, secretKeyNames: ReadonlySet<string> = new Set()): boolean {
-  const isSecret = (name: string) => secretKeyNames.has(name) || isSecretName(name);
-  if (key === '') return false;
+  const owner = fragmentOwner(cfg, key);
+  return owner !== undefined && (secretKeyNames.has(owner) || isSecretName(owner));
+}
+
+/**
+ * The key whose unquoted value the word `key` follows (`tag_value` for `server` in
+ * `tag_value=nomad server`): the word may be the rest of that value. Undefined when the word
+ * does not follow a value.
+ */
+export function fragmentOwner(cfg: string, key: string): string | undefined {
+  if (key === '') return undefined;
   const at = cfg.lastIndexOf(key);
-  if (at < 0) return false;
+  if (at < 0) return undefined;
   // Read backwards from the fragment, in one pass: whitespace, a value, `=` (spaces around it
   // allowed), then the key that owns the value. (A regex anchored at the end, as before, was
   // quadratic: 63 s for a 1 MB config.)
   let i = at - 1;
   const space = (c: string | undefined) => c !== undefined && /\s/.test(c);
-  if (!space(cfg[i])) return false;
+  if (!space(cfg[i])) return undefined;
   while (i >= 0 && space(cfg[i])) i--;
   const valueEnd = i;
   while (i >= 0 && !space(cfg[i])) i--;
   // The value is the `\S+` before the gap; an `=` inside it splits `key=value` written tightly.
   const value = cfg.slice(i + 1, valueEnd + 1);
   const eq = value.indexOf('=');
-  if (eq > 0) return isSecret(value.slice(0, eq));
+  if (eq > 0) return value.slice(0, eq);
   if (eq === 0 && value.length > 1) {
     // `key =value`: the key is the word before the spaces.
     while (i >= 0 && space(cfg[i])) i--;
     const keyEnd = i;
     while (i >= 0 && !space(cfg[i]) && cfg[i] !== '=') i--;
-    return isSecret(cfg.slice(i + 1, keyEnd + 1));
+    return cfg.slice(i + 1, keyEnd + 1) || undefined;
   }
   // `key = value` or `key= value`: the value stands alone; `=` and the key come before it.
   while (i >= 0 && space(cfg[i])) i--;
-  if (cfg[i] !== '=') return false;
+  if (cfg[i] !== '=') return undefined;
   i--;
   while (i >= 0 && space(cfg[i])) i--;
   const keyEnd = i;
   while (i >= 0 && !space(cfg[i]) && cfg[i] !== '=') i--;
-  return isSecret(cfg.slice(i + 1, keyEnd + 1));
+  return cfg.slice(i + 1, keyEnd + 1) || undefined;
 }
 
 /** Every line a provider logs goes out with the config's secret values masked. */

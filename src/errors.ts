@@ -61,11 +61,18 @@ export class ConfigParseError extends AutojoinError {
   readonly key: string;
   /** Offset in code points into the trimmed input where the parser stopped. */
   readonly offset: number;
+  /**
+   * Set by the engine when the word the error names follows an unquoted value: that value's key
+   * (`tag_value` in `tag_value=nomad server`), so a caller can say where the quotes go. A key
+   * name only, never a value.
+   */
+  readonly after?: string;
 
-  constructor(message: string, key: string, offset: number) {
+  constructor(message: string, key: string, offset: number, after?: string) {
     super('ERR_CONFIG_PARSE', message);
     this.key = key;
     this.offset = offset;
+    if (after !== undefined) this.after = after;
   }
 }
 
