@@ -88,13 +88,14 @@ export { isConfigError };
 /** Whether an argument is a `key=value` pair of a config string (not a flag). */
 const isPair = (arg: string) => !arg.startsWith('-') && arg.includes('=');
 
-/** A word after a string flag that is a command or the config string: the flag's value was left out. */
-function notAValue(word: string): string | undefined {
-  if (COMMANDS.includes(word)) return `"${word}" is the command`;
-  // Not quoted: the pair may hold a secret.
-  if (isPair(word)) return 'the next word is the config string';
-  return undefined;
-}
+/** A word quoted in an error: a `key=value` pair by its key only, as its value may be a secret. */
+const shownWord = (word: string) => (word.includes('=') ? `${word.split('=')[0]}=...` : word);
+
+/** A word after a string flag that is the config string: the flag's value was left out. */
+const configWord = (word: string) => (isPair(word) ? 'the next word is the config string' : undefined);
+
+/** Before the command, a command word too. */
+const commandOrConfigWord = (word: string) => (COMMANDS.includes(word) ? `"${word}" is the command` : configWord(word));
 
 /** Whether a word is a global flag that takes a value (`--timeout`, `-format=`). */
 function takesValue(word: string): boolean {
@@ -131,7 +132,12 @@ export function pluginList(values: FlagValues, env: Record<string, string | unde
 
 async function dispatch(argv: string[], io: CliIo, parsing: { context?: HintContext }): Promise<number> {
   // Global flags up to the command word; a flag's value (`--timeout 5s`) is never taken for it.
-  const global = parseFlags(argv, GLOBAL_FLAGS, { where: 'discover', until: (arg) => !arg.startsWith('-') || arg === '-', hint: HINT, notAValue });
+  const global = parseFlags(argv, GLOBAL_FLAGS, {
+    where: 'discover',
+    until: (arg) => !arg.startsWith('-') || arg === '-',
+    hint: HINT,
+    notAValue: commandOrConfigWord,
+  });
   const command = argv[global.end];
   const rest = argv.slice(global.end + 1);
   if (global.values.version && command === undefined) return printVersion(io);
@@ -141,7 +147,7 @@ async function dispatch(argv: string[], io: CliIo, parsing: { context?: HintCont
     return EXIT_OK;
   }
   if (!COMMANDS.includes(command)) {
-    throw new UsageError(`discover: unknown command "${command}"${didYouMean(command, COMMANDS)}\n${HINT}`);
+    throw new UsageError(`discover: unknown command "${shownWord(command)}"${didYouMean(command, COMMANDS)}\n${HINT}`);
   }
   if (command === 'join') {
     const { runJoin } = await import('./join.js');
@@ -155,15 +161,13 @@ async function dispatch(argv: string[], io: CliIo, parsing: { context?: HintCont
     where: `discover ${command}`,
     until: isPair,
     hint: HINT,
-    notAValue: (word) => (isPair(word) ? notAValue(word) : undefined),
+    notAValue: configWord,
   });
   const values = mergeFlags(global.values, local.values);
   const words = [...local.positionals, ...rest.slice(local.end)];
   const format = (values.format as string | undefined) ?? 'text';
   if ((command === 'providers' || command === 'version') && words.length > 0) {
-    // A pair is shown by its key only: its value may be a secret.
-    const shown = words[0]?.includes('=') ? `${words[0].split('=')[0]}=...` : words[0];
-    throw new UsageError(`discover ${command}: unexpected argument "${shown}" (${command} takes none)\n${HINT}`);
+    throw new UsageError(`discover ${command}: unexpected argument "${shownWord(words[0] as string)}" (${command} takes no arguments)\n${HINT}`);
   }
   if (command === 'version' || values.version) return printVersion(io);
   if (command === 'help' || values.help) {
@@ -317,7 +321,7 @@ async function helpFor(topics: string[], values: FlagValues, io: CliIo): Promise
   const unknown = providerTopics.find((topic) => topic !== 'all' && !names.includes(topic));
   if (unknown !== undefined) {
     const suggestion = didYouMean(unknown, [...names, 'join', 'sim', 'all']);
-    throw new UsageError(`discover: unknown help topic "${unknown}": a provider (discover providers) or join, sim, all${suggestion}`);
+    throw new UsageError(`discover: unknown help topic "${shownWord(unknown)}": a provider (discover providers) or join, sim, all${suggestion}`);
   }
   const providers = await Promise.all(names.map((name) => engine.provider(name)));
   if (topics.length === 0) return shortHelp(providers);
