@@ -86,6 +86,12 @@ const parseErrors: Array<{ name: string; argv: string[]; stderr: string; secrets
     secrets: ['S3CRET6'],
   },
   {
+    name: 'the word after a secret stays masked when it also appears later in the string',
+    argv: ['-q', 'check', 'provider=aws', 'secret_access_key=S3CRET7', 'w0rd', 'region=w0rd'],
+    stderr: "discover: ***: missing '=' (the word after secret_access_key=...; a value with spaces needs double quotes)\n",
+    secrets: ['S3CRET7'],
+  },
+  {
     name: 'a value split by the shell gets the quoting that keeps it whole',
     argv: ['-q', 'addrs', 'provider=aws', 'tag_key=role', 'tag_value=nomad', 'big', 'server', 'region=x'],
     stderr: `discover: big: missing '=' (a value with spaces needs double quotes inside the argument: 'tag_value="nomad big server"')\n`,

@@ -133,6 +133,15 @@ test('a duplicated secret key is named, its values are not; a bare repeat may be
   t.is(plain.after, 'tag');
 });
 
+test('the secret fragment is judged where the parser stopped, not at a later occurrence of the word', async (t) => {
+  // Before, the last `d3f` (a key's value) was judged: not after a secret, so the fragment was printed.
+  for (const cfg of ['provider=echo api_token=abc d3f tag=d3f', 'provider=echo api_token=abc d3f "x d3f y"']) {
+    const error = await t.throwsAsync(engine.check(cfg), { instanceOf: ConfigParseError });
+    t.is(error.message, "discover: ***: missing '='", cfg);
+    t.is(error.after, 'api_token');
+  }
+});
+
 test('a config string over 64 KiB is a config error naming the limit', async (t) => {
   const { MAX_CONFIG_LENGTH } = await import('../src/discover.js');
   const cfg = `provider=echo addrs=${'a'.repeat(MAX_CONFIG_LENGTH)}`;

@@ -31,7 +31,7 @@ export function parseErrorHint(error: ConfigParseError, context: HintContext): s
   }
   // A provider name never holds a space: `provider=aws foo` is a stray word, not a split value.
   if (error.after === undefined || error.after === 'provider') return '';
-  const example = quotedExample(context.cfg, error.after, error.key);
+  const example = error.keyAt === undefined ? undefined : quotedExample(context.cfg, error.after, error.key, error.keyAt);
   return ` (a value with spaces needs double quotes inside the argument${example === undefined ? '' : `: ${example}`})`;
 }
 
@@ -41,10 +41,9 @@ export function parseErrorHint(error: ConfigParseError, context: HintContext): s
  * up to the next `key=value`. Undefined when the pair is not written `key=value` or the value
  * holds a quote or a backslash.
  */
-function quotedExample(cfg: string, key: string, word: string): string | undefined {
-  const at = cfg.lastIndexOf(word);
+function quotedExample(cfg: string, key: string, word: string, at: number): string | undefined {
   const pairAt = cfg.lastIndexOf(`${key}=`, at);
-  if (at < 0 || pairAt < 0) return undefined;
+  if (pairAt < 0) return undefined;
   const valueAt = pairAt + key.length + 1;
   let value: string;
   if (cfg[valueAt] === "'") {
