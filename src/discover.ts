@@ -150,9 +150,15 @@ export class Discover {
       config = parseConfig(cfg);
     } catch (error) {
       if (error instanceof ConfigParseError) {
-        const key = secretFragment(cfg, error.key, await this.#secretKeyNames()) ? REDACTED : error.key;
-        const message = key === error.key ? error.message : `${key}${error.message.slice(error.key.length)}`;
-        throw new ConfigParseError(`discover: ${message}`, key, error.offset);
+        // Where the named word stands; a quoted word (no keyAt) is not the rest of an unquoted value.
+        const at = error.keyAt ?? -1;
+        // A duplicate written as a key (`secret_access_key=S1 secret_access_key=S2`) is a key name,
+        // not the rest of a value: go-discover's text stands.
+        const writtenAsKey = error.message === `${error.key}: duplicate key` && /^\s*=/.test(cfg.slice(at + error.key.length, at + error.key.length + 256));
+        const masked = !writtenAsKey && secretFragment(cfg, error.key, await this.#secretKeyNames(), at);
+        const key = masked ? REDACTED : error.key;
+        const message = masked ? `${key}${error.message.slice(error.key.length)}` : error.message;
+        throw new ConfigParseError(`discover: ${message}`, key, error.offset, { keyAt: error.keyAt, after: fragmentOwner(cfg, error.key, at) });
       }
       throw error;
     }
@@ -423,41 +429,49 @@ function missingPackage(provider: AnyProvider, error: unknown): MissingPackageEr
 /**
  * go-discover's parse errors name the token after a bad pair as a key. When that token is the
  * rest of an unquoted secret (`secret_access_key=abc def`), naming it would print part of the
- * secret, so the engine prints `***` instead (a documented deviation).
+ * secret, so the engine prints `***` instead (a documented deviation). `at` is where the word
+ * stands in `cfg` (`ConfigParseError.keyAt`); without it, the word's last occurrence.
  */
-export function secretFragment(cfg: string, key: string, secretKeyNames: ReadonlySet<string> = new Set()): boolean {
-  const isSecret = (name: string) => secretKeyNames.has(name) || isSecretName(name);
-  if (key === '') return false;
-  const at = cfg.lastIndexOf(key);
-  if (at < 0) return false;
+export function secretFragment(cfg: string, key: string, secretKeyNames: ReadonlySet<string> = new Set(), at = cfg.lastIndexOf(key)): boolean {
+  const owner = fragmentOwner(cfg, key, at);
+  return owner !== undefined && (secretKeyNames.has(owner) || isSecretName(owner));
+}
+
+/**
+ * The key whose unquoted value the word `key`, at index `at` of `cfg`, follows (`tag_value` for
+ * `server` in `tag_value=nomad server`): the word may be the rest of that value. Undefined when
+ * the word does not follow a value. Without `at`, the word's last occurrence.
+ */
+export function fragmentOwner(cfg: string, key: string, at = cfg.lastIndexOf(key)): string | undefined {
+  if (key === '' || at < 0) return undefined;
   // Read backwards from the fragment, in one pass: whitespace, a value, `=` (spaces around it
   // allowed), then the key that owns the value. (A regex anchored at the end, as before, was
   // quadratic: 63 s for a 1 MB config.)
   let i = at - 1;
   const space = (c: string | undefined) => c !== undefined && /\s/.test(c);
-  if (!space(cfg[i])) return false;
+  if (!space(cfg[i])) return undefined;
   while (i >= 0 && space(cfg[i])) i--;
   const valueEnd = i;
   while (i >= 0 && !space(cfg[i])) i--;
   // The value is the `\S+` before the gap; an `=` inside it splits `key=value` written tightly.
   const value = cfg.slice(i + 1, valueEnd + 1);
   const eq = value.indexOf('=');
-  if (eq > 0) return isSecret(value.slice(0, eq));
+  if (eq > 0) return value.slice(0, eq);
   if (eq === 0 && value.length > 1) {
     // `key =value`: the key is the word before the spaces.
     while (i >= 0 && space(cfg[i])) i--;
     const keyEnd = i;
     while (i >= 0 && !space(cfg[i]) && cfg[i] !== '=') i--;
-    return isSecret(cfg.slice(i + 1, keyEnd + 1));
+    return cfg.slice(i + 1, keyEnd + 1) || undefined;
   }
   // `key = value` or `key= value`: the value stands alone; `=` and the key come before it.
   while (i >= 0 && space(cfg[i])) i--;
-  if (cfg[i] !== '=') return false;
+  if (cfg[i] !== '=') return undefined;
   i--;
   while (i >= 0 && space(cfg[i])) i--;
   const keyEnd = i;
   while (i >= 0 && !space(cfg[i]) && cfg[i] !== '=') i--;
-  return isSecret(cfg.slice(i + 1, keyEnd + 1));
+  return cfg.slice(i + 1, keyEnd + 1) || undefined;
 }
 
 /** Every line a provider logs goes out with the config's secret values masked. */

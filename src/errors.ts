@@ -61,11 +61,24 @@ export class ConfigParseError extends AutojoinError {
   readonly key: string;
   /** Offset in code points into the trimmed input where the parser stopped. */
   readonly offset: number;
+  /**
+   * Where the word `key` names starts in the string given to the parser, in UTF-16 units (a
+   * `String` index); undefined when `key` is `''` or was quoted.
+   */
+  readonly keyAt?: number;
+  /**
+   * Set by the engine when the word the error names follows an unquoted value: that value's key
+   * (`tag_value` in `tag_value=nomad server`), so a caller can say where the quotes go. A key
+   * name only, never a value.
+   */
+  readonly after?: string;
 
-  constructor(message: string, key: string, offset: number) {
+  constructor(message: string, key: string, offset: number, details: { keyAt?: number; after?: string } = {}) {
     super('ERR_CONFIG_PARSE', message);
     this.key = key;
     this.offset = offset;
+    if (details.keyAt !== undefined) this.keyAt = details.keyAt;
+    if (details.after !== undefined) this.after = details.after;
   }
 }
 

@@ -59,6 +59,22 @@ const goForms: Array<{ argv: string[]; code: number; stdout?: RegExp; stderr?: R
   { argv: ['sim', '--prot', '1'], code: 2, stderr: /^discover sim: flag provided but not defined: --prot \(did you mean "port"\?\)/ },
   { argv: ['join', '--retry-max'], code: 2, stderr: /^discover join: flag needs an argument: -retry-max\n/ },
   { argv: ['adrs', 'provider=aws'], code: 2, stderr: /^discover: unknown command "adrs" \(did you mean "addrs"\?\)\n/ },
+  // A string flag whose value was left out: the command or the config string is not taken for it.
+  { argv: ['--timeout', 'addrs', 'provider=consul'], code: 2, stderr: /^discover: flag needs an argument: -timeout \("addrs" is the command\)\n/ },
+  { argv: ['--format', 'addrs', 'provider=aws'], code: 2, stderr: /^discover: flag needs an argument: -format \("addrs" is the command\)\n/ },
+  { argv: ['--plugin', 'check', 'provider=aws'], code: 2, stderr: /^discover: flag needs an argument: -plugin \("check" is the command\)\n/ },
+  {
+    argv: ['addrs', '--timeout', 'provider=aws'],
+    code: 2,
+    stderr: /^discover addrs: flag needs an argument: -timeout \(the next word is the config string\)\n/,
+  },
+  // Values are checked as they are read, whatever the command.
+  { argv: ['--timeout', '5x', 'providers'], code: 2, stderr: /^--timeout: invalid duration "5x"/ },
+  { argv: ['-timeout=addrs', 'addrs', 'provider=aws'], code: 2, stderr: /^--timeout: invalid duration "addrs"/ },
+  { argv: ['--format', 'yaml', 'help'], code: 2, stderr: /^--format: "yaml" is not one of text, json\n$/ },
+  // Commands that take no arguments refuse them; a pair is shown by its key only.
+  { argv: ['providers', 'extra'], code: 2, stderr: /^discover providers: unexpected argument "extra" \(providers takes no arguments\)\n/ },
+  { argv: ['version', 'extra'], code: 2, stderr: /^discover version: unexpected argument "extra" \(version takes no arguments\)\n/ },
 ];
 for (const c of goForms) {
   test(`discover ${c.argv.join(' ')}`, async (t) => {
@@ -69,6 +85,22 @@ for (const c of goForms) {
     t.notRegex(r.stdout + r.stderr, NODE_PARSER_TEXT);
   });
 }
+
+test('a usage error quotes a key=value word by its key: the value may be a secret', async (t) => {
+  const cases: Array<[string[], string]> = [
+    [['version', 'secret_access_key=S3CRETVALUE'], 'discover version: unexpected argument "secret_access_key=..."'],
+    [['providers', 'secret_access_key=S3CRETVALUE'], 'discover providers: unexpected argument "secret_access_key=..."'],
+    [['help', 'secret_access_key=S3CRETVALUE'], 'discover: unknown help topic "secret_access_key=..."'],
+    [['secret_access_key=S3CRETVALUE', 'addrs'], 'discover: unknown command "secret_access_key=..."'],
+  ];
+  for (const [argv, start] of cases) {
+    const r = await runDiscover(argv);
+    t.is(r.code, 2);
+    t.is(r.stdout, '');
+    t.true(r.stderr.startsWith(start), r.stderr);
+    t.false(r.stderr.includes('S3CRETVALUE'), r.stderr);
+  }
+});
 
 test('discover help is short: usage, the providers one line each, where the rest is', async (t) => {
   const r = await runDiscover(['help']);

@@ -20,7 +20,11 @@ test('help <provider> prints that provider only; unknown provider exits 2', asyn
   t.regex(result.stdout, /provider: +"static"/);
   const unknown = await runDiscover(['help', 'nosuch']);
   t.is(unknown.code, 2);
-  t.regex(unknown.stderr, /discover: unknown provider nosuch/);
+  // help takes commands too: the error says what a topic may be.
+  t.is(unknown.stderr, 'discover: unknown help topic "nosuch": a provider (discover providers) or join, sim, all\n');
+  const typo = await runDiscover(['help', 'jion']);
+  t.is(typo.code, 2);
+  t.is(typo.stderr, 'discover: unknown help topic "jion": a provider (discover providers) or join, sim, all (did you mean "join"?)\n');
 });
 
 test('addrs prints one line; flags work before and after the command', async (t) => {
@@ -60,6 +64,63 @@ test('config errors exit 2 with go-discover text; -q keeps the error line', asyn
   t.is(unknownCommand.code, 2);
   t.regex(unknownCommand.stderr, /unknown command "frobnicate"/);
 });
+
+// Parse errors keep go-discover's text to the letter, then a hint in parentheses; never a secret value.
+const parseErrors: Array<{ name: string; argv: string[]; stderr: string; secrets?: string[] }> = [
+  {
+    name: 'a duplicated secret key is named (a key name is no secret), its values are not',
+    argv: ['-q', 'check', 'provider=aws', 'region=eu-west-1', 'access_key_id=AKIDX', 'secret_access_key=S3CRET1', 'secret_access_key=S3CRET2'],
+    stderr: 'discover: secret_access_key: duplicate key\n',
+    secrets: ['S3CRET1', 'S3CRET2'],
+  },
+  {
+    name: 'a bare word after a secret value stays masked; the hint names the key it follows',
+    argv: ['-q', 'check', 'provider=aws', 'region=eu-west-1', 'secret_access_key=S3CRET5', 'session_token'],
+    stderr: "discover: ***: missing '=' (the word after secret_access_key=...; a value with spaces needs double quotes)\n",
+    secrets: ['S3CRET5', 'session_token'],
+  },
+  {
+    name: 'a repeated secret key not followed by = may be the rest of the value: masked',
+    argv: ['-q', 'check', 'provider=aws', 'secret_access_key=S3CRET6', 'secret_access_key'],
+    stderr: 'discover: ***: duplicate key (the word after secret_access_key=...; a value with spaces needs double quotes)\n',
+    secrets: ['S3CRET6'],
+  },
+  {
+    name: 'the word after a secret stays masked when it also appears later in the string',
+    argv: ['-q', 'check', 'provider=aws', 'secret_access_key=S3CRET7', 'w0rd', 'region=w0rd'],
+    stderr: "discover: ***: missing '=' (the word after secret_access_key=...; a value with spaces needs double quotes)\n",
+    secrets: ['S3CRET7'],
+  },
+  {
+    name: 'a value split by the shell gets the quoting that keeps it whole',
+    argv: ['-q', 'addrs', 'provider=aws', 'tag_key=role', 'tag_value=nomad', 'big', 'server', 'region=x'],
+    stderr: `discover: big: missing '=' (a value with spaces needs double quotes inside the argument: 'tag_value="nomad big server"')\n`,
+  },
+  {
+    name: 'single quotes inside the argument are text to the parser: the hint says double',
+    argv: ['-q', 'addrs', 'provider=aws', "tag_value='nomad server'"],
+    stderr: `discover: server': missing '=' (a value with spaces needs double quotes inside the argument: 'tag_value="nomad server"')\n`,
+  },
+  {
+    name: 'a flag after the config string: flags go before it',
+    argv: ['addrs', 'provider=aws', 'region=x', '-q'],
+    stderr: "discover: -q: missing '=' (flags go before the config string: discover -q addrs key=val ...)\n",
+  },
+  {
+    name: 'a flag with a value after the config string',
+    argv: ['-q', 'check', 'provider=aws', 'region=x', '--timeout', '5s'],
+    stderr: "discover: --timeout: missing '=' (flags go before the config string: discover --timeout VALUE check key=val ...)\n",
+  },
+];
+for (const c of parseErrors) {
+  test(`parse error hint: ${c.name}`, async (t) => {
+    const result = await runDiscover(c.argv);
+    t.is(result.code, 2);
+    t.is(result.stderr.replace(/^Registered providers: .*\n/, ''), c.stderr);
+    t.is(result.stdout, '');
+    for (const secret of c.secrets ?? []) t.false((result.stdout + result.stderr).includes(secret), secret);
+  });
+}
 
 test('an invalid argument exits 2 and names the key, before any network call', async (t) => {
   const plugin = path.join(installExamplePlugin(t), 'index.js');

@@ -240,6 +240,24 @@ checkBad([
   { name: 'offset of a duplicate is after the key', input: 'é=1 é=2', message: 'é: duplicate key', key: 'é', offset: 5 },
 ]);
 
+// keyAt: where the named word starts in the string as given (UTF-16 units, leading blanks counted),
+// so the engine masks the word at fault and not an earlier or later occurrence of it.
+const keyAtCases: Array<{ input: string; keyAt: number | undefined }> = [
+  { input: 'a=x def b=def', keyAt: 4 },
+  { input: ' \t key=', keyAt: 3 },
+  { input: '😀=1 k=2 k', keyAt: 9 },
+  { input: 'k=1 k=2', keyAt: 4 },
+  { input: 'k=1 "k"=2', keyAt: undefined },
+  { input: '=a', keyAt: undefined },
+  { input: 'a=x   def "x def y"', keyAt: 6 },
+];
+for (const c of keyAtCases) {
+  test(`keyAt of ${JSON.stringify(c.input)} is ${c.keyAt}`, (t) => {
+    const error = t.throws(() => parseConfig(c.input), { instanceOf: ConfigParseError });
+    t.is(error?.keyAt, c.keyAt);
+  });
+}
+
 test('empty or blank input is an empty Map (go-discover returns nil, no error)', (t) => {
   for (const input of ['', '   ', '\t\n\r\v\f', '\u0085\u00a0\u3000']) {
     const config = parseConfig(input);

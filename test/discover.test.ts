@@ -117,6 +117,31 @@ test('check masks unknown keys under lenient, URL user-info, and a secret fragme
   await t.throwsAsync(engine.check('provider=echo api_token=abc d3f'), { instanceOf: ConfigParseError, message: "discover: ***: missing '='" });
 });
 
+test('a duplicated secret key is named, its values are not; a bare repeat may be the rest of a value', async (t) => {
+  const named = await t.throwsAsync(engine.check('provider=echo addrs=a token=t0kOne token=t0kTwo'), { instanceOf: ConfigParseError });
+  t.is(named.message, 'discover: token: duplicate key');
+  t.is(named.key, 'token');
+  t.is(named.after, 'token');
+  const bare = await t.throwsAsync(engine.check('provider=echo addrs=a token=t0kOne token'), { instanceOf: ConfigParseError });
+  t.is(bare.message, 'discover: ***: duplicate key');
+  // The masked word's position, for the CLI's hint: a key name only.
+  const masked = await t.throwsAsync(engine.check('provider=echo api_token=abc d3f'), { instanceOf: ConfigParseError });
+  t.is(masked.after, 'api_token');
+  t.false(JSON.stringify({ ...masked, message: masked.message }).includes('d3f'));
+  const plain = await t.throwsAsync(engine.check('provider=echo addrs=a tag=nomad server'), { instanceOf: ConfigParseError });
+  t.is(plain.message, "discover: server: missing '='");
+  t.is(plain.after, 'tag');
+});
+
+test('the secret fragment is judged where the parser stopped, not at a later occurrence of the word', async (t) => {
+  // Before, the last `d3f` (a key's value) was judged: not after a secret, so the fragment was printed.
+  for (const cfg of ['provider=echo api_token=abc d3f tag=d3f', 'provider=echo api_token=abc d3f "x d3f y"']) {
+    const error = await t.throwsAsync(engine.check(cfg), { instanceOf: ConfigParseError });
+    t.is(error.message, "discover: ***: missing '='", cfg);
+    t.is(error.after, 'api_token');
+  }
+});
+
 test('a config string over 64 KiB is a config error naming the limit', async (t) => {
   const { MAX_CONFIG_LENGTH } = await import('../src/discover.js');
   const cfg = `provider=echo addrs=${'a'.repeat(MAX_CONFIG_LENGTH)}`;

@@ -14,6 +14,8 @@ export interface FlagSpec {
   multiple?: boolean;
   /** Other names for the flag (`v` for `verbose`, `h` and `help`). */
   aliases?: readonly string[];
+  /** Checks a string flag's value as it is read; throws a UsageError naming the flag and the value. */
+  check?: (value: string) => void;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -35,6 +37,11 @@ export interface ParseFlagsOptions {
   until?: (arg: string) => boolean;
   /** Text appended to an error: where the usage is. */
   hint?: string;
+  /**
+   * Why the word after a string flag cannot be its value (a command name, a `key=value`), or
+   * undefined when it can: Go's `flag` takes any next word, so `--timeout addrs` lost the command.
+   */
+  notAValue?: (word: string) => string | undefined;
 }
 
 // Go's strconv.ParseBool.
@@ -84,7 +91,10 @@ export function parseFlags(args: readonly string[], specs: FlagSpecs, options: P
     if (value === undefined) {
       if (i + 1 >= args.length) fail(`flag needs an argument: ${shown}`);
       value = args[++i] as string;
+      const reason = options.notAValue?.(value);
+      if (reason !== undefined) fail(`flag needs an argument: ${shown} (${reason})`);
     }
+    spec.check?.(value);
     if (spec.multiple) values[name as string] = [...((values[name as string] as string[] | undefined) ?? []), value];
     else values[name as string] = value;
   }

@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toMs } from '../duration.js';
-import { isConfigError, UsageError } from '../errors.js';
+import { ConfigParseError, isConfigError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { didYouMean } from '../suggest.js';
+import type { HintContext } from './config-hint.js';
 import { type FlagSpec, type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 
@@ -61,12 +62,16 @@ function providerLines(providers: ReadonlyArray<{ name: string; summary: string 
   return providers.map((p) => `${indent}${p.name.padEnd(width)}${p.summary}\n`).join('');
 }
 
+function checkFormat(format: string): void {
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
+}
+
 const GLOBAL_FLAGS: FlagSpecs = {
   q: { type: 'boolean' },
   help: { type: 'boolean', aliases: ['h'] },
   version: { type: 'boolean' },
-  format: { type: 'string' },
-  timeout: { type: 'string' },
+  format: { type: 'string', check: checkFormat },
+  timeout: { type: 'string', check: (value) => toMs(value, '--timeout') },
   plugin: { type: 'string', multiple: true },
   lenient: { type: 'boolean' },
 };
@@ -83,11 +88,32 @@ export { isConfigError };
 /** Whether an argument is a `key=value` pair of a config string (not a flag). */
 const isPair = (arg: string) => !arg.startsWith('-') && arg.includes('=');
 
+/** A word quoted in an error: a `key=value` pair by its key only, as its value may be a secret. */
+const shownWord = (word: string) => (word.includes('=') ? `${word.split('=')[0]}=...` : word);
+
+/** A word after a string flag that is the config string: the flag's value was left out. */
+const configWord = (word: string) => (isPair(word) ? 'the next word is the config string' : undefined);
+
+/** Before the command, a command word too. */
+const commandOrConfigWord = (word: string) => (COMMANDS.includes(word) ? `"${word}" is the command` : configWord(word));
+
+/** Whether a word is a global flag that takes a value (`--timeout`, `-format=`). */
+function takesValue(word: string): boolean {
+  const name = /^--?([^=]*)/.exec(word)?.[1] ?? '';
+  return GLOBAL_FLAGS[name]?.type === 'string';
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Set once the config string is known, for the hint after a parse error.
+  const parsing: { context?: HintContext } = {};
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, parsing);
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    let hint = '';
+    if (error instanceof ConfigParseError && parsing.context !== undefined) {
+      hint = (await import('./config-hint.js')).parseErrorHint(error, parsing.context);
+    }
+    io.stderr(`${error instanceof Error ? error.message : String(error)}${hint}\n`);
     return isConfigError(error) ? EXIT_USAGE : EXIT_FAILED;
   }
 }
@@ -104,9 +130,14 @@ export function pluginList(values: FlagValues, env: Record<string, string | unde
   return [...((values.plugin as string[] | undefined) ?? []), ...(env.DISCOVER_PLUGINS ?? '').split(',').filter(Boolean)];
 }
 
-async function dispatch(argv: string[], io: CliIo): Promise<number> {
+async function dispatch(argv: string[], io: CliIo, parsing: { context?: HintContext }): Promise<number> {
   // Global flags up to the command word; a flag's value (`--timeout 5s`) is never taken for it.
-  const global = parseFlags(argv, GLOBAL_FLAGS, { where: 'discover', until: (arg) => !arg.startsWith('-') || arg === '-', hint: HINT });
+  const global = parseFlags(argv, GLOBAL_FLAGS, {
+    where: 'discover',
+    until: (arg) => !arg.startsWith('-') || arg === '-',
+    hint: HINT,
+    notAValue: commandOrConfigWord,
+  });
   const command = argv[global.end];
   const rest = argv.slice(global.end + 1);
   if (global.values.version && command === undefined) return printVersion(io);
@@ -116,7 +147,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (!COMMANDS.includes(command)) {
-    throw new UsageError(`discover: unknown command "${command}"${didYouMean(command, COMMANDS)}\n${HINT}`);
+    throw new UsageError(`discover: unknown command "${shownWord(command)}"${didYouMean(command, COMMANDS)}\n${HINT}`);
   }
   if (command === 'join') {
     const { runJoin } = await import('./join.js');
@@ -126,11 +157,18 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (command === 'intro') return (await import('./intro.js')).runIntro(rest, io);
 
   // Global flags may also follow the command, up to the first key=value.
-  const local = parseFlags(rest, GLOBAL_FLAGS, { where: `discover ${command}`, until: isPair, hint: HINT });
+  const local = parseFlags(rest, GLOBAL_FLAGS, {
+    where: `discover ${command}`,
+    until: isPair,
+    hint: HINT,
+    notAValue: configWord,
+  });
   const values = mergeFlags(global.values, local.values);
   const words = [...local.positionals, ...rest.slice(local.end)];
   const format = (values.format as string | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
+  if ((command === 'providers' || command === 'version') && words.length > 0) {
+    throw new UsageError(`discover ${command}: unexpected argument "${shownWord(words[0] as string)}" (${command} takes no arguments)\n${HINT}`);
+  }
   if (command === 'version' || values.version) return printVersion(io);
   if (command === 'help' || values.help) {
     io.stdout(await helpFor(command === 'help' ? words : [command], values, io));
@@ -155,6 +193,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       if (!quiet) io.stderr(`Registered providers: [${(await engine.names()).join(' ')}]\n`);
       // As go-discover: the arguments are joined with single spaces into one config string.
       const cfg = words.join(' ');
+      parsing.context = { cfg, command, takesValue };
       // One deadline from the process's start: loading the CLI and the provider is inside --timeout.
       const { DEFAULT_TIMEOUT_MS } = await import('../discover.js');
       const timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
@@ -176,7 +215,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     case 'check': {
-      const checked = await engine.check(words.join(' '), { env: io.env, lenient });
+      parsing.context = { cfg: words.join(' '), command, takesValue };
+      const checked = await engine.check(parsing.context.cfg, { env: io.env, lenient });
       for (const warning of checked.validated.warnings) io.stderr(`${warning}\n`);
       if (format === 'json') {
         const { redactArgs } = await import('../args.js');
@@ -277,7 +317,13 @@ async function helpFor(topics: string[], values: FlagValues, io: CliIo): Promise
   const { Discover } = await import('../discover.js');
   const { fullHelp, providerHelp } = await import('../help.js');
   const engine = new Discover({ plugins });
-  const providers = await Promise.all((await engine.names()).map((name) => engine.provider(name)));
+  const names = await engine.names();
+  const unknown = providerTopics.find((topic) => topic !== 'all' && !names.includes(topic));
+  if (unknown !== undefined) {
+    const suggestion = didYouMean(unknown, [...names, 'join', 'sim', 'all']);
+    throw new UsageError(`discover: unknown help topic "${shownWord(unknown)}": a provider (discover providers) or join, sim, all${suggestion}`);
+  }
+  const providers = await Promise.all(names.map((name) => engine.provider(name)));
   if (topics.length === 0) return shortHelp(providers);
   for (const topic of providerTopics) {
     sections.push(topic === 'all' ? `${USAGE}\n${fullHelp(providers)}` : providerHelp(await engine.provider(topic)));

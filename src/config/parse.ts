@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import type Parsimmon from 'parsimmon';
 import { ConfigParseError } from '../errors.js';
-import { goTrimSpace, goUnquote, toWellFormed } from './go.js';
+import { goTrimSpace, goUnquote, isGoSpace, toWellFormed } from './go.js';
 
 // Loaded through require: Node's ESM wrapper for this CommonJS package costs ~7 ms more at startup.
 const P: typeof Parsimmon = createRequire(import.meta.url)('parsimmon');
@@ -96,7 +96,8 @@ function codePointOffset(s: string, unitIndex: number): number {
  *   // Map { 'provider' => 'aws', 'tag_key' => 'role', 'tag_value' => 'consul server' }
  */
 export function parseConfig(s: string): Map<string, string> {
-  const input = goTrimSpace(toWellFormed(s));
+  const wellFormed = toWellFormed(s);
+  const input = goTrimSpace(wellFormed);
   const config = new Map<string, string>();
   if (input === '') return config;
 
@@ -104,16 +105,26 @@ export function parseConfig(s: string): Map<string, string> {
   // Unreachable: the lexer accepts every string. Kept so a regression fails loudly, not silently.
   if (!lexed.status) throw new Error(`config lexer stopped at offset ${lexed.index.offset}`);
 
+  // Where `input` starts in `s` (toWellFormed keeps the length): `keyAt` is an index into `s`.
+  let lead = 0;
+  while (lead < wellFormed.length && isGoSpace(wellFormed.charCodeAt(lead))) lead++;
+  let keyAt: number | undefined;
   const fail = (message: string, key: string, end: number): never => {
-    throw new ConfigParseError(message, key, codePointOffset(input, end));
+    throw new ConfigParseError(message, key, codePointOffset(input, end), { keyAt: key === '' ? undefined : keyAt });
   };
 
   let state: 'key' | 'equal' | 'value' = 'key';
   let key = '';
+  let tokenStart = 0;
   for (const item of lexed.value) {
+    const start = tokenStart;
+    tokenStart = item.end;
     if (state === 'key') {
       if (item.kind === 'text') {
         key = item.value;
+        // Spaces lead the raw token; unquoted, the key is its first non-space run.
+        const quoted = input.slice(start, item.end).replace(/^ +/, '').startsWith('"');
+        keyAt = quoted ? undefined : lead + input.indexOf(key, start);
         // Checked before the `=` is read, as go-discover does: `key=a key` is a duplicate.
         if (config.has(key)) fail(`${key}: duplicate key`, key, item.end);
         state = 'equal';
