@@ -103,8 +103,10 @@ async function failAndCount(
     await t.throwsAsync(engine.addrs(config, { env, signal: controller.signal, timeout: '10m' }), { instanceOf: AbortError });
   } else {
     // The hung server is the call's first request and the SDK is loaded: it has its connection
-    // long before this bound, even on a busy machine.
-    await t.throwsAsync(engine.addrs(config, { env, timeout: '10s' }), { instanceOf: TimeoutError });
+    // long before this bound, even on a busy machine. 12 s, not a multiple of a request's own bound
+    // (gce's metadata calls: 5 s each, retried): at 10 s the second attempt's timer and the call's
+    // fell due in the same millisecond when the backoff drew ~0, and the attempt's error could win.
+    await t.throwsAsync(engine.addrs(config, { env, timeout: '12s' }), { instanceOf: TimeoutError });
   }
   t.true(hung.accepted() >= 1, 'the call reached the hung server');
   await hung.allClosed(CLOSE_LIMIT_MS);
