@@ -1,12 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import type { CliIo } from '../src/cli/io.js';
 import { joinedFromOutput, runJoin } from '../src/cli/join.js';
 import type { Fleet, FleetService } from '../src/sim/fleet.js';
+import { closedPort, startTcpListener } from './helpers/servers.js';
 import { waitUntil } from './helpers/wait.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -400,25 +401,8 @@ function appearLater(sim: { ctx: { elapsedMs(): number }; updateFleet(fn: (f: Fl
   sim.updateFleet((fleet) => ({ ...fleet, services: [...(fleet.services ?? []), ...services.map((s) => ({ ...s, appear_after_ms: at }))] }));
 }
 
-/** A loopback TCP listener, closed at teardown. */
-async function listener(t: ExecutionContext): Promise<{ port: number; server: Server }> {
-  const server = createServer((socket) => socket.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.address() as AddressInfo).port, server };
-}
-
-/** A loopback port with nothing listening: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 test('e2e: --probe tcp counts only addresses that accept a connection (real loopback listeners)', async (t) => {
-  const open = await listener(t);
+  const open = await startTcpListener(t);
   const closed = await closedPort();
   const late = await closedPort();
   const { env } = await consulSimWith(t, [

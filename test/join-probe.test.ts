@@ -1,23 +1,11 @@
 import dc from 'node:diagnostics_channel';
-import { type AddressInfo, createServer } from 'node:net';
 import { getEventListeners } from 'node:events';
 import test from 'ava';
 import { probeTcp, reachable } from '../src/join/probe.js';
-
-/** A loopback port that refuses connections: a listener opened, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort, startTcpListener } from './helpers/servers.js';
 
 test("probes leave no listener on the join loop's signal, attempt after attempt", async (t) => {
-  const server = createServer((socket) => socket.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => server.close());
-  const open = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const open = `127.0.0.1:${(await startTcpListener(t)).port}`;
   const refused = `127.0.0.1:${await closedPort()}`;
   const signal = new AbortController().signal;
   for (let attempt = 0; attempt < 12; attempt++) {

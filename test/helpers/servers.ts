@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { generate } from 'selfsigned';
 
@@ -95,4 +95,21 @@ export function startHttpServer(t: ExecutionContext, handler: http.RequestListen
 export async function startHttpsServer(t: ExecutionContext, handler: http.RequestListener, tls?: TestCert): Promise<TestServer> {
   const { cert, key } = tls ?? (await testCert());
   return listen(t, https.createServer({ cert, key }, handler) as unknown as http.Server, 'https');
+}
+
+/** A loopback TCP listener that accepts and closes each connection, closed at teardown. */
+export async function startTcpListener(t: ExecutionContext): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+/** A loopback port with nothing listening: bound, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
