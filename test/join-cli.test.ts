@@ -81,6 +81,17 @@ const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
   { name: 'bad probe', argv: ['--probe', 'udp', '10.0.0.1'], message: /^--probe: "udp" is not one of tcp/ },
   { name: 'bad --min', argv: ['--min', '0', '10.0.0.1'], message: /^--min: "0" is not an integer in 1-/ },
   { name: 'bad --timeout', argv: ['--timeout', 'later', '10.0.0.1'], message: /^--timeout: invalid duration "later"/ },
+  {
+    // Taken as the value, the entry was printed whole in --timeout's error, its secret with it.
+    name: 'a flag without its value, before an entry holding a secret',
+    argv: ['--timeout', 'secret_access_key=S3CRETVALUE', 'provider=aws region=eu-west-1'],
+    message: /^discover join: flag needs an argument: -timeout \(the next word is the config string\)\nRun 'discover help join' for usage\.\n$/,
+  },
+  {
+    name: 'a flag without its value, before the entry',
+    argv: ['--retry-max', 'provider=aws region=eu-west-1 secret_access_key=S3CRETVALUE'],
+    message: /^discover join: flag needs an argument: -retry-max \(the next word is the config string\)\n/,
+  },
   { name: '--mode without config', argv: ['--mode', 'server', '10.0.0.1'], message: /^--mode needs --from-config/ },
   { name: 'unknown provider', argv: ['provider=nosuchcloud foo=bar'], message: /^discover: unknown provider nosuchcloud/ },
   { name: 'bare exec=', argv: ['exec='], message: /^exec=: no executable given after "exec="/ },
@@ -99,6 +110,7 @@ for (const c of usageErrors) {
     t.is(r.stdout, '');
     t.regex(r.stderr, c.message);
     t.notRegex(r.stderr, /starting retry join/);
+    t.false(r.stderr.includes('S3CRETVALUE'));
   });
 }
 

@@ -100,3 +100,16 @@ export function parseFlags(args: readonly string[], specs: FlagSpecs, options: P
   }
   return { values, positionals, end: i };
 }
+
+/** Whether an argument is a `key=value` pair of a config string (not a flag). */
+export const isPair = (arg: string) => !arg.startsWith('-') && arg.includes('=');
+
+/** A word quoted in an error: a `key=value` pair by its key only, as its value may be a secret. */
+export const shownWord = (word: string) => (word.includes('=') ? `${word.split('=')[0]}=...` : word);
+
+/**
+ * A word after a string flag that is a config string or an entry (`key=value`): the flag's value was
+ * left out. Taken as the value, it would be lost as an entry and printed whole in the flag's error,
+ * a secret with it (`--timeout secret_access_key=...`).
+ */
+export const configWord = (word: string) => (isPair(word) ? 'the next word is the config string' : undefined);

@@ -13,7 +13,7 @@ import { toMs } from '../duration.js';
 import { AbortError, isConfigError, UsageError } from '../errors.js';
 import type { AttemptReport, JoinInfo, RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
-import { type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
+import { configWord, type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
 import { INTRO_JOIN_OPTIONS, INTRO_JOIN_USAGE, type IntroJoinValues, introCommandIo, introJoinOption } from './intro.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 import { createProgress, type Progress } from './join-progress.js';
@@ -142,6 +142,7 @@ function joinFlags(argv: string[], globals: FlagValues): { values: FlagValues; p
   const { values, positionals } = parseFlags(dashes < 0 ? argv : argv.slice(0, dashes), OPTIONS, {
     where: 'discover join',
     hint: "Run 'discover help join' for usage.",
+    notAValue: configWord,
   });
   const merged: FlagValues = { ...globals, ...values };
   merged.plugin = [...((globals.plugin as string[] | undefined) ?? []), ...((values.plugin as string[] | undefined) ?? [])];

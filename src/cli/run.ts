@@ -9,7 +9,7 @@ import { ConfigParseError, isConfigError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { didYouMean } from '../suggest.js';
 import type { HintContext } from './config-hint.js';
-import { type FlagSpec, type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
+import { configWord, type FlagSpec, type FlagSpecs, type FlagValues, isPair, parseFlags, shownWord } from './flags.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 
 export const USAGE = `Usage: discover [flags] <command> [args]
@@ -84,15 +84,6 @@ const HINT = "Run 'discover help' for usage.";
 
 /** Errors that waiting cannot fix (their classes say so): exit 2. */
 export { isConfigError };
-
-/** Whether an argument is a `key=value` pair of a config string (not a flag). */
-const isPair = (arg: string) => !arg.startsWith('-') && arg.includes('=');
-
-/** A word quoted in an error: a `key=value` pair by its key only, as its value may be a secret. */
-const shownWord = (word: string) => (word.includes('=') ? `${word.split('=')[0]}=...` : word);
-
-/** A word after a string flag that is the config string: the flag's value was left out. */
-const configWord = (word: string) => (isPair(word) ? 'the next word is the config string' : undefined);
 
 /** Before the command, a command word too. */
 const commandOrConfigWord = (word: string) => (COMMANDS.includes(word) ? `"${word}" is the command` : configWord(word));
