@@ -340,6 +340,13 @@ test.serial('no keys and nothing in the default chain: a ProviderError that says
     instanceOf: ProviderError,
     message: /^discover-aws: DescribeInstances failed: no credentials: .*give access_key_id and secret_access_key/,
   });
+  // A profile that is not there: the error names it and the files it was looked up in.
+  process.env.AWS_PROFILE = 'nosuch';
+  await t.throwsAsync(addrs(`provider=aws region=eu-west-1 tag_key=role tag_value=nomad-server endpoint=${sim.httpUrl}`), {
+    instanceOf: ProviderError,
+    message:
+      /^discover-aws: DescribeInstances failed: no credentials: .*; AWS_PROFILE=nosuch, looked up in \/nonexistent\/credentials and \/nonexistent\/config \(give/,
+  });
   t.is(sim.counts()['aws-ec2'] ?? 0, 0);
 });
 

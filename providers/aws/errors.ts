@@ -63,13 +63,25 @@ function describe(e: SdkErrorShape, isServiceError: boolean): string {
   if (isServiceError) return message || 'the service returned an error';
   const first = firstLine(message);
   if (e.name === 'CredentialsProviderError') {
-    return `no credentials: ${first} (give access_key_id and secret_access_key, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or run with an instance or task role)`;
+    return `no credentials: ${first}${profileHint()} (give access_key_id and secret_access_key, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or run with an instance or task role)`;
   }
   const unreadable = /Deserialization error|parse error|Unexpected end|in JSON at/i.test(message);
   // A socket error while the SDK read the body: the answer was cut short (truncated or reset).
   if (e.code !== undefined) return unreadable ? `response cut short: ${e.code}: ${first}` : `${e.code}: ${first}`;
   if (e.name === 'SyntaxError' || unreadable) return `malformed response: ${first}`;
   return first || String(e.name ?? 'unknown error');
+}
+
+/**
+ * The profile the SDK's default chain looked for, and where (it reads process.env, not the call's
+ * env): its own message names neither. A profile name and file paths are no secrets.
+ */
+function profileHint(): string {
+  const profile = process.env.AWS_PROFILE;
+  if (!profile) return '';
+  const credentials = process.env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials';
+  const config = process.env.AWS_CONFIG_FILE || '~/.aws/config';
+  return `; AWS_PROFILE=${printableLine(profile, 100)}, looked up in ${printableLine(credentials, 200)} and ${printableLine(config, 200)}`;
 }
 
 function firstLine(text: string): string {
