@@ -94,6 +94,16 @@ const usageErrors: Array<{ name: string; argv: string[]; message: RegExp }> = [
   },
   { name: '--mode without config', argv: ['--mode', 'server', '10.0.0.1'], message: /^--mode needs --from-config/ },
   { name: 'unknown provider', argv: ['provider=nosuchcloud foo=bar'], message: /^discover: unknown provider nosuchcloud/ },
+  {
+    name: "an entry's value with spaces, unquoted: the hint shows the quotes",
+    argv: ['10.0.0.1', 'provider=aws region=eu-west-1 tag_key=role tag_value=nomad server'],
+    message: /^discover: server: missing '=' \(a value with spaces needs double quotes inside the argument: 'tag_value="nomad server"'\)\n$/,
+  },
+  {
+    name: "a word after an entry's secret: masked, and the hint names the key, not the word",
+    argv: ['provider=aws region=eu-west-1 secret_access_key=S3CRETVALUE tail access_key_id=AKIDX'],
+    message: /^discover: \*\*\*: missing '=' \(the word after secret_access_key=\.\.\.; a value with spaces needs double quotes\)\n$/,
+  },
   { name: 'bare exec=', argv: ['exec='], message: /^exec=: no executable given after "exec="/ },
   { name: 'malformed address', argv: ['[::1'], message: /^address \[::1: missing '\]' in address/ },
   { name: 'go-sockaddr template', argv: ['{{ GetInterfaceIP "eth0" }}'], message: /go-sockaddr templates are not supported/ },

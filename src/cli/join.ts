@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { toMs } from '../duration.js';
-import { AbortError, isConfigError, UsageError } from '../errors.js';
+import { AbortError, ConfigParseError, isConfigError, UsageError } from '../errors.js';
 import type { AttemptReport, JoinInfo, RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
 import { configWord, type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
@@ -122,18 +122,42 @@ function cliLogger(io: CliIo, quiet: boolean, verbose: boolean): Logger {
  * @returns the exit code
  */
 export async function runJoin(argv: string[], io: CliIo, globals: FlagValues = {}): Promise<number> {
+  let entries: readonly string[] = [];
   try {
     const parsed = parseJoinArgs(argv, globals, io.env);
     if (parsed === 'help') {
       io.stdout(JOIN_USAGE);
       return EXIT_OK;
     }
+    entries = parsed.entries;
     return await join(await withAgentConfig(parsed, io), io);
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`${error instanceof Error ? error.message : String(error)}${await parseHint(error, entries)}\n`);
     if (isConfigError(error)) return EXIT_USAGE;
     return EXIT_FAILED;
   }
+}
+
+/**
+ * After an entry's config-string parse error, the hint `addrs` and `check` give (config-hint.ts),
+ * for the entry that does not parse. Each entry is one argument, so the quotes of a value with
+ * spaces go inside it.
+ */
+async function parseHint(error: unknown, entries: readonly string[]): Promise<string> {
+  if (!(error instanceof ConfigParseError)) return '';
+  const { parseConfig } = await import('../config/index.js');
+  // The entry that fails the same way (an address or `exec=` entry is no config string).
+  const cfg = entries.find((entry) => {
+    try {
+      parseConfig(entry.trim());
+      return false;
+    } catch (failure) {
+      return failure instanceof ConfigParseError && failure.offset === error.offset && failure.keyAt === error.keyAt;
+    }
+  });
+  if (cfg === undefined) return '';
+  const { parseErrorHint } = await import('./config-hint.js');
+  return parseErrorHint(error, { cfg: cfg.trim(), command: 'join', takesValue: (flag) => OPTIONS[flag.replace(/^--?/, '')]?.type === 'string' });
 }
 
 /** The flags after `join` over the global ones before it (plugins add up). */
