@@ -101,6 +101,11 @@ export function parseFlags(args: readonly string[], specs: FlagSpecs, options: P
   return { values, positionals, end: i };
 }
 
+/** `--format`'s check, for every command that takes it. @throws UsageError */
+export function checkFormat(format: string): asserts format is 'text' | 'json' {
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
+}
+
 /** Whether an argument is a `key=value` pair of a config string (not a flag). */
 export const isPair = (arg: string) => !arg.startsWith('-') && arg.includes('=');
 

@@ -13,7 +13,7 @@ import { toMs } from '../duration.js';
 import { AbortError, ConfigParseError, isConfigError, UsageError } from '../errors.js';
 import type { AttemptReport, JoinInfo, RetryJoinOptions, RetryJoinResult } from '../join/index.js';
 import { type Logger, lineLogger, silentLogger } from '../log.js';
-import { configWord, type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
+import { checkFormat, configWord, type FlagSpecs, type FlagValues, parseFlags } from './flags.js';
 import { INTRO_JOIN_OPTIONS, INTRO_JOIN_USAGE, type IntroJoinValues, introCommandIo, introJoinOption } from './intro.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 import { createProgress, type Progress } from './join-progress.js';
@@ -180,7 +180,7 @@ function parseJoinArgs(argv: string[], globals: FlagValues, env: Record<string, 
   if (values.help) return 'help';
   if (dashes && command.length === 0) throw new UsageError('join: "--" must be followed by a command');
   const format = text('format') ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
+  checkFormat(format);
   const probe = text('probe');
   if (probe !== undefined && probe !== 'tcp') throw new UsageError(`--probe: "${probe}" is not one of tcp`);
   const mode = text('mode');

@@ -9,7 +9,7 @@ import { ConfigParseError, isConfigError, UsageError } from '../errors.js';
 import { lineLogger, silentLogger } from '../log.js';
 import { didYouMean } from '../suggest.js';
 import type { HintContext } from './config-hint.js';
-import { configWord, type FlagSpec, type FlagSpecs, type FlagValues, isPair, parseFlags, shownWord } from './flags.js';
+import { checkFormat, configWord, type FlagSpec, type FlagSpecs, type FlagValues, isPair, parseFlags, shownWord } from './flags.js';
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.js';
 
 export const USAGE = `Usage: discover [flags] <command> [args]
@@ -60,10 +60,6 @@ ${providerLines(providers, '  ')}${HELP_FOOTER}`;
 function providerLines(providers: ReadonlyArray<{ name: string; summary: string }>, indent = ''): string {
   const width = Math.max(...providers.map((p) => p.name.length)) + 2;
   return providers.map((p) => `${indent}${p.name.padEnd(width)}${p.summary}\n`).join('');
-}
-
-function checkFormat(format: string): void {
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: "${format}" is not one of text, json`);
 }
 
 const GLOBAL_FLAGS: FlagSpecs = {
