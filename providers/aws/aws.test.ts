@@ -573,7 +573,15 @@ test.serial('a rate limit (token bucket) throttles the later pages; backoff gets
   const sim = await startTestSim(t, ec2Fleet(5), [awsSim]);
   // One token every 250 ms: the pages are read one after another, so a faster bucket (20 a second)
   // throttled nothing when a loaded machine took over 50 ms a page. Backoff (4 attempts, up to 1.4 s
-  // of full-jitter waits) still gets each page a token.
+  // of full-jitter waits) still gets each page a token, when the jitter draws long waits: with
+  // Math.random's own draws three short ones (all under 250 ms together, a few percent a page)
+  // ended a page's four attempts before its token came. The draws are pinned near the top (the
+  // test is serial); the jitter itself is test/jitter.test.ts's.
+  const random = Math.random;
+  Math.random = () => 0.99;
+  t.teardown(() => {
+    Math.random = random;
+  });
   sim.setFaults('aws-ec2', { rate_limit: { rps: 4, burst: 1 } });
   t.deepEqual(await addrs(ec2Config(sim)), ALL_EU_SERVERS);
   t.true((sim.counts()['aws-ec2'] ?? 0) > 5, 'some requests were throttled');
