@@ -5,7 +5,7 @@
  * each sample comes from); the types are the vSphere API reference's (vim25 WSDL): ServiceContent,
  * UserSession, RetrieveResult, ObjectContent, GuestNicInfo, NetIpConfigInfoIpAddress.
  */
-import sax from 'sax';
+import { SaxesParser } from 'saxes';
 
 /**
  * The API version asked for: vSphere 7.0 Update 2, the oldest vCenter with the `/api` tagging
@@ -105,38 +105,51 @@ export const isNode = (value: unknown): value is Node => value !== null && typeo
 
 const local = (name: string) => name.slice(name.indexOf(':') + 1);
 
+interface Open {
+  node: Node;
+  name: string;
+  text: string;
+  bare: boolean;
+}
+
 /**
- * An XML document as a tree, with sax's strict parser (a 1,000-VM page of 30,000 elements in
- * milliseconds, where a DOM-style parser took ten times longer): namespace prefixes dropped,
- * attributes as `@_name` (xmlns left out), an element with neither attributes nor children as its
- * trimmed text, else an object with `#text` when it has text; children by name, a repeated one or
- * one of {@link LISTS} as an array. Throws on anything that is not well-formed XML.
+ * An XML document as a tree, with saxes (a strict XML 1.0 parser: a 1,000-VM page of 30,000
+ * elements in about 20 ms, where sax took 2.5 times longer and a DOM-style parser ten times):
+ * namespace prefixes dropped, attributes as `@_name` (xmlns left out), an element with neither
+ * attributes nor children as its trimmed text, else an object with `#text` when it has text;
+ * children by name, a repeated one or one of {@link LISTS} as an array. Throws on anything that is
+ * not well-formed XML.
  */
 export function parseXml(text: string): Node {
   const root: Node = {};
-  const stack: Array<{ node: Node; name: string; text: string; bare: boolean }> = [{ node: root, name: '', text: '', bare: false }];
-  const parser = sax.parser(true, { trim: false, normalize: false, position: false });
-  parser.onerror = (error) => {
+  const stack: Open[] = [{ node: root, name: '', text: '', bare: false }];
+  let top = stack[0] as Open;
+  // Positions only name where an error is, and this reader's errors are cut to their first line.
+  const parser = new SaxesParser({ position: false });
+  parser.on('error', (error) => {
     throw error;
-  };
-  parser.onopentag = (tag) => {
+  });
+  parser.on('opentag', (tag) => {
     const node: Node = {};
     let bare = true;
-    for (const [name, value] of Object.entries(tag.attributes)) {
+    const attributes = tag.attributes as Record<string, string>;
+    for (const name in attributes) {
       if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-      node[`@_${local(name)}`] = value;
+      node[`@_${local(name)}`] = attributes[name];
       bare = false;
     }
-    stack.push({ node, name: local(tag.name), text: '', bare });
-  };
-  parser.ontext = (chunk) => {
-    const top = stack[stack.length - 1] as { text: string };
+    top = { node, name: local(tag.name), text: '', bare };
+    stack.push(top);
+  });
+  const onText = (chunk: string) => {
     top.text += chunk;
   };
-  parser.oncdata = parser.ontext;
-  parser.onclosetag = () => {
-    const done = stack.pop() as { node: Node; name: string; text: string; bare: boolean };
-    const parent = (stack[stack.length - 1] as { node: Node }).node;
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => {
+    const done = stack.pop() as Open;
+    top = stack[stack.length - 1] as Open;
+    const parent = top.node;
     const text = done.text.trim();
     const value: unknown = done.bare && Object.keys(done.node).length === 0 ? text : done.node;
     if (value === done.node && text !== '') done.node['#text'] = text;
@@ -147,7 +160,7 @@ export function parseXml(text: string): Node {
     } else if (existing === undefined) parent[done.name] = value;
     else if (Array.isArray(existing)) existing.push(value);
     else parent[done.name] = [existing, value];
-  };
+  });
   parser.write(text).close();
   return root;
 }
