@@ -73,17 +73,21 @@ function v4Excluded(address: string): boolean {
  * not multicast (Go's `net.IP` tests; an IPv4-mapped IPv6 address is judged as its IPv4).
  */
 export function usableGuestAddress(address: string): boolean {
-  const version = isIP(address.replace(/%.*$/, ''));
-  if (version === 4) return !v4Excluded(address);
+  const zone = address.indexOf('%');
+  const bare = zone === -1 ? address : address.slice(0, zone);
+  const version = isIP(bare);
+  if (version === 4) return !v4Excluded(bare);
   if (version !== 6) return false;
-  const groups = ipv6Groups(address);
+  // A first group that is not zero decides alone (loopback and IPv4-mapped addresses start with
+  // zeros): most guest addresses, read without splitting them into groups.
+  const first = Number.parseInt(bare.slice(0, bare.indexOf(':')), 16);
+  if (first > 0) return !((first & 0xffc0) === 0xfe80 || first >= 0xff00);
+  const groups = ipv6Groups(bare);
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     const [hi, lo] = [groups[6] as number, groups[7] as number];
     return !v4Excluded(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
   }
-  const first = groups[0] as number;
-  const loopback = groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
-  return !(loopback || (first & 0xffc0) === 0xfe80 || first >= 0xff00);
+  return !(groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1);
 }
 
 /**

@@ -22,11 +22,10 @@ export interface MoRef {
   value: string;
 }
 
-/** `GuestNicInfo` (the fields read): what VMware Tools reports for one guest NIC. */
+/** `GuestNicInfo`, the fields read: what VMware Tools reports for one guest NIC, its addresses. */
 export interface GuestNicInfo {
-  macAddress?: string;
   ipAddress?: string[];
-  ipConfig?: { ipAddress?: Array<{ ipAddress?: string; prefixLength?: string; state?: string }> };
+  ipConfig?: { ipAddress?: Array<{ ipAddress?: string }> };
 }
 
 /** One VM of a `RetrieveResult`: its `guest.net`, unset when Tools report nothing. */
@@ -240,17 +239,24 @@ export function readRetrieveResult(node: Node): { token: string | undefined; obj
       const val = isNode(prop.val) ? prop.val : {};
       const nics = (val.GuestNicInfo as unknown[] | undefined) ?? [];
       if (!nics.every(isNode)) return `the guest.net of ${obj.value} is not a list of GuestNicInfo`;
-      for (const nic of nics) {
+      // Only the addresses are kept: the rest of a page's tree (MACs, networks, prefixes, states)
+      // is garbage once the page is read, instead of 10,000 VMs' worth held until the last page.
+      entry.nics = nics.map((nic) => {
+        const read: GuestNicInfo = {};
         // An address element may carry attributes (`<ipAddress xsi:type="xsd:string">`: SOAP
         // allows an xsi:type on any element): its text is the address either way.
+        if (nic.ipAddress !== undefined) read.ipAddress = asList(nic.ipAddress).map((address) => (isNode(address) ? textOf(address) : String(address)));
         if (isNode(nic.ipConfig)) {
-          nic.ipConfig.ipAddress = asList(nic.ipConfig.ipAddress).map((entry) =>
-            isNode(entry) && isNode(entry.ipAddress) ? { ...entry, ipAddress: textOf(entry.ipAddress) } : entry,
-          );
+          read.ipConfig = {
+            ipAddress: asList(nic.ipConfig.ipAddress).map((entry) => {
+              if (!isNode(entry)) return {};
+              const address = isNode(entry.ipAddress) ? textOf(entry.ipAddress) : entry.ipAddress;
+              return typeof address === 'string' ? { ipAddress: address } : {};
+            }),
+          };
         }
-        if (nic.ipAddress !== undefined) nic.ipAddress = asList(nic.ipAddress).map((address) => (isNode(address) ? textOf(address) : address));
-      }
-      entry.nics = nics as GuestNicInfo[];
+        return read;
+      });
     }
     for (const missing of (content.missingSet as unknown[] | undefined) ?? []) {
       if (!isNode(missing) || missing.path !== 'guest.net') continue;

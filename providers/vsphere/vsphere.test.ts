@@ -44,6 +44,14 @@ const addressCases: Array<[string, boolean]> = [
   ['::1', false],
   ['fe80::250:56ff:fea1:3c7e', false],
   ['fe80::1%eth0', false],
+  ['FE80::1', false],
+  ['fe8::1', true],
+  ['0:0:0:0:0:0:0:1', false],
+  ['0::1', false],
+  ['::', true],
+  ['::ffff:7f00:1', false],
+  ['0:0:0:0:0:ffff:a01:203', true],
+  ['::ffff:169.254.1.1', false],
   ['febf::1', false],
   ['fec0::1', true],
   ['ff02::1', false],
@@ -61,7 +69,7 @@ test("guestAddresses: the sample's guest.net keeps the IPv4 and the global IPv6,
   const result = typeof parsed === 'string' ? parsed : readRetrieveResult(parsed.node);
   if (typeof result === 'string') return t.fail(result);
   t.deepEqual(guestAddresses(result.objects[0]?.nics ?? []), { kept: ['192.168.122.87', '2001:db8:42::87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
-  t.deepEqual(guestAddresses([{ macAddress: 'x' }, { ipConfig: {} }, { ipConfig: { ipAddress: [{ prefixLength: '24' }] } }]), { kept: [], dropped: [] });
+  t.deepEqual(guestAddresses([{ ipAddress: ['192.0.2.1'] }, { ipConfig: {} }, { ipConfig: { ipAddress: [{}] } }]), { kept: [], dropped: [] });
 });
 
 test('vmAddresses: in the tag order; unset, empty or absent guest.net is no Tools data; an unreadable one is an error', (t) => {

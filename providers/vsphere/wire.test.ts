@@ -127,9 +127,9 @@ test('a whole session: the answers have the shape of vCenter’s, and each reade
   if (typeof recordedPage === 'string') return t.fail(recordedPage);
   t.is(recordedPage.token, '1');
   t.deepEqual(
-    recordedPage.objects.map((o) => [o.vm, o.nics?.map((nic) => nic.macAddress)]),
+    recordedPage.objects.map((o) => [o.vm, o.nics?.map((nic) => nic.ipConfig?.ipAddress?.map((entry) => entry.ipAddress))]),
     [
-      ['vm-42', ['00:50:56:a1:3c:7e']],
+      ['vm-42', [['192.168.122.87', '2001:db8:42::87', 'fe80::bba5:5d60:f47c:81b5']]],
       ['vm-43', undefined],
     ],
   );
