@@ -22,9 +22,11 @@ export interface MoRef {
   value: string;
 }
 
-/** `GuestNicInfo`, the fields read: what VMware Tools reports for one guest NIC, its addresses. */
+/**
+ * `GuestNicInfo`, the field read: what VMware Tools reports for one guest NIC, its addresses with
+ * their prefixes (`ipConfig`, as go-discover reads them; the NIC's flat `ipAddress` list is not read).
+ */
 export interface GuestNicInfo {
-  ipAddress?: string[];
   ipConfig?: { ipAddress?: Array<{ ipAddress?: string }> };
 }
 
@@ -243,13 +245,12 @@ export function readRetrieveResult(node: Node): { token: string | undefined; obj
       // is garbage once the page is read, instead of 10,000 VMs' worth held until the last page.
       entry.nics = nics.map((nic) => {
         const read: GuestNicInfo = {};
-        // An address element may carry attributes (`<ipAddress xsi:type="xsd:string">`: SOAP
-        // allows an xsi:type on any element): its text is the address either way.
-        if (nic.ipAddress !== undefined) read.ipAddress = asList(nic.ipAddress).map((address) => (isNode(address) ? textOf(address) : String(address)));
         if (isNode(nic.ipConfig)) {
           read.ipConfig = {
             ipAddress: asList(nic.ipConfig.ipAddress).map((entry) => {
               if (!isNode(entry)) return {};
+              // An address element may carry attributes (`<ipAddress xsi:type="xsd:string">`: SOAP
+              // allows an xsi:type on any element): its text is the address either way.
               const address = isNode(entry.ipAddress) ? textOf(entry.ipAddress) : entry.ipAddress;
               return typeof address === 'string' ? { ipAddress: address } : {};
             }),
