@@ -20,6 +20,8 @@ import {
 import { authenticationFailed, endSession, toVsphereError } from './errors.js';
 import {
   continueRetrieve,
+  type ElementFilter,
+  GUEST_NET_READ,
   type GuestNetContent,
   login,
   logout,
@@ -83,7 +85,11 @@ export async function readGuestNet(ctx: ProviderContext, query: GuestNetQuery, v
   const url = new URL('/sdk', query.base);
   let cookie: string | undefined;
 
-  const call = async (operation: string, body: string): Promise<{ node: Record<string, unknown>; headers: Record<string, string | string[] | undefined> }> => {
+  const call = async (
+    operation: string,
+    body: string,
+    filter?: ElementFilter,
+  ): Promise<{ node: Record<string, unknown>; headers: Record<string, string | string[] | undefined> }> => {
     ctx.log.debug(`discover-vsphere: POST /sdk ${operation}`);
     const response = await apiCall(ctx, { provider: 'vsphere', operation, toError: toVsphereError, classify: classifySoap }, async () => {
       const answer = await ctx.http.request(url, {
@@ -97,7 +103,7 @@ export async function readGuestNet(ctx: ProviderContext, query: GuestNetQuery, v
       if (answer.status !== 200) throw soapError(operation, answer.status, answer.text(), answer.headers);
       return answer;
     });
-    const parsed = parseEnvelope(response.text());
+    const parsed = parseEnvelope(response.text(), filter);
     const expected = `${operation}Response`;
     const problem = typeof parsed === 'string' ? parsed : parsed.name === expected ? undefined : `the SOAP Body holds ${parsed.name}, not ${expected}`;
     if (problem || typeof parsed === 'string') throw new MalformedResponseError(`discover-vsphere: ${operation}: ${problem}`, url.href);
@@ -119,7 +125,7 @@ export async function readGuestNet(ctx: ProviderContext, query: GuestNetQuery, v
   try {
     const objects: GuestNetContent[] = [];
     let operation = 'RetrievePropertiesEx';
-    let result = readRetrieveResult((await call(operation, retrieveGuestNet(content.propertyCollector, vms, MAX_OBJECTS))).node);
+    let result = readRetrieveResult((await call(operation, retrieveGuestNet(content.propertyCollector, vms, MAX_OBJECTS), GUEST_NET_READ)).node);
     // A server repeating its token forever would never end the loop: at most one page per VM.
     for (let pages = 1; ; pages++) {
       if (typeof result === 'string') throw malformed(operation, result);
@@ -127,7 +133,7 @@ export async function readGuestNet(ctx: ProviderContext, query: GuestNetQuery, v
       if (!result.token) break;
       if (pages > vms.length) throw malformed(operation, `more pages than VMs (${vms.length}): the token never ends`);
       operation = 'ContinueRetrievePropertiesEx';
-      result = readRetrieveResult((await call(operation, continueRetrieve(content.propertyCollector, result.token))).node);
+      result = readRetrieveResult((await call(operation, continueRetrieve(content.propertyCollector, result.token), GUEST_NET_READ)).node);
     }
     ctx.log.debug(`discover-vsphere: guest.net of ${objects.length} VM(s) read`);
     return objects;

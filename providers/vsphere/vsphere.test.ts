@@ -21,7 +21,7 @@ import { attachedVms, guestAddresses, pickCategory, pickTag, usableGuestAddress,
 import { MAX_OBJECTS, readGuestNet } from './guest-net.js';
 import vsphere from './index.js';
 import vsphereSim, { allSessionsDeleted, CIS_API, categoryId, closeSoapSession, liveSessions, liveSoapSessions, nextSoapLogin, SDK_API, tagId } from './sim.js';
-import { parseEnvelope, readRetrieveResult } from './soap.js';
+import { GUEST_NET_READ, parseEnvelope, parseXml, readRetrieveResult } from './soap.js';
 
 const engine = new Discover({ builtins: false, providers: [vsphere] });
 const USER = 'discover@vsphere.local';
@@ -491,6 +491,40 @@ test('readRetrieveResult: an address element with attributes (xsi:type on a stri
   const result = typeof parsed === 'string' ? parsed : readRetrieveResult(parsed.node);
   if (typeof result === 'string') return t.fail(result);
   t.deepEqual(guestAddresses(result.objects[0]?.nics ?? []), { kept: ['192.168.122.87', '2001:db8:42::87'], dropped: ['fe80::bba5:5d60:f47c:81b5'] });
+});
+
+test('parseXml with a filter: the children it leaves out are parsed but not built, and still checked', (t) => {
+  const filter = { nic: new Set(['ip']) };
+  t.deepEqual(
+    parseXml(
+      '<root><nic><mac>m</mac><ip>10.0.0.1</ip><dns><server>s</server></dns></nic><nic><mac>m2</mac></nic><other><mac>kept</mac></other></root>',
+      filter,
+    ),
+    {
+      // A NIC whose every child was left out is still an element, not the empty text of one.
+      root: { nic: [{ ip: '10.0.0.1' }, {}], other: { mac: 'kept' } },
+    },
+  );
+  // Well-formedness is checked inside the left-out part too: a truncated or broken page is an error, never a shorter list.
+  t.throws(() => parseXml('<root><nic><dns><server>s</dns></server></nic></root>', filter));
+  t.throws(() => parseXml('<root><nic><dns><server>s', filter));
+});
+
+test('readRetrieveResult: the recorded page read through the guest.net filter gives the same VMs and addresses as read whole', (t) => {
+  const text = fixtureText('soap-retrieve-properties-ex.xml');
+  const whole = parseEnvelope(text);
+  const filtered = parseEnvelope(text, GUEST_NET_READ);
+  if (typeof whole === 'string' || typeof filtered === 'string') return t.fail('not an envelope');
+  t.deepEqual(readRetrieveResult(filtered.node), readRetrieveResult(whole.node));
+  // What the filter leaves out is not built: the NIC's MAC, network and flat address list, each address's prefix and state.
+  const nic = JSON.stringify(filtered.node);
+  for (const gone of ['00:50:56:a1:3c:7e', 'VM Network', 'prefixLength', 'preferred', 'lifetime']) t.false(nic.includes(gone), gone);
+  // A NIC without addresses (no ipConfig) is still a NIC, so the VM reads as reporting none, not as a malformed page.
+  const bare = parseEnvelope(text.replace(/<ipConfig>.*<\/ipConfig>/, ''), GUEST_NET_READ);
+  if (typeof bare === 'string') return t.fail(bare);
+  const result = readRetrieveResult(bare.node);
+  if (typeof result === 'string') return t.fail(result);
+  t.deepEqual(result.objects[0], { vm: 'vm-42', nics: [{}] });
 });
 
 test('readRetrieveResult: a guest.net vCenter could not read (missingSet) is named, not taken for a Tools-less VM', (t) => {
