@@ -510,6 +510,22 @@ test('parseXml with a filter: the children it leaves out are parsed but not buil
   t.throws(() => parseXml('<root><nic><dns><server>s', filter));
 });
 
+test('parseEnvelope: entities a document declares are never expanded (no entity bomb, no external file read)', (t) => {
+  const envelope = (doctype: string, body: string) =>
+    `<?xml version="1.0"?>${doctype}<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><X>${body}</X></soapenv:Body></soapenv:Envelope>`;
+  const bomb = envelope(
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>',
+    '&lol3;',
+  );
+  t.regex(parseEnvelope(bomb) as string, /^the answer is not XML \(undefined entity/);
+  t.regex(
+    parseEnvelope(envelope('<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>', '&xxe;')) as string,
+    /^the answer is not XML \(undefined entity/,
+  );
+  // XML's own five and character references are read.
+  t.deepEqual(parseXml('<X>&lt;&amp;&#65;</X>'), { X: '<&A' });
+});
+
 test('readRetrieveResult: the recorded page read through the guest.net filter gives the same VMs and addresses as read whole', (t) => {
   const text = fixtureText('soap-retrieve-properties-ex.xml');
   const whole = parseEnvelope(text);
