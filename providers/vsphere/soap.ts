@@ -118,18 +118,18 @@ interface Open {
  * names). Any other child is parsed (still checked for well-formedness) but not built, and its
  * parent counts as an element, not as text.
  */
-export type ElementFilter = Readonly<Record<string, ReadonlySet<string>>>;
+export type ElementFilter = ReadonlyMap<string, ReadonlySet<string>>;
 
 /**
  * What {@link readRetrieveResult} reads of a `guest.net`: each NIC's `ipConfig` addresses. Real
  * NICs also carry the network, MAC, DNS, DHCP, NetBIOS and routing settings, prefixes, states
  * and lifetimes: a page's largest part, left unbuilt.
  */
-export const GUEST_NET_READ: ElementFilter = {
-  GuestNicInfo: new Set(['ipConfig']),
-  ipConfig: new Set(['ipAddress']),
-  ipAddress: new Set(['ipAddress']),
-};
+export const GUEST_NET_READ: ElementFilter = new Map([
+  ['GuestNicInfo', new Set(['ipConfig'])],
+  ['ipConfig', new Set(['ipAddress'])],
+  ['ipAddress', new Set(['ipAddress'])],
+]);
 
 /**
  * An XML document as a tree, with saxes (a strict XML 1.0 parser: a 1,000-VM page of 30,000
@@ -156,7 +156,7 @@ export function parseXml(text: string, filter?: ElementFilter): Node {
       return;
     }
     const name = local(tag.name);
-    const kept = filter?.[top.name];
+    const kept = filter?.get(top.name);
     if (kept && !kept.has(name)) {
       skipping = 1;
       top.bare = false;
@@ -189,13 +189,18 @@ export function parseXml(text: string, filter?: ElementFilter): Node {
     const text = done.text.trim();
     const value: unknown = done.bare && Object.keys(done.node).length === 0 ? text : done.node;
     if (value === done.node && text !== '') done.node['#text'] = text;
-    const existing = parent[done.name];
+    // Own properties only: an element named `__proto__` or `constructor` is data like any other.
+    const existing = Object.hasOwn(parent, done.name) ? parent[done.name] : undefined;
+    const set = (child: unknown) => {
+      if (done.name === '__proto__') Object.defineProperty(parent, done.name, { value: child, enumerable: true, writable: true, configurable: true });
+      else parent[done.name] = child;
+    };
     if (LISTS.has(done.name)) {
       if (Array.isArray(existing)) existing.push(value);
-      else parent[done.name] = [value];
-    } else if (existing === undefined) parent[done.name] = value;
+      else set([value]);
+    } else if (existing === undefined) set(value);
     else if (Array.isArray(existing)) existing.push(value);
-    else parent[done.name] = [existing, value];
+    else set([existing, value]);
   });
   parser.write(text).close();
   return root;

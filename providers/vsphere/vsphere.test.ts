@@ -494,7 +494,7 @@ test('readRetrieveResult: an address element with attributes (xsi:type on a stri
 });
 
 test('parseXml with a filter: the children it leaves out are parsed but not built, and still checked', (t) => {
-  const filter = { nic: new Set(['ip']) };
+  const filter = new Map([['nic', new Set(['ip'])]]);
   t.deepEqual(
     parseXml(
       '<root><nic><mac>m</mac><ip>10.0.0.1</ip><dns><server>s</server></dns></nic><nic><mac>m2</mac></nic><other><mac>kept</mac></other></root>',
@@ -508,6 +508,16 @@ test('parseXml with a filter: the children it leaves out are parsed but not buil
   // Well-formedness is checked inside the left-out part too: a truncated or broken page is an error, never a shorter list.
   t.throws(() => parseXml('<root><nic><dns><server>s</dns></server></nic></root>', filter));
   t.throws(() => parseXml('<root><nic><dns><server>s', filter));
+});
+
+test('parseXml: elements named like Object.prototype members are data (no prototype set, no filter lookup on the prototype)', (t) => {
+  const tree = parseXml('<root><__proto__><objects>x</objects></__proto__><constructor><a>1</a></constructor><toString>s</toString></root>', GUEST_NET_READ);
+  const root = tree.root as Record<string, unknown>;
+  t.is(Object.getPrototypeOf(root), Object.prototype);
+  t.deepEqual(Object.keys(root), ['__proto__', 'constructor', 'toString']);
+  t.deepEqual(Object.getOwnPropertyDescriptor(root, '__proto__')?.value, { objects: ['x'] });
+  t.deepEqual(root.constructor, { a: '1' });
+  t.is(root.objects, undefined);
 });
 
 test('parseEnvelope: entities a document declares are never expanded (no entity bomb, no external file read)', (t) => {
