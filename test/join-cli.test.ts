@@ -9,10 +9,9 @@ import { joinedFromOutput, runJoin } from '../src/cli/join.js';
 import type { Fleet, FleetService } from '../src/sim/fleet.js';
 import { closedPort, startTcpListener } from './helpers/servers.js';
 import { waitUntil } from './helpers/wait.js';
+import { escapeRegExp } from './helpers/text.js';
 
 const ROOT = join(import.meta.dirname, '..');
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** runJoin in-process, with its output captured. */
 async function run(argv: string[], signal = new AbortController().signal, onStdout?: (text: string) => void, isTTY = false) {

@@ -18,6 +18,7 @@ import type { FaultSpec } from '../../src/sim/types.js';
 import type { CliResult } from './cli.js';
 import { startTinyproxy } from './tinyproxy.js';
 import { waitUntil } from './wait.js';
+import { escapeRegExp } from './text.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -76,8 +77,6 @@ export interface FailureExpectation {
 export const RESET_CAUSE = 'ECONNRESET: socket hang up';
 /** The cause the HTTP stack names for a body cut short of its Content-Length. */
 export const TRUNCATED_CAUSE = 'connection closed before the full body arrived';
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function checkFound(t: ExecutionContext, found: string[], expected: Found, what = 'the addresses found'): void {
   if (typeof expected === 'number') t.is(found.length, expected, what);
