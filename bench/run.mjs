@@ -10,6 +10,7 @@ const benches = [
   'e2e',
   'fleet',
   'pages',
+  'vsphere-pages',
   'join-attempts',
   'join-parallel',
   'join-converge',
