@@ -4,6 +4,7 @@
  * address except loopback, link-local unicast or multicast, and multicast, v4 and v6).
  */
 import { isIP } from 'node:net';
+import { withoutZone } from '../../src/kit/index.js';
 import type { GuestNetContent, GuestNicInfo } from './soap.js';
 
 /** `GET /api/cis/tagging/category/{id}` (the fields read). */
@@ -47,9 +48,9 @@ export function attachedVms(associations: readonly TagToObjects[]): string[] {
   return [...vms];
 }
 
-/** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail included). */
+/** The eight 16-bit groups of an IPv6 address without its zone (an embedded IPv4 tail included). */
 function ipv6Groups(address: string): number[] {
-  let text = address.toLowerCase().replace(/%.*$/, '');
+  let text = address.toLowerCase();
   const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (v4) {
     const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
@@ -73,8 +74,7 @@ function v4Excluded(address: string): boolean {
  * not multicast (Go's `net.IP` tests; an IPv4-mapped IPv6 address is judged as its IPv4).
  */
 export function usableGuestAddress(address: string): boolean {
-  const zone = address.indexOf('%');
-  const bare = zone === -1 ? address : address.slice(0, zone);
+  const bare = withoutZone(address);
   const version = isIP(bare);
   if (version === 4) return !v4Excluded(bare);
   if (version !== 6) return false;

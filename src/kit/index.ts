@@ -50,7 +50,7 @@ export {
 export type { HttpClient, HttpRequestOptions, HttpResponse } from '../http/types.js';
 export { printable, printableLine } from '../text.js';
 export { type Clock, clampTimerMs, systemClock } from '../clock.js';
-export { formatHostPort, type HostPort, ipVersion, isLoopbackHost, parsePort, splitHostPort, stripBrackets } from '../address.js';
+export { formatHostPort, type HostPort, ipVersion, isLoopbackHost, parsePort, splitHostPort, stripBrackets, withoutZone } from '../address.js';
 export { parseGoBool, parseGoDuration } from '../duration.js';
 export { type Logger, silentLogger } from '../log.js';
 export { formatConfig } from '../config/format.js';
