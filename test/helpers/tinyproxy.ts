@@ -15,7 +15,7 @@ export interface TestProxy {
   /** `http://127.0.0.1:<port>` (no credentials, even when BasicAuth is on). */
   url: string;
   port: number;
-  /** The whole log so far. */
+  /** The log so far, from when it answered the start-up probe. */
   log(): string;
   /**
    * The request lines tinyproxy logged, e.g. `CONNECT 127.0.0.1:41234`, in order.
@@ -48,14 +48,24 @@ function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/**
+ * What answers on the port: tinyproxy (its `Server:` header on the answer to a malformed
+ * request), something else, or nothing yet. A port picked free can be taken before tinyproxy
+ * binds it; tinyproxy then exits, but a bare connect would have reached the other server.
+ */
+function probe(port: number): Promise<'tinyproxy' | 'other' | 'nothing'> {
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
+    let answer = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.end('PROBE\r\n\r\n'));
+    // Only a server that accepts and never answers gets here; the caller asks again.
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') resolve('nothing');
+    });
+    socket.once('close', () => resolve(/^HTTP\/1\.[01] \d{3}[^\r]*\r\n(?:[^\r\n]+\r\n)*?Server: tinyproxy\//i.test(answer) ? 'tinyproxy' : 'other'));
   });
 }
 
@@ -64,17 +74,26 @@ function canConnect(port: number): Promise<boolean> {
  * tinyproxy is not installed.
  */
 export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOptions = {}): Promise<TestProxy> {
-  const probe = spawnSync(TINYPROXY, ['-v'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
+  const version = spawnSync(TINYPROXY, ['-v'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
     throw new Error(
-      `tinyproxy is required by the proxy tests but ${TINYPROXY} could not run (${probe.error?.message ?? `exit ${probe.status}`}); install it with: apt-get install -y tinyproxy`,
+      `tinyproxy is required by the proxy tests but ${TINYPROXY} could not run (${version.error?.message ?? `exit ${version.status}`}); install it with: apt-get install -y tinyproxy`,
     );
   }
+  // A free port can be taken between picking it and tinyproxy binding it (other test
+  // processes listen too); tinyproxy then exits, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const started = await launch(t, await freePort(), options);
+    if (started !== 'port taken') return started;
+    if (attempt === 5) throw new Error('tinyproxy could not bind a free loopback port in 5 attempts');
+  }
+}
+
+async function launch(t: ExecutionContext, port: number, options: TinyproxyOptions): Promise<TestProxy | 'port taken'> {
   const dir = mkdtempSync(join(tmpdir(), 'autojoin-tinyproxy-'));
   // tinyproxy drops to `User nobody` when started as root, and still has to write its log.
   chmodSync(dir, 0o777);
   const logFile = join(dir, 'tinyproxy.log');
-  const port = await freePort();
   const lines = [
     'User nobody',
     'Group nogroup',
@@ -98,15 +117,11 @@ export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOpti
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const exited = new Promise<'exited'>((resolve) => child.once('exit', () => resolve('exited')));
   t.teardown(async () => {
-    if (!exited) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      await gone;
+      await exited;
     }
     rmSync(dir, { recursive: true, force: true });
   });
@@ -118,19 +133,27 @@ export async function startTinyproxy(t: ExecutionContext, options: TinyproxyOpti
       return '';
     }
   };
-  const started = Date.now();
-  while (!(await canConnect(port))) {
-    // Generous: a busy machine starts it late; past this it is reported as not starting.
-    if (exited || Date.now() - started > 30_000) {
-      throw new Error(`tinyproxy did not start on 127.0.0.1:${port}: ${stderr.trim() || readLog().trim() || 'no output'}`);
+  // Generous: a busy machine starts it late; past this it is reported as not starting.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const state = await Promise.race([probe(port), exited]);
+    if (state === 'tinyproxy') break;
+    if (state === 'exited') {
+      if (/Could not create listening sockets/.test(stderr)) return 'port taken';
+      throw new Error(`tinyproxy exited on start (port ${port}): ${stderr.trim() || readLog().trim() || 'no output'}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timeout: tinyproxy did not answer on 127.0.0.1:${port} within 30 s (${state} there): ${stderr.trim() || 'no output'}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-
+  // The probe's own lines are not the test's: the log starts after them.
+  const from = readLog().length;
+  const log = () => readLog().slice(from);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    log: readLog,
-    requests: () => [...readLog().matchAll(/Request \(file descriptor \d+\): (\S+) (\S+)/g)].map((m) => `${m[1]} ${m[2]}`),
+    log,
+    requests: () => [...log().matchAll(/Request \(file descriptor \d+\): (\S+) (\S+)/g)].map((m) => `${m[1]} ${m[2]}`),
   };
 }
