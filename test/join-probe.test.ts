@@ -25,12 +25,13 @@ test('an abort ends a probe at once, as ABORT_ERR', async (t) => {
 });
 
 test.serial('under the loopback guard a host that is not loopback is refused without a connection; loopback ones are probed', async (t) => {
+  // Found first: finding a closed port opens a socket of its own.
+  const refused = `127.0.0.1:${await closedPort()}`;
   const sockets: unknown[] = [];
   const onSocket = (socket: unknown) => sockets.push(socket);
   dc.subscribe('net.client.socket', onSocket);
   t.teardown(() => dc.unsubscribe('net.client.socket', onSocket));
   const signal = new AbortController().signal;
-  const refused = `127.0.0.1:${await closedPort()}`;
   const error = await t.throwsAsync(reachable(['10.3.0.11:4647', refused], 1, 5_000, signal, true));
   t.regex(
     error?.message ?? '',

@@ -1,7 +1,6 @@
 // What a plugin author meets: load errors with hints, schema typos at load, malformed targets named,
 // errors prefixed with the provider, idempotent loading, and errors that match across copies of autojoin.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +9,7 @@ import { Discover } from '../src/discover.js';
 import { AutojoinError, isAutojoinError, NetworkError, ProviderError, ProviderRegistryError, UsageError } from '../src/errors.js';
 import { type AnyProvider, defineProvider } from '../src/provider.js';
 import { installExamplePlugin, ROOT, runDiscover } from './helpers/cli.js';
+import { closedPort } from './helpers/servers.js';
 
 const returning = (name: string, targets: unknown): AnyProvider => defineProvider({ name, summary: 'test', args: {}, discover: async () => targets as never });
 
@@ -54,10 +54,7 @@ test('a schema typo fails at load, naming the provider, the key and the right ty
 });
 
 test('errors from ctx.http and foreign throws get the discover-<name>: prefix', async (t) => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await closedPort();
   const http = defineProvider({
     name: 'fetcher',
     summary: 'test',

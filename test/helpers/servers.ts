@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { generate } from 'selfsigned';
 
@@ -105,11 +106,31 @@ export async function startTcpListener(t: ExecutionContext): Promise<{ port: num
   return { port: (server.address() as AddressInfo).port, server };
 }
 
-/** A loopback port with nothing listening: bound, then released. */
+/**
+ * A loopback port with nothing listening, and that no `listen(0)` will take while the test runs:
+ * it lies below the kernel's ephemeral range (where every test server's port comes from), and
+ * a connection to it is refused now. A port bound and released would be free for any other
+ * test process's next server.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {}
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+    if (await refused(port)) return port;
+  }
+  throw new Error(`no closed loopback port found between 10000 and ${low}`);
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }
