@@ -23,8 +23,9 @@ export interface MoRef {
 }
 
 /**
- * `GuestNicInfo`, the field read: what VMware Tools reports for one guest NIC, its addresses with
- * their prefixes (`ipConfig`, as go-discover reads them; the NIC's flat `ipAddress` list is not read).
+ * `GuestNicInfo`, what is kept of it: the addresses VMware Tools reports for one guest NIC under
+ * `ipConfig` (as go-discover reads them), without their prefixes or states; the NIC's flat
+ * `ipAddress` list is not read.
  */
 export interface GuestNicInfo {
   ipConfig?: { ipAddress?: Array<{ ipAddress?: string }> };
