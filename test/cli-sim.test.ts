@@ -1,10 +1,10 @@
 // The main job as a user runs it: `discover sim` in its own process, `npm run demo`, and the CLI's
 // own bound on a hung provider.
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import { CLI, childEnv, ROOT, runDiscover } from './helpers/cli.js';
+import { connectionRefused } from './helpers/servers.js';
 
 test('--timeout ends a provider that never answers: exit 1 and a typed message', async (t) => {
   // The provider never answers: only --timeout ends the process (the helper reports its own limit as a timeout).
@@ -50,15 +50,7 @@ test('discover sim prints its settings, serves, and stops cleanly on Ctrl-C (SIG
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
   t.is(await exited, 0);
-  const refused = await new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-  t.true(refused, 'the listener is closed after SIGINT');
+  t.true(await connectionRefused(port), 'the listener is closed after SIGINT');
 });
 
 /** What `npm run demo` finds for each simulated provider in fixtures/fleets/demo.yaml. */
@@ -138,22 +130,6 @@ function startUntil(t: import('ava').ExecutionContext, file: string, args: strin
   return { child, printed };
 }
 
-/** Resolves once nothing accepts connections on the port (the sim has closed). */
-async function portClosed(port: number): Promise<boolean> {
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (!open) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test('the paste blocks print a command that works where the user is: node and the path, outside a project, not on PATH', async (t) => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -187,6 +163,7 @@ test('npx discover sim & then kill $!: the simulator stops, and its paste says n
   const port = Number(/on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
   t.true(npx > 0 && port > 0);
   process.kill(npx, 'SIGTERM');
-  t.true(await portClosed(port));
+  // The sim has closed once nothing accepts connections on its port.
+  while (!(await connectionRefused(port))) await new Promise((resolve) => setTimeout(resolve, 50));
   child.kill('SIGKILL');
 });

@@ -119,12 +119,13 @@ export async function closedPort(): Promise<number> {
   } catch {}
   for (let tries = 0; tries < 50; tries++) {
     const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
-    if (await refused(port)) return port;
+    if (await connectionRefused(port)) return port;
   }
   throw new Error(`no closed loopback port found between 10000 and ${low}`);
 }
 
-function refused(port: number): Promise<boolean> {
+/** Whether a connection to the loopback port is refused (nothing listens there). */
+export function connectionRefused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
